@@ -1,0 +1,225 @@
+"""The `digest` command line: each command a few lines over digest.pipeline."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from rich.markup import escape
+
+from digest import console, pipeline
+from digest.config import load_config, resolve_config_path, resolve_db_path
+from digest.errors import DigestError
+from digest.store import Store
+from digest.types import Config
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass
+class App:
+    """What every command needs: where the config and the database are."""
+
+    config_path: Path
+    db_path: Path
+    db_given: bool = False
+    _config: Config | None = None
+
+    @property
+    def config(self) -> Config:
+        if self._config is None:
+            self._config = load_config(self.config_path)
+        return self._config
+
+    def store(self) -> Store:
+        return Store.open(self.db_path)
+
+
+def now() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+def handle_errors(fn: F) -> F:
+    """DigestError -> one clear line on stderr and exit status 1 (2 for config)."""
+
+    @wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except DigestError as e:
+            console.err.print(f"[red]error[/] ({e.code}): {escape(str(e))}")
+            sys.exit(2 if e.code == "config" else 1)
+
+    return wrapper  # type: ignore[return-value]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path),
+    envvar="DIGEST_CONFIG",
+    default=None,
+    help="feeds.yaml to use [env DIGEST_CONFIG; default ./feeds.yaml]",
+)
+@click.option(
+    "--db",
+    "db_path",
+    type=click.Path(path_type=Path),
+    envvar="DIGEST_DB",
+    default=None,
+    help="SQLite file [env DIGEST_DB; default db/digest.sqlite]",
+)
+@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+@click.version_option(package_name="digest")
+@click.pass_context
+def cli(ctx: click.Context, config_path: Path | None, db_path: Path | None, verbose: int) -> None:
+    """Build a weekly curated newsletter from feeds.
+
+    \b
+    The editor's week:
+      digest fetch            fetch due feeds, store and summarise new entries
+      digest draft build      rank this week's candidates into the sections
+      digest draft show       review; then approve / reject / move / reorder / edit
+      digest draft approve    approve the draft
+      digest publish          render HTML, Markdown, e-mail, Atom and JSON Feed
+    `digest run` does the fetching and the weekly build on a schedule;
+    `digest demo` runs everything offline on sample feeds.
+    """  # fmt: skip
+    level = [logging.WARNING, logging.INFO, logging.DEBUG][min(verbose, 2)]
+    logging.basicConfig(level=level, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    ctx.obj = App(resolve_config_path(config_path), resolve_db_path(db_path), db_path is not None)
+
+
+pass_app = click.make_pass_decorator(App)
+
+
+@cli.command()
+@pass_app
+@handle_errors
+def check(app: App) -> None:
+    """Validate feeds.yaml and print what it configures."""
+    c = app.config
+    console.out.print(f"{app.config_path}: ok - {len(c.sections)} sections, "
+                      f"{len(c.sources)} sources, language {c.newsletter.language}")  # fmt: skip
+
+
+@cli.command()
+@click.option("--all", "fetch_all", is_flag=True, help="Fetch every feed, not only the due ones.")
+@click.option("--no-summaries", is_flag=True, help="Skip article extraction and summaries.")
+@pass_app
+@handle_errors
+def fetch(app: App, fetch_all: bool, no_summaries: bool) -> None:
+    """Fetch due feeds once (for cron), store entries and summarise them.
+
+    Exits non-zero only when the config is invalid or every feed failed; each
+    feed's error is recorded and shown by `digest feeds`.
+    """
+    config = app.config
+    with app.store() as store, console.progress_bar(True) as progress:
+        outcomes = pipeline.refresh(store, config, now=now(), due_only=not fetch_all,
+                                    progress=progress)  # fmt: skip
+        if not no_summaries:
+            pipeline.summarise_pending(store, config, now=now(), progress=progress)
+    console.print_failures(outcomes)
+    console.out.print(console.fetch_summary(outcomes))
+    if outcomes and all(not o.ok for o in outcomes):
+        sys.exit(1)
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON objects instead of a table.")
+@pass_app
+@handle_errors
+def feeds(app: App, as_json: bool) -> None:
+    """Show each feed's health: status, last success, last error, next fetch."""
+    with app.store() as store:
+        store.sync_sources(app.config.sources, now=now())
+        rows = store.feed_health(now=now())
+    if as_json:
+        click.echo(console.feeds_json(rows))
+    else:
+        console.out.print(console.feeds_table(rows))
+
+
+@cli.command()
+@click.option("--once", is_flag=True, help="Run one tick and the draft job, then exit.")
+@pass_app
+@handle_errors
+def run(app: App, once: bool) -> None:
+    """Run the scheduler: fetch due feeds every tick, build the draft weekly."""
+    from digest.schedule import run_daemon, tick_job
+
+    if once:
+        tick_job(app.config_path, app.db_path)
+        return
+    run_daemon(app.config, app.config_path, app.db_path)
+
+
+@cli.command()
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Output folder [default: publish.output_dir in feeds.yaml]",
+)
+@click.option("--eml", is_flag=True, help="Print the path of the .eml message file.")
+@click.option("--send", is_flag=True, help="Send the e-mail with the smtp settings of feeds.yaml.")
+@pass_app
+@handle_errors
+def publish(app: App, out_dir: Path | None, eml: bool, send: bool) -> None:
+    """Publish the approved draft: web archive, Markdown, e-mail, Atom, JSON Feed."""
+    with app.store() as store:
+        files = pipeline.publish(store, app.config, now=now(), out_dir=out_dir)
+        if send:
+            pipeline.send_issue(store, app.config)
+    console.out.print(f"HTML:     {files.html}\nMarkdown: {files.markdown}\n"
+                      f"Index:    {files.index}\nAtom:     {files.atom}")  # fmt: skip
+    for extra in files.extra:
+        if eml or extra.suffix != ".eml":
+            console.out.print(f"          {extra}")
+
+
+@cli.command()
+@pass_app
+@handle_errors
+def issues(app: App) -> None:
+    """List published issues."""
+    with app.store() as store:
+        for issue in store.issues():
+            count = sum(len(s.items) for s in issue.sections)
+            console.out.print(f"#{issue.number}  {issue.published:%Y-%m-%d}  {issue.draft_key}  "
+                              f"{count} items  {issue.uid}")  # fmt: skip
+
+
+@cli.command()
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path),
+    default=Path("demo-output"),
+    help="Where to write the demo's config and published files.",
+)
+@pass_app
+@handle_errors
+def demo(app: App, out_dir: Path) -> None:
+    """Run the whole job offline on the project's sample feeds (served on 127.0.0.1)."""
+    from digest.demo import run_demo
+
+    run_demo(app.config_path, out_dir, app.db_path if app.db_given else None)
+
+
+def main() -> None:
+    cli()
+
+
+# The review commands register themselves on `cli`; imported last on purpose.
+from digest import cli_review  # noqa: E402, F401

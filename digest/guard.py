@@ -1,0 +1,444 @@
+"""The one guarded way out: every outbound request of digest goes through here.
+
+Feed URLs, redirect targets and article links come from strangers, so before any
+socket is opened the resolved addresses are vetted (no loopback, private, link-local,
+CGNAT, NAT64, mapped IPv4, ...). The check runs *inside* the connection: the httpcore
+network backend resolves once, vets, and connects to exactly the vetted IP, so DNS
+rebinding cannot switch the target, while the URL (Host header, SNI, certificate
+check) keeps the original name. Redirects are followed by hand, each hop re-vetted.
+Every request has a total deadline and a cap on *decoded* bytes (gzip bombs).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import logging
+import re
+import socket
+import ssl
+import zlib
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from http.cookiejar import CookieJar, DefaultCookiePolicy
+
+import httpcore
+import httpx
+
+from digest.errors import BlockedAddressError, FetchError
+from digest.types import FetchSettings
+
+log = logging.getLogger("digest.fetch")
+
+Resolver = Callable[[str, int], list[str]]
+IP = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+REDIRECTS = frozenset({301, 302, 303, 307, 308})
+PERMANENT = frozenset({301, 308})
+_CREDENTIALS = ("authorization", "cookie", "proxy-authorization")
+# Ranges that is_global lets through but that reach inside: NAT64, 6to4, Teredo.
+_EXTRA_BLOCKED = tuple(
+    ipaddress.ip_network(n)
+    for n in ("64:ff9b::/96", "64:ff9b:1::/48", "2002::/16", "2001::/32", "::/96", "100.64.0.0/10")
+)
+_NUMERIC = re.compile(r"^[0-9a-fA-Fx.]+$")
+_DNS_POOL = ThreadPoolExecutor(max_workers=8, thread_name_prefix="digest-dns")
+_STEP = 64 * 1024  # decoded bytes produced per inflate step
+
+
+def system_resolver(host: str, port: int) -> list[str]:
+    """All addresses ``host`` resolves to, in the order getaddrinfo gives them."""
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
+
+
+def literal_ip(host: str) -> IP | None:
+    """``host`` as an address if it is one, including odd IPv4 spellings that
+    inet_aton accepts (``127.1``, ``2130706433``, ``0x7f000001``)."""
+    host = host.strip("[]")
+    try:
+        ip = ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:
+        if not _NUMERIC.match(host) or not any(c.isdigit() for c in host):
+            return None
+        try:
+            return ipaddress.IPv4Address(socket.inet_aton(host))
+        except OSError:
+            return None
+    return ip
+
+
+def is_blocked(ip: IP) -> bool:
+    """True for every address that is not plainly on the public internet."""
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        return True
+    return (
+        not ip.is_global
+        or ip.is_multicast
+        or ip.is_reserved
+        or ip.is_unspecified
+        or any(ip.version == n.version and ip in n for n in _EXTRA_BLOCKED)
+    )
+
+
+def _norm_host(host: str) -> str:
+    host = host.strip().lower().strip("[]").rstrip(".")
+    ip = literal_ip(host)
+    return str(ip) if ip is not None else host
+
+
+def _parse_allow(entry: str) -> tuple[str, int | None]:
+    """``host``, ``ip``, ``host:port``, ``[v6]:port`` or a bare IPv6 address."""
+    entry = entry.strip()
+    if entry.startswith("["):
+        host, _, rest = entry[1:].partition("]")
+        return _norm_host(host), int(rest[1:]) if rest.startswith(":") else None
+    if entry.count(":") == 1:
+        host, port = entry.split(":")
+        return _norm_host(host), int(port)
+    return _norm_host(entry), None
+
+
+class AddressGuard:
+    """Decides which (host, port) digest may connect to, and to which address."""
+
+    def __init__(self, allow_hosts: Iterable[str] = (), resolver: Resolver | None = None) -> None:
+        parsed = [_parse_allow(e) for e in allow_hosts if e.strip()]
+        self._hosts = frozenset(h for h, p in parsed if p is None)
+        self._pairs = frozenset((h, p) for h, p in parsed if p is not None)
+        self._resolver = resolver or system_resolver
+
+    @classmethod
+    def from_settings(
+        cls, settings: FetchSettings, resolver: Resolver | None = None
+    ) -> AddressGuard:
+        return cls(settings.allow_hosts, resolver)
+
+    def allowed(self, name: str, port: int) -> bool:
+        return name in self._hosts or (name, port) in self._pairs
+
+    def check_url(self, url: str | httpx.URL) -> httpx.URL:
+        """The parsed URL if its scheme and host are acceptable (no network)."""
+        try:
+            parsed = httpx.URL(url)
+        except (httpx.InvalidURL, TypeError, ValueError) as e:
+            raise FetchError(f"invalid URL {str(url)[:200]!r}", code="bad_scheme") from e
+        if parsed.scheme not in ("http", "https"):
+            raise BlockedAddressError(
+                f"only http and https are fetched, not {parsed.scheme or 'no'} scheme",
+                code="bad_scheme",
+            )
+        if not parsed.host:
+            raise BlockedAddressError(f"URL has no host: {str(url)[:200]!r}", code="bad_scheme")
+        return parsed
+
+    async def resolve(self, host: str, port: int) -> list[str]:
+        """The vetted addresses to connect to; raises before any connect if refused."""
+        name = _norm_host(host)
+        literal = literal_ip(name)
+        if literal is not None:
+            return [self._vet(name, port, [str(literal)])[0]]
+        if (name == "localhost" or name.endswith(".localhost")) and not self.allowed(name, port):
+            raise BlockedAddressError(f"{host}:{port} is loopback", code="blocked_address")
+        loop = asyncio.get_running_loop()
+        try:
+            found = await loop.run_in_executor(_DNS_POOL, self._resolver, name, port)
+        except OSError as e:
+            raise FetchError(f"cannot resolve {host}", code="dns") from e
+        if not found:
+            raise FetchError(f"{host} resolves to no address", code="dns")
+        return self._vet(name, port, found)
+
+    def _vet(self, name: str, port: int, addresses: list[str]) -> list[str]:
+        if self.allowed(name, port):
+            return addresses
+        for address in addresses:
+            ip = literal_ip(address)
+            if ip is None or (is_blocked(ip) and not self.allowed(str(ip), port)):
+                raise BlockedAddressError(
+                    f"{name}:{port} resolves to {address}, which is not a public address",
+                    code="blocked_address",
+                    hint="add it to fetch.allow_hosts if this is intended",
+                )
+        return addresses
+
+
+class PinnedBackend(httpcore.AsyncNetworkBackend):
+    """Resolves through the guard and connects only to the vetted addresses."""
+
+    def __init__(self, guard: AddressGuard) -> None:
+        self._guard = guard
+        self._inner = httpcore.AnyIOBackend()
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        addresses = await self._guard.resolve(host, port)
+        error: Exception | None = None
+        for address in addresses:
+            try:
+                return await self._inner.connect_tcp(
+                    address, port, timeout, local_address, socket_options
+                )
+            except httpcore.ConnectError as e:
+                error = e
+        assert error is not None
+        raise error
+
+    async def connect_unix_socket(
+        self,
+        path: str,
+        timeout: float | None = None,
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        raise BlockedAddressError("unix sockets are never used", code="blocked_address")
+
+    async def sleep(self, seconds: float) -> None:
+        await self._inner.sleep(seconds)
+
+
+class _GuardedTransport(httpx.AsyncHTTPTransport):
+    def __init__(
+        self, guard: AddressGuard, limits: httpx.Limits, ssl_context: ssl.SSLContext | None
+    ) -> None:
+        super().__init__(trust_env=False, limits=limits)
+        # httpx offers no network_backend option; swap the pool for one that has it.
+        self._pool = httpcore.AsyncConnectionPool(
+            ssl_context=ssl_context or httpx.create_ssl_context(trust_env=False),
+            max_connections=limits.max_connections,
+            max_keepalive_connections=limits.max_keepalive_connections,
+            keepalive_expiry=limits.keepalive_expiry,
+            network_backend=PinnedBackend(guard),
+        )
+
+
+def make_client(
+    settings: FetchSettings, guard: AddressGuard, *, ssl_context: ssl.SSLContext | None = None
+) -> httpx.AsyncClient:
+    """An httpx client whose every connection passes ``guard``; no cookies kept.
+    ``ssl_context`` may add trusted CAs (tests); verification is never turned off."""
+    if ssl_context is not None and ssl_context.verify_mode != ssl.CERT_REQUIRED:
+        raise ValueError("TLS verification cannot be turned off")
+    no_cookies = CookieJar(policy=DefaultCookiePolicy(allowed_domains=[]))
+    limits = httpx.Limits(max_connections=max(settings.concurrency, 1) * 2)
+    return httpx.AsyncClient(
+        transport=_GuardedTransport(guard, limits, ssl_context),
+        timeout=httpx.Timeout(settings.timeout_seconds),
+        follow_redirects=False,
+        trust_env=False,
+        cookies=httpx.Cookies(no_cookies),
+        headers={"User-Agent": settings.user_agent, "Accept-Encoding": "gzip, deflate"},
+    )
+
+
+@dataclass(frozen=True)
+class Response:
+    """A final (non-redirect) response; ``body`` is decoded and empty unless 2xx."""
+
+    url: str
+    final_url: str
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+    hops: tuple[int, ...]  # statuses of the redirects followed, in order
+
+
+async def guarded_get(
+    client: httpx.AsyncClient,
+    guard: AddressGuard,
+    url: str,
+    settings: FetchSettings,
+    *,
+    headers: Mapping[str, str] | None = None,
+    max_bytes: int | None = None,
+) -> Response:
+    """GET ``url`` within ``settings.deadline_seconds`` total, following redirects by
+    hand. Raises FetchError (or BlockedAddressError) with a code from FETCH_CODES."""
+    limit = max_bytes if max_bytes is not None else settings.max_bytes
+    try:
+        async with asyncio.timeout(settings.deadline_seconds):
+            return await _follow(client, guard, url, settings, dict(headers or {}), limit)
+    except TimeoutError as e:
+        raise FetchError(
+            f"no complete answer within {settings.deadline_seconds:g} s", code="timeout"
+        ) from e
+    except (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError, OSError) as e:
+        raise translate(e) from e
+
+
+async def _follow(
+    client: httpx.AsyncClient,
+    guard: AddressGuard,
+    url: str,
+    settings: FetchSettings,
+    headers: dict[str, str],
+    limit: int,
+) -> Response:
+    current = guard.check_url(url)
+    seen = {str(current)}
+    hops: list[int] = []
+    while True:
+        request = client.build_request("GET", current, headers=headers)
+        response = await client.send(request, stream=True)
+        try:
+            location = response.headers.get("location")
+            if response.status_code not in REDIRECTS or not location:
+                body = await _read(response, limit) if response.is_success else b""
+                return Response(
+                    url,
+                    str(current),
+                    response.status_code,
+                    _clean(response.headers),
+                    body,
+                    tuple(hops),
+                )
+        finally:
+            await response.aclose()
+        target = _next_hop(guard, current, location, seen, len(hops), settings.max_redirects)
+        if (
+            target.scheme != current.scheme
+            or target.host != current.host
+            or (target.port != current.port)
+        ):
+            headers = {k: v for k, v in headers.items() if k.lower() not in _CREDENTIALS}
+        hops.append(response.status_code)
+        seen.add(str(target))
+        current = target
+
+
+def _next_hop(
+    guard: AddressGuard, current: httpx.URL, location: str, seen: set[str], done: int, limit: int
+) -> httpx.URL:
+    try:
+        target = guard.check_url(current.join(location.strip()))
+    except httpx.InvalidURL as e:
+        raise FetchError(f"bad redirect Location {location[:200]!r}", code="bad_scheme") from e
+    except FetchError as e:
+        e.message = f"redirect from {current}: {e.message}"
+        raise
+    if current.scheme == "https" and target.scheme == "http":
+        raise FetchError(f"refused https -> http redirect to {target}", code="insecure_redirect")
+    if str(target) in seen:
+        raise FetchError(f"redirect loop back to {target}", code="redirect_loop")
+    if done >= limit:
+        raise FetchError(f"more than {limit} redirects", code="too_many_redirects")
+    return target
+
+
+def _clean(headers: httpx.Headers) -> dict[str, str]:
+    """Response headers, minus those that describe the raw (still encoded) body."""
+    drop = {"content-encoding", "content-length", "transfer-encoding"}
+    return {k.lower(): v for k, v in headers.items() if k.lower() not in drop}
+
+
+async def _read(response: httpx.Response, limit: int) -> bytes:
+    """The decoded body, refused as soon as it (or its announced length) passes ``limit``."""
+    announced = response.headers.get("content-length", "").strip()
+    if announced.isdigit() and int(announced) > limit:
+        raise FetchError(f"Content-Length {announced} exceeds {limit} bytes", code="too_large")
+    layers = _layers(response.headers.get("content-encoding", ""))
+    out = bytearray()
+    async for piece in _decoded(response.aiter_raw(), layers):
+        out += piece
+        if len(out) > limit:
+            raise FetchError(f"body exceeds {limit} bytes once decoded", code="too_large")
+    return bytes(out)
+
+
+def _layers(header: str) -> list[_Inflate]:
+    codings = [c.strip().lower() for c in header.split(",") if c.strip()]
+    codings = [c for c in codings if c != "identity"]
+    for coding in codings:
+        if coding not in ("gzip", "x-gzip", "deflate"):
+            raise FetchError(f"unsupported Content-Encoding {coding!r}", code="http_error")
+    return [_Inflate(c) for c in reversed(codings)]  # applied last = removed first
+
+
+async def _decoded(raw: AsyncIterator[bytes], layers: list[_Inflate]) -> AsyncIterator[bytes]:
+    try:
+        async for chunk in raw:
+            for piece in _through(chunk, layers):
+                yield piece
+    except zlib.error as e:
+        raise FetchError("body is not valid gzip/deflate", code="http_error") from e
+
+
+def _through(chunk: bytes, layers: list[_Inflate]) -> Iterator[bytes]:
+    if not layers:
+        yield chunk
+        return
+    for piece in layers[0].feed(chunk):
+        yield from _through(piece, layers[1:])
+
+
+class _Inflate:
+    """One content-coding, inflated in bounded steps so a bomb never lands at once."""
+
+    def __init__(self, coding: str) -> None:
+        self._coding = coding
+        self._d: zlib._Decompress | None = None
+
+    def _new(self, first: bytes) -> zlib._Decompress:
+        if self._coding != "deflate":
+            return zlib.decompressobj(47)  # gzip or zlib header, auto-detected
+        zlib_header = (
+            len(first) > 1 and (first[0] & 0x0F) == 8 and (first[0] << 8 | first[1]) % 31 == 0
+        )
+        return zlib.decompressobj(15 if zlib_header else -15)  # servers send both kinds
+
+    def feed(self, data: bytes) -> Iterator[bytes]:
+        while data:
+            if self._d is None or (self._d.eof and data):
+                self._d = self._new(data)  # first member, or a further gzip member
+            out = self._d.decompress(data, _STEP)
+            if out:
+                yield out
+            data = self._d.unconsumed_tail or (self._d.unused_data if self._d.eof else b"")
+            while not data and len(out) == _STEP:  # output still pending inside zlib
+                out = self._d.decompress(b"", _STEP)
+                if out:
+                    yield out
+
+
+def translate(exc: BaseException) -> FetchError:
+    """An httpx/httpcore/OS exception as a FetchError with a FETCH_CODES code."""
+    if isinstance(exc, FetchError):
+        return exc
+    chain = _causes(exc)
+    if isinstance(exc, httpx.TimeoutException):
+        code = "timeout"
+    elif any(isinstance(c, ssl.SSLError) for c in chain) or "CERTIFICATE" in str(exc):
+        code = "tls"
+    elif any(isinstance(c, socket.gaierror) for c in chain):
+        code = "dns"
+    elif isinstance(exc, httpx.UnsupportedProtocol | httpx.InvalidURL):
+        code = "bad_scheme"
+    else:
+        code = "connection"
+    detail = str(exc) or _SILENT.get(type(exc).__name__, "")
+    return FetchError(
+        f"{type(exc).__name__}: {detail}" if detail else type(exc).__name__, code=code
+    )
+
+
+_SILENT = {  # httpx timeouts often carry no message of their own
+    "ConnectTimeout": "no connection within the timeout",
+    "ReadTimeout": "the server sent nothing within the timeout",
+    "WriteTimeout": "the request could not be sent within the timeout",
+    "PoolTimeout": "no free connection within the timeout",
+}
+
+
+def _causes(exc: BaseException) -> list[BaseException]:
+    chain: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in chain:
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    return chain

@@ -1,0 +1,365 @@
+"""Wires the stages: refresh (fetch, parse, store), summarise (extract), build the
+weekly draft (group, rank, sections), review, publish. The CLI, the scheduler and
+the web page all call these functions, so they behave the same everywhere.
+
+Each batch returns one Outcome per feed, so one failure never hides the others.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+from dataclasses import replace
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from digest.errors import DigestError, ParseError, PublishError, ReviewError
+from digest.extract import extract_articles
+from digest.fetch import fetch_feeds, fetch_pages, make_guard
+from digest.group import group_stories
+from digest.parse import parse_feed
+from digest.politeness import next_fetch_at
+from digest.publish import build_email, publish_issue, send_email, smtp_password
+from digest.rank import rank
+from digest.review import ALL_ITEMS, apply_decisions, check_decision, make_issue
+from digest.sections import fill_sections
+from digest.store import Store
+from digest.summarize import needs_article, summarize
+from digest.types import (
+    Action,
+    Article,
+    Config,
+    Decision,
+    Draft,
+    DraftStatus,
+    Entry,
+    FeedState,
+    Fetched,
+    FetchFailed,
+    FetchResult,
+    Outcome,
+    ParsedFeed,
+    PublishedFiles,
+    Source,
+    Summary,
+)
+
+log = logging.getLogger("digest.pipeline")
+
+FETCH_LEASE = "fetch"
+PARSE_IN_WORKERS_FROM = 8  # below this many bodies a process pool costs more than it saves
+
+ProgressFn = Callable[[str, int, int], None]  # (what, done, total)
+
+
+def holder_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+@contextmanager
+def fetch_lease(store: Store, config: Config, *, now: datetime) -> Iterator[None]:
+    """The lease shared by `digest fetch` (cron), `digest run` and "refresh now":
+    two runs never overlap; a crashed run's lease expires after the worst case."""
+    ttl = timedelta(seconds=config.fetch.deadline_seconds * 4 + 600)
+    holder = holder_id()
+    store.acquire_lease(FETCH_LEASE, holder, now=now, ttl=ttl)
+    try:
+        yield
+    finally:
+        store.release_lease(FETCH_LEASE, holder)
+
+
+def refresh(
+    store: Store,
+    config: Config,
+    *,
+    now: datetime,
+    due_only: bool = True,
+    progress: ProgressFn | None = None,
+) -> list[Outcome]:
+    """Fetch the due feeds, parse them, store each feed in one transaction."""
+    store.sync_sources(config.sources, now=now)
+    states = store.feed_states(due_at=now if due_only else None)
+    jobs = [(s, src) for s in states if (src := config.source(s.url)) is not None]
+    if not jobs:
+        return []
+    done = 0
+
+    def fetched(_: FetchResult) -> None:
+        nonlocal done
+        done += 1
+        if progress:
+            progress("fetch", done, len(jobs))
+
+    with fetch_lease(store, config, now=now):
+        results = fetch_feeds(jobs, config.fetch, guard=make_guard(config.fetch), on_result=fetched)
+        parsed = parse_all(results, jobs)
+        return [
+            _store_one(store, config, state, source, result, outcome, now=now)
+            for (state, source), result, outcome in zip(jobs, results, parsed, strict=True)
+        ]
+
+
+def parse_all(
+    results: Sequence[FetchResult], jobs: Sequence[tuple[FeedState, Source]]
+) -> list[ParsedFeed | DigestError | None]:
+    """Parse every fetched body, on both cores when there are enough of them.
+    A parser that raises anything for one feed only fails that feed (S4)."""
+    work = [
+        (i, r.body, r.final_url, dict(r.headers), jobs[i][1].kind)
+        for i, r in enumerate(results)
+        if isinstance(r, Fetched)
+    ]
+    out: list[ParsedFeed | DigestError | None] = [None] * len(results)
+    if len(work) >= PARSE_IN_WORKERS_FROM:
+        with ProcessPoolExecutor(max_workers=2) as pool:
+            for (i, *_), value in zip(work, pool.map(_parse_safely, work), strict=True):
+                out[i] = value
+    else:
+        for item in work:
+            out[item[0]] = _parse_safely(item)
+    return out
+
+
+def _parse_safely(
+    item: tuple[int, bytes, str, dict[str, str], object],
+) -> ParsedFeed | DigestError:
+    _, body, url, headers, kind = item
+    try:
+        return parse_feed(body, url=url, headers=headers, kind=kind)  # type: ignore[arg-type]
+    except DigestError as e:
+        return e
+    except Exception as e:  # a parser bug must not stop the other feeds
+        log.exception("parser crashed on %s", url)
+        return ParseError(f"the parser crashed: {type(e).__name__}: {e}", code="parser_crash")
+
+
+def _store_one(
+    store: Store,
+    config: Config,
+    state: FeedState,
+    source: Source,
+    result: FetchResult,
+    parsed: ParsedFeed | DigestError | None,
+    *,
+    now: datetime,
+) -> Outcome:
+    error = (parsed.code, str(parsed)) if isinstance(parsed, DigestError) else None
+    feed = parsed if isinstance(parsed, ParsedFeed) else None
+    if error:
+        result = FetchFailed(result.url, error[0], error[1])
+    when = next_fetch_at(
+        result,
+        state,
+        source,
+        config.fetch,
+        now=now,
+        ttl_minutes=feed.ttl_minutes if feed else None,
+        recent_entry_times=[e.published for e in feed.entries if e.published] if feed else (),
+    )
+    try:
+        new = store.record_fetch(result, feed, now=now, next_fetch_at=when)
+    except DigestError as e:
+        return Outcome(source.url, False, str(e), e.code)
+    if isinstance(result, FetchFailed):
+        log.warning("%s: %s: %s", source.name, result.code, result.message)
+        return Outcome(source.url, False, result.message, result.code)
+    warnings = "; ".join(feed.warnings) if feed else ""
+    return Outcome(source.url, True, warnings or "ok", None, new_entries=new)
+
+
+# --- extract ----------------------------------------------------------------
+
+
+def summarise_pending(
+    store: Store, config: Config, *, now: datetime, progress: ProgressFn | None = None
+) -> int:
+    """Give every entry of the window a summary, fetching article pages for teasers."""
+    entries = store.entries_since(now - timedelta(days=config.rank.window_days))
+    have = store.summaries_for(entries)
+    todo = [e for e in entries if e.id not in have]
+    if not todo:
+        return 0
+    articles = _articles_for(todo, config, progress)
+    rank = config.rank
+    store.save_summaries(
+        [
+            (e, _summary_for(e, articles.get(e.id), rank.summary_min_words, rank.summary_max_words),
+             a.text if isinstance(a := articles.get(e.id), Article) else None)
+            for e in todo
+        ],
+        now=now,
+    )  # fmt: skip
+    return len(todo)
+
+
+def _summary_for(
+    entry: Entry, article: Article | DigestError | None, min_words: int, max_words: int
+) -> Summary:
+    if isinstance(article, DigestError):
+        note = f"article: {article.code}"
+        return summarize(entry, None, min_words=min_words, max_words=max_words, note=note)
+    return summarize(entry, article, min_words=min_words, max_words=max_words)
+
+
+def _articles_for(
+    entries: Sequence[Entry], config: Config, progress: ProgressFn | None
+) -> dict[int, Article | DigestError]:
+    wanted = [
+        e for e in entries if (src := config.source(e.feed_url)) and needs_article(e, src.extract)
+    ]
+    if not wanted:
+        return {}
+    if progress:
+        progress("articles", 0, len(wanted))
+    pages = fetch_pages(
+        [e.link or "" for e in wanted], config.fetch, guard=make_guard(config.fetch)
+    )
+    out: dict[int, Article | DigestError] = {}
+    bodies = []
+    for entry, page in zip(wanted, pages, strict=True):
+        if isinstance(page, FetchFailed):
+            out[entry.id] = DigestError(page.message, code=page.code)
+        else:
+            bodies.append((entry, page))
+    extracted = extract_articles(
+        [(p.final_url, p.body, p.headers.get("content-type", "text/html")) for _, p in bodies]
+    )
+    for (entry, _), value in zip(bodies, extracted, strict=True):
+        out[entry.id] = value
+    if progress:
+        progress("articles", len(wanted), len(wanted))
+    return out
+
+
+# --- draft ------------------------------------------------------------------
+
+
+def week_of(now: datetime) -> tuple[str, datetime, datetime]:
+    """ISO week key and its [Monday 00:00, next Monday) period in UTC."""
+    year, week, weekday = now.isocalendar()
+    start = (now - timedelta(days=weekday - 1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    return f"{year}-W{week:02d}", start, start + timedelta(days=7)
+
+
+def build_draft(store: Store, config: Config, *, now: datetime) -> Draft:
+    """(Re)build this week's draft from the window's entries. Items the editor has
+    decided on are kept even if they left the window; decisions are re-applied."""
+    key, start, end = week_of(now)
+    previous = store.load_draft(key, config.sections)
+    if previous is not None and previous.status != DraftStatus.DRAFT:
+        raise ReviewError(
+            f"draft {key} is {previous.status.value}; it is not rebuilt",
+            hint="run `digest draft reopen` to change it",
+        )
+    entries = store.entries_since(now - timedelta(days=config.rank.window_days))
+    stories = group_stories(entries, now=now)
+    summaries = store.summaries_for(entries)
+    candidates = rank(stories, summaries, config, now=now, featured=store.featured())
+    draft = fill_sections(candidates, config, key=key, period_start=start, period_end=end)
+    draft = _keep_decided(draft, previous, store.decisions(key))
+    store.save_draft(draft, now=now)
+    return current_draft(store, config, key=key)  # type: ignore[return-value]
+
+
+def _keep_decided(draft: Draft, previous: Draft | None, decisions: Sequence[Decision]) -> Draft:
+    if previous is None:
+        return draft
+    decided = {d.item_key for d in decisions}
+    present = {i.key for i in draft.items()}
+    kept = tuple(i for i in previous.items() if i.key in decided and i.key not in present)
+    return replace(draft, unplaced=draft.unplaced + kept)
+
+
+def current_draft(store: Store, config: Config, *, key: str | None = None) -> Draft | None:
+    """The draft as the editor left it (snapshot + decisions); the latest by default."""
+    key = key or store.latest_draft_key()
+    if key is None:
+        return None
+    snapshot = store.load_draft(key, config.sections)
+    return apply_decisions(snapshot, store.decisions(key)) if snapshot else None
+
+
+def require_draft(store: Store, config: Config, key: str | None = None) -> Draft:
+    draft = current_draft(store, config, key=key)
+    if draft is None:
+        raise ReviewError("there is no draft yet", hint="run `digest draft build` first")
+    return draft
+
+
+def decide(
+    store: Store,
+    config: Config,
+    action: Action,
+    item_key: str,
+    value: str | None = None,
+    *,
+    now: datetime,
+    draft_key: str | None = None,
+    expected_version: int | None = None,
+    editor: str = "editor",
+) -> Draft:
+    """Record one editor decision and return the draft with it applied."""
+    draft = require_draft(store, config, draft_key)
+    check_decision(draft, config, action, item_key, value)
+    if action == Action.MOVE and value is not None:
+        value = config.section(value).key  # type: ignore[union-attr]
+    store.add_decision(
+        Decision(draft.key, item_key, action, value, now, editor),
+        expected_version=expected_version,
+    )
+    return require_draft(store, config, draft.key)
+
+
+def approve_draft(
+    store: Store, config: Config, *, now: datetime, all_items: bool = False, key: str | None = None
+) -> Draft:
+    """Mark the draft approved; with ``all_items`` first approve every placed item."""
+    draft = require_draft(store, config, key)
+    if all_items:
+        draft = decide(store, config, Action.APPROVE_ALL, ALL_ITEMS, now=now, draft_key=draft.key)
+    store.set_draft_status(draft.key, DraftStatus.APPROVED, now=now)
+    return require_draft(store, config, draft.key)
+
+
+def reopen_draft(store: Store, config: Config, *, now: datetime, key: str | None = None) -> Draft:
+    draft = require_draft(store, config, key)
+    store.set_draft_status(draft.key, DraftStatus.DRAFT, now=now)
+    return require_draft(store, config, draft.key)
+
+
+def publish(
+    store: Store,
+    config: Config,
+    *,
+    now: datetime,
+    out_dir: Path | None = None,
+    key: str | None = None,
+) -> PublishedFiles:
+    """Snapshot the approved draft as an Issue (stable number and id) and render it."""
+    draft = require_draft(store, config, key)
+    previous = store.issue_for_draft(draft.key)
+    number = previous.number if previous else store.next_issue_number()
+    issue = make_issue(draft, config, number=number, now=now, previous=previous)
+    store.save_issue(issue)
+    store.set_draft_status(draft.key, DraftStatus.PUBLISHED, now=now)
+    return publish_issue(issue, store.issues(), config, out_dir or config.publish.output_dir)
+
+
+def send_issue(store: Store, config: Config, *, number: int | None = None) -> int:
+    """E-mail the latest (or the given) published issue with feeds.yaml's smtp settings."""
+    smtp = config.publish.smtp
+    if smtp is None or not smtp.recipients:
+        raise PublishError(
+            "no smtp settings with recipients", hint="add publish.smtp to feeds.yaml"
+        )
+    issues = [i for i in store.issues() if number is None or i.number == number]
+    if not issues:
+        raise PublishError("no published issue to send", hint="run `digest publish` first")
+    message = build_email(issues[0], config, sender=smtp.sender, recipients=smtp.recipients)
+    send_email(message, smtp, smtp_password(smtp))
+    return issues[0].number

@@ -1,0 +1,214 @@
+"""The review stage: a pure state machine from (draft snapshot, editor decisions) to
+the draft the editor sees, and from an approved draft to an immutable Issue.
+
+Decisions are replayed in order on every read, so a rebuilt snapshot (new fetches,
+new scores) never undoes an approval, a move or an edit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from digest.errors import ReviewError
+from digest.types import (
+    Action,
+    Config,
+    Decision,
+    Draft,
+    DraftItem,
+    DraftSection,
+    DraftStatus,
+    Issue,
+    IssueItem,
+    IssueLink,
+    IssueSection,
+    ItemStatus,
+)
+
+ALL_ITEMS = "*"  # item key of an approve_all decision
+
+
+@dataclass
+class _Working:
+    """Mutable state of one item while decisions are replayed."""
+
+    item: DraftItem
+    section: str
+    placed: bool
+    status: ItemStatus
+    title: str
+    summary: str
+    version: int = 0
+
+
+def apply_decisions(draft: Draft, decisions: Sequence[Decision]) -> Draft:
+    """The draft as the editor left it: snapshot + decisions, in decision order."""
+    sections = [s.config.key for s in draft.sections]
+    order: dict[str, list[str]] = {
+        k: [i.key for i in s.items] for k, s in zip(sections, draft.sections, strict=True)
+    }
+    work = {
+        i.key: _Working(i, i.section, True, i.status, i.title, i.summary)
+        for s in draft.sections
+        for i in s.items
+    }
+    for i in draft.unplaced:
+        work[i.key] = _Working(i, i.section, False, i.status, i.title, i.summary)
+    for d in decisions:
+        if d.draft_key != draft.key:
+            continue
+        if d.action == Action.APPROVE_ALL:
+            for w in work.values():
+                if w.placed and w.status == ItemStatus.PENDING:
+                    w.status = ItemStatus.APPROVED
+            continue
+        target = work.get(d.item_key)
+        if target is not None:  # a decision on a story that left the window stays stored
+            _apply(target, d, order, sections)
+            target.version += 1
+    return _freeze(draft, work, order)
+
+
+def _apply(w: _Working, d: Decision, order: dict[str, list[str]], sections: list[str]) -> None:
+    match d.action:
+        case Action.APPROVE:
+            w.status = ItemStatus.APPROVED
+            _place(w, w.section if w.section in order else sections[0], order)
+        case Action.REJECT:
+            w.status = ItemStatus.REJECTED
+            _unplace(w, order)
+        case Action.RESET:
+            w.status = ItemStatus.PENDING
+        case Action.MOVE:
+            if d.value in order and d.value is not None:
+                _unplace(w, order)
+                w.section = d.value
+                _place(w, d.value, order)
+        case Action.REORDER:
+            keys = order.get(w.section)
+            if (
+                w.placed
+                and keys is not None
+                and d.value is not None
+                and d.value.lstrip("-").isdigit()
+            ):
+                keys.remove(w.item.key)
+                keys.insert(max(0, min(int(d.value), len(keys))), w.item.key)
+        case Action.EDIT_TITLE:
+            w.title = d.value or w.item.generated_title
+        case Action.EDIT_SUMMARY:
+            w.summary = d.value or w.item.generated_summary
+
+
+def _place(w: _Working, section: str, order: dict[str, list[str]]) -> None:
+    if not w.placed or w.item.key not in order[section]:
+        order[section].append(w.item.key)
+    w.section, w.placed = section, True
+
+
+def _unplace(w: _Working, order: dict[str, list[str]]) -> None:
+    for keys in order.values():
+        if w.item.key in keys:
+            keys.remove(w.item.key)
+    w.placed = False
+
+
+def _freeze(draft: Draft, work: dict[str, _Working], order: dict[str, list[str]]) -> Draft:
+    def frozen(w: _Working, position: int) -> DraftItem:
+        return replace(
+            w.item,
+            section=w.section,
+            position=position,
+            status=w.status,
+            title=w.title,
+            summary=w.summary,
+            version=w.version,
+        )
+
+    sections = tuple(
+        DraftSection(s.config, tuple(frozen(work[k], n) for n, k in enumerate(order[s.config.key])))
+        for s in draft.sections
+    )
+    unplaced = sorted(
+        (w for w in work.values() if not w.placed),
+        key=lambda w: (w.status == ItemStatus.REJECTED, -w.item.candidate.score),
+    )
+    return replace(
+        draft, sections=sections, unplaced=tuple(frozen(w, n) for n, w in enumerate(unplaced))
+    )
+
+
+def check_decision(
+    draft: Draft, config: Config, action: Action, item_key: str, value: str | None
+) -> None:
+    """Refuse decisions that cannot apply, with a message saying what to do instead."""
+    if draft.status != DraftStatus.DRAFT:
+        raise ReviewError(
+            f"draft {draft.key} is {draft.status.value}",
+            hint="run `digest draft reopen` to edit it",
+        )
+    if action != Action.APPROVE_ALL and draft.item(item_key) is None:
+        raise ReviewError(
+            f"no item {item_key!r} in draft {draft.key}", hint="see `digest draft show`"
+        )
+    if action == Action.MOVE and (value is None or config.section(value) is None):
+        keys = ", ".join(s.key for s in config.sections)
+        raise ReviewError(f"unknown section {value!r}", hint=f"use one of: {keys}")
+    if action == Action.REORDER and (value is None or not value.isdigit()):
+        raise ReviewError(f"position must be a whole number >= 0, got {value!r}")
+    if action in (Action.EDIT_TITLE, Action.EDIT_SUMMARY) and not (value or "").strip():
+        raise ReviewError(
+            "the new text is empty", hint="use `reset` to go back to the generated text"
+        )
+
+
+def make_issue(
+    draft: Draft, config: Config, *, number: int, now: datetime, previous: Issue | None = None
+) -> Issue:
+    """Snapshot the approved items of an approved draft as an Issue. Republishing the
+    same draft keeps number, uid and publication date; ``updated`` moves only when
+    the content changed (a correction)."""
+    if draft.status == DraftStatus.DRAFT:
+        raise ReviewError(
+            f"draft {draft.key} is not approved", hint="run `digest draft approve` first"
+        )
+    sections = tuple(
+        IssueSection(
+            key=s.config.key,
+            title=s.config.title,
+            items=tuple(_issue_item(i) for i in s.items if i.status == ItemStatus.APPROVED),
+        )
+        for s in draft.sections
+    )
+    sections = tuple(s for s in sections if s.items)
+    if not sections:
+        raise ReviewError(
+            f"draft {draft.key} has no approved items", hint="approve some items first"
+        )
+    if previous is not None:
+        changed = previous.sections != sections
+        return replace(previous, sections=sections, updated=now if changed else previous.updated)
+    host = urlsplit(config.newsletter.site_url).hostname or "digest.invalid"
+    return Issue(
+        number=number,
+        draft_key=draft.key,
+        title=f"{config.newsletter.title} #{number}",
+        published=now,
+        updated=now,
+        uid=f"tag:{host},{now:%Y-%m-%d}:issue-{number}",
+        sections=sections,
+    )
+
+
+def _issue_item(item: DraftItem) -> IssueItem:
+    story = item.candidate.story
+    seen: set[str] = set()
+    links = []
+    for link in story.links:
+        if link.url not in seen:
+            seen.add(link.url)
+            links.append(IssueLink(link.url, link.role, link.source_name))
+    return IssueItem(key=item.key, title=item.title, summary=item.summary, links=tuple(links))

@@ -1,0 +1,153 @@
+"""Make feed text safe: one allow-list HTML sanitiser (nh3) and one URL scheme check.
+
+Every HTML fragment that came from a feed goes through :func:`clean_html` exactly
+once, at parse time, so the UI, e-mail, Markdown and Atom all render the same safe
+fragment. Every URL goes through :func:`safe_url`: only http, https and mailto
+survive, relative ones are resolved against a base, and anything else is dropped.
+"""
+
+from __future__ import annotations
+
+import html as htmllib
+import re
+from urllib.parse import urljoin, urlsplit
+
+import nh3
+
+__all__ = ["clean_html", "html_to_text", "safe_url", "strip_control"]
+
+ALLOWED_TAGS = frozenset(
+    {
+        "a", "abbr", "b", "blockquote", "br", "caption", "cite", "code", "dd", "del",
+        "div", "dl", "dt", "em", "figcaption", "figure", "h2", "h3", "h4", "hr", "i",
+        "img", "ins", "kbd", "li", "mark", "ol", "p", "pre", "q", "s", "samp", "small",
+        "span", "strong", "sub", "sup", "table", "tbody", "td", "tfoot", "th", "thead",
+        "time", "tr", "u", "ul",
+    }
+)  # fmt: skip
+# Tags whose *content* goes too: code, styling, embedded documents, forms.
+DROPPED_WITH_CONTENT = frozenset(
+    {
+        "script", "style", "iframe", "frame", "frameset", "object", "embed", "applet",
+        "svg", "math", "form", "textarea", "select", "button", "template", "noscript",
+        "title", "head", "meta", "base", "link", "audio", "video", "canvas", "noembed",
+        "noframes", "xmp", "plaintext",
+    }
+)  # fmt: skip
+ALLOWED_ATTRIBUTES: dict[str, set[str]] = {
+    "a": {"href", "title", "hreflang"},
+    "img": {"src", "alt", "title", "width", "height"},
+    "abbr": {"title"},
+    "blockquote": {"cite"},
+    "q": {"cite"},
+    "td": {"colspan", "rowspan"},
+    "th": {"colspan", "rowspan", "scope"},
+    "time": {"datetime"},
+    "ol": {"start", "reversed"},
+    "del": {"datetime"},
+    "ins": {"datetime"},
+}
+URL_SCHEMES = frozenset({"http", "https", "mailto"})
+_URL_ATTRIBUTES = frozenset({"href", "src", "cite"})
+
+_SCHEME_RE = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.\-]*):")
+# WHATWG URL parsing removes tab and newline anywhere and trims C0 controls and space.
+_URL_INVISIBLE_RE = re.compile(r"[\t\n\r]")
+_URL_TRIM = "".join(chr(c) for c in range(0x21))
+_CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_BLOCK_RE = re.compile(
+    r"<(/?(?:p|div|br|hr|li|ul|ol|dl|dt|dd|h[1-6]|tr|td|th|table|blockquote|pre|section|"
+    r"article|header|footer|figure|figcaption|img)\b)",
+    re.IGNORECASE,
+)
+_SPACE_RE = re.compile(r"\s+")
+# h1 belongs to the page that embeds the fragment, h5/h6 render as tiny text: map to h2-h4.
+_HEADING_RE = re.compile(r"<(/?)h([156])\b", re.IGNORECASE)
+
+
+def _demote(match: re.Match[str]) -> str:
+    return f"<{match.group(1)}h{'2' if match.group(2) == '1' else '4'}"
+
+
+def safe_url(url: str | None, base: str | None = None) -> str | None:
+    """``url`` resolved against ``base`` if it is http(s) or mailto after that, else None.
+
+    ``JaVa\\tscript:``, ``data:``, ``vbscript:``, ``file:`` and unresolvable
+    protocol-relative ``//host`` URLs (no base) all give None.
+    """
+    if not url:
+        return None
+    text = _URL_INVISIBLE_RE.sub("", strip_control(url)).strip(_URL_TRIM)
+    if not text:
+        return None
+    match = _SCHEME_RE.match(text)
+    if match is None:
+        if not base or safe_url(base) is None:
+            return None
+        try:
+            text = urljoin(base, text)
+        except ValueError:
+            return None
+        match = _SCHEME_RE.match(text)
+        if match is None:
+            return None
+    scheme = match.group(1).lower()
+    if scheme not in URL_SCHEMES:
+        return None
+    if scheme == "mailto":
+        return text
+    try:
+        parts = urlsplit(text)
+        _ = parts.port  # raises on a malformed port
+    except ValueError:
+        return None
+    if not parts.hostname:
+        return None
+    return scheme + text[len(scheme) :]
+
+
+def clean_html(html: str, base_url: str | None = None) -> str:
+    """Sanitise an HTML fragment with an allow-list; links get ``rel="noopener noreferrer"``.
+
+    Relative ``href``/``src`` are resolved against ``base_url`` (dropped without one).
+    """
+    if not html:
+        return ""
+    base = safe_url(base_url) if base_url else None
+
+    def url_filter(element: str, attribute: str, value: str) -> str | None:
+        if attribute not in _URL_ATTRIBUTES:
+            return value
+        resolved = safe_url(value, base)
+        if resolved is not None and element == "img" and resolved.startswith("mailto"):
+            return None
+        return resolved
+
+    return nh3.clean(
+        _HEADING_RE.sub(_demote, strip_control(html)),
+        tags=set(ALLOWED_TAGS),
+        clean_content_tags=set(DROPPED_WITH_CONTENT),
+        attributes={k: set(v) for k, v in ALLOWED_ATTRIBUTES.items()},
+        attribute_filter=url_filter,
+        strip_comments=True,
+        link_rel="noopener noreferrer",
+        url_schemes=set(URL_SCHEMES),
+        url_relative=(lambda url: safe_url(url, base)) if base else "deny",
+    )
+
+
+def strip_control(text: str) -> str:
+    """Drop C0 controls (but tab, LF, CR), NUL, lone surrogates and U+FFFE/U+FFFF."""
+    return _CONTROL_RE.sub("", text)
+
+
+def html_to_text(html: str) -> str:
+    """Plain text of an HTML fragment: tags dropped, entities decoded, whitespace collapsed."""
+    if not html:
+        return ""
+    spaced = _BLOCK_RE.sub(r" <\1", strip_control(html))
+    stripped = nh3.clean(
+        spaced, tags=set(), clean_content_tags=set(DROPPED_WITH_CONTENT), attributes={}
+    )
+    text = strip_control(htmllib.unescape(stripped))
+    return _SPACE_RE.sub(" ", text).strip()

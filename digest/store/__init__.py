@@ -1,0 +1,50 @@
+"""The SQLite store. Rows are converted to digest's types at this boundary: no row
+dict leaves this package.
+
+    with Store.open(Path("db/digest.sqlite")) as store:
+        store.sync_sources(config.sources, now=now)
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+from types import TracebackType
+
+import sqlite_utils
+
+from digest.store.db import acquire_lease, connect, release_lease
+from digest.store.drafts import DraftStore
+from digest.store.feeds import FeedHealth
+
+__all__ = ["FeedHealth", "Store"]
+
+
+class Store(DraftStore):
+    def __init__(self, db: sqlite_utils.Database, path: Path) -> None:
+        self.db = db
+        self.path = path
+
+    @classmethod
+    def open(cls, path: Path, *, busy_timeout_ms: int = 5000) -> Store:
+        return cls(connect(path, busy_timeout_ms=busy_timeout_ms), path)
+
+    def close(self) -> None:
+        self.db.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def acquire_lease(self, name: str, holder: str, *, now: datetime, ttl: timedelta) -> None:
+        acquire_lease(self.db, name, holder, now=now, ttl=ttl)
+
+    def release_lease(self, name: str, holder: str) -> None:
+        release_lease(self.db, name, holder)

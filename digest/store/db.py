@@ -1,0 +1,114 @@
+"""Connections, transactions and the run lease.
+
+Every connection gets WAL and a busy timeout (a per-connection setting), so the
+scheduler, cron and the web page can work on one file at once; a write that still
+cannot get the lock becomes a typed StorageBusyError instead of a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from digest.errors import LeaseHeldError, StorageBusyError, StorageError
+from digest.store.schema import migrate
+
+BUSY_TIMEOUT_MS = 5000
+
+
+def connect(path: Path, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> sqlite_utils.Database:
+    """Open (creating if needed) and migrate the database at ``path``."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        migrate(conn)
+    except sqlite3.OperationalError as e:
+        raise translate(e, f"cannot open database {path}") from e
+    except sqlite3.DatabaseError as e:
+        raise StorageError(
+            f"{path} is not a usable digest database",
+            hint="restore it from a backup or point --db at another file",
+        ) from e
+    return sqlite_utils.Database(conn)
+
+
+def translate(error: sqlite3.Error, what: str) -> StorageError:
+    """sqlite3 errors -> digest's tree (at the store boundary only)."""
+    text = str(error).lower()
+    if "locked" in text or "busy" in text:
+        return StorageBusyError(
+            f"{what}: the database is busy", hint="another digest process is writing; try again"
+        )
+    return StorageError(what)
+
+
+@contextmanager
+def transaction(db: sqlite_utils.Database) -> Iterator[sqlite3.Connection]:
+    """BEGIN IMMEDIATE ... COMMIT; rolled back whole on any error."""
+    conn = db.conn
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as e:
+        raise translate(e, "cannot start a write") from e
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    try:
+        conn.execute("COMMIT")
+    except sqlite3.OperationalError as e:
+        conn.execute("ROLLBACK")
+        raise translate(e, "cannot commit") from e
+
+
+def iso(value: datetime | None) -> str | None:
+    return value.astimezone(UTC).isoformat(timespec="seconds") if value else None
+
+
+def from_iso(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    parsed = datetime.fromisoformat(value)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def acquire_lease(
+    db: sqlite_utils.Database, name: str, holder: str, *, now: datetime, ttl: timedelta
+) -> None:
+    """Take the named lease or raise LeaseHeldError; an expired lease is taken over
+    (its holder crashed), so a killed run never blocks the next one for long."""
+    with transaction(db) as conn:
+        row = conn.execute(
+            "SELECT holder, expires_at FROM leases WHERE name = ?", (name,)
+        ).fetchone()
+        if row and row[0] != holder and from_iso(row[1]) > now:  # type: ignore[operator]
+            raise LeaseHeldError(
+                f"another run ({row[0]}) holds the {name} lease until {row[1]}",
+                hint="it will finish or expire; nothing to do",
+            )
+        conn.execute(
+            "INSERT OR REPLACE INTO leases (name, holder, acquired_at, expires_at) "
+            "VALUES (?, ?, ?, ?)",
+            (name, holder, iso(now), iso(now + ttl)),
+        )
+
+
+def release_lease(db: sqlite_utils.Database, name: str, holder: str) -> None:
+    with transaction(db) as conn:
+        conn.execute("DELETE FROM leases WHERE name = ? AND holder = ?", (name, holder))

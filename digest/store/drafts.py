@@ -1,0 +1,282 @@
+"""Drafts (a snapshot of the last build), editor decisions (an append-only log) and
+published issues. Decisions live apart from the snapshot, so rebuilding a draft
+after new fetches can never undo what an editor did."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from digest.errors import ConflictError, NotFoundError
+from digest.identity import canonical_url
+from digest.store.db import dumps, from_iso, iso, transaction
+from digest.store.feeds import FeedStore
+from digest.types import (
+    Action,
+    Candidate,
+    Decision,
+    Draft,
+    DraftItem,
+    DraftSection,
+    DraftStatus,
+    Entry,
+    Issue,
+    IssueItem,
+    IssueLink,
+    IssueSection,
+    ItemStatus,
+    LinkRole,
+    Reason,
+    SectionConfig,
+    SectionSuggestion,
+    Story,
+    StoryLink,
+    Summary,
+    SummaryMethod,
+)
+
+
+class DraftStore(FeedStore):
+    # --- drafts -------------------------------------------------------------
+
+    def save_draft(self, draft: Draft, *, now: datetime) -> None:
+        """Replace the draft's snapshot with a fresh build; keep status and decisions."""
+        rows = [
+            _item_row(draft.key, item, placed=True) for s in draft.sections for item in s.items
+        ] + [_item_row(draft.key, item, placed=False) for item in draft.unplaced]
+        with transaction(self.db) as conn:
+            conn.execute(
+                "INSERT INTO drafts (key, period_start, period_end, status, built_at) "
+                "VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET built_at = excluded.built_at",
+                (draft.key, iso(draft.period_start), iso(draft.period_end), draft.status.value,
+                 iso(now)),
+            )  # fmt: skip
+            conn.execute("DELETE FROM draft_items WHERE draft_key = ?", (draft.key,))
+            conn.executemany(
+                f"INSERT INTO draft_items VALUES ({','.join('?' * 14)})",
+                [tuple(r.values()) for r in rows],
+            )
+
+    def load_draft(self, key: str, sections: Sequence[SectionConfig]) -> Draft | None:
+        """The stored snapshot as built (decisions not yet applied: see review)."""
+        rows = list(self.db.query("SELECT * FROM drafts WHERE key = ?", [key]))
+        if not rows:
+            return None
+        items = list(self.db.query(
+            "SELECT * FROM draft_items WHERE draft_key = ? ORDER BY position", [key]
+        ))  # fmt: skip
+        ids = {i for r in items for i in json.loads(r["entry_ids"])}
+        entries = self.entries_by_id(sorted(ids))
+        built = [(r["placed"], _draft_item(r, entries)) for r in items]
+        by_section = {
+            s.key: tuple(i for placed, i in built if placed and i.section == s.key)
+            for s in sections
+        }
+        return Draft(
+            key=key,
+            period_start=from_iso(rows[0]["period_start"]),  # type: ignore[arg-type]
+            period_end=from_iso(rows[0]["period_end"]),  # type: ignore[arg-type]
+            status=DraftStatus(rows[0]["status"]),
+            sections=tuple(DraftSection(s, by_section[s.key]) for s in sections),
+            unplaced=tuple(i for placed, i in built if not placed or i.section not in by_section),
+        )
+
+    def latest_draft_key(self) -> str | None:
+        row = self.db.execute("SELECT key FROM drafts ORDER BY key DESC LIMIT 1").fetchone()
+        return row[0] if row else None
+
+    def set_draft_status(self, key: str, status: DraftStatus, *, now: datetime) -> None:
+        with transaction(self.db) as conn:
+            done = conn.execute(
+                "UPDATE drafts SET status = ?, approved_at = ? WHERE key = ?",
+                (status.value, iso(now) if status != DraftStatus.DRAFT else None, key),
+            )
+            if done.rowcount == 0:
+                raise NotFoundError(f"no draft {key}", hint="run `digest draft build` first")
+
+    # --- decisions ----------------------------------------------------------
+
+    def add_decision(self, decision: Decision, *, expected_version: int | None = None) -> Decision:
+        """Append an editor decision. With ``expected_version`` (how many decisions
+        the editor's page had seen on this item), a stale page gets ConflictError."""
+        with transaction(self.db) as conn:
+            if expected_version is not None:
+                seen = conn.execute(
+                    "SELECT COUNT(*) FROM decisions WHERE draft_key = ? AND item_key = ?",
+                    (decision.draft_key, decision.item_key),
+                ).fetchone()[0]
+                if seen != expected_version:
+                    raise ConflictError(
+                        "this item was changed elsewhere since you loaded the page",
+                        hint="reload the page to see the current state, then act again",
+                    )
+            cursor = conn.execute(
+                "INSERT INTO decisions (draft_key, item_key, action, value, at, editor) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (decision.draft_key, decision.item_key, decision.action.value, decision.value,
+                 iso(decision.at), decision.editor),
+            )  # fmt: skip
+        return Decision(**{**decision.__dict__, "id": cursor.lastrowid})
+
+    def decisions(self, draft_key: str | None = None) -> list[Decision]:
+        sql, params = "SELECT * FROM decisions", []
+        if draft_key is not None:
+            sql, params = sql + " WHERE draft_key = ?", [draft_key]
+        return [
+            Decision(
+                draft_key=r["draft_key"],
+                item_key=r["item_key"],
+                action=Action(r["action"]),
+                value=r["value"],
+                at=from_iso(r["at"]),  # type: ignore[arg-type]
+                editor=r["editor"],
+                id=r["id"],
+            )
+            for r in self.db.query(sql + " ORDER BY id", params)
+        ]
+
+    # --- issues -------------------------------------------------------------
+
+    def save_issue(self, issue: Issue) -> None:
+        links = [
+            (issue.number, item.key, canonical_url(link.url))
+            for s in issue.sections
+            for item in s.items
+            for link in item.links
+        ]
+        with transaction(self.db) as conn:
+            conn.execute(
+                "INSERT OR REPLACE INTO issues VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (issue.number, issue.draft_key, issue.uid, issue.title, iso(issue.published),
+                 iso(issue.updated), dumps(_issue_body(issue))),
+            )  # fmt: skip
+            conn.execute("DELETE FROM issue_links WHERE issue_number = ?", (issue.number,))
+            conn.executemany("INSERT INTO issue_links VALUES (?, ?, ?)", links)
+
+    def issues(self) -> list[Issue]:
+        """Published issues, newest first."""
+        return [_issue(r) for r in self.db.query("SELECT * FROM issues ORDER BY number DESC")]
+
+    def issue_for_draft(self, draft_key: str) -> Issue | None:
+        rows = list(self.db.query("SELECT * FROM issues WHERE draft_key = ?", [draft_key]))
+        return _issue(rows[0]) if rows else None
+
+    def next_issue_number(self) -> int:
+        row = self.db.execute("SELECT COALESCE(MAX(number), 0) FROM issues").fetchone()
+        return int(row[0]) + 1
+
+    def featured(self) -> dict[str, int]:
+        """Canonical links and item keys already in a published issue -> its number."""
+        found: dict[str, int] = {}
+        for number, key, canonical in self.db.execute(
+            "SELECT issue_number, item_key, canonical FROM issue_links ORDER BY issue_number"
+        ).fetchall():
+            found.setdefault(canonical, number)
+            found.setdefault(key, number)
+        return found
+
+
+def _item_row(draft_key: str, item: DraftItem, *, placed: bool) -> dict[str, Any]:
+    c = item.candidate
+    return {
+        "draft_key": draft_key,
+        "item_key": item.key,
+        "section": item.section,
+        "position": item.position,
+        "placed": int(placed),
+        "title": item.generated_title,
+        "summary": item.generated_summary,
+        "summary_method": c.summary.method.value,
+        "score": c.score,
+        "reasons": dumps([[r.label, r.points] for r in c.reasons]),
+        "suggestions": dumps([[s.section, s.confidence] for s in c.suggestions]),
+        "entry_ids": dumps([e.id for e in c.story.entries]),
+        "links": dumps([[x.url, x.role.value, x.source_name] for x in c.story.links]),
+        "primary_link": c.story.primary_link,
+    }
+
+
+def _draft_item(r: dict[str, Any], entries: dict[int, Entry]) -> DraftItem:
+    members = tuple(entries[i] for i in json.loads(r["entry_ids"]) if i in entries)
+    story = Story(
+        key=r["item_key"],
+        entries=members,
+        links=tuple(StoryLink(u, LinkRole(role), src) for u, role, src in json.loads(r["links"])),
+        primary_link=r["primary_link"],
+    )
+    summary = Summary(
+        entry_id=members[0].id if members else 0,
+        text=r["summary"],
+        method=SummaryMethod(r["summary_method"]),
+        words=len(r["summary"].split()),
+    )
+    candidate = Candidate(
+        story=story,
+        summary=summary,
+        score=r["score"],
+        reasons=tuple(Reason(label, points) for label, points in json.loads(r["reasons"])),
+        suggestions=tuple(SectionSuggestion(k, c) for k, c in json.loads(r["suggestions"])),
+    )
+    return DraftItem(
+        key=r["item_key"],
+        section=r["section"],
+        position=r["position"],
+        title=r["title"],
+        summary=r["summary"],
+        status=ItemStatus.PENDING,
+        candidate=candidate,
+        generated_title=r["title"],
+        generated_summary=r["summary"],
+    )
+
+
+def _issue_body(issue: Issue) -> list[dict[str, Any]]:
+    return [
+        {
+            "key": s.key,
+            "title": s.title,
+            "items": [
+                {
+                    "key": i.key,
+                    "title": i.title,
+                    "summary": i.summary,
+                    "links": [[x.url, x.role.value, x.label] for x in i.links],
+                }
+                for i in s.items
+            ],
+        }
+        for s in issue.sections
+    ]
+
+
+def _issue(r: dict[str, Any]) -> Issue:
+    sections = tuple(
+        IssueSection(
+            key=s["key"],
+            title=s["title"],
+            items=tuple(
+                IssueItem(
+                    key=i["key"],
+                    title=i["title"],
+                    summary=i["summary"],
+                    links=tuple(
+                        IssueLink(u, LinkRole(role), label) for u, role, label in i["links"]
+                    ),
+                )
+                for i in s["items"]
+            ),
+        )
+        for s in json.loads(r["body"])
+    )
+    return Issue(
+        number=r["number"],
+        draft_key=r["draft_key"],
+        title=r["title"],
+        published=from_iso(r["published_at"]),  # type: ignore[arg-type]
+        updated=from_iso(r["updated_at"]),  # type: ignore[arg-type]
+        uid=r["uid"],
+        sections=sections,
+    )

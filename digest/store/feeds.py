@@ -1,0 +1,363 @@
+"""Feeds, their fetch state, entries and summaries."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlite_utils
+
+from digest.identity import canonical_url, content_hash
+from digest.store.db import dumps, from_iso, iso, transaction
+from digest.types import (
+    Enclosure,
+    Entry,
+    EntryData,
+    FeedState,
+    Fetched,
+    FetchFailed,
+    FetchResult,
+    NotModified,
+    ParsedFeed,
+    Source,
+    SourceKind,
+    Summary,
+    SummaryMethod,
+)
+
+# These columns hold JSON; entries are read through one SELECT joined with feeds.
+_ENTRY_SELECT = """
+SELECT e.*, f.name AS source_name, f.kind AS kind, f.section AS section_hint,
+       f.weight AS source_weight
+FROM entries e JOIN feeds f ON f.url = e.feed_url
+"""
+
+
+@dataclass(frozen=True)
+class FeedHealth:
+    """One row of `digest feeds`: what the editor needs to see about a source."""
+
+    url: str
+    name: str
+    kind: str
+    status: str
+    enabled: bool
+    last_success_at: datetime | None
+    last_error_code: str | None
+    last_error: str | None
+    next_fetch_at: datetime | None
+    entries: int
+    entries_7d: int
+    error_count: int
+
+
+class FeedStore:
+    db: sqlite_utils.Database
+
+    # --- feeds --------------------------------------------------------------
+
+    def sync_sources(self, sources: Sequence[Source], *, now: datetime) -> None:
+        """Make the feeds table match feeds.yaml, keeping each feed's fetch state."""
+        with transaction(self.db) as conn:
+            for s in sources:
+                conn.execute(
+                    "INSERT INTO feeds (url, name, kind, section, weight, added_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(url) DO UPDATE SET "
+                    "name = excluded.name, kind = excluded.kind, "
+                    "section = excluded.section, weight = excluded.weight, enabled = 1",
+                    (s.url, s.name, s.kind.value, s.section, s.weight, iso(now)),
+                )
+            urls = [s.url for s in sources]
+            marks = ",".join("?" * len(urls))
+            conn.execute(f"UPDATE feeds SET enabled = 0 WHERE url NOT IN ({marks})", urls)
+
+    def feed_states(self, *, due_at: datetime | None = None) -> list[FeedState]:
+        """Enabled feeds; with ``due_at``, only those due then (gone feeds never are)."""
+        sql = "SELECT * FROM feeds WHERE enabled = 1"
+        params: list[Any] = []
+        if due_at is not None:
+            sql += " AND status != 'gone' AND (next_fetch_at IS NULL OR next_fetch_at <= ?)"
+            params.append(iso(due_at))
+        return [_feed_state(r) for r in self.db.query(sql + " ORDER BY url", params)]
+
+    def feed_state(self, url: str) -> FeedState | None:
+        rows = list(self.db.query("SELECT * FROM feeds WHERE url = ?", [url]))
+        return _feed_state(rows[0]) if rows else None
+
+    def reenable_feed(self, url: str) -> None:
+        with transaction(self.db) as conn:
+            conn.execute(
+                "UPDATE feeds SET status = 'never', next_fetch_at = NULL, error_count = 0 "
+                "WHERE url = ?",
+                (url,),
+            )
+
+    def feed_health(self, *, now: datetime) -> list[FeedHealth]:
+        week_ago = iso(now - timedelta(days=7))
+        sql = """
+        SELECT f.*, COUNT(e.id) AS n,
+               COALESCE(SUM(e.first_seen >= ?), 0) AS n7
+        FROM feeds f LEFT JOIN entries e ON e.feed_url = f.url
+        WHERE f.enabled = 1 GROUP BY f.url ORDER BY f.name
+        """
+        return [
+            FeedHealth(
+                url=r["url"],
+                name=r["name"],
+                kind=r["kind"],
+                status=r["status"],
+                enabled=bool(r["enabled"]),
+                last_success_at=from_iso(r["last_success_at"]),
+                last_error_code=r["last_error_code"],
+                last_error=r["last_error"],
+                next_fetch_at=from_iso(r["next_fetch_at"]),
+                entries=r["n"],
+                entries_7d=r["n7"],
+                error_count=r["error_count"],
+            )
+            for r in self.db.query(sql, [week_ago])
+        ]
+
+    # --- one fetch, one transaction ----------------------------------------
+
+    def record_fetch(
+        self,
+        result: FetchResult,
+        parsed: ParsedFeed | None,
+        *,
+        now: datetime,
+        next_fetch_at: datetime,
+        error: tuple[str, str] | None = None,
+    ) -> int:
+        """Store a feed's fetch result, its entries and its new state in ONE
+        transaction (no network I/O inside); return the number of new entries.
+        ``error`` (code, message) reports a failure after fetching, e.g. parsing."""
+        with transaction(self.db) as conn:
+            new = _upsert_entries(conn, result.url, parsed.entries, now) if parsed else 0
+            _update_feed(conn, result, parsed, now, next_fetch_at, error)
+            code, message, status = _attempt(result, error)
+            conn.execute(
+                "INSERT INTO fetch_attempts (feed_url, at, outcome, status, code, message, "
+                "new_entries) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (result.url, iso(now), "error" if code else "ok", status, code, message, new),
+            )
+        return new
+
+    # --- entries and summaries ---------------------------------------------
+
+    def entries_since(self, since: datetime) -> list[Entry]:
+        rows = self.db.query(
+            _ENTRY_SELECT + " WHERE f.enabled = 1 AND "
+            "MIN(COALESCE(e.published, e.first_seen), e.first_seen) >= ? ORDER BY e.id",
+            [iso(since)],
+        )
+        return [_entry(r) for r in rows]
+
+    def entries_by_id(self, ids: Iterable[int]) -> dict[int, Entry]:
+        wanted = list(ids)
+        if not wanted:
+            return {}
+        marks = ",".join("?" * len(wanted))
+        rows = self.db.query(_ENTRY_SELECT + f" WHERE e.id IN ({marks})", wanted)
+        return {r["id"]: _entry(r) for r in rows}
+
+    def count_entries(self) -> int:
+        return int(self.db.execute("SELECT COUNT(*) FROM entries").fetchone()[0])
+
+    def summaries_for(self, entries: Iterable[Entry]) -> dict[int, Summary]:
+        """Stored summaries still valid for the entries' current content."""
+        by_id = {e.id: e for e in entries}
+        if not by_id:
+            return {}
+        marks = ",".join("?" * len(by_id))
+        rows = self.db.query(f"SELECT * FROM summaries WHERE entry_id IN ({marks})", list(by_id))
+        return {
+            r["entry_id"]: _summary(r)
+            for r in rows
+            if r["content_hash"] == by_id[r["entry_id"]].content_hash
+        }
+
+    def save_summaries(
+        self, items: Sequence[tuple[Entry, Summary, str | None]], *, now: datetime
+    ) -> None:
+        """(entry, summary, extracted article text or None) in one transaction."""
+        with transaction(self.db) as conn:
+            conn.executemany(
+                "INSERT OR REPLACE INTO summaries (entry_id, text, method, words, language, "
+                "note, article_text, content_hash, made_at) VALUES (?,?,?,?,?,?,?,?,?)",
+                [
+                    (e.id, s.text, s.method.value, s.words, s.language, s.note, article,
+                     e.content_hash, iso(now))
+                    for e, s, article in items
+                ],
+            )  # fmt: skip
+
+
+def _feed_state(r: dict[str, Any]) -> FeedState:
+    return FeedState(
+        url=r["url"],
+        etag=r["etag"],
+        last_modified=r["last_modified"],
+        next_fetch_at=from_iso(r["next_fetch_at"]),
+        error_count=r["error_count"],
+        last_error_code=r["last_error_code"],
+        last_error=r["last_error"],
+        last_success_at=from_iso(r["last_success_at"]),
+        status=r["status"],
+    )
+
+
+def _attempt(
+    result: FetchResult, error: tuple[str, str] | None
+) -> tuple[str | None, str | None, int | None]:
+    if isinstance(result, FetchFailed):
+        return result.code, result.message, result.status
+    status = result.status if isinstance(result, Fetched) else 304
+    return (error[0], error[1], status) if error else (None, None, status)
+
+
+def _update_feed(
+    conn: sqlite3.Connection,
+    result: FetchResult,
+    parsed: ParsedFeed | None,
+    now: datetime,
+    next_fetch_at: datetime,
+    error: tuple[str, str] | None,
+) -> None:
+    code, message, _ = _attempt(result, error)
+    if code:
+        conn.execute(
+            "UPDATE feeds SET status = ?, error_count = error_count + 1, last_error_code = ?, "
+            "last_error = ?, last_error_at = ?, next_fetch_at = ? WHERE url = ?",
+            ("gone" if code == "gone" else "error", code, message, iso(now),
+             iso(next_fetch_at), result.url),
+        )  # fmt: skip
+        return
+    assert isinstance(result, Fetched | NotModified)
+    # Validators are saved even on 304: servers rotate them.
+    conn.execute(
+        "UPDATE feeds SET status = 'ok', error_count = 0, last_error_code = NULL, "
+        "last_error = NULL, last_success_at = ?, next_fetch_at = ?, "
+        "etag = COALESCE(?, etag), last_modified = COALESCE(?, last_modified), "
+        "title = COALESCE(?, title), site_link = COALESCE(?, site_link) WHERE url = ?",
+        (iso(now), iso(next_fetch_at), result.etag, result.last_modified,
+         parsed.title if parsed else None, parsed.link if parsed else None, result.url),
+    )  # fmt: skip
+
+
+def _upsert_entries(
+    conn: sqlite3.Connection, feed_url: str, entries: Sequence[EntryData], now: datetime
+) -> int:
+    new = 0
+    for data in entries:
+        canonical = canonical_url(data.link) if data.link else f"guid:{data.guid}"
+        digest_ = content_hash(data.title, data.summary_html, data.content_html)
+        row = _existing(conn, feed_url, data, canonical)
+        if row is None:
+            conn.execute(_INSERT, _entry_values(feed_url, data, canonical, digest_, now))
+            new += 1
+        elif row[1] != digest_:
+            values = _entry_values(feed_url, data, canonical, digest_, now)
+            # Skip feed_url, guid and first_seen: identity and "new since" never move.
+            conn.execute(_UPDATE, (*values[2:8], *values[9:], row[0]))
+        else:
+            conn.execute("UPDATE entries SET last_seen = ? WHERE id = ?", (iso(now), row[0]))
+    return new
+
+
+def _existing(
+    conn: sqlite3.Connection, feed_url: str, data: EntryData, canonical: str
+) -> tuple[int, str] | None:
+    """(feed, guid) first; then a narrow fallback for publishers whose GUIDs churn:
+    the same canonical link (or arXiv id) in the same feed is the same entry."""
+    row = conn.execute(
+        "SELECT id, content_hash FROM entries WHERE feed_url = ? AND guid = ?",
+        (feed_url, data.guid),
+    ).fetchone()
+    if row is None and data.arxiv_id:
+        row = conn.execute(
+            "SELECT id, content_hash FROM entries WHERE feed_url = ? AND arxiv_id = ?",
+            (feed_url, data.arxiv_id),
+        ).fetchone()
+    if row is None and data.link:
+        row = conn.execute(
+            "SELECT id, content_hash FROM entries WHERE feed_url = ? AND canonical = ?",
+            (feed_url, canonical),
+        ).fetchone()
+    return (row[0], row[1]) if row else None
+
+
+_COLUMNS = (
+    "feed_url, guid, link, canonical, title, authors, published, updated, first_seen, "
+    "last_seen, summary_html, content_html, content_hash, categories, enclosures, image, "
+    "arxiv_id, duration_seconds, links, extra"
+)
+_INSERT = f"INSERT INTO entries ({_COLUMNS}) VALUES ({','.join('?' * 20)})"
+_UPDATE = (
+    "UPDATE entries SET link=?, canonical=?, title=?, authors=?, published=?, updated=?, "
+    "last_seen=?, summary_html=?, content_html=?, content_hash=?, "
+    "categories=?, enclosures=?, image=?, arxiv_id=?, duration_seconds=?, links=?, extra=? "
+    "WHERE id = ?"
+)
+
+
+def _entry_values(
+    feed_url: str, d: EntryData, canonical: str, digest_: str, now: datetime
+) -> tuple[Any, ...]:
+    values = (
+        feed_url, d.guid, d.link, canonical, d.title, dumps(list(d.authors)),
+        iso(d.published), iso(d.updated), iso(now), iso(now), d.summary_html, d.content_html,
+        digest_, dumps(list(d.categories)),
+        dumps([[x.url, x.type, x.length] for x in d.enclosures]), d.image, d.arxiv_id,
+        d.duration_seconds, dumps(list(d.links)), dumps(dict(d.extra)),
+    )  # fmt: skip
+    return values
+
+
+def _entry(r: dict[str, Any]) -> Entry:
+    first_seen = from_iso(r["first_seen"])
+    published = from_iso(r["published"])
+    assert first_seen is not None
+    # Rank on min(published, first seen): a feed claiming 2099 cannot pin itself on top.
+    rank_time = min(published, first_seen) if published else first_seen
+    return Entry(
+        id=r["id"],
+        feed_url=r["feed_url"],
+        source_name=r["source_name"],
+        kind=SourceKind(r["kind"]),
+        guid=r["guid"],
+        link=r["link"],
+        canonical=r["canonical"],
+        title=r["title"],
+        authors=tuple(json.loads(r["authors"])),
+        published=published,
+        first_seen=first_seen,
+        rank_time=rank_time,
+        summary_html=r["summary_html"],
+        content_html=r["content_html"],
+        content_hash=r["content_hash"],
+        categories=tuple(json.loads(r["categories"])),
+        enclosures=tuple(Enclosure(u, t, n) for u, t, n in json.loads(r["enclosures"])),
+        image=r["image"],
+        arxiv_id=r["arxiv_id"],
+        duration_seconds=r["duration_seconds"],
+        links=tuple(json.loads(r["links"])),
+        section_hint=r["section_hint"],
+        source_weight=r["source_weight"],
+        extra=json.loads(r["extra"]),
+    )
+
+
+def _summary(r: dict[str, Any]) -> Summary:
+    return Summary(
+        entry_id=r["entry_id"],
+        text=r["text"],
+        method=SummaryMethod(r["method"]),
+        words=r["words"],
+        language=r["language"],
+        note=r["note"],
+    )

@@ -1,0 +1,353 @@
+"""One-paragraph summaries and teaser detection (pure: no I/O, no clock).
+
+A summary is complete sentences, no markup, no boilerplate, cut at a sentence boundary
+between ``min_words`` and ``max_words`` where the text allows. Where it comes from depends
+on the kind of source: an arXiv abstract, podcast show notes, release notes, or for blogs
+and news the feed text or the extracted article page, whichever is better
+(:func:`choose_text`).
+"""
+
+from __future__ import annotations
+
+import html as htmllib
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from digest.sanitize import html_to_text, strip_control
+from digest.types import Article, Entry, ExtractPolicy, SourceKind, Summary, SummaryMethod
+
+__all__ = ["choose_text", "is_teaser", "needs_article", "split_sentences", "summarize"]
+
+TEASER_WORDS = 80
+OWN_TEXT_KINDS = frozenset({SourceKind.ARXIV, SourceKind.PODCAST, SourceKind.RELEASE})
+
+_WORD = re.compile(
+    r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]|[^\s\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]+"
+)
+_TAG = re.compile(r"<[a-zA-Z/!]")
+_BLOCK_TAG = re.compile(
+    r"<(/?)(p|div|li|h[1-6]|br|tr|td|th|blockquote|pre|ul|ol|dl|dt|dd|section|article|"
+    r"header|footer|aside|nav|figure|figcaption|table|hr)\b[^>]*>",
+    re.IGNORECASE,
+)
+_APPEARED = re.compile(r"\s*The post\s.+?\sappeared first on\s.+?(?:\.\s*|$)", re.I | re.S)
+_MORE = re.compile(
+    r"\s*[(\[]?\b(?:continue reading|read more|keep reading|read the (?:full|rest|whole)\b"
+    r"|read full (?:story|article|post)|(?:view|see) (?:the )?full (?:post|article)"
+    r"|weiterlesen|lire la suite|leer más|\(more…\))",
+    re.I,
+)
+_CUT = re.compile(r"\s*(?:\[\s*(?:…|\.\.\.)\s*\]|…|\.{3,}|\[\s*\])\s*$")
+_JUNK_LINE = re.compile(
+    r"^(?:\d+\s+)?(?:comments?|responses?|replies|leave a (?:comment|reply)|share(?: this)?"
+    r"|share (?:on|via) \w+|tweet|like this|related(?: posts| articles)?|advertisement|sponsored"
+    r"|facebook|twitter|linkedin|e-?mail|print|reddit|pinterest|whatsapp|mastodon|permalink"
+    r"|subscribe\b.*|(?:tags?|filed under|posted in|categories)\b.*|share this:?.*)[:.!]?$",
+    re.I,
+)
+_BOILERPLATE = re.compile(
+    r"\b(?:cookies?|enable javascript|javascript is (?:disabled|required)|access denied"
+    r"|are you a (?:robot|human)|captcha|403 forbidden|page not found|404 not found"
+    r"|subscribers? only|already a subscriber|sign in to (?:continue|read)"
+    r"|log in to (?:continue|read)|subscribe to (?:continue|read)|paywall)\b",
+    re.I,
+)
+_ARXIV_PREFIX = re.compile(r"^\s*arXiv:\s*\S+\s+Announce Type:\s*\S+\s+Abstract:\s*", re.I)
+_BULLET = re.compile(r"^\s*(?:[-*•+·▪◦]|\d{1,3}[.)])\s+")
+_MD_HEADING = re.compile(r"^\s*#{1,6}\s+")
+_RELEASE_SKIP = re.compile(
+    r"^(?:\**\s*)(?:what'?s changed|new contributors?|full changelog|changelog|contributors"
+    r"|release notes|assets|checksums?|install(?:ation)?|downloads?|breaking changes:?$"
+    r"|@[\w-]+ made (?:their|his|her) first contribution)",
+    re.I,
+)
+_PR_TAIL = re.compile(
+    r"\s+(?:by\s+@[\w-]+\s+)?in\s+https?://\S+$|\s*\((?:#\d+|[0-9a-f]{7,40})\)", re.I
+)
+_URL = re.compile(r"https?://\S+")
+_SHOW_SKIP = re.compile(
+    r"^(?:\(?\[?\d{1,2}:\d{2}|(?:sponsors?|support|subscribe|follow|links?|show notes"
+    r"|transcripts?|credits|music|produced|chapters?|timestamps?|episode links)\b)",
+    re.I,
+)
+_ENDS_SENTENCE = re.compile(r"[.!?。！？…][\"'”’)\]]*$")
+_BOUNDARY = re.compile(r"[.!?]+[\"'”’)\]]*\s+|[。！？]+[\"'”’」』)]*\s*")
+_ABBREVIATIONS = frozenset(
+    "e.g i.e etc vs mr mrs ms dr prof inc ltd co corp jr sr st no fig figs eq eqs al approx "
+    "cf ca dept est gen gov jan feb mar apr jun jul aug sep sept oct nov dec mt ph.d u.s u.k "
+    "op sec vol ref refs".split()
+)
+
+
+@dataclass(frozen=True)
+class Block:
+    """A paragraph-like piece of text; ``kind`` is "heading", "item" or "text"."""
+
+    text: str
+    kind: str = "text"
+
+
+def word_count(text: str) -> int:
+    """Words, counting each CJK character as one (those scripts use no spaces)."""
+    return len(_WORD.findall(text))
+
+
+def _plain_blocks(text: str) -> list[Block]:
+    out: list[Block] = []
+    for line in strip_control(htmllib.unescape(text)).splitlines():
+        kind = "heading" if _MD_HEADING.match(line) else "item" if _BULLET.match(line) else "text"
+        clean = " ".join(_MD_HEADING.sub("", _BULLET.sub("", line)).split()).strip("*_ ")
+        if clean:
+            out.append(Block(clean, kind))
+    return out
+
+
+def blocks(markup: str) -> list[Block]:
+    """Split feed HTML (or plain/Markdown-ish text) into blocks at block-level tags."""
+    if not markup.strip():
+        return []
+    if not _TAG.search(markup):
+        return _plain_blocks(markup)
+    parts = _BLOCK_TAG.split(markup)
+    out = [Block(t) for t in [html_to_text(parts[0])] if t]
+    for i in range(1, len(parts) - 2, 3):
+        closing, tag, chunk = parts[i], parts[i + 1].lower(), parts[i + 2]
+        text = html_to_text(chunk)
+        if not text:
+            continue
+        heading = not closing and tag[0] == "h" and tag[1:].isdigit()
+        out.append(
+            Block(text, "heading" if heading else "item" if tag == "li" and not closing else "text")
+        )
+    return out
+
+
+def _article_blocks(text: str) -> list[Block]:
+    return _plain_blocks(text)
+
+
+def _strip_boilerplate(text: str) -> tuple[str, bool]:
+    """Text without trailing "read more"/"The post..." noise, and whether it was cut off."""
+    text = _APPEARED.sub(" ", text).strip()
+    more = _MORE.search(text)
+    if more and len(text) - more.start() < 120:
+        text = text[: more.start()].rstrip(" :-–—→»>|")
+    cut = bool(_CUT.search(text))
+    return _CUT.sub("", text).strip(), cut
+
+
+def _clean_blocks(items: Iterable[Block], title: str = "") -> list[Block]:
+    """Drop headings, junk lines ("Share", "3 Comments") and a repeated title; trim noise."""
+    out: list[Block] = []
+    for block in items:
+        text, cut = _strip_boilerplate(block.text)
+        if not text or block.kind == "heading" or _JUNK_LINE.match(text):
+            continue
+        if title and text.casefold() == title.strip().casefold():
+            continue
+        if cut:  # drop the unfinished last sentence; keep it if it is all there is
+            sentences = split_sentences(text)
+            whole = [s for s in sentences if _ENDS_SENTENCE.search(s)]
+            text = " ".join(whole) if whole else text + " …"
+        out.append(Block(text, block.kind))
+    return out
+
+
+def _is_abbreviation(text: str) -> bool:
+    word = text.rsplit(None, 1)[-1].lstrip("(\"'“‘[").lower() if text.strip() else ""
+    return word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha())
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences of ``text``; abbreviations ("e.g.", "Dr.", initials) do not end one."""
+    out: list[str] = []
+    start = 0
+    for match in _BOUNDARY.finditer(text):
+        if match.group()[0] in ".!?":
+            nxt = text[match.end() : match.end() + 1]
+            if nxt and nxt.islower():
+                continue
+            if match.group()[0] == "." and _is_abbreviation(text[start : match.start()]):
+                continue
+        piece = text[start : match.end()].strip()
+        if piece:
+            out.append(piece)
+        start = match.end()
+    rest = text[start:].strip()
+    if rest:
+        out.append(rest)
+    return out
+
+
+def _sentences(items: Iterable[Block]) -> Iterator[str]:
+    """Complete sentences: bullets become sentences; short unpunctuated labels are dropped."""
+    for block in items:
+        for sentence in split_sentences(block.text):
+            if _ENDS_SENTENCE.search(sentence):
+                yield sentence
+            elif block.kind == "item" or word_count(sentence) >= 6:
+                yield sentence[0].upper() + sentence[1:] + "."
+
+
+def _cut_words(sentence: str, max_words: int) -> str:
+    words = sentence.split()
+    if len(words) <= 1:  # CJK: no spaces, cut by characters
+        return sentence[:max_words].rstrip() + "…"
+    return " ".join(words[:max_words]).rstrip(",;:-–—") + "…"
+
+
+def fit(items: Iterable[Block], max_words: int) -> str:
+    """As many whole sentences as fit in ``max_words``; a too-long first one is cut."""
+    chosen: list[str] = []
+    total = 0
+    for sentence in _sentences(items):
+        words = word_count(sentence)
+        if total + words > max_words:
+            if not chosen:
+                return _cut_words(sentence, max_words)
+            break
+        chosen.append(sentence)
+        total += words
+    return " ".join(chosen)
+
+
+# --- where the text comes from ----------------------------------------------
+
+
+def _feed_blocks(entry: Entry) -> list[Block]:
+    """Blocks of the richer of the entry's content and summary."""
+    content, summary = blocks(entry.content_html), blocks(entry.summary_html)
+    size = sum(word_count(b.text) for b in content)
+    return content if size >= sum(word_count(b.text) for b in summary) else summary
+
+
+def _words(items: Iterable[Block]) -> int:
+    return sum(word_count(b.text) for b in items)
+
+
+def is_teaser(entry: Entry) -> bool:
+    """The feed gives only the start of the post: short, cut off, or "read more"."""
+    raw = " ".join(b.text for b in _feed_blocks(entry)).strip()
+    if not raw:
+        return True
+    if _APPEARED.search(raw) or _CUT.search(raw):
+        return True
+    more = _MORE.search(raw)
+    if more and len(raw) - more.start() < 120:
+        return True
+    return word_count(raw) < TEASER_WORDS
+
+
+def needs_article(entry: Entry, policy: ExtractPolicy) -> bool:
+    """Whether to fetch the entry's page: the policy, else only for blog/news teasers."""
+    if not entry.link or policy == ExtractPolicy.NEVER:
+        return False
+    if policy == ExtractPolicy.ALWAYS:
+        return True
+    return entry.kind not in OWN_TEXT_KINDS and is_teaser(entry)
+
+
+def _related(feed: list[Block], article: list[Block]) -> bool:
+    """The page talks about what the feed said (not a cookie wall or another post)."""
+    feed_words = {w.casefold() for b in feed for w in _WORD.findall(b.text) if len(w) >= 4}
+    if len(feed_words) < 8:
+        return True
+    page = {w.casefold() for b in article for w in _WORD.findall(b.text)}
+    return len(feed_words & page) / len(feed_words) >= 0.3
+
+
+def _article_problem(feed: list[Block], article: list[Block], raw: str) -> str | None:
+    words = _words(article)
+    if words < 20 or (words < 150 and _BOILERPLATE.search(raw)) or not _related(feed, article):
+        return "boilerplate"
+    if words <= _words(feed):
+        return "shorter_than_feed"
+    return None
+
+
+def choose_text(entry: Entry, article: Article | None) -> tuple[str, SummaryMethod, str | None]:
+    """Clean text for a blog/news summary, where it came from, and why a fallback happened.
+
+    The article wins only when it is real text, related to the feed's, and longer."""
+    feed = _clean_blocks(_feed_blocks(entry), entry.title)
+    note: str | None = None
+    if article is not None:
+        page = _clean_blocks(_article_blocks(article.text), entry.title)
+        note = _article_problem(feed, page, article.text)
+        if note is None:
+            return _join(page), SummaryMethod.ARTICLE, None
+        note = f"article: {note}"
+    if _words(feed):
+        return _join(feed), SummaryMethod.FEED, note
+    return entry.title.strip(), SummaryMethod.TITLE, note or "no text in the feed"
+
+
+def _join(items: list[Block]) -> str:
+    return "\n".join(f"- {b.text}" if b.kind == "item" else b.text for b in items)
+
+
+def _arxiv_blocks(entry: Entry) -> list[Block]:
+    text = html_to_text(entry.summary_html or entry.content_html)
+    return [Block(_ARXIV_PREFIX.sub("", text))] if text else []
+
+
+def _release_blocks(entry: Entry) -> list[Block]:
+    out: list[Block] = []
+    for block in _feed_blocks(entry):
+        text = _URL.sub("", _PR_TAIL.sub("", _PR_TAIL.sub("", block.text))).strip(" :-–—*")
+        if block.kind == "heading" or _RELEASE_SKIP.match(text) or word_count(text) < 2:
+            continue
+        out.append(Block(text, "item"))
+    return out
+
+
+def _show_note_blocks(entry: Entry) -> list[Block]:
+    return [
+        b
+        for b in _feed_blocks(entry)
+        if not _SHOW_SKIP.match(b.text) and not _URL.fullmatch(b.text)
+    ]
+
+
+def _source(entry: Entry, article: Article | None) -> tuple[list[Block], SummaryMethod, str | None]:
+    if entry.kind == SourceKind.ARXIV:
+        return _arxiv_blocks(entry), SummaryMethod.ABSTRACT, None
+    if entry.kind == SourceKind.PODCAST:
+        return _show_note_blocks(entry), SummaryMethod.SHOW_NOTES, None
+    if entry.kind == SourceKind.RELEASE:
+        return _release_blocks(entry), SummaryMethod.RELEASE_NOTES, None
+    text, method, note = choose_text(entry, article)
+    return _plain_blocks(text), method, note
+
+
+def summarize(
+    entry: Entry,
+    article: Article | None = None,
+    *,
+    min_words: int = 40,
+    max_words: int = 90,
+    note: str | None = None,
+) -> Summary:
+    """One paragraph about ``entry``; ``note`` (e.g. "article: extract_timeout") is kept.
+
+    ``min_words`` is the length the text should reach when it has enough sentences:
+    a summary never goes past ``max_words`` and never ends mid-sentence, unless a
+    single sentence is longer than ``max_words`` (then it is cut and ends with "…")."""
+    items, method, why = _source(entry, article)
+    text = (
+        fit(_clean_blocks(items, entry.title), max_words) if method != SummaryMethod.TITLE else ""
+    )
+    if not text:
+        why = why or f"no usable {method.value.replace('_', ' ')}"
+        method, text = SummaryMethod.TITLE, " ".join(entry.title.split())
+    language = article.language if method == SummaryMethod.ARTICLE and article else None
+    notes = "; ".join(n for n in (note, why) if n) or None
+    return Summary(
+        entry_id=entry.id,
+        text=text,
+        method=method,
+        words=word_count(text),
+        language=language or entry.extra.get("language"),
+        note=notes,
+    )

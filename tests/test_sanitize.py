@@ -1,0 +1,260 @@
+"""digest.sanitize: RELIABILITY rows O1 (hostile HTML), O2 (markup in text), O3 (URL
+schemes) and P9 (control characters). Payloads are our own, modelled on the kinds of
+case feedparser's ``wellformed/sanitize`` suite and the SimplePie#872 report cover."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from digest.sanitize import (
+    ALLOWED_ATTRIBUTES,
+    ALLOWED_TAGS,
+    clean_html,
+    html_to_text,
+    safe_url,
+    strip_control,
+)
+
+BASE = "https://blog.example.com/posts/one/"
+
+# (payload, text that must survive or None)
+O1_PAYLOADS = [
+    ("<p>ok</p><script>alert(1)</script>", "ok"),
+    ("<p>ok<SCRIPT SRC=//evil.example/x.js></SCRIPT></p>", "ok"),
+    ('<img src="x.png" onerror="alert(1)">', None),
+    ('<a href="/x" onmouseenter="alert(1)" onclick=alert(1)>link</a>', "link"),
+    ('<p onmouseover="alert(1)" ONLOAD="x()">text</p>', "text"),
+    ('<svg onload="alert(1)"><circle r="4"/></svg>after', "after"),
+    ('<svg><script>alert(1)</script><a xlink:href="javascript:alert(1)">x</a></svg>', None),
+    ("<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>", None),
+    ("<style>body{display:none}</style>visible", "visible"),
+    ('<iframe src="https://evil.example/"></iframe>after', "after"),
+    ('<meta http-equiv="refresh" content="0;url=https://evil.example/">m', "m"),
+    ('<base href="https://evil.example/"><a href="x">rel</a>', "rel"),
+    ('<form action="https://evil.example/"><input name=q><button>go</button></form>f', "f"),
+    ('<div style="position:fixed;top:0;left:0;width:100%;opacity:0.01">overlay</div>', "overlay"),
+    ('<object data="https://evil.example/x.swf"></object><embed src="x.swf">e', "e"),
+    ('<a href="javascript:alert(1)">js</a>', "js"),
+    ('<a href="JaVa&#x09;ScRiPt:alert(1)">tab</a>', "tab"),
+    ('<a href="&#106;avascript:alert(1)">ent</a>', "ent"),
+    ('<a href="vbscript:msgbox(1)">vb</a>', "vb"),
+    ('<a href="data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==">d</a>', "d"),
+    ('<img src="data:image/svg+xml,<svg onload=alert(1)>">', None),
+    ('<a href="file:///etc/passwd">f</a>', "f"),
+    ("<!-- <script>alert(1)</script> -->c", "c"),
+    ('<p>a</p><link rel="stylesheet" href="https://evil.example/x.css">', "a"),
+    ('<img src="x" style="behavior:url(x.htc)" alt="alt">', None),
+    ('<noscript><p title="</noscript><img src=x onerror=alert(1)>">', None),
+    ('<a href="https://ok.example/" target="_blank">ok</a>', "ok"),
+]
+
+_ON_HANDLER = re.compile(r"\son[a-z]+\s*=", re.IGNORECASE)
+
+
+@pytest.mark.parametrize(("payload", "keep"), O1_PAYLOADS)
+def test_clean_html_removes_active_content(payload: str, keep: str | None) -> None:
+    out = clean_html(payload, BASE)
+    lowered = out.lower()
+    for needle in ("<script", "<style", "<iframe", "<svg", "<math", "<form", "<meta", "<base"):
+        assert needle not in lowered
+    assert "<object" not in lowered and "<embed" not in lowered and "<link" not in lowered
+    assert not _ON_HANDLER.search(out)
+    assert "javascript:" not in lowered and "vbscript:" not in lowered
+    assert "data:" not in lowered and "file:" not in lowered
+    assert "style=" not in lowered
+    if keep is not None:
+        assert keep in out
+
+
+def test_clean_html_keeps_the_allowed_structure() -> None:
+    html = (
+        "<h2>Title</h2><p>Some <em>em</em> and <strong>strong</strong> "
+        '<a href="https://example.org/a" title="t">link</a></p>'
+        "<ul><li>one</li></ul><ol><li>two</li></ol><blockquote>q</blockquote>"
+        "<pre><code>x = 1</code></pre><br>"
+        '<figure><img src="https://img.example/a.png" alt="a"><figcaption>c</figcaption></figure>'
+    )
+    out = clean_html(html)
+    assert out == (
+        "<h2>Title</h2><p>Some <em>em</em> and <strong>strong</strong> "
+        '<a href="https://example.org/a" title="t" rel="noopener noreferrer">link</a></p>'
+        "<ul><li>one</li></ul><ol><li>two</li></ol><blockquote>q</blockquote>"
+        "<pre><code>x = 1</code></pre><br>"
+        '<figure><img src="https://img.example/a.png" alt="a"><figcaption>c</figcaption></figure>'
+    )
+
+
+def test_clean_html_resolves_relative_links_against_base() -> None:
+    out = clean_html(
+        '<a href="../two/">t</a><img src="/i.png"><a href="//cdn.example/x">p</a>', BASE
+    )
+    assert 'href="https://blog.example.com/posts/two/"' in out
+    assert 'src="https://blog.example.com/i.png"' in out
+    assert 'href="https://cdn.example/x"' in out
+
+
+def test_clean_html_without_base_drops_relative_links() -> None:
+    out = clean_html('<a href="/x">t</a><img src="i.png">')
+    assert "href" not in out and "src" not in out
+    assert ">t</a>" in out
+
+
+def test_clean_html_ignores_a_hostile_base() -> None:
+    out = clean_html('<a href="x">t</a>', "javascript:alert(1)//")
+    assert "href" not in out
+
+
+def test_clean_html_maps_headings_and_adds_rel() -> None:
+    out = clean_html('<h1>a</h1><h6>b</h6><a href="mailto:x@example.com">m</a>')
+    assert (
+        out == '<h2>a</h2><h4>b</h4><a href="mailto:x@example.com" rel="noopener noreferrer">m</a>'
+    )
+
+
+def test_clean_html_empty() -> None:
+    assert clean_html("") == ""
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "javascript:alert(1)",
+        "JaVa\tscript:alert(1)",
+        "java\nscript:alert(1)",
+        " \x01javascript:alert(1)",
+        "vbscript:msgbox(1)",
+        "data:text/html,<script>alert(1)</script>",
+        "file:///etc/passwd",
+        "smb://host/share",
+        "ftp://example.com/x",
+        "http:evil.example",
+        "https:///nohost",
+        "https://example.com:99999999/",
+        "",
+        "   ",
+        None,
+    ],
+)
+def test_safe_url_rejects(url: str | None) -> None:
+    assert safe_url(url) is None
+    assert safe_url(url, BASE) is None
+
+
+@pytest.mark.parametrize(
+    ("url", "base", "expected"),
+    [
+        ("https://example.com/x", None, "https://example.com/x"),
+        ("HTTPS://example.com/x", None, "https://example.com/x"),
+        ("  http://example.com/x\n", None, "http://example.com/x"),
+        ("mailto:a@example.com", None, "mailto:a@example.com"),
+        ("//evil.example/x", None, None),
+        ("//cdn.example/x", "http://base.example/", "http://cdn.example/x"),
+        ("/x", None, None),
+        ("/x", "https://base.example/a/b", "https://base.example/x"),
+        ("y", "https://base.example/a/b", "https://base.example/a/y"),
+        ("y", "javascript:alert(1)", None),
+    ],
+)
+def test_safe_url_resolves(url: str, base: str | None, expected: str | None) -> None:
+    assert safe_url(url, base) == expected
+
+
+def test_strip_control_p9() -> None:
+    text = "a\x00b\x01c\x08d\x0be\x0cf\x1fg\ud800h\udfffi\ufffej\uffffk\tl\nm\rn"
+    assert strip_control(text) == "abcdefghijk\tl\nm\rn"
+    assert strip_control("Grüße 日本 🙂") == "Grüße 日本 🙂"
+
+
+def test_clean_html_strips_control_chars() -> None:
+    assert clean_html("<p>a\x00b\x0bc\ud800d</p>") == "<p>abcd</p>"
+
+
+@pytest.mark.parametrize(
+    ("html", "text"),
+    [
+        ("<p>Hello&nbsp;<b>wo</b>rld</p><p>x &amp; y &lt;z&gt;</p>", "Hello world x & y <z>"),
+        ("<p>one</p><p>two</p>", "one two"),
+        ("a<br>b<br/>c", "a b c"),
+        ("<script>alert(1)</script><style>p{}</style>visible", "visible"),
+        ("Caf&eacute; &#8220;quoted&#8221;", "Café “quoted”"),
+        ("  lots \n\n of   space  ", "lots of space"),
+        ('"><img src=x onerror=alert(1)>', '">'),
+        ("</title><script>alert(1)</script>t", "t"),
+        ("", ""),
+    ],
+)
+def test_html_to_text(html: str, text: str) -> None:
+    assert html_to_text(html) == text
+
+
+def test_html_to_text_keeps_inline_words_together() -> None:
+    assert html_to_text("<p>Hello <b>wo</b>rld</p>") == "Hello world"
+
+
+_fragments = st.lists(
+    st.sampled_from(
+        [
+            "<script>",
+            "</script>",
+            "<img src=x onerror=alert(1)>",
+            "<a href='javascript:alert(1)'>",
+            '<a href="JaVa\tscript:x">',
+            "<svg onload=alert(1)>",
+            "<math>",
+            "<style>",
+            "<p>",
+            "</p>",
+            "<div onclick='x'>",
+            "text",
+            "<",
+            ">",
+            '"',
+            "'",
+            "&",
+            "<!--",
+            "-->",
+            "<![CDATA[",
+            "]]>",
+            "<iframe src=x>",
+            "<b",
+            "=",
+        ]
+    ),
+    max_size=25,
+).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_fragments)
+def test_clean_html_output_is_never_active(html: str) -> None:
+    out = clean_html(html, BASE).lower()
+    assert "<script" not in out
+    assert "onerror=" not in out
+    assert "javascript:" not in out
+
+
+class _TagCollector(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen: list[tuple[str, list[tuple[str, str | None]]]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.seen.append((tag, attrs))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.one_of(_fragments, st.text(max_size=200)))
+def test_clean_html_emits_only_allowed_tags_and_attributes(html: str) -> None:
+    collector = _TagCollector()
+    collector.feed(clean_html(html, BASE))
+    for tag, attrs in collector.seen:
+        assert tag in ALLOWED_TAGS
+        for name, value in attrs:
+            assert name in ALLOWED_ATTRIBUTES.get(tag, set()) | {"rel"}
+            if name in {"href", "src", "cite"}:
+                assert value is not None and value.startswith(("https:", "http:", "mailto:"))

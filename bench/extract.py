@@ -54,7 +54,7 @@ class Page:
 def load_pages(corpus: Path) -> list[Page]:
     pages: list[Page] = []
     for folder in sorted((corpus / "pages" / "readability").iterdir()):
-        expected = lxml_html.fromstring((folder / "expected.html").read_bytes())
+        expected = lxml_html.fromstring((folder / "expected.html").read_text(encoding="utf-8"))
         url = f"https://example.org/{folder.name}"
         source = (folder / "source.html").read_bytes()
         pages.append(Page(folder.name, url, source, reference=expected.text_content()))

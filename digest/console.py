@@ -21,7 +21,7 @@ from digest.store import FeedHealth
 from digest.types import Draft, DraftItem, ItemStatus, Outcome
 
 out = Console(highlight=False, soft_wrap=False)
-err = Console(stderr=True, highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 _STATUS_STYLE = {"ok": "green", "error": "red", "gone": "magenta", "never": "yellow"}
 _ITEM_MARK = {ItemStatus.APPROVED: "[green]✔[/]", ItemStatus.REJECTED: "[red]✘[/]",

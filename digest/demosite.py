@@ -53,7 +53,7 @@ class _Feed:
 
 FEEDS: tuple[_Feed, ...] = (
     _Feed("arxiv-cs-cl.xml", RSS, "arXiv cs.CL (demo)", "arxiv", "publications", 1.0, "never"),
-    _Feed("lab-blog.xml", RSS, "Tessellate Lab Notes (demo)", "blog", "articles", 1.2),
+    _Feed("lab-blog.xml", RSS, "Tessellate Lab Notes (demo)", "blog", None, 1.2),
     _Feed("eng-blog.atom", ATOM, "Driftwood Engineering (demo)", "blog", None, 1.0, "never"),
     _Feed("podcast.xml", RSS, "Attention Span podcast (demo)", "podcast", None, 0.9),
     _Feed("releases.atom", ATOM, "Watched releases (demo)", "release", "tools", 0.8, "never"),

@@ -26,7 +26,7 @@ from http.cookiejar import CookieJar, DefaultCookiePolicy
 import httpcore
 import httpx
 
-from digest.errors import BlockedAddressError, FetchError
+from digest.errors import BlockedAddressError, ConfigError, FetchError
 from digest.types import FetchSettings
 
 log = logging.getLogger("digest.fetch")
@@ -45,6 +45,7 @@ _EXTRA_BLOCKED = tuple(
 _NUMERIC = re.compile(r"^[0-9a-fA-Fx.]+$")
 _DNS_POOL = ThreadPoolExecutor(max_workers=8, thread_name_prefix="digest-dns")
 _STEP = 64 * 1024  # decoded bytes produced per inflate step
+_DRAIN_MAX = 64 * 1024  # unwanted bodies up to this size are read to keep the connection
 
 
 def system_resolver(host: str, port: int) -> list[str]:
@@ -90,7 +91,13 @@ def _norm_host(host: str) -> str:
 
 def _parse_allow(entry: str) -> tuple[str, int | None]:
     """``host``, ``ip``, ``host:port``, ``[v6]:port`` or a bare IPv6 address."""
-    entry = entry.strip()
+    try:
+        return _split_allow(entry.strip())
+    except ValueError as e:
+        raise ConfigError(f"fetch.allow_hosts: bad entry {entry!r}") from e
+
+
+def _split_allow(entry: str) -> tuple[str, int | None]:
     if entry.startswith("["):
         host, _, rest = entry[1:].partition("]")
         return _norm_host(host), int(rest[1:]) if rest.startswith(":") else None
@@ -290,6 +297,7 @@ async def _follow(
             location = response.headers.get("location")
             if response.status_code not in REDIRECTS or not location:
                 body = await _read(response, limit) if response.is_success else b""
+                await _drain(response)
                 return Response(
                     url,
                     str(current),
@@ -298,6 +306,7 @@ async def _follow(
                     body,
                     tuple(hops),
                 )
+            await _drain(response)
         finally:
             await response.aclose()
         target = _next_hop(guard, current, location, seen, len(hops), settings.max_redirects)
@@ -329,6 +338,18 @@ def _next_hop(
     if done >= limit:
         raise FetchError(f"more than {limit} redirects", code="too_many_redirects")
     return target
+
+
+async def _drain(response: httpx.Response) -> None:
+    """Read an unwanted but small body (304, 404, 302...) so the connection can be
+    reused; anything larger, or of unknown length, is left for aclose() to drop."""
+    if response.is_stream_consumed:
+        return
+    length = response.headers.get("content-length", "").strip()
+    no_body = response.status_code in (204, 304)
+    if no_body or (length.isdigit() and int(length) <= _DRAIN_MAX):
+        async for _ in response.aiter_raw():
+            pass
 
 
 def _clean(headers: httpx.Headers) -> dict[str, str]:
@@ -394,7 +415,9 @@ class _Inflate:
 
     def feed(self, data: bytes) -> Iterator[bytes]:
         while data:
-            if self._d is None or (self._d.eof and data):
+            if self._d is not None and self._d.eof and not data.startswith(b"\x1f\x8b"):
+                return  # junk after a complete stream (some servers pad): ignored
+            if self._d is None or self._d.eof:
                 self._d = self._new(data)  # first member, or a further gzip member
             out = self._d.decompress(data, _STEP)
             if out:

@@ -180,14 +180,20 @@ def split_sentences(text: str) -> list[str]:
     return out
 
 
-def _sentences(items: Iterable[Block]) -> Iterator[str]:
-    """Complete sentences: bullets become sentences; short unpunctuated labels are dropped."""
-    for block in items:
-        for sentence in split_sentences(block.text):
+def _sentences(items: Iterable[Block]) -> Iterator[tuple[str, bool]]:
+    """Complete sentences, each with whether it ends its block. Bullets become sentences;
+    a short unpunctuated line followed by more text is a heading or a label ("Training
+    details", "Share this") and is dropped."""
+    listed = list(items)
+    for index, block in enumerate(listed):
+        last = index == len(listed) - 1
+        sentences = split_sentences(block.text)
+        for position, sentence in enumerate(sentences, 1):
+            ends_block = position == len(sentences)
             if _ENDS_SENTENCE.search(sentence):
-                yield sentence
-            elif block.kind == "item" or word_count(sentence) >= 6:
-                yield sentence[0].upper() + sentence[1:] + "."
+                yield sentence, ends_block
+            elif block.kind == "item" or last or word_count(sentence) >= 12:
+                yield sentence[0].upper() + sentence[1:] + ".", ends_block
 
 
 def _cut_words(sentence: str, max_words: int) -> str:
@@ -197,11 +203,12 @@ def _cut_words(sentence: str, max_words: int) -> str:
     return " ".join(words[:max_words]).rstrip(",;:-–—") + "…"
 
 
-def fit(items: Iterable[Block], max_words: int) -> str:
-    """As many whole sentences as fit in ``max_words``; a too-long first one is cut."""
+def fit(items: Iterable[Block], min_words: int, max_words: int) -> str:
+    """Whole sentences up to ``max_words``, stopping at the first paragraph end after
+    ``min_words``; a first sentence longer than ``max_words`` is cut and ends with "…"."""
     chosen: list[str] = []
     total = 0
-    for sentence in _sentences(items):
+    for sentence, ends_block in _sentences(items):
         words = word_count(sentence)
         if total + words > max_words:
             if not chosen:
@@ -209,6 +216,8 @@ def fit(items: Iterable[Block], max_words: int) -> str:
             break
         chosen.append(sentence)
         total += words
+        if ends_block and total >= min_words:
+            break
     return " ".join(chosen)
 
 
@@ -249,12 +258,12 @@ def needs_article(entry: Entry, policy: ExtractPolicy) -> bool:
 
 
 def _related(feed: list[Block], article: list[Block]) -> bool:
-    """The page talks about what the feed said (not a cookie wall or another post)."""
+    """The page talks about what the feed said (not a cookie wall or another post):
+    enough of the shorter text's longer words appear in the other."""
     feed_words = {w.casefold() for b in feed for w in _WORD.findall(b.text) if len(w) >= 4}
-    if len(feed_words) < 8:
-        return True
-    page = {w.casefold() for b in article for w in _WORD.findall(b.text)}
-    return len(feed_words & page) / len(feed_words) >= 0.3
+    page_words = {w.casefold() for b in article for w in _WORD.findall(b.text) if len(w) >= 4}
+    smaller = min(len(feed_words), len(page_words))
+    return smaller < 8 or len(feed_words & page_words) / smaller >= 0.3
 
 
 def _article_problem(feed: list[Block], article: list[Block], raw: str) -> str | None:
@@ -331,12 +340,14 @@ def summarize(
 ) -> Summary:
     """One paragraph about ``entry``; ``note`` (e.g. "article: extract_timeout") is kept.
 
-    ``min_words`` is the length the text should reach when it has enough sentences:
-    a summary never goes past ``max_words`` and never ends mid-sentence, unless a
-    single sentence is longer than ``max_words`` (then it is cut and ends with "…")."""
+    The paragraph ends at the first paragraph end of the source past ``min_words``; it
+    never goes past ``max_words`` and never ends mid-sentence, unless a single sentence
+    is longer than ``max_words`` (then it is cut and ends with "…")."""
     items, method, why = _source(entry, article)
     text = (
-        fit(_clean_blocks(items, entry.title), max_words) if method != SummaryMethod.TITLE else ""
+        fit(_clean_blocks(items, entry.title), min_words, max_words)
+        if method != SummaryMethod.TITLE
+        else ""
     )
     if not text:
         why = why or f"no usable {method.value.replace('_', ' ')}"

@@ -16,11 +16,12 @@ in ``server.hits`` before its route runs, so a test can prove a port was never h
 from __future__ import annotations
 
 import ssl
+import sys
 import threading
 import time
 import zlib
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -37,6 +38,7 @@ class Recorded:
 
 class RequestHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out in separate writes
     server: _Server
 
     def log_message(self, format: str, *args: Any) -> None:
@@ -118,6 +120,11 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
     owner: LoopbackServer
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Clients hanging up (the fetcher cutting a bomb short) are normal here."""
+        if not isinstance(sys.exc_info()[1], ConnectionError | ssl.SSLError | TimeoutError):
+            super().handle_error(request, client_address)
 
 
 class LoopbackServer:
@@ -221,6 +228,18 @@ class LoopbackServer:
         """Request headers of every hit on ``path`` (query ignored), oldest first."""
         with self.lock:
             return [r.headers for r in self.requests if r.path.split("?", 1)[0] == path]
+
+
+def running_server(**kwargs: Any) -> Iterator[LoopbackServer]:
+    """The body of a pytest fixture, so conftest needs no code of its own::
+
+    server = pytest.fixture(running_server)            # or, with options:
+    @pytest.fixture
+    def canary() -> Iterator[LoopbackServer]:
+        yield from running_server()
+    """
+    with LoopbackServer(**kwargs) as server:
+        yield server
 
 
 # --- ready-made hostile behaviours ---------------------------------------------------

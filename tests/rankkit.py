@@ -47,7 +47,7 @@ def make_entry(
     return Entry(
         id=eid,
         feed_url=feed,
-        source_name=source or (feed.split("/") + ["", "", feed])[2],
+        source_name=source or [*feed.split("/"), "", "", feed][2],
         kind=kind,
         guid=f"guid-{eid}",
         link=link,

@@ -8,13 +8,15 @@ import io
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import feedparser
 import httpx
 import pytest
+from ruamel.yaml import YAML
 
-from digest.demosite import date_helpers, demo_sources, render_site, serve_demo_site
+from digest.demosite import DATA_DIR, date_helpers, demo_sources, render_site, serve_demo_site
 from digest.types import SourceKind
 
 EXPECTED = {
@@ -25,6 +27,7 @@ EXPECTED = {
     "releases.atom": (5, "application/atom+xml"),
     "news.xml": (6, "application/rss+xml"),
 }
+PACKAGED = DATA_DIR / "feeds.yaml"
 SECTION_KEYS = {"publications", "creativity", "tools", "ethics", "articles", "education"}
 
 
@@ -200,3 +203,30 @@ def test_server_shuts_down_on_exit(now: datetime) -> None:
         assert httpx.get(f"{base}/").status_code == 200
     with pytest.raises(httpx.ConnectError):
         httpx.get(f"{base}/", timeout=2)
+
+
+def test_demo_sources_load_through_the_packaged_config(tmp_path: Path) -> None:
+    from digest.config import load_config
+
+    yaml = YAML(typ="rt")
+    data = yaml.load(PACKAGED.read_text(encoding="utf-8"))
+    data["sources"] = demo_sources("http://127.0.0.1:8123")
+    path = tmp_path / "feeds.yaml"
+    with path.open("w", encoding="utf-8") as f:
+        yaml.dump(data, f)
+    config = load_config(path)
+    assert [s.kind for s in config.sources] == [SourceKind(str(d["kind"])) for d in data["sources"]]
+    keys = {s.key for s in config.sections}
+    assert SECTION_KEYS | {"honourable"} <= keys
+    assert all(s.section in keys for s in config.sources if s.section)
+
+
+def test_packaged_config_keeps_the_project_sections() -> None:
+    project = Path(__file__).resolve().parents[1] / "feeds.yaml"
+    if not project.exists():
+        pytest.skip("no project feeds.yaml beside the tests")
+    yaml = YAML(typ="safe")
+    packaged = yaml.load(PACKAGED.read_text(encoding="utf-8"))
+    ours = yaml.load(project.read_text(encoding="utf-8"))
+    assert packaged["sections"] == ours["sections"]
+    assert packaged["newsletter"] == ours["newsletter"]

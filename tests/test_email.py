@@ -18,7 +18,7 @@ from aiosmtpd.controller import Controller
 from test_publish import assert_safe_html, hostile_issue, make_config, make_issue
 
 from digest.errors import PublishError
-from digest.publish import build_email, send_email, smtp_password
+from digest.publish import build_email, publish_issue, send_email, smtp_password
 from digest.types import SmtpSettings
 
 SENDER = "Weekly NLP Digest <digest@news.example.org>"
@@ -49,7 +49,7 @@ def test_message_is_multipart_alternative(tmp_path: Path) -> None:
     assert text is not None and html is not None
     assert "Tokenização para português" in text.get_content()
     body = html.get_content()
-    assert "<table role=\"presentation\"" in body and "<style" not in body
+    assert '<table role="presentation"' in body and "<style" not in body
     assert 'style="' in body  # inline CSS only
     assert_safe_html("email.html", body)
 
@@ -64,11 +64,14 @@ def test_lines_are_short_and_ascii(tmp_path: Path) -> None:
     raw.decode("ascii")  # 7-bit safe for any SMTP server
 
 
-@pytest.mark.parametrize("title", [
-    "Hello\r\nBcc: victim@example.org",
-    "Hello\nX-Injected: 1\n\nbody",
-    "Hello\u2028X-Injected: 2",
-])
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Hello\r\nBcc: victim@example.org",
+        "Hello\nX-Injected: 1\n\nbody",
+        "Hello\u2028X-Injected: 2",
+    ],
+)
 def test_subject_newlines_collapse(tmp_path: Path, title: str) -> None:
     message = reparse(build(tmp_path, title=title))
     assert message["Bcc"] is None and message["X-Injected"] is None
@@ -86,22 +89,28 @@ def test_long_non_ascii_subject_is_encoded_and_capped(tmp_path: Path) -> None:
 
 
 def test_hostile_issue_email(tmp_path: Path) -> None:
-    message = build_email(hostile_issue(), make_config(tmp_path), sender=SENDER,
-                          recipients=RECIPIENTS)
+    message = build_email(
+        hostile_issue(), make_config(tmp_path), sender=SENDER, recipients=RECIPIENTS
+    )
     parsed = reparse(message)
     html = parsed.get_body(("html",))
     text = parsed.get_body(("plain",))
     assert html is not None and text is not None
     assert_safe_html("email.html", html.get_content())
     assert "javascript:alert" not in "".join(
-        line for line in text.get_content().splitlines() if line.startswith("  post:"))
+        line for line in text.get_content().splitlines() if line.startswith("  post:")
+    )
     assert parsed["Subject"].startswith('Weekly NLP Digest · Issue 9: "><img')
 
 
 def test_header_injection_in_addresses_is_refused(tmp_path: Path) -> None:
     with pytest.raises(PublishError):
-        build_email(make_issue(), make_config(tmp_path), sender="a@b.org\r\nBcc: x@y.org",
-                    recipients=RECIPIENTS)
+        build_email(
+            make_issue(),
+            make_config(tmp_path),
+            sender="a@b.org\r\nBcc: x@y.org",
+            recipients=RECIPIENTS,
+        )
 
 
 def test_password_comes_from_the_named_variable() -> None:
@@ -144,8 +153,13 @@ def smtpd() -> Iterator[tuple[Collector, int]]:
 
 def test_send_email_delivers_both_parts(tmp_path: Path, smtpd: tuple[Collector, int]) -> None:
     collector, port = smtpd
-    smtp = SmtpSettings(host="127.0.0.1", port=port, starttls=False,
-                        sender="digest@news.example.org", recipients=("list@example.org",))
+    smtp = SmtpSettings(
+        host="127.0.0.1",
+        port=port,
+        starttls=False,
+        sender="digest@news.example.org",
+        recipients=("list@example.org",),
+    )
     started = time.monotonic()
     send_email(build(tmp_path), smtp, password=None)
     assert collector.received.wait(5)
@@ -180,3 +194,15 @@ def test_user_without_password_is_refused(tmp_path: Path) -> None:
     smtp = SmtpSettings(host="127.0.0.1", port=1, user="editor")
     with pytest.raises(PublishError, match="DIGEST_SMTP_PASSWORD"):
         send_email(build(tmp_path), smtp, None)
+
+
+def test_published_eml_is_the_same_message(tmp_path: Path) -> None:
+    config = make_config(tmp_path)
+    config = replace(config, newsletter=replace(config.newsletter, title='Weekly, "NLP" <x>'))
+    files = publish_issue(make_issue(), [make_issue()], config, tmp_path / "out")
+    eml = next(p for p in files.extra if p.suffix == ".eml")
+    message = message_from_bytes(eml.read_bytes(), policy=default_policy)
+    assert [p.get_content_type() for p in message.walk()] == [
+        "multipart/alternative", "text/plain", "text/html"]
+    assert message["From"].addresses[0].addr_spec == "noreply@localhost"
+    assert message["From"].addresses[0].display_name == 'Weekly, "NLP" <x>'

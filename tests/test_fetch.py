@@ -7,6 +7,7 @@ import gzip
 import socket
 import threading
 import time
+import tracemalloc
 import zlib
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -115,6 +116,20 @@ def test_f4_gzip_bombs_stopped_on_decoded_bytes(server: LoopbackServer) -> None:
     assert "decoded" in results[0].message  # type: ignore[union-attr]
 
 
+def test_f4_bomb_memory_stays_flat(server: LoopbackServer) -> None:
+    """The cap is checked every 64 KiB of output, so a 200 MiB bomb never inflates
+    beyond the cap plus one step, whatever the raw chunk size."""
+    server.handler("/bomb", gzip_bomb(200 * MB))
+    tracemalloc.start()
+    try:
+        (result,) = run(server, "/bomb")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert code(result) == "too_large"
+    assert peak < 12 * MB
+
+
 def test_compressed_feeds_are_decoded(server: LoopbackServer) -> None:
     server.route("/gz", body=gzip.compress(FEED), headers={"Content-Encoding": "gzip"})
     server.route("/zlib", body=zlib.compress(FEED), headers={"Content-Encoding": "deflate"})
@@ -129,6 +144,16 @@ def test_compressed_feeds_are_decoded(server: LoopbackServer) -> None:
     assert "content-encoding" not in results[0].headers  # type: ignore[union-attr]
     assert [code(r) for r in results[3:]] == ["http_error", "http_error"]
     assert server.headers_for("/gz")[0]["accept-encoding"] == "gzip, deflate"
+
+
+def test_multi_member_gzip_and_trailing_junk(server: LoopbackServer) -> None:
+    half = len(FEED) // 2
+    members = gzip.compress(FEED[:half]) + gzip.compress(FEED[half:])
+    server.route("/members", body=members, headers={"Content-Encoding": "gzip"})
+    padded = gzip.compress(FEED) + b"\0" * 16
+    server.route("/padded", body=padded, headers={"Content-Encoding": "gzip"})
+    results = run(server, "/members", "/padded")
+    assert [r.body for r in results] == [FEED, FEED]  # type: ignore[union-attr]
 
 
 def test_per_source_max_bytes_override(server: LoopbackServer) -> None:

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 import pytest
 from httpserver import LoopbackServer
 
-from digest.errors import BlockedAddressError, FetchError
+from digest.errors import BlockedAddressError, ConfigError, FetchError
 from digest.fetch import fetch_pages
 from digest.guard import AddressGuard, guarded_get, is_blocked, literal_ip, make_client
 from digest.types import Fetched, FetchFailed, FetchSettings
@@ -377,6 +377,11 @@ def test_allow_entries_accept_hosts_ports_and_ipv6() -> None:
     assert guard.allowed("feeds.internal", 1)
     assert guard.allowed("127.0.0.1", 8080) and not guard.allowed("127.0.0.1", 8081)
     assert guard.allowed("::1", 9000) and guard.allowed("::1", 1)
+
+
+def test_bad_allow_entry_is_a_config_error() -> None:
+    with pytest.raises(ConfigError, match="allow_hosts"):
+        AddressGuard(["127.0.0.1:http"])
 
 
 def test_blocked_error_names_the_address() -> None:

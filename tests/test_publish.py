@@ -6,6 +6,7 @@ import html
 import json
 import os
 import re
+import tempfile
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
@@ -13,10 +14,12 @@ from pathlib import Path
 
 import feedparser
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from lxml import etree
 
 from digest.errors import PublishError
-from digest.publish import md_escape, output_url, publish_issue
+from digest.publish import clean_text, md_escape, output_url, publish_issue
 from digest.types import (
     Config,
     Issue,
@@ -73,25 +76,56 @@ def make_config(tmp_path: Path, language: str = "en", **publish: object) -> Conf
 
 def make_issue(number: int = 7, title: str = "Small models, big context") -> Issue:
     published = datetime(2026, 11, 23, 9, 0, tzinfo=UTC) + timedelta(days=7 * (number - 7))
-    papers = IssueSection("papers", "Papers", (
-        IssueItem("s1", "Long-context retrieval without the cost",
-                  "A 1B model matches 8B baselines on needle tests by caching keys & values.",
-                  (IssueLink("https://arxiv.org/abs/2611.01234", LinkRole.PAPER, "arXiv"),
-                   IssueLink("https://github.com/example/lcr", LinkRole.CODE, "GitHub"),
-                   IssueLink("javascript:alert(1)", LinkRole.POST, "evil"))),
-        IssueItem("s2", "Tokenização para português",
-                  "Um novo tokenizador reduz em 20% o número de tokens em textos em português.",
-                  (IssueLink("https://arxiv.org/abs/2611.04321v2", LinkRole.PAPER, "arXiv"),)),
-    ))
-    releases = IssueSection("releases", "Releases", (
-        IssueItem("s3", "transformers 5.1", "Adds a faster generation loop and drops Python 3.9.",
-                  (IssueLink("https://github.com/huggingface/transformers/releases/tag/v5.1.0",
-                             LinkRole.RELEASE, "GitHub"),
-                   IssueLink("https://example.org/podcast/42.mp3", LinkRole.PODCAST, "Pod"))),
-    ))
-    return Issue(number=number, draft_key=f"2026-W{40 + number}", title=title,
-                 published=published, updated=published + timedelta(hours=2),
-                 uid=f"issue-uid-{number}", sections=(papers, releases))
+    papers = IssueSection(
+        "papers",
+        "Papers",
+        (
+            IssueItem(
+                "s1",
+                "Long-context retrieval without the cost",
+                "A 1B model matches 8B baselines on needle tests by caching keys & values.",
+                (
+                    IssueLink("https://arxiv.org/abs/2611.01234", LinkRole.PAPER, "arXiv"),
+                    IssueLink("https://github.com/example/lcr", LinkRole.CODE, "GitHub"),
+                    IssueLink("javascript:alert(1)", LinkRole.POST, "evil"),
+                ),
+            ),
+            IssueItem(
+                "s2",
+                "Tokenização para português",
+                "Um novo tokenizador reduz em 20% o número de tokens em textos em português.",
+                (IssueLink("https://arxiv.org/abs/2611.04321v2", LinkRole.PAPER, "arXiv"),),
+            ),
+        ),
+    )
+    releases = IssueSection(
+        "releases",
+        "Releases",
+        (
+            IssueItem(
+                "s3",
+                "transformers 5.1",
+                "Adds a faster generation loop and drops Python 3.9.",
+                (
+                    IssueLink(
+                        "https://github.com/huggingface/transformers/releases/tag/v5.1.0",
+                        LinkRole.RELEASE,
+                        "GitHub",
+                    ),
+                    IssueLink("https://example.org/podcast/42.mp3", LinkRole.PODCAST, "Pod"),
+                ),
+            ),
+        ),
+    )
+    return Issue(
+        number=number,
+        draft_key=f"2026-W{40 + number}",
+        title=title,
+        published=published,
+        updated=published + timedelta(hours=2),
+        uid=f"issue-uid-{number}",
+        sections=(papers, releases),
+    )
 
 
 def hostile_issue() -> Issue:
@@ -99,25 +133,39 @@ def hostile_issue() -> Issue:
         bad = [IssueLink(u, LinkRole.POST, title) for u in HOSTILE_URLS]
         return (*bad, IssueLink("https://ok.example/a?b=1&c=<2>", LinkRole.PAPER, title))
 
-    items = tuple(IssueItem(f"h{i}", title, f"summary of {title}", links(title))
-                  for i, title in enumerate(HOSTILE_TITLES))
-    return replace(make_issue(9, title=HOSTILE_TITLES[0]), uid="hostile",
-                   sections=(IssueSection("x", HOSTILE_TITLES[1], items),))
+    items = tuple(
+        IssueItem(f"h{i}", title, f"summary of {title}", links(title))
+        for i, title in enumerate(HOSTILE_TITLES)
+    )
+    return replace(
+        make_issue(9, title=HOSTILE_TITLES[0]),
+        uid="hostile",
+        sections=(IssueSection("x", HOSTILE_TITLES[1], items),),
+    )
 
 
-def publish(tmp_path: Path, issue: Issue, archive: list[Issue] | None = None,
-            config: Config | None = None) -> PublishedFiles:
+def publish(
+    tmp_path: Path, issue: Issue, archive: list[Issue] | None = None, config: Config | None = None
+) -> PublishedFiles:
     config = config or make_config(tmp_path)
-    return publish_issue(issue, archive if archive is not None else [issue], config,
-                         tmp_path / "public")
+    return publish_issue(
+        issue, archive if archive is not None else [issue], config, tmp_path / "public"
+    )
 
 
 def outputs(files: PublishedFiles) -> dict[str, str]:
-    paths = {"issue.html": files.html, "issue.md": files.markdown, "index.html": files.index,
-             "feed.atom": files.atom}
+    paths = {
+        "issue.html": files.html,
+        "issue.md": files.markdown,
+        "index.html": files.index,
+        "feed.atom": files.atom,
+    }
     for path in files.extra:
-        paths[{"feed.json": "feed.json", "email.html": "email.html", "email.txt": "email.txt"}
-              .get(path.name, path.name)] = path
+        paths[
+            {"feed.json": "feed.json", "email.html": "email.html", "email.txt": "email.txt"}.get(
+                path.name, path.name
+            )
+        ] = path
     return {name: path.read_text("utf-8") for name, path in paths.items()}
 
 
@@ -159,8 +207,15 @@ def assert_safe_html(name: str, doc: str) -> None:
 
 # --- golden files -----------------------------------------------------------
 
-GOLDEN_NAMES = ("issue.html", "issue.md", "index.html", "feed.atom", "feed.json",
-                "email.html", "email.txt")
+GOLDEN_NAMES = (
+    "issue.html",
+    "issue.md",
+    "index.html",
+    "feed.atom",
+    "feed.json",
+    "email.html",
+    "email.txt",
+)
 
 
 @pytest.fixture
@@ -182,8 +237,16 @@ def test_published_files_exist_and_leave_no_temporaries(tmp_path: Path) -> None:
     files = publish(tmp_path, make_issue())
     out = tmp_path / "public"
     names = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
-    assert names == ["feed.atom", "feed.json", "index.html", "issues/7.eml", "issues/7.md",
-                     "issues/7/email.html", "issues/7/email.txt", "issues/7/index.html"]
+    assert names == [
+        "feed.atom",
+        "feed.json",
+        "index.html",
+        "issues/7.eml",
+        "issues/7.md",
+        "issues/7/email.html",
+        "issues/7/email.txt",
+        "issues/7/index.html",
+    ]
     assert files.html == out / "issues/7/index.html"
 
 
@@ -208,8 +271,10 @@ def assert_valid_atom(text: str) -> etree._Element:
 def test_atom_validates_and_parses(golden_outputs: dict[str, str]) -> None:
     root = assert_valid_atom(golden_outputs["feed.atom"])
     ids = [e.findtext(f"{ATOM}id") for e in root.iter(f"{ATOM}entry")]
-    assert ids == ["tag:news.example.org,2026-11-23:issue/issue-uid-7",
-                   "tag:news.example.org,2026-11-16:issue/issue-uid-6"]
+    assert ids == [
+        "tag:news.example.org,2026-11-23:issue/issue-uid-7",
+        "tag:news.example.org,2026-11-16:issue/issue-uid-6",
+    ]
     parsed = feedparser.parse(golden_outputs["feed.atom"].encode())
     assert parsed.entries[0].link == "https://news.example.org/nlp/issues/7/"
     assert "Long-context retrieval" in parsed.entries[0].content[0].value
@@ -314,12 +379,15 @@ def test_output_url_refuses_non_http(url: str) -> None:
     assert output_url(url) is None
 
 
-@pytest.mark.parametrize(("url", "expected"), [
-    ("https://x.org/a b(c)", "https://x.org/a%20b%28c%29"),
-    ("HTTP://x.org/?q=1&r=2#f", "HTTP://x.org/?q=1&r=2#f"),
-    ("mailto:editor@example.org", "mailto:editor@example.org"),
-    ("https://例え.jp/ä", "https://%E4%BE%8B%E3%81%88.jp/%C3%A4"),
-])
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://x.org/a b(c)", "https://x.org/a%20b%28c%29"),
+        ("HTTP://x.org/?q=1&r=2#f", "HTTP://x.org/?q=1&r=2#f"),
+        ("mailto:editor@example.org", "mailto:editor@example.org"),
+        ("https://例え.jp/ä", "https://%E4%BE%8B%E3%81%88.jp/%C3%A4"),
+    ],
+)
 def test_output_url_normalises(url: str, expected: str) -> None:
     assert output_url(url) == expected
 
@@ -332,8 +400,10 @@ def test_issue_page_links_and_anchors(golden_outputs: dict[str, str]) -> None:
     assert_safe_html("issue.html", page)
     tags = Tags(page).tags
     alternates = {a.get("type"): a.get("href") for t, a in tags if t == "link"}
-    assert alternates == {"application/atom+xml": "../../feed.atom",
-                          "application/feed+json": "../../feed.json"}
+    assert alternates == {
+        "application/atom+xml": "../../feed.atom",
+        "application/feed+json": "../../feed.json",
+    }
     ids = [a["id"] for _, a in tags if a.get("id")]
     assert len(ids) == len(set(ids)) and {"papers", "releases"} <= set(ids)
     assert 'href="#papers"' in page and 'href="../../issues/6/index.html"' in page
@@ -349,7 +419,8 @@ def test_template_override_changes_one_template(tmp_path: Path) -> None:
     custom = outputs(publish(tmp_path, make_issue(), config=config))
     assert custom["issue.md"] == "# Issue 7: Small models, big context (custom)\n"
     assert {k: v for k, v in custom.items() if k != "issue.md"} == {
-        k: v for k, v in default.items() if k != "issue.md"}
+        k: v for k, v in default.items() if k != "issue.md"
+    }
 
 
 def test_missing_templates_dir_is_a_publish_error(tmp_path: Path) -> None:
@@ -383,3 +454,53 @@ def test_brazilian_portuguese(tmp_path: Path, language: str) -> None:
 def test_unknown_language_falls_back_to_english(tmp_path: Path) -> None:
     out = outputs(publish(tmp_path, make_issue(), config=make_config(tmp_path, "x<y")))
     assert '<html lang="en">' in out["issue.html"] and "Published on" in out["issue.html"]
+
+
+# --- properties -------------------------------------------------------------
+
+ANY_TEXT = st.text(st.characters(codec=None, exclude_categories=()), max_size=60)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(title=ANY_TEXT, summary=ANY_TEXT, url=ANY_TEXT)
+def test_any_text_gives_valid_safe_output(title: str, summary: str, url: str) -> None:
+    item = IssueItem(
+        "k",
+        title,
+        summary,
+        (
+            IssueLink(url, LinkRole.CODE, title),
+            IssueLink("https://ok.example/", LinkRole.PAPER, ""),
+        ),
+    )
+    issue = replace(make_issue(), title=title, sections=(IssueSection("s", summary, (item,)),))
+    with tempfile.TemporaryDirectory() as tmp:
+        out = outputs(publish(Path(tmp), issue))
+    assert_valid_atom(out["feed.atom"])
+    json.loads(out["feed.json"])
+    for name, doc in html_docs(out).items():
+        assert_safe_html(name, doc)
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=st.text(max_size=80))
+def test_md_escape_renders_literally(text: str) -> None:
+    """Through a CommonMark parser, escaped text is one paragraph of plain text."""
+    markdown_it = pytest.importorskip("markdown_it")
+    parser = markdown_it.MarkdownIt("commonmark").enable("strikethrough").enable("table")
+    line = clean_text(text)  # what the templates get
+    tokens = parser.parse(md_escape(line))
+    if not line:
+        assert tokens == []
+        return
+    assert [t.type for t in tokens] == ["paragraph_open", "inline", "paragraph_close"]
+    children = tokens[1].children or []
+    assert {c.type for c in children} <= {"text", "softbreak"}
+    # Entities are escaped too, so the text comes back exactly.
+    assert "".join(c.content for c in children) == line
+
+
+def test_tag_uid_is_kept(tmp_path: Path) -> None:
+    issue = replace(make_issue(), uid="tag:example.org,2020-01-01:issue/1")
+    out = outputs(publish(tmp_path, issue))
+    assert json.loads(out["feed.json"])["items"][0]["id"] == "tag:example.org,2020-01-01:issue/1"

@@ -202,7 +202,12 @@ def test_bad_lines_are_reported_with_line_numbers(tmp_path: Path) -> None:
     assert [i.title for i in items] == ["ok", "Real item"]
     assert items[1].links == ("https://github.com/a/b",) and items[1].issue == "7"
     lines_reported = [p.split(": ")[0] for p in problems]
-    assert lines_reported == ["h.jsonl:2", "h.jsonl:3", "h.jsonl:5", "h.jsonl:6", "h.jsonl:7"] + [
+    assert lines_reported == [
+        "h.jsonl:2",
+        "h.jsonl:3",
+        "h.jsonl:5",
+        "h.jsonl:6",
+        "h.jsonl:7",
         "i.md:1",
         "i.md:4",
     ]

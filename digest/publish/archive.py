@@ -11,13 +11,15 @@ import logging
 import os
 import tempfile
 from collections.abc import Sequence
+from email.headerregistry import Address
 from pathlib import Path
 
 from digest.errors import PublishError
 from digest.publish.feeds import atom_feed, feed_entries, json_feed
 from digest.publish.i18n import Translator, translator
-from digest.publish.mail import POLICY, _bodies, build_email
+from digest.publish.mail import POLICY, build_email, email_parts
 from digest.publish.render import render
+from digest.publish.text import clean_text
 from digest.publish.view import IssueView, SiteView, issue_view, newest_first, site_view
 from digest.types import Config, Issue, PublishedFiles
 
@@ -51,8 +53,10 @@ def _neighbours(
     """(previous, next) issue by number, for the pager."""
     older = [v for v in views if v.number < issue.number]
     newer = [v for v in views if v.number > issue.number]
-    return (max(older, key=lambda v: v.number, default=None),
-            min(newer, key=lambda v: v.number, default=None))
+    return (
+        max(older, key=lambda v: v.number, default=None),
+        min(newer, key=lambda v: v.number, default=None),
+    )
 
 
 def _pages(
@@ -62,8 +66,16 @@ def _pages(
     previous, following = _neighbours(view, views)
     common = {"site": site, "t": t}
     return {
-        view.path: render(folder, "issue.html.j2", issue=view, toc=True, root="../../",
-                          previous=previous, next=following, **common),
+        view.path: render(
+            folder,
+            "issue.html.j2",
+            issue=view,
+            toc=True,
+            root="../../",
+            previous=previous,
+            next=following,
+            **common,
+        ),
         f"issues/{view.number}.md": render(folder, "issue.md.j2", issue=view, **common),
         "index.html": render(folder, "index.html.j2", issues=views, root="", **common),
     }
@@ -86,7 +98,7 @@ def publish_issue(
     entries = feed_entries(views, site, t, config.publish.templates_dir, config.publish.feed_items)
     files["feed.atom"] = atom_feed(entries, site, t, config.publish.templates_dir)
     files["feed.json"] = json_feed(entries, site)
-    text, html = _bodies(view, site, config, t)
+    text, html = email_parts(view, site, config, t)
     files[f"issues/{view.number}/email.txt"] = text
     files[f"issues/{view.number}/email.html"] = html
     written = {name: write_atomic(out_dir / name, data) for name, data in files.items()}
@@ -97,15 +109,21 @@ def publish_issue(
         markdown=written[f"issues/{view.number}.md"],
         index=written["index.html"],
         atom=written["feed.atom"],
-        extra=(written["feed.json"], written[f"issues/{view.number}/email.html"],
-               written[f"issues/{view.number}/email.txt"], eml),
+        extra=(
+            written["feed.json"],
+            written[f"issues/{view.number}/email.html"],
+            written[f"issues/{view.number}/email.txt"],
+            eml,
+        ),
     )
 
 
 def _eml(issue: Issue, config: Config, path: Path) -> Path:
     """The e-mail as a file an editor can open or hand to another mailer."""
     smtp = config.publish.smtp
-    sender = (smtp.sender if smtp else "") or f"{config.newsletter.title} <noreply@localhost>"
+    title = clean_text(config.newsletter.title)
+    fallback = Address(display_name=title, addr_spec="noreply@localhost")
+    sender = (smtp.sender if smtp else "") or str(fallback)
     recipients = list(smtp.recipients) if smtp and smtp.recipients else ["undisclosed-recipients:;"]
     message = build_email(issue, config, sender=sender, recipients=recipients)
     return write_atomic(path, message.as_bytes(policy=POLICY))

@@ -29,30 +29,46 @@ class FeedEntry:
 
 
 def feed_entries(
-    issues: Sequence[IssueView], site: SiteView, t: Translator,
-    templates_dir: Path | None, limit: int,
+    issues: Sequence[IssueView],
+    site: SiteView,
+    t: Translator,
+    templates_dir: Path | None,
+    limit: int,
 ) -> list[FeedEntry]:
     """The newest ``limit`` issues (1..100) with their HTML body."""
     count = max(1, min(limit, MAX_FEED_ITEMS))
     return [
-        FeedEntry(issue, issue_content(issue, site, t, templates_dir))
-        for issue in issues[:count]
+        FeedEntry(issue, issue_content(issue, site, t, templates_dir)) for issue in issues[:count]
     ]
 
 
 def issue_content(
     issue: IssueView, site: SiteView, t: Translator, templates_dir: Path | None
 ) -> str:
-    return render(templates_dir, "issue.content.html.j2",
-                  issue=issue, site=site, t=t, toc=False, root=site.url).strip()
+    return render(
+        templates_dir,
+        "issue.content.html.j2",
+        issue=issue,
+        site=site,
+        t=t,
+        toc=False,
+        root=site.url,
+    ).strip()
 
 
 def atom_feed(
     entries: Sequence[FeedEntry], site: SiteView, t: Translator, templates_dir: Path | None
 ) -> str:
     updated = max(e.issue.updated for e in entries)
-    return render(templates_dir, "feed.atom.j2", entries=entries, site=site, t=t,
-                  updated=updated, feed_id=f"{site.url}feed.atom")
+    return render(
+        templates_dir,
+        "feed.atom.j2",
+        entries=entries,
+        site=site,
+        t=t,
+        updated=updated,
+        feed_id=f"{site.url}feed.atom",
+    )
 
 
 def json_feed(entries: Sequence[FeedEntry], site: SiteView) -> str:

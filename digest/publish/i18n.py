@@ -53,9 +53,7 @@ _PT_BR: dict[str, str] = {
     "JSON Feed": "JSON Feed",
     "Subscribe": "Assinar",
     "No issues yet.": "Nenhuma edição ainda.",
-    "You receive this e-mail because you subscribed to": (
-        "Você recebe este e-mail porque assinou"
-    ),
+    "You receive this e-mail because you subscribed to": ("Você recebe este e-mail porque assinou"),
     "paper": "artigo",
     "code": "código",
     "post": "post",

@@ -36,14 +36,17 @@ def email_bodies(issue: Issue, config: Config) -> tuple[str, str]:
     t = translator(config.newsletter.language)
     site = site_view(config, t)
     view = issue_view(issue, site, t)
-    return _bodies(view, site, config, t)
+    return email_parts(view, site, config, t)
 
 
-def _bodies(view: IssueView, site: SiteView, config: Config, t: Translator) -> tuple[str, str]:
+def email_parts(view: IssueView, site: SiteView, config: Config, t: Translator) -> tuple[str, str]:
+    """(plain text, HTML) from an already-built view (publish_issue shares its views)."""
     context = {"issue": view, "site": site, "t": t, "root": site.url}
     folder = config.publish.templates_dir
-    return (render(folder, "issue.email.txt.j2", **context),
-            render(folder, "issue.email.html.j2", **context))
+    return (
+        render(folder, "issue.email.txt.j2", **context),
+        render(folder, "issue.email.html.j2", **context),
+    )
 
 
 def subject_line(site_title: str, heading: str) -> str:
@@ -66,7 +69,7 @@ def build_email(
     t = translator(config.newsletter.language)
     site = site_view(config, t)
     view = issue_view(issue, site, t)
-    text, html = _bodies(view, site, config, t)
+    text, html = email_parts(view, site, config, t)
     message = EmailMessage(policy=POLICY)
     try:
         message["Subject"] = subject_line(site.title, view.heading)
@@ -105,8 +108,9 @@ def send_email(message: EmailMessage, smtp: SmtpSettings, password: str | None) 
                 client.starttls(context=ssl.create_default_context())
             if smtp.user and password is not None:
                 client.login(smtp.user, password)
-            refused = client.send_message(message, from_addr=smtp.sender or None,
-                                          to_addrs=recipients)
+            refused = client.send_message(
+                message, from_addr=smtp.sender or None, to_addrs=recipients
+            )
     except (smtplib.SMTPException, OSError) as e:
         raise PublishError(f"sending mail via {smtp.host}:{smtp.port} failed", code="smtp") from e
     if refused:

@@ -38,8 +38,11 @@ def _autoescape(name: str | None) -> bool:
 def _wrap(text: str, width: int = 70, indent: str = "") -> str:
     """Plain-text paragraph wrapped for e-mail; URLs and long words are not split."""
     return textwrap.fill(
-        text, width=width, subsequent_indent=indent,
-        break_long_words=False, break_on_hyphens=False,
+        text,
+        width=width,
+        subsequent_indent=indent,
+        break_long_words=False,
+        break_on_hyphens=False,
     )
 
 

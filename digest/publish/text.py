@@ -18,9 +18,7 @@ from digest.sanitize import safe_url, strip_control
 
 # Characters XML 1.0 forbids, plus DEL and the C1 controls (legal but invisible and
 # a classic source of "invalid XML" reports in feed readers).
-_INVALID_CHARS = re.compile(
-    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]"
-)
+_INVALID_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 _SPACES = re.compile(r"\s+")
 _OUTPUT_SCHEMES = frozenset({"http", "https", "mailto"})
 # Characters kept as-is in an output URL; everything else is percent-encoded so a

@@ -112,10 +112,15 @@ def _item_view(item: IssueItem, anchor: str, t: Translator) -> ItemView:
         if url is None:
             continue  # dropped: only http(s) and mailto become links (RELIABILITY O3)
         role = str(link.role)
-        links.append(LinkView(url=url, role=slug(role, "link"), text=t(role),
-                              label=clean_text(link.label)))
-    return ItemView(anchor=anchor, title=clean_text(item.title),
-                    summary=clean_text(item.summary), links=tuple(links))
+        links.append(
+            LinkView(url=url, role=slug(role, "link"), text=t(role), label=clean_text(link.label))
+        )
+    return ItemView(
+        anchor=anchor,
+        title=clean_text(item.title),
+        summary=clean_text(item.summary),
+        links=tuple(links),
+    )
 
 
 def _unique(base: str, seen: set[str]) -> str:
@@ -145,7 +150,7 @@ def issue_view(issue: Issue, site: SiteView, t: Translator) -> IssueView:
         title=title,
         heading=heading,
         published=_utc(issue.published),
-        updated=_utc(max(issue.updated, issue.published)),
+        updated=max(_utc(issue.updated), _utc(issue.published)),
         published_text=t.date(_utc(issue.published)),
         updated_text=t.date(_utc(issue.updated)),
         tag_id=tag_id(issue, site.host),

@@ -1,0 +1,135 @@
+"""Benchmark: group + rank a week of 5,000 entries against archives of 10k and 1M.
+
+The archive only reaches rank through ``featured`` (canonical URLs, arXiv ids and story
+keys of items already published), a dict lookup per identity, so its size should barely
+matter. Prints both times, their ratio and peak traced memory.
+
+    PYTHONPATH=. .venv/bin/python bench/rank.py [--week 5000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import random
+import time
+import tracemalloc
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from digest.group import group_stories
+from digest.rank import rank
+from digest.types import (
+    Config,
+    Entry,
+    Newsletter,
+    RankSettings,
+    SectionConfig,
+    SourceKind,
+    Topic,
+)
+
+NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+WORDS = [f"word{i}" for i in range(5000)] + ["language", "model", "agents", "benchmark"]
+KINDS = list(SourceKind)
+
+
+def config() -> Config:
+    sections = (
+        SectionConfig("publications", "Publications", quota=8),
+        SectionConfig("tools", "Tools and Datasets", quota=6),
+        SectionConfig("articles", "Articles and Blog posts", quota=6),
+        SectionConfig("ethics", "Ethics", quota=3, keywords=("bias", "safety", "regulation")),
+        SectionConfig("education", "Education", quota=3, keywords=("course", "tutorial")),
+        SectionConfig("honourable", "Honourable mentions", quota=10, priority_cut=True),
+    )
+    topics = (Topic("language model", 1.0), Topic("agents", 0.5), Topic("crypto", -2.0))
+    return Config(
+        path=Path("feeds.yaml"),
+        newsletter=Newsletter("bench", "https://example.org/"),
+        sections=sections,
+        sources=(),
+        rank=RankSettings(topics=topics),
+    )
+
+
+def week(n: int, rnd: random.Random) -> list[Entry]:
+    entries = []
+    for i in range(n):
+        kind = rnd.choice(KINDS)
+        paper = f"https://arxiv.org/abs/2411.{rnd.randrange(10000, 10000 + n // 2):05d}"
+        link = paper if kind is SourceKind.ARXIV else f"https://site{i % 300}.example/p/{i}"
+        when = NOW - timedelta(days=rnd.random() * 7)
+        entries.append(
+            Entry(
+                id=i + 1,
+                feed_url=f"https://feed{i % 250}.example/rss",
+                source_name=f"Feed {i % 250}",
+                kind=kind,
+                guid=str(i),
+                link=link,
+                canonical=link,
+                title=" ".join(rnd.sample(WORDS, 8)),
+                authors=(),
+                published=when,
+                first_seen=when,
+                rank_time=when,
+                summary_html=" ".join(rnd.sample(WORDS, 60)),
+                content_html="",
+                content_hash=str(i),
+                arxiv_id=paper[22:] if kind is SourceKind.ARXIV else None,
+                links=(paper,) if rnd.random() < 0.3 else (),
+                source_weight=rnd.choice((0.5, 1.0, 1.0, 1.5)),
+            )
+        )
+    return entries
+
+
+def archive(size: int, week_entries: list[Entry]) -> dict[str, int]:
+    """Identities of ``size`` published items; 2% of this week's entries are among them."""
+    featured = {f"https://old{i % 997}.example/p/{i}": 1 + i // 100 for i in range(size)}
+    for entry in week_entries[::50]:
+        featured[entry.canonical] = 99
+    return featured
+
+
+def run(entries: list[Entry], featured: dict[str, int], cfg: Config) -> tuple[float, int]:
+    gc.collect()
+    start = time.perf_counter()
+    stories = group_stories(entries, now=NOW)
+    candidates = rank(stories, {}, cfg, now=NOW, featured=featured)
+    elapsed = time.perf_counter() - start
+    penalised = sum(1 for c in candidates if any("featured" in r.label for r in c.reasons))
+    return elapsed, penalised
+
+
+def peak_mib(entries: list[Entry], featured: dict[str, int], cfg: Config) -> float:
+    tracemalloc.start()
+    run(entries, featured, cfg)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return peak / 2**20
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--week", type=int, default=5000)
+    args = parser.parse_args()
+    rnd = random.Random(42)
+    entries, cfg = week(args.week, rnd), config()
+    run(entries[:200], {}, cfg)  # warm up imports and regex caches
+    results = {}
+    for size in (10_000, 1_000_000):
+        featured = archive(size, entries)
+        best, penalised = min(run(entries, featured, cfg) for _ in range(3))
+        results[size] = best
+        mib = peak_mib(entries, featured, cfg)
+        print(
+            f"archive {size:>9,}: group+rank {len(entries)} entries in {best:.3f} s "
+            f"(best of 3), {penalised} already featured, peak traced {mib:.1f} MiB"
+        )
+    print(f"ratio 1M/10k: {results[1_000_000] / results[10_000]:.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,209 @@
+"""End to end over a real loopback server and a real SQLite file: fetch -> parse ->
+store -> extract -> rank -> draft -> review -> publish, then the Atom read back."""
+
+from __future__ import annotations
+
+import io
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import feedparser
+import pytest
+from feedgen import Item, atom_releases, days_ago, load, rss, write_config
+from httpserver import LoopbackServer
+
+from digest import pipeline
+from digest.errors import LeaseHeldError, ReviewError
+from digest.store import Store
+from digest.types import Action, Config, DraftStatus, ItemStatus
+
+ARTICLE = """<html><head><title>Sparse attention, explained</title></head><body>
+<nav><a href="/">Home</a> <a href="/about">About</a></nav>
+<article><h1>Sparse attention, explained</h1>
+{paras}
+</article><footer>Copyright Example Lab. Subscribe to our newsletter.</footer></body></html>"""
+
+PARA = (
+    "<p>Sparse attention lets a transformer attend to a small, learned subset of positions "
+    "instead of every token, which cuts the cost of long inputs from quadratic to nearly "
+    "linear. In this post we walk through how the routing works, why it keeps quality on "
+    "retrieval benchmarks, and where it still fails on reasoning tasks that need many hops.</p>"
+)
+
+
+def serve_world(server: LoopbackServer, now: datetime) -> list[dict[str, object]]:
+    """Four healthy feeds of four kinds, one failing with 500, one that is not a feed."""
+    post = server.url("/posts/sparse.html")
+    server.route("/posts/sparse.html", body=ARTICLE.format(paras=PARA * 5),
+                 content_type="text/html; charset=utf-8")  # fmt: skip
+    server.route("/blog.xml", etag='"b1"', body=rss("Example Lab", [
+        Item("Sparse attention, explained", post,
+             "We explain sparse attention and why it matters … Continue reading",
+             published=days_ago(now, 1)),
+        Item("A new multilingual evaluation suite", server.url("/posts/eval.html"),
+             "A full post about evaluating multilingual language models across forty languages "
+             "with careful attention to translation artefacts, annotator agreement and the "
+             "ways benchmark contamination can inflate scores. " * 3,
+             published=days_ago(now, 2)),
+    ]))  # fmt: skip
+    server.route("/arxiv.xml", body=rss("cs.CL updates on arXiv.org", [
+        Item("Routing Tokens for Sparse Attention", "https://arxiv.org/abs/2611.00001",
+             "arXiv:2611.00001v1 Announce Type: new Abstract: We propose a router that selects "
+             "a sparse set of keys for each query. It matches dense attention on long-context "
+             "retrieval while using a fraction of the compute. We release code and models.",
+             guid="oai:arXiv.org:2611.00001v1", published=days_ago(now, 1.5)),
+        Item("Auditing bias in reward models", "https://arxiv.org/abs/2611.00002",
+             "arXiv:2611.00002v1 Announce Type: new Abstract: We audit fairness and bias of "
+             "reward models used for preference tuning across demographic groups.",
+             guid="oai:arXiv.org:2611.00002v1", published=days_ago(now, 2)),
+    ]))  # fmt: skip
+    server.route("/podcast.xml", body=rss("Test Podcast", [
+        Item("Ep. 7: Teaching with language models", server.url("/episodes/7"),
+             "We talk with a teacher about using language models in a classroom course, "
+             "what worked for students, and what did not.",
+             published=days_ago(now, 3), enclosure=server.url("/media/7.mp3"),
+             duration="41:05"),
+    ]))  # fmt: skip
+    server.route("/releases.atom", content_type="application/atom+xml", body=atom_releases(
+        "example/sparse-router",
+        [("v1.0.0", "<h2>What's Changed</h2><ul><li>First stable release of the sparse "
+          "attention router library, with pretrained checkpoints.</li></ul>", days_ago(now, 1))],
+    ))  # fmt: skip
+    server.route("/broken.xml", status=500, body=b"oops")
+    server.route("/notafeed.xml", body=b"<html><body>Just a moment...</body></html>",
+                 content_type="text/html")  # fmt: skip
+    return [
+        {"name": "Example Lab", "url": server.url("/blog.xml"), "kind": "blog", "weight": 1.2},
+        {"name": "arXiv cs.CL", "url": server.url("/arxiv.xml"), "kind": "arxiv",
+         "section": "publications"},
+        {"name": "Test Podcast", "url": server.url("/podcast.xml"), "kind": "podcast"},
+        {"name": "router releases", "url": server.url("/releases.atom"), "kind": "release",
+         "section": "tools"},
+        {"name": "Broken", "url": server.url("/broken.xml"), "kind": "blog"},
+        {"name": "Not a feed", "url": server.url("/notafeed.xml"), "kind": "news"},
+    ]  # fmt: skip
+
+
+@pytest.fixture
+def world(server: LoopbackServer, tmp_path: Path, now: datetime) -> Config:
+    return load(write_config(tmp_path, serve_world(server, now)))
+
+
+def test_whole_pipeline_to_a_published_atom_feed(
+    world: Config, store: Store, now: datetime, tmp_path: Path
+) -> None:
+    outcomes = pipeline.refresh(store, world, now=now)
+    by_url = {o.key.rsplit("/", 1)[1]: o for o in outcomes}
+    assert {k for k, o in by_url.items() if o.ok} == {
+        "blog.xml", "arxiv.xml", "podcast.xml", "releases.atom"
+    }  # fmt: skip
+    assert by_url["broken.xml"].code == "http_error"
+    assert by_url["notafeed.xml"].code == "not_a_feed"
+    health = {h.name: h for h in store.feed_health(now=now)}
+    assert health["Broken"].status == "error" and health["Broken"].last_error_code == "http_error"
+    assert health["Broken"].next_fetch_at is not None and health["Broken"].next_fetch_at > now
+    assert health["Example Lab"].entries == 2
+
+    assert pipeline.summarise_pending(store, world, now=now) == 6
+    draft = pipeline.build_draft(store, world, now=now)
+    placed = [i for s in draft.sections for i in s.items]
+    assert placed and all(i.candidate.reasons for i in placed)
+    assert all(i.summary and i.candidate.summary.method for i in placed)
+    # The teaser's article page was fetched and extracted.
+    sparse = next(i for i in draft.items() if "Sparse attention, explained" in i.title)
+    assert sparse.candidate.summary.method.value == "article"
+
+    pipeline.approve_draft(store, world, now=now, all_items=True)
+    files = pipeline.publish(store, world, now=now, out_dir=tmp_path / "out")
+    parsed = feedparser.parse(io.BytesIO(files.atom.read_bytes()))
+    assert parsed.bozo == 0
+    assert len(parsed.entries) == 1
+    content = parsed.entries[0].content[0].value
+    assert "Routing Tokens for Sparse Attention" in content
+    assert files.html.exists() and files.markdown.exists() and files.index.exists()
+
+
+def test_second_refresh_uses_conditional_get_and_adds_nothing(
+    world: Config, store: Store, server: LoopbackServer, now: datetime
+) -> None:
+    pipeline.refresh(store, world, now=now)
+    before = store.count_entries()
+    outcomes = pipeline.refresh(store, world, now=now, due_only=False)
+    assert store.count_entries() == before
+    assert sum(o.new_entries for o in outcomes) == 0
+    sent = [r.headers.get("if-none-match") for r in server.requests if r.path == "/blog.xml"]
+    assert sent == [None, '"b1"']
+
+
+def test_decisions_survive_a_rebuild_after_new_fetches(
+    world: Config, store: Store, server: LoopbackServer, now: datetime
+) -> None:
+    pipeline.refresh(store, world, now=now)
+    pipeline.summarise_pending(store, world, now=now)
+    draft = pipeline.build_draft(store, world, now=now)
+    first, second = draft.sections[0].items[:2]
+    pipeline.decide(store, world, Action.EDIT_TITLE, first.key, "Edited title", now=now)
+    pipeline.decide(store, world, Action.APPROVE, first.key, now=now)
+    pipeline.decide(store, world, Action.MOVE, second.key, "ethics", now=now)
+
+    later = now + timedelta(hours=2)
+    server.route("/arxiv.xml", body=rss("cs.CL", [
+        Item("A brand new paper on summarization", "https://arxiv.org/abs/2611.00009",
+             "arXiv:2611.00009v1 Announce Type: new Abstract: Something new.",
+             guid="oai:arXiv.org:2611.00009v1", published=later),
+    ]))  # fmt: skip
+    pipeline.refresh(store, world, now=later, due_only=False)
+    pipeline.summarise_pending(store, world, now=later)
+    rebuilt = pipeline.build_draft(store, world, now=later)
+    kept = rebuilt.item(first.key)
+    assert kept is not None and kept.title == "Edited title"
+    assert kept.status == ItemStatus.APPROVED and kept.generated_title == first.generated_title
+    moved = rebuilt.item(second.key)
+    assert moved is not None and moved.section == "ethics"
+    assert any("brand new paper" in i.title for i in rebuilt.items())
+
+
+def test_overlapping_runs_are_refused_by_the_lease(
+    world: Config, store: Store, now: datetime
+) -> None:
+    store.acquire_lease(pipeline.FETCH_LEASE, "cron:1", now=now, ttl=timedelta(minutes=10))
+    with pytest.raises(LeaseHeldError):
+        pipeline.refresh(store, world, now=now)
+    assert store.count_entries() == 0
+    # An expired lease (its holder crashed) is taken over.
+    pipeline.refresh(store, world, now=now + timedelta(minutes=11))
+    assert store.count_entries() > 0
+
+
+def test_a_parser_crash_fails_only_that_feed(
+    world: Config, store: Store, now: datetime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = pipeline.parse_feed
+
+    def flaky(body: bytes, **kw: object) -> object:
+        if str(kw["url"]).endswith("/podcast.xml"):
+            raise RuntimeError("boom")
+        return real(body, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pipeline, "parse_feed", flaky)
+    outcomes = {o.key.rsplit("/", 1)[1]: o for o in pipeline.refresh(store, world, now=now)}
+    assert outcomes["podcast.xml"].code == "parser_crash"
+    assert outcomes["blog.xml"].ok and outcomes["arxiv.xml"].ok
+
+
+def test_review_lifecycle_guards(world: Config, store: Store, now: datetime) -> None:
+    with pytest.raises(ReviewError, match="no draft"):
+        pipeline.require_draft(store, world)
+    pipeline.refresh(store, world, now=now)
+    pipeline.summarise_pending(store, world, now=now)
+    draft = pipeline.build_draft(store, world, now=now)
+    with pytest.raises(ReviewError, match="not approved"):
+        pipeline.publish(store, world, now=now)
+    with pytest.raises(ReviewError, match="unknown section"):
+        pipeline.decide(store, world, Action.MOVE, draft.items()[0].key, "nowhere", now=now)
+    approved = pipeline.approve_draft(store, world, now=now)
+    assert approved.status == DraftStatus.APPROVED
+    with pytest.raises(ReviewError, match="reopen"):
+        pipeline.decide(store, world, Action.REJECT, draft.items()[0].key, now=now)
+    with pytest.raises(ReviewError, match="no approved items"):
+        pipeline.publish(store, world, now=now)

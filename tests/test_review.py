@@ -1,0 +1,144 @@
+"""The review state machine: pure, so it is tested with hand-made drafts."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from digest.config import load_config
+from digest.errors import ReviewError
+from digest.review import ALL_ITEMS, apply_decisions, check_decision, make_issue
+from digest.types import (
+    Action,
+    Candidate,
+    Config,
+    Decision,
+    Draft,
+    DraftItem,
+    DraftSection,
+    DraftStatus,
+    ItemStatus,
+    LinkRole,
+    Reason,
+    SectionSuggestion,
+    Story,
+    StoryLink,
+    Summary,
+    SummaryMethod,
+)
+
+KEY = "2026-W48"
+
+
+@pytest.fixture
+def config() -> Config:
+    return load_config(Path(__file__).resolve().parents[1] / "feeds.yaml")
+
+
+def item(key: str, section: str, position: int = 0, score: float = 1.0) -> DraftItem:
+    story = Story(key, (), (StoryLink(f"https://example.org/{key}", LinkRole.POST, "Ex"),),
+                  f"https://example.org/{key}")  # fmt: skip
+    summary = Summary(0, f"summary of {key}", SummaryMethod.FEED, 3)
+    candidate = Candidate(story, summary, score, (Reason("r", score),),
+                          (SectionSuggestion(section, 0.9),))  # fmt: skip
+    return DraftItem(key, section, position, f"title {key}", summary.text, ItemStatus.PENDING,
+                     candidate, f"title {key}", summary.text)  # fmt: skip
+
+
+def draft(config: Config, now: datetime) -> Draft:
+    placed = {"publications": ["a", "b", "c"], "tools": ["d"]}
+    sections = tuple(
+        DraftSection(s, tuple(item(k, s.key, n) for n, k in enumerate(placed.get(s.key, []))))
+        for s in config.sections
+    )
+    return Draft(KEY, now, now + timedelta(days=7), DraftStatus.DRAFT, sections,
+                 (item("x", "tools", 0, 0.5),))  # fmt: skip
+
+
+def decision(action: Action, key: str, value: str | None = None, *, at: datetime) -> Decision:
+    return Decision(KEY, key, action, value, at)
+
+
+def keys(d: Draft, section: str) -> list[str]:
+    return [i.key for s in d.sections if s.config.key == section for i in s.items]
+
+
+def test_no_decisions_is_the_snapshot(config: Config, now: datetime) -> None:
+    d = draft(config, now)
+    assert apply_decisions(d, []) == d
+
+
+def test_approve_reject_move_reorder_edit(config: Config, now: datetime) -> None:
+    d = apply_decisions(draft(config, now), [
+        decision(Action.APPROVE, "a", at=now),
+        decision(Action.REJECT, "b", at=now),
+        decision(Action.MOVE, "c", "ethics", at=now),
+        decision(Action.REORDER, "a", "5", at=now),
+        decision(Action.EDIT_TITLE, "d", "Better title", at=now),
+        decision(Action.APPROVE, "x", at=now),
+    ])  # fmt: skip
+    assert keys(d, "publications") == ["a"]
+    assert keys(d, "ethics") == ["c"]
+    assert keys(d, "tools") == ["d", "x"]  # approving an unplaced item places it
+    a, b, tool = d.item("a"), d.item("b"), d.item("d")
+    assert a and a.status == ItemStatus.APPROVED and a.version == 2
+    assert b and b.status == ItemStatus.REJECTED and b in d.unplaced
+    assert tool and tool.title == "Better title" and tool.generated_title == "title d"
+
+
+def test_reorder_within_a_section(config: Config, now: datetime) -> None:
+    d = apply_decisions(draft(config, now), [decision(Action.REORDER, "c", "0", at=now)])
+    assert keys(d, "publications") == ["c", "a", "b"]
+    assert [i.position for i in d.sections[0].items] == [0, 1, 2]
+
+
+def test_approve_all_approves_placed_pending_items_only(config: Config, now: datetime) -> None:
+    d = apply_decisions(draft(config, now), [
+        decision(Action.REJECT, "b", at=now), decision(Action.APPROVE_ALL, ALL_ITEMS, at=now)
+    ])  # fmt: skip
+    status = {i.key: i.status for i in d.items()}
+    assert status == {"a": ItemStatus.APPROVED, "c": ItemStatus.APPROVED,
+                      "d": ItemStatus.APPROVED, "b": ItemStatus.REJECTED,
+                      "x": ItemStatus.PENDING}  # fmt: skip
+
+
+def test_decisions_on_vanished_items_are_ignored(config: Config, now: datetime) -> None:
+    d = draft(config, now)
+    assert apply_decisions(d, [decision(Action.APPROVE, "gone", at=now)]) == d
+
+
+def test_check_decision_explains_what_to_do(config: Config, now: datetime) -> None:
+    d = draft(config, now)
+    with pytest.raises(ReviewError, match="no item"):
+        check_decision(d, config, Action.APPROVE, "zzz", None)
+    with pytest.raises(ReviewError, match="use one of"):
+        check_decision(d, config, Action.MOVE, "a", "Sports")
+    check_decision(d, config, Action.MOVE, "a", "Ética em IA")  # an alias works
+    with pytest.raises(ReviewError, match="empty"):
+        check_decision(d, config, Action.EDIT_SUMMARY, "a", "  ")
+    with pytest.raises(ReviewError, match="reopen"):
+        check_decision(replace(d, status=DraftStatus.APPROVED), config, Action.APPROVE, "a", None)
+
+
+def test_issue_identity_is_stable_across_republishing(config: Config, now: datetime) -> None:
+    approved = replace(
+        apply_decisions(draft(config, now), [decision(Action.APPROVE_ALL, "*", at=now)]),
+        status=DraftStatus.APPROVED,
+    )
+    issue = make_issue(approved, config, number=3, now=now)
+    assert issue.uid == "tag:digest.example.org,2026-11-26:issue-3"
+    assert [s.key for s in issue.sections] == ["publications", "tools"]
+    later = now + timedelta(days=1)
+    same = make_issue(approved, config, number=9, now=later, previous=issue)
+    assert (same.uid, same.number, same.updated) == (issue.uid, 3, issue.updated)
+    corrected = apply_decisions(approved, [decision(Action.EDIT_TITLE, "a", "Fixed", at=now)])
+    fixed = make_issue(corrected, config, number=9, now=later, previous=issue)
+    assert fixed.uid == issue.uid and fixed.updated == later and fixed.published == now
+
+
+def test_an_unapproved_draft_cannot_become_an_issue(config: Config, now: datetime) -> None:
+    with pytest.raises(ReviewError, match="not approved"):
+        make_issue(draft(config, now), config, number=1, now=now)

@@ -179,13 +179,14 @@ def publish(app: App, out_dir: Path | None, eml: bool, send: bool) -> None:
     """Publish the approved draft: web archive, Markdown, e-mail, Atom, JSON Feed."""
     with app.store() as store:
         files = pipeline.publish(store, app.config, now=now(), out_dir=out_dir)
-        if send:
-            pipeline.send_issue(store, app.config)
+        sent = pipeline.send_issue(store, app.config) if send else None
     console.out.print(f"HTML:     {files.html}\nMarkdown: {files.markdown}\n"
                       f"Index:    {files.index}\nAtom:     {files.atom}")  # fmt: skip
     for extra in files.extra:
         if eml or extra.suffix != ".eml":
             console.out.print(f"          {extra}")
+    if sent is not None:
+        console.out.print(f"sent issue #{sent} by e-mail")
 
 
 @cli.command()

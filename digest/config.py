@@ -360,6 +360,7 @@ def _smtp(node: _Node | None) -> SmtpSettings | None:
         password_env=node.get("password_env", _text, default.password_env),
         sender=node.get("sender", _text, default.sender),
         recipients=node.get("recipients", _strings, default.recipients),
+        timeout_seconds=node.get("timeout_seconds", _number, default.timeout_seconds),
     )
 
 

@@ -244,6 +244,7 @@ class _Worker:
     proc: Any
     conn: Connection
     job: int | None = None
+    url: str = ""
     deadline: float = 0.0
 
     @classmethod
@@ -255,7 +256,7 @@ class _Worker:
         return cls(proc, parent)
 
     def give(self, index: int, job: Job, timeout: float) -> None:
-        self.job, self.deadline = index, time.monotonic() + timeout
+        self.job, self.url, self.deadline = index, job[0], time.monotonic() + timeout
         self.conn.send(job)
 
     def kill(self) -> None:
@@ -309,7 +310,10 @@ class _Batch:
         for worker in self.workers:
             if worker.job is None and self.queue:
                 index, job = self.queue.popleft()
-                worker.give(index, job, self.timeout)
+                try:
+                    worker.give(index, job, self.timeout)
+                except OSError:  # the worker died while idle
+                    self._replace(worker, "extract_failed", "extraction worker died")
 
     def _collect(self) -> None:
         busy = [w for w in self.workers if w.job is not None]
@@ -332,11 +336,15 @@ class _Batch:
         worker.job = None
 
     def _replace(self, worker: _Worker, code: str, message: str) -> None:
+        """Record the page's failure, kill its worker and start another if work is left."""
         assert worker.job is not None
-        log.warning("page %d: %s", worker.job, message)
+        log.warning("%s: %s", worker.url, message)
         self.results[worker.job] = ExtractError(message, code=code)
         worker.kill()
-        self.workers[self.workers.index(worker)] = _Worker.start(self.ctx)
+        if self.queue:
+            self.workers[self.workers.index(worker)] = _Worker.start(self.ctx)
+        else:
+            self.workers.remove(worker)
 
 
 def extract_articles(

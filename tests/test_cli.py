@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner, Result
 from feedgen import write_config
 from httpserver import LoopbackServer
+from test_email import smtpd  # noqa: F401  (fixture)
 from test_pipeline import serve_world
 
 from digest.cli import cli
@@ -80,3 +81,21 @@ def test_fetch_exits_1_when_every_feed_fails(
     config = write_config(tmp_path, [{"url": server.url("/down.xml"), "kind": "blog"}])
     result = run("fetch", config=config)  # type: ignore[operator]
     assert result.exit_code == 1 and "rate_limited" in result.output
+
+
+def test_publish_send_uses_the_smtp_settings_of_feeds_yaml(
+    run: object, server: LoopbackServer, tmp_path: Path, now: datetime, smtpd: tuple[object, int]
+) -> None:
+    collector, port = smtpd
+    smtp = {"host": "127.0.0.1", "port": port, "starttls": False,
+            "sender": "digest@example.org", "recipients": ["readers@example.org"]}  # fmt: skip
+    publish = {"output_dir": "site", "smtp": smtp}
+    config = write_config(tmp_path, serve_world(server, now), publish=publish)
+    for step in (("fetch",), ("draft", "build"), ("draft", "approve", "--all-items")):
+        assert run(*step, config=config).exit_code == 0  # type: ignore[operator]
+    result = run("publish", "--send", "--eml", config=config)  # type: ignore[operator]
+    assert result.exit_code == 0, result.output
+    assert ".eml" in result.output and "sent issue #1" in result.output
+    assert collector.received.wait(5)  # type: ignore[attr-defined]
+    (envelope,) = collector.envelopes  # type: ignore[attr-defined]
+    assert envelope.rcpt_tos == ["readers@example.org"]

@@ -219,7 +219,7 @@ class SecurityMiddleware:
             token = (form.get(CSRF_FIELD) or [None])[0]
         if not self.signer.check_csrf(cookies.get(CSRF_COOKIE), token):
             return None
-        return _replay(body)
+        return _replay(body, receive)
 
     def _with_headers(self, send: Send, extra: list[tuple[bytes, bytes]]) -> Send:
         async def wrapped(message: Message) -> None:
@@ -264,7 +264,8 @@ async def _read_body(receive: Receive) -> bytes | None:
             return b"".join(chunks)
 
 
-def _replay(body: bytes) -> Receive:
+def _replay(body: bytes, original: Receive) -> Receive:
+    """The body we already read, then the client's own messages (disconnects)."""
     sent = False
 
     async def receive() -> Message:
@@ -272,7 +273,7 @@ def _replay(body: bytes) -> Receive:
         if not sent:
             sent = True
             return {"type": "http.request", "body": body, "more_body": False}
-        return {"type": "http.disconnect"}
+        return await original()
 
     return receive
 

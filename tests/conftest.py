@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from httpserver import LoopbackServer
+from smtpserver import Collector, running_smtpd
 
 from digest.store import Store
 
@@ -68,3 +69,9 @@ def server() -> Iterator[LoopbackServer]:
 def store(tmp_path: Path) -> Iterator[Store]:
     with Store.open(tmp_path / "db" / "test.sqlite") as s:
         yield s
+
+
+@pytest.fixture
+def smtpd() -> Iterator[tuple[Collector, int]]:
+    with running_smtpd() as running:
+        yield running

@@ -10,7 +10,6 @@ import pytest
 from click.testing import CliRunner, Result
 from feedgen import write_config
 from httpserver import LoopbackServer
-from test_email import smtpd  # noqa: F401  (fixture)
 from test_pipeline import serve_world
 
 from digest.cli import cli

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import socket
-import threading
 import time
-from collections.abc import Iterator
 from dataclasses import replace
 from email import message_from_bytes
 from email.message import EmailMessage
@@ -14,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
+from smtpserver import Collector, free_port
 from test_publish import assert_safe_html, hostile_issue, make_config, make_issue
 
 from digest.errors import PublishError
@@ -120,35 +117,6 @@ def test_password_comes_from_the_named_variable() -> None:
 
 
 # --- SMTP delivery against a real local server ------------------------------
-
-
-class Collector:
-    def __init__(self) -> None:
-        self.envelopes: list[Any] = []
-        self.received = threading.Event()
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.envelopes.append(envelope)
-        self.received.set()
-        return "250 Message accepted for delivery"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture
-def smtpd() -> Iterator[tuple[Collector, int]]:
-    collector = Collector()
-    port = free_port()
-    controller = Controller(collector, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield collector, port
-    finally:
-        controller.stop()
 
 
 def test_send_email_delivers_both_parts(tmp_path: Path, smtpd: tuple[Collector, int]) -> None:

@@ -202,6 +202,34 @@ def issues(app: App) -> None:
 
 
 @cli.command()
+@click.argument("query")
+@click.option(
+    "--since",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default=None,
+    help="Only entries first seen on or after this date (YYYY-MM-DD).",
+)
+@click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON objects.")
+@pass_app
+@handle_errors
+def search(app: App, query: str, since: datetime | None, limit: int, as_json: bool) -> None:
+    """Full-text search over titles, summaries and article text.
+
+    QUERY uses SQLite FTS5 syntax: words, "exact phrases", AND, OR, NOT, prefix*.
+    """
+    with app.store() as store:
+        floor = since.replace(tzinfo=UTC) if since else None
+        hits = store.search(query, since=floor, limit=limit)
+    if as_json:
+        click.echo(console.hits_json(hits))
+    elif not hits:
+        console.out.print("no matches")
+    else:
+        console.out.print(console.hits_table(hits))
+
+
+@cli.command()
 @click.option(
     "--out",
     "out_dir",

@@ -17,7 +17,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from digest.pipeline import ProgressFn
-from digest.store import FeedHealth
+from digest.store import FeedHealth, SearchHit
 from digest.types import Draft, DraftItem, ItemStatus, Outcome
 
 out = Console(highlight=False, soft_wrap=False)
@@ -124,3 +124,21 @@ def _item_view(item: DraftItem, ref: str, *, brief: bool = False) -> None:
     suggestions = ", ".join(f"{s.section} {s.confidence:.0%}" for s in c.suggestions)
     out.print(f"        [dim]why: {escape(reasons)} · sections: {escape(suggestions)} · "
               f"summary: {c.summary.method.value}[/]")  # fmt: skip
+
+
+def hits_table(hits: Sequence[SearchHit]) -> Table:
+    table = Table("first seen", "source", "title", "match", title="Search")
+    for h in hits:
+        table.add_row(when(h.first_seen), escape(h.source_name), escape(h.title),
+                      escape(h.snippet))  # fmt: skip
+    return table
+
+
+def hits_json(hits: Sequence[SearchHit]) -> str:
+    def row(h: SearchHit) -> dict[str, Any]:
+        data = asdict(h)
+        for key in ("published", "first_seen"):
+            data[key] = data[key].isoformat() if data[key] else None
+        return data
+
+    return json.dumps([row(h) for h in hits], indent=2, ensure_ascii=False)

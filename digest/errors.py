@@ -15,6 +15,7 @@ fits, the error also subclasses it, so callers may catch either::
      ├── ParseError (ValueError)              code "parse_error" / "not_a_feed" / "empty"
      ├── ExtractError                         code "extract_failed" / "not_html" / ...
      ├── ReviewError (ValueError)             code "review"
+     ├── SearchError (ValueError)             code "bad_query"
      ├── LeaseHeldError                       code "lease_held"
      └── PublishError                         code "publish"
 
@@ -139,6 +140,12 @@ class ReviewError(DigestError, ValueError):
     """An editor action does not fit the draft (unknown section, approved draft...)."""
 
     code = "review"
+
+
+class SearchError(DigestError, ValueError):
+    """A search query that FTS5 cannot parse."""
+
+    code = "bad_query"
 
 
 class LeaseHeldError(DigestError):

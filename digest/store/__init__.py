@@ -16,8 +16,9 @@ import sqlite_utils
 from digest.store.db import acquire_lease, connect, release_lease
 from digest.store.drafts import DraftStore
 from digest.store.feeds import FeedHealth
+from digest.store.search import SearchHit
 
-__all__ = ["FeedHealth", "Store"]
+__all__ = ["FeedHealth", "SearchHit", "Store"]
 
 
 class Store(DraftStore):

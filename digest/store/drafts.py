@@ -12,7 +12,7 @@ from typing import Any
 from digest.errors import ConflictError, NotFoundError
 from digest.identity import canonical_url
 from digest.store.db import dumps, from_iso, iso, transaction
-from digest.store.feeds import FeedStore
+from digest.store.search import SearchStore
 from digest.types import (
     Action,
     Candidate,
@@ -38,7 +38,7 @@ from digest.types import (
 )
 
 
-class DraftStore(FeedStore):
+class DraftStore(SearchStore):
     # --- drafts -------------------------------------------------------------
 
     def save_draft(self, draft: Draft, *, now: datetime) -> None:

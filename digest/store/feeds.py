@@ -13,6 +13,7 @@ import sqlite_utils
 
 from digest.identity import canonical_url, content_hash
 from digest.store.db import dumps, from_iso, iso, transaction
+from digest.store.index import index_entry, index_summary
 from digest.types import (
     Enclosure,
     Entry,
@@ -195,6 +196,8 @@ class FeedStore:
                     for e, s, article in items
                 ],
             )  # fmt: skip
+            for e, s, article in items:
+                index_summary(conn, e.id, s.text, article)
 
 
 def _feed_state(r: dict[str, Any]) -> FeedState:
@@ -258,15 +261,21 @@ def _upsert_entries(
         digest_ = content_hash(data.title, data.summary_html, data.content_html)
         row = _existing(conn, feed_url, data, canonical)
         if row is None:
-            conn.execute(_INSERT, _entry_values(feed_url, data, canonical, digest_, now))
+            cursor = conn.execute(_INSERT, _entry_values(feed_url, data, canonical, digest_, now))
+            index_entry(conn, cursor.lastrowid or 0, data.title, _text_of(data))
             new += 1
         elif row[1] != digest_:
             values = _entry_values(feed_url, data, canonical, digest_, now)
             # Skip feed_url, guid and first_seen: identity and "new since" never move.
             conn.execute(_UPDATE, (*values[2:8], *values[9:], row[0]))
+            index_entry(conn, row[0], data.title, _text_of(data))
         else:
             conn.execute("UPDATE entries SET last_seen = ? WHERE id = ?", (iso(now), row[0]))
     return new
+
+
+def _text_of(data: EntryData) -> str:
+    return data.content_html or data.summary_html
 
 
 def _existing(

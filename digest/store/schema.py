@@ -136,6 +136,15 @@ MIGRATIONS: tuple[str, ...] = (
         expires_at TEXT NOT NULL
     );
     """,
+    # 2: full-text search over titles, summaries and article text (rowid = entry id)
+    """
+    CREATE VIRTUAL TABLE search_index USING fts5(
+        title, summary, body, tokenize = 'unicode61 remove_diacritics 2'
+    );
+    INSERT INTO search_index (rowid, title, summary, body)
+        SELECT e.id, e.title, COALESCE(s.text, ''), COALESCE(s.article_text, '')
+        FROM entries e LEFT JOIN summaries s ON s.entry_id = e.id;
+    """,
 )
 
 

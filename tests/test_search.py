@@ -1,0 +1,84 @@
+"""Full-text search: FTS5 over titles, summaries and article text; odd queries (O10)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from digest.cli import cli
+from digest.errors import SearchError
+from digest.store import Store
+from digest.types import EntryData, Fetched, ParsedFeed, Source, SourceKind, Summary, SummaryMethod
+
+URL = "https://example.org/feed.xml"
+
+
+@pytest.fixture
+def filled(store: Store, now: datetime) -> Store:
+    store.sync_sources([Source(URL, "Example", SourceKind.BLOG)], now=now)
+    entries = (
+        EntryData("a", "https://example.org/a", "Sparse attention at scale",
+                  summary_html="<p>Routing tokens to a <b>sparse</b> set of keys.</p>"),
+        EntryData("b", "https://example.org/b", "Évaluation multilingue",
+                  summary_html="<p>Benchmarks for Portuguese and French models.</p>"),
+        EntryData("c", "https://example.org/c", "Quotes ' and \" and ) OR (1=1",
+                  summary_html="<p>A title full of SQL and FTS syntax.</p>"),
+    )  # fmt: skip
+    fetched = Fetched(URL, URL, 200, {}, b"")
+    store.record_fetch(fetched, ParsedFeed(URL, "Example", None, entries), now=now,
+                       next_fetch_at=now)  # fmt: skip
+    (a,) = [e for e in store.entries_since(now - timedelta(days=1)) if e.guid == "a"]
+    summary = Summary(a.id, "A router picks keys.", SummaryMethod.ARTICLE, 4)
+    store.save_summaries([(a, summary, "Full article text about mixture of experts.")], now=now)
+    return store
+
+
+def titles(store: Store, query: str) -> list[str]:
+    return [h.title for h in store.search(query)]
+
+
+def test_titles_summaries_and_article_text_are_searchable(filled: Store) -> None:
+    assert titles(filled, "sparse") == ["Sparse attention at scale"]
+    assert titles(filled, "router") == ["Sparse attention at scale"]  # the summary
+    assert titles(filled, '"mixture of experts"') == ["Sparse attention at scale"]  # article
+    assert titles(filled, "evaluation") == ["Évaluation multilingue"]  # diacritics folded
+    assert titles(filled, "portug*") == ["Évaluation multilingue"]
+    assert filled.search("sparse")[0].snippet.count("[") >= 1
+
+
+@pytest.mark.parametrize("query", ["'", '"', ") OR (1=1", "NEAR(", "*", "a AND", "title:"])
+def test_odd_queries_are_a_clear_error_or_a_result_never_a_crash(
+    filled: Store, query: str
+) -> None:
+    try:
+        filled.search(query)
+    except SearchError as e:
+        assert e.code == "bad_query" and "double quotes" in str(e)
+
+
+def test_quoted_syntax_is_searched_literally(filled: Store) -> None:
+    assert titles(filled, '"OR (1=1"') == ["Quotes ' and \" and ) OR (1=1"]
+
+
+def test_since_filters_by_first_seen(filled: Store, now: datetime) -> None:
+    assert filled.search("sparse", since=now + timedelta(days=1)) == []
+
+
+def test_cli_search_json_and_bad_query(tmp_path: Path, now: datetime) -> None:
+    db = tmp_path / "s.sqlite"
+    with Store.open(db) as store:
+        store.sync_sources([Source(URL, "Example", SourceKind.BLOG)], now=now)
+        store.record_fetch(Fetched(URL, URL, 200, {}, b""), ParsedFeed(URL, "E", None, (
+            EntryData("a", "https://example.org/a", "Sparse attention"),)), now=now,
+            next_fetch_at=now)  # fmt: skip
+    runner = CliRunner()
+    result = runner.invoke(cli, ["--db", str(db), "search", "sparse", "--json"])
+    assert result.exit_code == 0
+    (hit,) = json.loads(result.output)
+    assert hit["title"] == "Sparse attention" and hit["link"] == "https://example.org/a"
+    bad = runner.invoke(cli, ["--db", str(db), "search", "NEAR("])
+    assert bad.exit_code == 1 and "bad_query" in bad.output and "Traceback" not in bad.output

@@ -96,7 +96,12 @@ def refresh(
             progress("fetch", done, len(jobs))
 
     with fetch_lease(store, config, now=now):
-        results = fetch_feeds(jobs, config.fetch, guard=make_guard(config.fetch), on_result=fetched)
+        # An adopted move is fetched at its new URL; the result keeps the feed's identity.
+        moved = [(replace(s, url=s.fetch_url), src) for s, src in jobs]
+        results = fetch_feeds(
+            moved, config.fetch, guard=make_guard(config.fetch), on_result=fetched
+        )
+        results = [replace(r, url=s.url) for r, (s, _) in zip(results, jobs, strict=True)]
         parsed = parse_all(results, jobs)
         return [
             _store_one(store, config, state, source, result, outcome, now=now)

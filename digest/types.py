@@ -226,6 +226,11 @@ class FeedState:
     last_error: str | None = None
     last_success_at: datetime | None = None
     status: str = "never"  # never | ok | error | gone
+    moved_to: str | None = None  # a permanent move adopted after it repeated
+
+    @property
+    def fetch_url(self) -> str:
+        return self.moved_to or self.url
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from typing import Any
 
 import sqlite_utils
 
+from digest.errors import NotFoundError
 from digest.identity import canonical_url, content_hash
 from digest.store.db import dumps, from_iso, iso, transaction
 from digest.store.index import index_entry, index_summary
@@ -54,6 +55,7 @@ class FeedHealth:
     entries: int
     entries_7d: int
     error_count: int
+    moved_to: str | None = None
 
 
 class FeedStore:
@@ -91,11 +93,13 @@ class FeedStore:
 
     def reenable_feed(self, url: str) -> None:
         with transaction(self.db) as conn:
-            conn.execute(
+            done = conn.execute(
                 "UPDATE feeds SET status = 'never', next_fetch_at = NULL, error_count = 0 "
                 "WHERE url = ?",
                 (url,),
             )
+            if done.rowcount == 0:
+                raise NotFoundError(f"no feed {url}", hint="see `digest feeds` for the URLs")
 
     def feed_health(self, *, now: datetime) -> list[FeedHealth]:
         week_ago = iso(now - timedelta(days=7))
@@ -119,6 +123,7 @@ class FeedStore:
                 entries=r["n"],
                 entries_7d=r["n7"],
                 error_count=r["error_count"],
+                moved_to=r["moved_to"],
             )
             for r in self.db.query(sql, [week_ago])
         ]
@@ -211,6 +216,7 @@ def _feed_state(r: dict[str, Any]) -> FeedState:
         last_error=r["last_error"],
         last_success_at=from_iso(r["last_success_at"]),
         status=r["status"],
+        moved_to=r["moved_to"],
     )
 
 
@@ -241,6 +247,7 @@ def _update_feed(
         )  # fmt: skip
         return
     assert isinstance(result, Fetched | NotModified)
+    _track_move(conn, result.url, _move_signal(result, parsed))
     # Validators are saved even on 304: servers rotate them.
     conn.execute(
         "UPDATE feeds SET status = 'ok', error_count = 0, last_error_code = NULL, "
@@ -250,6 +257,35 @@ def _update_feed(
         (iso(now), iso(next_fetch_at), result.etag, result.last_modified,
          parsed.title if parsed else None, parsed.link if parsed else None, result.url),
     )  # fmt: skip
+
+
+# A permanent move (301/308 or itunes:new-feed-url) is adopted only after it repeats,
+# so one misconfigured response cannot hijack a feed.
+ADOPT_MOVE_AFTER = 3
+
+
+def _move_signal(result: Fetched | NotModified, parsed: ParsedFeed | None) -> str | None:
+    if isinstance(result, Fetched) and result.permanent_redirect:
+        return result.permanent_redirect
+    if parsed and parsed.new_feed_url and parsed.new_feed_url != result.url:
+        return parsed.new_feed_url
+    return None
+
+
+def _track_move(conn: sqlite3.Connection, url: str, target: str | None) -> None:
+    if target is None:
+        conn.execute("UPDATE feeds SET redirect_url = NULL, redirect_count = 0 WHERE url = ?",
+                     (url,))  # fmt: skip
+        return
+    conn.execute(
+        "UPDATE feeds SET redirect_count = CASE WHEN redirect_url = ? THEN redirect_count + 1 "
+        "ELSE 1 END, redirect_url = ? WHERE url = ?",
+        (target, target, url),
+    )
+    conn.execute(
+        "UPDATE feeds SET moved_to = redirect_url WHERE url = ? AND redirect_count >= ?",
+        (url, ADOPT_MOVE_AFTER),
+    )
 
 
 def _upsert_entries(

@@ -145,6 +145,10 @@ MIGRATIONS: tuple[str, ...] = (
         SELECT e.id, e.title, COALESCE(s.text, ''), COALESCE(s.article_text, '')
         FROM entries e LEFT JOIN summaries s ON s.entry_id = e.id;
     """,
+    # 3: permanent moves are adopted into moved_to; feeds.yaml's URL stays the identity
+    """
+    ALTER TABLE feeds ADD COLUMN moved_to TEXT;
+    """,
 )
 
 

@@ -1,0 +1,95 @@
+"""Adding sources: discovery from a page, one GET per added feed, feeds.yaml keeps its
+comments, OPML import through defusedxml (P3) and export."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from feedgen import Item, load, rss, write_config
+from httpserver import LoopbackServer
+
+from digest.cli import cli
+from digest.config import load_config
+from digest.errors import ParseError
+from digest.sources import add_feed, export_opml, import_opml
+from digest.store import Store
+from digest.types import SourceKind
+
+PAGE = """<html><head><title>Lab</title>
+<link rel="alternate" type="application/rss+xml" title="Lab feed" href="/feed.xml">
+</head><body>Hello</body></html>"""
+
+
+@pytest.fixture
+def config_path(tmp_path: Path, server: LoopbackServer) -> Path:
+    path = write_config(tmp_path, [])
+    text = path.read_text()
+    path.write_text("# my newsletter, my comments\n" + text)
+    return path
+
+
+def test_add_discovers_the_feed_from_a_page_and_keeps_comments(
+    config_path: Path, server: LoopbackServer, store: Store, now: datetime
+) -> None:
+    server.route("/", body=PAGE, content_type="text/html")
+    server.route("/feed.xml", body=rss("Lab feed", [Item("Post", "https://example.org/p", "T")]))
+    source = add_feed(load(config_path), store, server.url("/"), now=now, section="articles")
+    assert source.url == server.url("/feed.xml") and source.name == "Lab feed"
+    assert server.hits["/feed.xml"] == 1  # the validating GET is the feed's first fetch
+    assert store.count_entries() == 1
+    text = config_path.read_text()
+    assert text.startswith("# my newsletter, my comments")
+    (added,) = load_config(config_path).sources
+    assert added.section == "articles" and added.kind == SourceKind.BLOG
+
+
+def test_a_page_without_a_feed_is_a_clear_error(
+    config_path: Path, server: LoopbackServer, store: Store, now: datetime
+) -> None:
+    server.route("/", body="<html><body>no feed here</body></html>", content_type="text/html")
+    with pytest.raises(ParseError, match="links to none"):
+        add_feed(load(config_path), store, server.url("/"), now=now)
+    assert load_config(config_path).sources == ()
+
+
+OPML = b"""<?xml version="1.0"?><opml version="2.0"><head><title>x</title></head><body>
+<outline text="Tech"><outline text="A" xmlUrl="https://a.example/feed" type="rss"/>
+<outline text="Pod" xmlUrl="https://b.example/pod.xml" category="podcast"/>
+<outline text="Bad" xmlUrl="file:///etc/passwd"/></outline></body></opml>"""
+
+XXE = b"""<?xml version="1.0"?><!DOCTYPE opml [<!ENTITY x SYSTEM "file:///etc/passwd">]>
+<opml version="2.0"><body><outline text="&x;" xmlUrl="https://a.example/"/></body></opml>"""
+
+LAUGHS = b"""<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">
+<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]>
+<opml version="2.0"><body><outline text="&lol3;" xmlUrl="https://a.example/"/></body></opml>"""
+
+
+def test_opml_import_and_export_round_trip(config_path: Path) -> None:
+    found = import_opml(OPML)
+    assert [(s["url"], s["kind"]) for s in found] == [
+        ("https://a.example/feed", "blog"), ("https://b.example/pod.xml", "podcast")
+    ]  # fmt: skip
+    result = CliRunner().invoke(cli, ["--config", str(config_path), "opml", "import", "-"])
+    assert result.exit_code == 2  # "-" is not a file: click explains
+    opml_file = config_path.parent / "in.opml"
+    opml_file.write_bytes(OPML)
+    result = CliRunner().invoke(cli, ["--config", str(config_path), "opml", "import",
+                                      str(opml_file)])  # fmt: skip
+    assert result.exit_code == 0 and "2 sources added" in result.output
+    again = CliRunner().invoke(cli, ["--config", str(config_path), "opml", "import",
+                                     str(opml_file)])  # fmt: skip
+    assert "0 sources added, 2 already present" in again.output
+    exported = import_opml(export_opml(load_config(config_path)))
+    assert {s["url"] for s in exported} == {"https://a.example/feed", "https://b.example/pod.xml"}
+
+
+@pytest.mark.parametrize("payload", [XXE, LAUGHS, b"<opml><body>"])
+def test_hostile_opml_is_refused(payload: bytes) -> None:
+    with pytest.raises(ParseError) as info:
+        import_opml(payload)
+    assert info.value.code == "bad_opml"

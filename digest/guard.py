@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
-import logging
 import re
 import socket
 import ssl
@@ -28,8 +27,6 @@ import httpx
 
 from digest.errors import BlockedAddressError, ConfigError, FetchError
 from digest.types import FetchSettings
-
-log = logging.getLogger("digest.fetch")
 
 Resolver = Callable[[str, int], list[str]]
 IP = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -197,14 +194,6 @@ class PinnedBackend(httpcore.AsyncNetworkBackend):
                 error = e
         assert error is not None
         raise error
-
-    async def connect_unix_socket(
-        self,
-        path: str,
-        timeout: float | None = None,
-        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        raise BlockedAddressError("unix sockets are never used", code="blocked_address")
 
     async def sleep(self, seconds: float) -> None:
         await self._inner.sleep(seconds)

@@ -119,6 +119,7 @@ class RequestHandler(BaseHTTPRequestHandler):
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 128  # the default 5 drops SYNs from concurrent clients (1 s stall)
     owner: LoopbackServer
 
     def handle_error(self, request: Any, client_address: Any) -> None:

@@ -171,6 +171,9 @@ def test_published_eml_is_the_same_message(tmp_path: Path) -> None:
     eml = next(p for p in files.extra if p.suffix == ".eml")
     message = message_from_bytes(eml.read_bytes(), policy=default_policy)
     assert [p.get_content_type() for p in message.walk()] == [
-        "multipart/alternative", "text/plain", "text/html"]
+        "multipart/alternative",
+        "text/plain",
+        "text/html",
+    ]
     assert message["From"].addresses[0].addr_spec == "noreply@localhost"
     assert message["From"].addresses[0].display_name == 'Weekly, "NLP" <x>'

@@ -26,7 +26,8 @@ from httpserver import (
 )
 
 from digest import fetch as fetch_module
-from digest.fetch import fetch_feeds, make_guard, max_age
+from digest.fetch import fetch_feeds, fetch_pages, make_guard, max_age
+from digest.politeness import next_fetch_at
 from digest.types import (
     FeedState,
     Fetched,
@@ -203,6 +204,19 @@ def test_f11_retry_after_seconds_and_http_date(server: LoopbackServer) -> None:
     assert waits[2] == 24 * 3600
 
 
+def test_f11_next_fetch_honours_retry_after_end_to_end(server: LoopbackServer) -> None:
+    server.handler("/429", retry_after(429, "120"))
+    url = server.url("/429")
+    state, source = job(url)
+    (result, _) = fetch_feeds(
+        [(state, source), job(server.url("/healthy.xml"))], settings_for(server)
+    )
+    now = datetime.now(UTC)
+    when = next_fetch_at(result, state, source, settings_for(server), now=now)
+    assert when >= now + timedelta(seconds=120)
+    assert when <= now + timedelta(hours=24)
+
+
 def test_f12_rate_limited_without_header_is_one_get(server: LoopbackServer) -> None:
     server.route("/429", status=429, body=b"no")
     (result,) = run(server, "/429")
@@ -248,6 +262,16 @@ def test_f13_changing_etag_is_returned(server: LoopbackServer) -> None:
     server.handler("/churn", fresh)
     (result,) = fetch_feeds([job(server.url("/churn"), etag='"0"')], settings_for(server))
     assert isinstance(result, Fetched) and result.etag == '"1"'
+
+
+def test_pages_get_no_conditional_headers_and_reject_a_stray_304(server: LoopbackServer) -> None:
+    server.route("/page", status=304)
+    server.route("/article", body=b"<html><p>hi</p></html>", content_type="text/html")
+    page, article = fetch_pages([server.url("/page"), server.url("/article")], settings_for(server))
+    assert isinstance(page, FetchFailed) and page.code == "http_error" and page.status == 304
+    assert isinstance(article, Fetched) and article.headers["content-type"] == "text/html"
+    sent = server.headers_for("/article")[0]
+    assert "if-none-match" not in sent and sent["accept"].startswith("text/html")
 
 
 # --- F14: typed errors ------------------------------------------------------------------

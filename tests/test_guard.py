@@ -12,6 +12,8 @@ from collections.abc import Iterator
 
 import pytest
 from httpserver import LoopbackServer
+from hypothesis import given
+from hypothesis import strategies as st
 
 from digest.errors import BlockedAddressError, ConfigError, FetchError
 from digest.fetch import fetch_pages
@@ -114,6 +116,36 @@ def test_public_addresses_pass(address: str) -> None:
 def test_literal_ip_understands_odd_spellings(spelling: str, address: str | None) -> None:
     ip = literal_ip(spelling)
     assert (str(ip) if ip else None) == address
+
+
+INSIDE_V4 = [
+    ipaddress.ip_network(n)
+    for n in ("127.0.0.0/8", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16",
+              "169.254.0.0/16", "100.64.0.0/10", "0.0.0.0/8")
+]  # fmt: skip
+
+
+@given(st.sampled_from(INSIDE_V4), st.integers(min_value=0, max_value=2**24 - 1), st.data())
+def test_every_spelling_of_an_inside_v4_address_is_blocked(
+    net: ipaddress.IPv4Network, offset: int, data: st.DataObject
+) -> None:
+    ip = net[offset % net.num_addresses]
+    n = int(ip)
+    octets = [int(o) for o in str(ip).split(".")]
+    spelling = data.draw(
+        st.sampled_from(
+            [
+                str(ip),
+                str(n),
+                hex(n),
+                ".".join(f"0{o:o}" for o in octets),
+                f"{octets[0]}.{n & 0xFFFFFF}",
+                f"[::ffff:{ip}]",
+            ]
+        )
+    )
+    found = literal_ip(spelling)
+    assert found is not None and is_blocked(found)
 
 
 # --- F7: odd spellings rejected before any connect ------------------------------

@@ -69,6 +69,8 @@ def feeds_table(rows: Sequence[FeedHealth]) -> Table:
     for r in rows:
         style = _STATUS_STYLE.get(r.status, "")
         error = f"{r.last_error_code}: {r.last_error}" if r.last_error_code else ""
+        if r.moved_to:
+            error = f"moved to {r.moved_to} (update feeds.yaml) {error}".strip()
         table.add_row(escape(r.name), r.kind, f"[{style}]{r.status}[/]", when(r.last_success_at),
                       escape(error[:80]), str(r.entries_7d), when(r.next_fetch_at))  # fmt: skip
     return table

@@ -14,6 +14,7 @@ points it adds. Components (points chosen so a typical week spans about -2..+8):
 
 from __future__ import annotations
 
+import html
 import logging
 import math
 import re
@@ -24,7 +25,7 @@ from functools import lru_cache
 from digest.sections import RelevanceModel, SectionModel, story_text, suggest_sections
 from digest.types import Candidate, Config, Reason, Story, Summary, SummaryMethod, Topic
 
-__all__ = ["rank", "story_summary", "topic_pattern"]
+__all__ = ["featured_keys", "rank", "story_summary", "topic_pattern"]
 
 log = logging.getLogger("digest.rank")
 
@@ -50,7 +51,7 @@ def rank(
     featured = featured or {}
     candidates = []
     for story in stories:
-        summary = story_summary(story, summaries)
+        summary = story_summary(story, summaries, config.rank.summary_max_words)
         reasons = _reasons(story, summary, config, now, featured, model)
         candidates.append(
             Candidate(
@@ -66,16 +67,18 @@ def rank(
     return candidates
 
 
-def story_summary(story: Story, summaries: Mapping[int, Summary]) -> Summary:
-    """The lead's summary, else any member's, else the lead's feed text or title."""
+def story_summary(story: Story, summaries: Mapping[int, Summary], max_words: int = 90) -> Summary:
+    """The lead's summary, else any member's, else the lead's feed text (cut to
+    ``max_words``: a full post is not a summary) or its title."""
     for entry in story.entries:
         found = summaries.get(entry.id)
         if found is not None:
             return found
     lead = story.lead
-    text = " ".join(_TAG_RE.sub(" ", lead.summary_html).split())
-    if text:
-        return Summary(lead.id, text, SummaryMethod.FEED, len(text.split()))
+    words = html.unescape(_TAG_RE.sub(" ", lead.summary_html)).split()
+    if words:
+        text = " ".join(words[:max_words]) + (" …" if len(words) > max_words else "")
+        return Summary(lead.id, text, SummaryMethod.FEED, min(len(words), max_words))
     return Summary(lead.id, lead.title, SummaryMethod.TITLE, len(lead.title.split()))
 
 

@@ -13,7 +13,7 @@ from rankkit import make_entry
 from digest.group import group_stories
 from digest.types import Entry, LinkRole, SourceKind
 
-PAPER = "https://arxiv.org/abs/2411.01234"
+PAPER = "https://arxiv.org/abs/2611.01234"
 REPO = "https://github.com/acme/tinyllm"
 
 
@@ -22,7 +22,7 @@ def _family() -> list[Entry]:
     return [
         make_entry(
             "TinyLLM: small models that reason",
-            link="http://arxiv.org/pdf/2411.01234v2",
+            link="http://arxiv.org/pdf/2611.01234v2",
             feed="https://rss.arxiv.org/rss/cs.CL",
             kind=SourceKind.ARXIV,
             age_days=3,
@@ -43,6 +43,7 @@ def _family() -> list[Entry]:
             feed=REPO + "/releases.atom",
             kind=SourceKind.RELEASE,
             age_days=1,
+            links=(PAPER,),  # "code for our paper arXiv:2611.01234"
         ),
         make_entry(
             "Episode 42: small models with the TinyLLM authors",
@@ -50,7 +51,7 @@ def _family() -> list[Entry]:
             feed="https://podcast.example.com/rss",
             kind=SourceKind.PODCAST,
             age_days=0.5,
-            links=("https://arxiv.org/abs/2411.01234",),
+            links=("https://arxiv.org/abs/2611.01234",),
         ),
     ]
 
@@ -59,7 +60,7 @@ def test_paper_post_release_podcast_make_one_story(now: datetime) -> None:
     stories = group_stories(_family(), now=now)
     assert len(stories) == 1
     story = stories[0]
-    assert story.key == "arxiv:2411.01234"
+    assert story.key == "arxiv:2611.01234"
     assert story.source_count == 4
     roles = {link.role for link in story.links}
     assert {LinkRole.PAPER, LinkRole.POST, LinkRole.RELEASE, LinkRole.PODCAST} <= roles
@@ -71,17 +72,50 @@ def test_paper_post_release_podcast_make_one_story(now: datetime) -> None:
 
 def test_blog_links_to_repository_joins_release(now: datetime) -> None:
     post = make_entry("Announcing tinyllm", links=(REPO,), text="x " * 10)
+    feed = REPO + "/releases.atom"
     release = make_entry(
-        "tinyllm v1.0.1", link=REPO + "/releases/tag/v1.0.1", kind=SourceKind.RELEASE
+        "v1.0.1", link=REPO + "/releases/tag/v1.0.1", kind=SourceKind.RELEASE, feed=feed
     )
     other = make_entry("Unrelated post about databases")
     stories = group_stories([post, release, other], now=now)
     assert sorted(len(s.entries) for s in stories) == [1, 2]
+    patch = make_entry(
+        "v1.0.2", link=REPO + "/releases/tag/v1.0.2", kind=SourceKind.RELEASE, feed=feed
+    )
+    stories = group_stories([release, patch], now=now)
+    assert len(stories) == 2  # one feed's releases are separate items
+
+
+def test_a_dependency_link_does_not_join_that_projects_release(now: datetime) -> None:
+    post = make_entry(
+        "How we fine-tuned a model for legal text",
+        links=("https://github.com/huggingface/transformers",),
+    )
+    release = make_entry(
+        "v4.46.0",
+        link="https://github.com/huggingface/transformers/releases/tag/v4.46.0",
+        kind=SourceKind.RELEASE,
+    )
+    assert len(group_stories([post, release], now=now)) == 2
+
+
+def test_citing_an_old_paper_joins_only_that_papers_entry(now: datetime) -> None:
+    classic = "https://arxiv.org/abs/1706.03762"
+    a = make_entry("Our new attention variant", links=(classic,), feed="https://a/feed")
+    b = make_entry("A history of transformers", links=(classic,), feed="https://b/feed")
+    assert len(group_stories([a, b], now=now)) == 2  # two posts citing it: two stories
+    listing = make_entry("Attention Is All You Need (v8)", link=classic, kind=SourceKind.ARXIV)
+    stories = group_stories([a, listing], now=now)
+    assert [s.key for s in stories] == ["arxiv:1706.03762"]
+    fresh = "https://arxiv.org/abs/2611.04444"
+    c = make_entry("Thoughts on the new paper", links=(fresh,), feed="https://a/feed")
+    d = make_entry("Podcast about a new paper", links=(fresh,), feed="https://b/feed")
+    assert [s.key for s in group_stories([c, d], now=now)] == ["arxiv:2611.04444"]
 
 
 def test_roundup_linking_many_papers_does_not_merge_them(now: datetime) -> None:
     papers = [
-        make_entry(f"Paper {i} on topic {i}", link=f"https://arxiv.org/abs/2411.0000{i}")
+        make_entry(f"Paper {i} on topic {i}", link=f"https://arxiv.org/abs/2611.0000{i}")
         for i in range(1, 6)
     ]
     roundup = make_entry("This week in papers", links=tuple(p.link or "" for p in papers))
@@ -118,15 +152,33 @@ def test_short_generic_titles_do_not_merge(now: datetime) -> None:
 def test_keys_are_stable_across_rebuilds_and_arrivals(now: datetime) -> None:
     family = _family()
     first = group_stories(family[1:2], now=now)[0].key  # only the blog post so far
-    assert first == "arxiv:2411.01234"  # the paper it is about names the story
+    assert first == "arxiv:2611.01234"  # the paper it is about names the story
     shuffled = family[:]
     random.Random(7).shuffle(shuffled)
     assert group_stories(shuffled, now=now)[0].key == first
     lone = make_entry("A post", link="https://blog.example.org/lone")
     key = group_stories([lone], now=now)[0].key
     assert key.startswith("url:") and len(key) == 20
-    later = make_entry("A post (syndicated)", link="https://blog.example.org/lone", age_days=0)
+    later = make_entry(
+        "A post (syndicated)",
+        link="https://blog.example.org/lone",
+        feed="https://planet.example.org/rss",
+        age_days=0,
+    )
     assert group_stories([later, lone], now=now)[0].key == key
+    repost = make_entry("A post, again", link="https://blog.example.org/lone", age_days=0)
+    stories = group_stories([repost, later, lone], now=now)
+    assert key in {s.key for s in stories} and len(stories) == 2  # same feed: not merged
+
+
+def test_episodes_linking_the_show_homepage_stay_apart(now: datetime) -> None:
+    feed = "https://pod.example.org/rss"
+    episodes = [
+        make_entry(f"Episode {i}: guest number {i}", link="http://www.pod.example.org", feed=feed)
+        for i in range(5)
+    ]
+    stories = group_stories(episodes, now=now)
+    assert len(stories) == 5 and len({s.key for s in stories}) == 5
 
 
 def test_bare_arxiv_listing_leads_when_the_post_is_a_teaser(now: datetime) -> None:
@@ -202,7 +254,7 @@ def test_five_thousand_entries_group_quickly(now: datetime) -> None:
             link=f"https://site{i % 50}.example/{i}",
             feed=f"https://feed{i % 200}.example/rss",
             age_days=rnd.random() * 7,
-            links=(f"https://arxiv.org/abs/2411.{rnd.randrange(10000, 12000)}",),
+            links=(f"https://arxiv.org/abs/2611.{rnd.randrange(10000, 12000)}",),
         )
         for i in range(5000)
     ]

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 from rankkit import make_config, make_entry, summary_for
 
+from digest.errors import ParseError
 from digest.group import group_stories
+from digest.identity import canonical_url
+from digest.parse import parse_feed
 from digest.rank import rank, topic_pattern
-from digest.sections import RelevanceModel
+from digest.sections import RelevanceModel, fill_sections
 from digest.types import Candidate, Entry, SourceKind, Summary, SummaryMethod, Topic
 
 
@@ -46,7 +50,7 @@ def test_source_weight_moves_score_and_names_the_source(now: datetime) -> None:
 
 
 def test_story_size_counts_sources(now: datetime) -> None:
-    paper = "https://arxiv.org/abs/2411.00001"
+    paper = "https://arxiv.org/abs/2611.00001"
     entries = [
         make_entry("Paper", link=paper, kind=SourceKind.ARXIV, feed="https://arxiv/rss"),
         make_entry("Post", links=(paper,), feed="https://a/feed"),
@@ -81,10 +85,10 @@ def test_topic_pattern_is_case_insensitive_and_bounded() -> None:
 
 @pytest.mark.parametrize(
     "featured_key",
-    ["arxiv:2411.00002", "2411.00002", "https://arxiv.org/abs/2411.00002"],
+    ["arxiv:2611.00002", "2611.00002", "https://arxiv.org/abs/2611.00002"],
 )
 def test_already_featured_is_penalised(now: datetime, featured_key: str) -> None:
-    entry = make_entry("Old paper", link="https://arxiv.org/pdf/2411.00002v3", age_days=0)
+    entry = make_entry("Old paper", link="https://arxiv.org/pdf/2611.00002v3", age_days=0)
     cand = _rank_one(entry, now, featured={featured_key: 12, "other": 40})
     assert "already featured in #12" in _labels(cand)
     assert cand.score < 0
@@ -139,3 +143,62 @@ def test_old_items_rank_below_fresh_ones(now: datetime) -> None:
     cands = rank(group_stories(entries, now=now), {}, make_config(), now=now)
     ages = [(now - c.story.lead.rank_time) / timedelta(days=1) for c in cands]
     assert ages == sorted(ages)
+
+
+def _corpus_entries(corpus: Path, now: datetime) -> list[Entry]:
+    kinds = {
+        "arxiv": SourceKind.ARXIV,
+        "github": SourceKind.RELEASE,
+        "partytime": SourceKind.PODCAST,
+    }
+    entries: list[Entry] = []
+    for path in sorted((corpus / "feeds" / "real").rglob("*")):
+        if not path.is_file() or path.suffix not in {".xml", ".atom", ".rss", ".json"}:
+            continue
+        if path.stat().st_size > 200_000:
+            continue  # feedparser's time on the big ones is not what this test measures
+        kind = kinds.get(path.parent.name, SourceKind.BLOG)
+        try:
+            feed = parse_feed(path.read_bytes(), url=f"https://corpus.test/{path.name}", kind=kind)
+        except ParseError:
+            continue
+        for data in feed.entries:
+            when = min(data.published or now, now)
+            entries.append(
+                Entry(
+                    id=len(entries) + 1,
+                    feed_url=feed.url,
+                    source_name=feed.title or path.name,
+                    kind=kind,
+                    guid=data.guid,
+                    link=data.link,
+                    canonical=canonical_url(data.link or ""),
+                    title=data.title,
+                    authors=data.authors,
+                    published=data.published,
+                    first_seen=now,
+                    rank_time=when,
+                    summary_html=data.summary_html,
+                    content_html=data.content_html,
+                    content_hash=str(len(entries)),
+                    arxiv_id=data.arxiv_id,
+                    links=data.links,
+                )
+            )
+    return entries
+
+
+@pytest.mark.corpus
+def test_real_feeds_group_rank_and_fill(corpus: Path, now: datetime) -> None:
+    entries = _corpus_entries(corpus, now)
+    assert len(entries) > 1000
+    config = make_config(topics=(Topic("language model", 1.0), Topic("podcast", -0.5)))
+    stories = group_stories(entries, now=now)
+    assert sorted(e.id for s in stories for e in s.entries) == [e.id for e in entries]
+    assert len({s.key for s in stories}) == len(stories)
+    cands = rank(stories, {}, config, now=now, featured={stories[0].key: 1})
+    assert all(c.reasons and c.suggestions for c in cands)
+    draft = fill_sections(cands, config, key="2026-W48", period_start=now, period_end=now)
+    for section in draft.sections:
+        assert len(section.items) <= section.config.quota
+    assert len(draft.items()) == len(cands)

@@ -33,7 +33,7 @@ def _top(entry: Entry, now: datetime, text: str | None = None) -> list[str]:
 @pytest.mark.parametrize(
     ("kind", "link", "expected"),
     [
-        (SourceKind.ARXIV, "https://arxiv.org/abs/2411.00009", "publications"),
+        (SourceKind.ARXIV, "https://arxiv.org/abs/2611.00009", "publications"),
         (SourceKind.RELEASE, "https://github.com/a/b/releases/tag/v2", "tools"),
         (SourceKind.BLOG, "https://blog.example.org/a", "articles"),
         (SourceKind.PODCAST, "https://pod.example.org/ep1", "articles"),
@@ -47,7 +47,7 @@ def test_kind_rules(now: datetime, kind: SourceKind, link: str, expected: str) -
 def test_link_domains_point_to_tools_and_publications() -> None:
     config = make_config()
     hf = Features("New model", "weights", ("https://huggingface.co/acme/model-7b",))
-    paper = Features("Work", "text", ("https://arxiv.org/abs/2411.00001",))
+    paper = Features("Work", "text", ("https://arxiv.org/abs/2611.00001",))
     assert suggest(hf, config)[0].section == "tools"
     assert suggest(paper, config)[0].section == "publications"
 

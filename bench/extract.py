@@ -22,14 +22,15 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import trafilatura
 from lxml import html as lxml_html
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from digest.extract import decode_html, extract_article, extract_articles  # noqa: E402
-from digest.types import Article  # noqa: E402
+from digest.extract import decode_html, extract_article, extract_articles
+from digest.types import Article
 
 DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 _CJK = "\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af"
@@ -109,32 +110,39 @@ class Score:
         )
 
 
-REPEAT = 3  # timings are the best of REPEAT runs: the machine may be shared
+Runner = Callable[[list[Page]], list[str]]
 
 
-def run_single(name: str, pages: list[Page], fn: Callable[[Page], str]) -> Score:
-    best = float("inf")
-    for _ in range(REPEAT):
-        start = time.perf_counter()
-        texts = [fn(page) for page in pages]
-        best = min(best, time.perf_counter() - start)
-    score = Score(name, best)
-    for text, page in zip(texts, pages, strict=True):
-        score.add(text, page)
-    return score
+def per_page(fn: Callable[[Page], str]) -> Runner:
+    return lambda pages: [fn(page) for page in pages]
 
 
-def run_digest(pages: list[Page], workers: int) -> Score:
-    jobs = [(p.url, p.body, "text/html") for p in pages]
-    best = float("inf")
-    for _ in range(REPEAT):
-        start = time.perf_counter()
+def digest_batch(workers: int) -> Runner:
+    def run(pages: list[Page]) -> list[str]:
+        jobs = [(p.url, p.body, "text/html") for p in pages]
         results = extract_articles(jobs, workers=workers)
-        best = min(best, time.perf_counter() - start)
-    score = Score(f"digest extract_articles ({workers} proc)", best)
-    for result, page in zip(results, pages, strict=True):
-        score.add(result.text if isinstance(result, Article) else "", page)
-    return score
+        return [r.text if isinstance(r, Article) else "" for r in results]
+
+    return run
+
+
+def measure(runners: dict[str, Runner], pages: list[Page], repeat: int) -> list[Score]:
+    """Best-of-``repeat`` wall time per runner; the runs are interleaved (A B C, A B C...)
+    so load from other processes on a shared machine hits every runner alike."""
+    best = dict.fromkeys(runners, float("inf"))
+    texts: dict[str, list[str]] = {}
+    for _ in range(repeat):
+        for name, runner in runners.items():
+            start = time.perf_counter()
+            texts[name] = runner(pages)
+            best[name] = min(best[name], time.perf_counter() - start)
+    scores = []
+    for name in runners:
+        score = Score(name, best[name])
+        for text, page in zip(texts[name], pages, strict=True):
+            score.add(text, page)
+        scores.append(score)
+    return scores
 
 
 def plain(**options: object) -> Callable[[Page], str]:
@@ -148,9 +156,9 @@ def digest_single(page: Page) -> str:
         return ""
 
 
-def explore(pages: list[Page]) -> list[Score]:
+def explore() -> dict[str, Runner]:
     """Other option sets on digest's decoded text, to choose TRAFILATURA_OPTIONS."""
-    variants = {
+    variants: dict[str, dict[str, Any]] = {
         "precision fast": {"favor_precision": True, "fast": True},
         "precision no-comments": {"favor_precision": True, "include_comments": False},
         "precision no-comm no-tables": {
@@ -159,17 +167,15 @@ def explore(pages: list[Page]) -> list[Score]:
             "include_tables": False,
         },
         "default no-comments": {"include_comments": False},
+        "default no-comments +metadata": {"include_comments": False, "with_metadata": True},
         "default no-comments fast": {"include_comments": False, "fast": True},
         "recall no-comments": {"favor_recall": True, "include_comments": False},
     }
-    return [
-        run_single(
-            f"x {name}",
-            pages,
-            lambda p, o=opts: trafilatura.extract(decode_html(p.body), **o) or "",  # type: ignore[misc]
-        )
-        for name, opts in variants.items()
-    ]
+
+    def runner(options: dict[str, Any]) -> Runner:
+        return per_page(lambda p: trafilatura.extract(decode_html(p.body), **options) or "")
+
+    return {f"x {name}": runner(options) for name, options in variants.items()}
 
 
 def main() -> None:
@@ -177,31 +183,36 @@ def main() -> None:
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--explore", action="store_true", help="also try other option sets")
-    parser.add_argument("--repeat", type=int, default=3, help="time the best of N runs")
+    parser.add_argument("--repeat", type=int, default=7, help="time the best of N runs")
     args = parser.parse_args()
-    global REPEAT
-    REPEAT = args.repeat
     pages = load_pages(args.corpus)
     start = time.perf_counter()
     extract_articles([(p.url, p.body, "text/html") for p in pages[:1]])  # start the forkserver
     warmup = time.perf_counter() - start
-    scores = [
-        run_single("trafilatura default (1 proc)", pages, plain()),
-        run_single("trafilatura favor_precision", pages, plain(favor_precision=True)),
-        run_single("trafilatura favor_recall", pages, plain(favor_recall=True)),
-        run_single("digest extract_article (1 proc)", pages, digest_single),
-        run_digest(pages, args.workers),
-    ]
+    runners = {
+        "trafilatura default (1 proc)": per_page(plain()),
+        "trafilatura favor_precision": per_page(plain(favor_precision=True)),
+        "trafilatura favor_recall": per_page(plain(favor_recall=True)),
+        "digest extract_article (1 proc)": per_page(digest_single),
+        f"digest extract_articles ({args.workers} proc)": digest_batch(args.workers),
+    }
     if args.explore:
-        scores += explore(pages)
+        runners |= explore()
+    scores = measure(runners, pages, args.repeat)
     readability = sum(p.reference is not None for p in pages)
     print(f"{len(pages)} pages: {readability} readability (token P/R/F1 vs expected.html),")
     print(f"{len(pages) - readability} trafilatura eval pages (snippet P/R/F1)\n")
-    print(f"{'':<34} {'P':>6} {'R':>6} {'F1':>6} {'medF1':>6} | {'sP':>6} {'sR':>6} {'sF1':>6}"
-          f" | {'pages/s':>7}")
+    print(
+        f"{'':<34} {'P':>6} {'R':>6} {'F1':>6} {'medF1':>6} | {'sP':>6} {'sR':>6} {'sF1':>6}"
+        f" | {'pages/s':>7}"
+    )
     for score in scores:
         print(score.row(len(pages)))
-    print(f"\none-time forkserver start (imports trafilatura once, not in the figures): {warmup:.2f}s")
+    print(
+        f"\none-time forkserver start (imports trafilatura once; not in the figures): {warmup:.2f}s"
+    )
+    print(f"timings: best of {args.repeat} interleaved runs; digest's batch includes its workers'")
+    print("start-up. x rows: other trafilatura options on digest's decoded HTML (--explore)")
 
 
 if __name__ == "__main__":

@@ -62,6 +62,7 @@ _RELEASE_SKIP = re.compile(
     r"|@[\w-]+ made (?:their|his|her) first contribution)",
     re.I,
 )
+_ISSUE_HEAD = re.compile(r"^(?:#\d+|[0-9a-f]{7,40})\b[\s:–—-]*", re.I)
 _PR_TAIL = re.compile(
     r"\s+(?:by\s+@[\w-]+\s+)?in\s+https?://\S+$|\s*\((?:#\d+|[0-9a-f]{7,40})\)", re.I
 )
@@ -183,7 +184,8 @@ def split_sentences(text: str) -> list[str]:
 def _sentences(items: Iterable[Block]) -> Iterator[tuple[str, bool]]:
     """Complete sentences, each with whether it ends its block. Bullets become sentences;
     a short unpunctuated line followed by more text is a heading or a label ("Training
-    details", "Share this") and is dropped."""
+    details", "Share this") and an unpunctuated tail after whole sentences was cut off:
+    both are dropped."""
     listed = list(items)
     for index, block in enumerate(listed):
         last = index == len(listed) - 1
@@ -192,8 +194,22 @@ def _sentences(items: Iterable[Block]) -> Iterator[tuple[str, bool]]:
             ends_block = position == len(sentences)
             if _ENDS_SENTENCE.search(sentence):
                 yield sentence, ends_block
-            elif block.kind == "item" or last or word_count(sentence) >= 12:
-                yield sentence[0].upper() + sentence[1:] + ".", ends_block
+            elif sentence.endswith(":"):
+                continue  # introduces a list we do not show
+            elif block.kind == "item" or (len(sentences) == 1 and (last or _long(sentence))):
+                yield _as_sentence(sentence), ends_block
+
+
+def _as_sentence(fragment: str) -> str:
+    """ "fix crash" -> "Fix crash."; "iOS"/"i18n"-like first words keep their case."""
+    first = fragment.split(None, 1)[0]
+    if first.isalpha() and first.islower():
+        fragment = fragment[0].upper() + fragment[1:]
+    return fragment.rstrip(",;-–— ") + "."
+
+
+def _long(sentence: str) -> bool:
+    return word_count(sentence) >= 12
 
 
 def _cut_words(sentence: str, max_words: int) -> str:
@@ -304,7 +320,8 @@ def _arxiv_blocks(entry: Entry) -> list[Block]:
 def _release_blocks(entry: Entry) -> list[Block]:
     out: list[Block] = []
     for block in _feed_blocks(entry):
-        text = _URL.sub("", _PR_TAIL.sub("", _PR_TAIL.sub("", block.text))).strip(" :-–—*")
+        text = _ISSUE_HEAD.sub("", _PR_TAIL.sub("", _PR_TAIL.sub("", block.text)))
+        text = _URL.sub("", text).strip(" :-–—*")
         if block.kind == "heading" or _RELEASE_SKIP.match(text) or word_count(text) < 2:
             continue
         out.append(Block(text, "item"))

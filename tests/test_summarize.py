@@ -281,6 +281,21 @@ def test_release_notes_in_markdown_text() -> None:
     assert summary.text == "Support Python 3.13. Drop the deprecated `load()` helper."
 
 
+def test_release_notes_drop_issue_numbers_and_keep_odd_case() -> None:
+    html = "<ul><li>#318 fix cart totals</li><li>i18n date formats</li><li>iOS: new icons</li></ul>"
+    summary = summarize(make_entry(kind=SourceKind.RELEASE, content_html=html))
+    assert summary.text == "Fix cart totals. i18n date formats. iOS: new icons."
+
+
+def test_unfinished_tail_and_list_intro_are_dropped() -> None:
+    html = (
+        "<p>We release a new tokenizer today. It is twice as fast. Then we get into the</p>"
+        "<p>Try it in these apps:</p><ul><li>Alpha</li></ul>"
+    )
+    summary = summarize(make_entry(kind=SourceKind.PODCAST, content_html=html), min_words=30)
+    assert summary.text == "We release a new tokenizer today. It is twice as fast. Alpha."
+
+
 def test_empty_release_falls_back_to_title() -> None:
     entry = make_entry(
         kind=SourceKind.RELEASE, title="v2.0.0", content_html="<h2>What's Changed</h2>"

@@ -76,7 +76,12 @@ class FeedStore:
                 )
             urls = [s.url for s in sources]
             marks = ",".join("?" * len(urls))
-            conn.execute(f"UPDATE feeds SET enabled = 0 WHERE url NOT IN ({marks})", urls)
+            # digest:* pseudo-feeds (items the editor added by URL) are not in feeds.yaml.
+            conn.execute(
+                f"UPDATE feeds SET enabled = 0 WHERE url NOT IN ({marks}) "
+                "AND url NOT LIKE 'digest:%'",
+                urls,
+            )
 
     def feed_states(self, *, due_at: datetime | None = None) -> list[FeedState]:
         """Enabled feeds; with ``due_at``, only those due then (gone feeds never are)."""

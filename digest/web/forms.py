@@ -1,0 +1,87 @@
+"""Item forms of the draft page -> the editor decisions the CLI would record.
+
+Every item form posts ``item``, ``version`` (the item's version the page showed),
+``draft`` (the draft key) and ``op``; ``apply_item_form`` turns that into one or
+two ``pipeline.decide`` calls guarded by the version, so a stale tab gets a
+ConflictError instead of silently overwriting another tab's work.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+
+from digest import pipeline
+from digest.errors import ReviewError
+from digest.store import Store
+from digest.types import Action, Config, Draft, DraftItem
+
+SIMPLE = {"approve": Action.APPROVE, "reject": Action.REJECT, "reset": Action.RESET}
+Plan = list[tuple[Action, str | None]]
+
+
+def mention_section(config: Config) -> str | None:
+    """The "Honourable mentions" section: the first with ``priority_cut``."""
+    return next((s.key for s in config.sections if s.priority_cut), None)
+
+
+def _int(form: Mapping[str, str], name: str) -> int:
+    value = form.get(name, "").strip()
+    if not value.isdigit():
+        raise ReviewError(f"the form field {name!r} must be a whole number >= 0",
+                          hint="reload the page and try again")  # fmt: skip
+    return int(value)
+
+
+def _text(form: Mapping[str, str], name: str) -> str:
+    return " ".join(form.get(name, "").split()) if name == "title" else form.get(name, "").strip()
+
+
+def plan(
+    op: str, form: Mapping[str, str], item: DraftItem, config: Config, *, placed: bool = True
+) -> Plan:
+    """The decisions an item form asks for (empty when nothing changes)."""
+    if op in SIMPLE:
+        return [(SIMPLE[op], None)]
+    if op == "move":
+        return [(Action.MOVE, form.get("section", ""))]
+    if op == "mention":
+        key = mention_section(config)
+        if key is None:
+            raise ReviewError("no honourable-mentions section",
+                              hint="mark a section `priority_cut: true` in feeds.yaml")  # fmt: skip
+        return [(Action.MOVE, key)]
+    if op in ("up", "down", "reorder"):
+        if not placed:
+            raise ReviewError("only items placed in a section can be reordered",
+                              hint="approve or move the item into a section first")  # fmt: skip
+        if op == "reorder":
+            return [(Action.REORDER, str(_int(form, "position")))]
+        step = -1 if op == "up" else 1
+        return [(Action.REORDER, str(max(0, item.position + step)))]
+    if op == "edit":
+        wanted: Plan = []
+        title, summary = _text(form, "title"), _text(form, "summary")
+        if title != item.title:
+            wanted.append((Action.EDIT_TITLE, title))
+        if summary != item.summary:
+            wanted.append((Action.EDIT_SUMMARY, summary))
+        return wanted
+    raise ReviewError(f"unknown action {op[:40]!r}", hint="reload the page")
+
+
+def apply_item_form(
+    store: Store, config: Config, form: Mapping[str, str], *, now: datetime
+) -> tuple[Draft, int]:
+    """Record the form's decisions; return the new draft and how many were made."""
+    draft = pipeline.require_draft(store, config, form.get("draft") or None)
+    item = draft.item(form.get("item", ""))
+    if item is None:
+        raise ReviewError("that item is no longer in the draft", hint="reload the page")
+    version = _int(form, "version")
+    placed = any(item in s.items for s in draft.sections)
+    decisions = plan(form.get("op", ""), form, item, config, placed=placed)
+    for n, (action, value) in enumerate(decisions):
+        draft = pipeline.decide(store, config, action, item.key, value, now=now,
+                                draft_key=draft.key, expected_version=version + n)  # fmt: skip
+    return draft, len(decisions)

@@ -1,0 +1,104 @@
+// Progressive enhancement for the review page: drag-to-reorder inside a section and
+// live refresh progress. Every action still works as a plain form POST without this.
+"use strict";
+
+(function () {
+  const csrf = document.querySelector('meta[name="csrf-token"]')?.content || "";
+
+  function say(text, kind) {
+    const box = document.getElementById("messages");
+    if (!box) return;
+    const p = document.createElement("p");
+    p.className = "flash " + kind;
+    p.setAttribute("role", kind === "error" ? "alert" : "status");
+    p.textContent = text; // never innerHTML: messages may quote feed text
+    box.replaceChildren(p);
+  }
+
+  async function post(url, fields) {
+    const body = new URLSearchParams(fields);
+    body.set("csrf", csrf);
+    const response = await fetch(url, {
+      method: "POST",
+      body: body,
+      credentials: "same-origin",
+      headers: { "X-Requested-With": "fetch", "X-CSRF-Token": csrf },
+    });
+    let data = {};
+    try { data = await response.json(); } catch (e) { data = {}; }
+    return { ok: response.ok, status: response.status, data: data };
+  }
+
+  function field(item, name) {
+    const input = item.querySelector('input[name="' + name + '"]');
+    return input ? input.value : "";
+  }
+
+  async function reorder(item, position) {
+    const result = await post("/decide", {
+      draft: field(item, "draft"),
+      item: item.dataset.key,
+      version: item.dataset.version,
+      op: "reorder",
+      position: String(position),
+    });
+    if (result.ok) {
+      window.location.reload();
+    } else if (result.status === 409) {
+      say("This item was changed elsewhere; reload the page. " + (result.data.error || ""), "error");
+    } else {
+      say(result.data.error || "The move failed (" + result.status + ").", "error");
+    }
+  }
+
+  function enableDrag(list) {
+    let dragged = null;
+    list.addEventListener("dragstart", function (event) {
+      dragged = event.target.closest("li.item");
+      if (!dragged) return;
+      dragged.classList.add("dragging");
+      event.dataTransfer.effectAllowed = "move";
+      event.dataTransfer.setData("text/plain", dragged.dataset.key);
+    });
+    list.addEventListener("dragend", function () {
+      if (dragged) dragged.classList.remove("dragging");
+      list.querySelectorAll(".drop-target").forEach((el) => el.classList.remove("drop-target"));
+    });
+    list.addEventListener("dragover", function (event) {
+      const target = event.target.closest("li.item");
+      if (!dragged || !target || target.parentElement !== list) return;
+      event.preventDefault();
+      list.querySelectorAll(".drop-target").forEach((el) => el.classList.remove("drop-target"));
+      target.classList.add("drop-target");
+    });
+    list.addEventListener("drop", function (event) {
+      const target = event.target.closest("li.item");
+      if (!dragged || !target || target.parentElement !== list || target === dragged) return;
+      event.preventDefault();
+      reorder(dragged, Number(target.dataset.position));
+    });
+  }
+
+  function pollRefresh(box) {
+    if (box.dataset.running !== "true") return;
+    const timer = window.setInterval(async function () {
+      const response = await fetch("/refresh/status?format=json", { credentials: "same-origin" });
+      if (!response.ok) return;
+      const status = await response.json();
+      const line = box.querySelector("p");
+      const bar = box.querySelector("progress");
+      if (line) {
+        line.textContent = "Running: " + status.stage +
+          (status.total ? " – " + status.done + " / " + status.total : "") + ".";
+      }
+      if (bar && status.total) { bar.max = status.total; bar.value = status.done; }
+      if (!status.running) { window.clearInterval(timer); window.location.reload(); }
+    }, 1000);
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("ol.items[data-section]").forEach(enableDrag);
+    const box = document.getElementById("refresh-status");
+    if (box) pollRefresh(box);
+  });
+})();

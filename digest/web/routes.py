@@ -72,12 +72,19 @@ def draft_context(web: Web, draft: Draft | None, *, show_unplaced: bool) -> dict
     }
 
 
+UNPLACED_PAGE = 100
+
+
 async def draft_page(
     web: Web, request: Request, *, status: int = 200, messages: list[list[str]] | None = None
 ) -> HTMLResponse:
     draft = await web.run(lambda s: pipeline.current_draft(s, web.config))
     show = request.query_params.get("show") == "unplaced"
+    limit = request.query_params.get("limit", "")
+    # The unplaced list is paged: hundreds of candidates would make the page slow to use.
+    unplaced_limit = min(int(limit), 5000) if limit.isdigit() else UNPLACED_PAGE
     return render(web, request, "draft.html.j2", status=status, messages=messages or [],
+                  unplaced_limit=unplaced_limit,
                   **draft_context(web, draft, show_unplaced=show))  # fmt: skip
 
 

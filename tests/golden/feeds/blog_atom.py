@@ -16,7 +16,7 @@ ENTRIES = [
         "categories": ("evaluation",),
         "summary_html": "<p>Short &amp; plain.</p>",
         "links": (
-            "https://research.example.net/blog/data/bench.zip",
+            "https://research.example.net/data/bench.zip",  # ../ from xml:base /blog/,
             "https://huggingface.co/datasets/example/bench",
         ),
     },

@@ -20,7 +20,7 @@ ENTRIES = [
         "published": datetime(2026, 11, 25, 13, 30, tzinfo=UTC),
         "updated": None,
         "categories": ("LLMs", "Efficiency"),
-        "summary_html": "<p>A teaser about small models.</p>",
+        "summary_html": "A teaser about small models.",
         "content_html": (
             '<p>Read <a href="https://blog.example.com/2026/11/small-models-part-2/" '
             'rel="noopener noreferrer">part two</a>, see\n'
@@ -45,7 +45,7 @@ ENTRIES = [
         "guid": "sha256:" + content_hash("Neither guid nor link", "2026-11-23T09:00:00+00:00"),
         "link": None,
         "title": "Neither guid nor link",
-        "summary_html": "<p>Plain text.</p>",
+        "summary_html": "Plain text.",
     },
     {"guid": "post-4", "title": "Broken date", "published": None, "updated": None},
 ]

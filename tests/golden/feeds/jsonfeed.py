@@ -31,6 +31,7 @@ ENTRIES = [
     {
         "guid": "7",
         "link": "https://elsewhere.example/post",
+        "authors": ("Editors",),  # inherited from the feed
         "title": "",
         "published": None,
         "content_html": "<p>Plain &lt;text&gt; here.</p><p>Second paragraph.</p>",

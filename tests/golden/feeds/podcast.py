@@ -19,9 +19,7 @@ ENTRIES = [
         "title": "Episode 42: Scaling Laws",
         "authors": ("Ada Lovelace",),
         "published": datetime(2026, 11, 23, 8, 0, tzinfo=UTC),
-        "enclosures": (
-            Enclosure("https://cdn.example.org/gdr-42.mp3", "audio/mpeg", 34567890),
-        ),
+        "enclosures": (Enclosure("https://cdn.example.org/gdr-42.mp3", "audio/mpeg", 34567890),),
         "image": "https://radio.example.org/42.jpg",
         "duration_seconds": 3723,
         "arxiv_id": None,
@@ -42,7 +40,7 @@ ENTRIES = [
         "link": None,
         "duration_seconds": 2730,
         "enclosures": (Enclosure("https://cdn.example.org/gdr-41.m4a", "audio/x-m4a", 1000),),
-        "summary_html": "<p>Short one.</p>",
+        "summary_html": "Short one.",  # RSS description is HTML: no <p> added
         "extra": {},
     },
     {"guid": "gdr-40", "duration_seconds": 3600, "enclosures": ()},

@@ -1,0 +1,322 @@
+"""feedparser on the fetched bytes, then one normalised, sanitised EntryData per entry.
+
+feedparser only ever sees ``io.BytesIO(body)``: never a URL, a path or a ``str`` (it
+would fetch or open those). Its own sanitiser is off (``sanitize_html=False``): every
+HTML fragment is sanitised exactly once by :func:`digest.sanitize.clean_html`, and
+every URL goes through :func:`digest.sanitize.safe_url`.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import re
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any
+
+import feedparser
+
+from digest.errors import ParseError
+from digest.identity import arxiv_id, canonical_url, content_hash
+from digest.parse.extras import (
+    arxiv_extra,
+    parse_duration,
+    podcast_extra,
+    podcast_tags,
+    release_extra,
+)
+from digest.parse.jsonfeed import read_json_feed
+from digest.sanitize import clean_html, html_to_text, safe_url, strip_control
+from digest.types import Enclosure, EntryData, ParsedFeed, SourceKind
+
+__all__ = ["parse_feed"]
+
+_MAX_GUID = 512
+_MAX_LINKS = 50
+_HTML_TYPES = frozenset({"text/html", "application/xhtml+xml", "html", "xhtml"})
+_HTML_SNIFF_RE = re.compile(rb"<(?:!doctype\s+html|html[\s>]|head[\s>]|body[\s>])", re.I)
+_XML_SNIFF_RE = re.compile(rb"^\s*<(?:\?xml|rss|feed|rdf:rdf|channel)\b", re.I)
+_XML_DECL_RE = re.compile(rb"^\s*<\?xml[^>]*encoding\s*=\s*[\"']([A-Za-z0-9._:-]+)", re.I)
+_CHARSET_RE = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9._:-]+)", re.I)
+_UTF8_NAMES = frozenset({"utf-8", "utf8", "ascii", "us-ascii"})
+_HREF_RE = re.compile(r'\shref="([^"]+)"')
+_SPACE_RE = re.compile(r"\s+")
+
+
+def parse_feed(
+    body: bytes,
+    *,
+    url: str,
+    headers: Mapping[str, str] | None = None,
+    kind: SourceKind = SourceKind.BLOG,
+) -> ParsedFeed:
+    """Parse one fetched feed body. Raises :class:`ParseError` with code ``empty``,
+    ``not_a_feed`` or ``parse_error``; a readable but malformed feed parses with
+    ``warnings``."""
+    if not body.strip():
+        raise ParseError(f"{url}: the response body is empty", code="empty")
+    warnings: list[str] = []
+    pod: Mapping[str, dict[str, str]] = {}
+    feed: Mapping[str, Any]
+    items: list[Any]
+    if body.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"{", b"["):
+        feed, items = read_json_feed(body, url)
+    else:
+        feed, items = _read_xml(body, url, headers or {}, warnings)
+        if b"podcastindex" in body or b"xmlns:podcast" in body:
+            pod = podcast_tags(body)
+    entries = [
+        _entry(e, url, kind, pod, n) if isinstance(e, Mapping) else e
+        for n, e in enumerate(items, 1)
+    ]
+    if authors := _authors(feed.get("authors") or [], kind):  # Atom: entries inherit these
+        entries = [_with_authors(e, authors) for e in entries]
+    return ParsedFeed(
+        url=url,
+        title=_text(feed.get("title", ""), feed.get("title_detail")),
+        link=safe_url(feed.get("link"), url),
+        entries=_fold(entries, warnings),
+        warnings=tuple(warnings),
+        ttl_minutes=_int(feed.get("ttl")),
+        new_feed_url=safe_url(feed.get("itunes_new-feed-url"), url),
+    )
+
+
+def _read_xml(
+    body: bytes, url: str, headers: Mapping[str, str], warnings: list[str]
+) -> tuple[Mapping[str, Any], list[Any]]:
+    if body[:1].isspace():  # whitespace before <?xml makes the strict parser give up
+        body = body.lstrip()
+    lowered = _settle_charset(body, {k.lower(): v for k, v in headers.items()}, warnings)
+    # No content-location on purpose: feedparser would resolve guids against it, and a
+    # guid must not change when the feed moves. Relative links are resolved by us.
+    try:
+        raw = feedparser.parse(
+            io.BytesIO(body),
+            response_headers=lowered,
+            # Both off: clean_html sanitises and resolves (with the same xml:base) in
+            # one pass; feedparser's two sgmllib passes were 2/3 of its time.
+            resolve_relative_uris=False,
+            sanitize_html=False,
+        )
+    except Exception as e:  # feedparser's loose parser has many internal failure modes
+        raise ParseError(f"{url}: feedparser failed", code="parse_error") from e
+    _check_is_feed(raw, body, url)
+    exc = raw.get("bozo_exception")
+    if raw.get("bozo") and not isinstance(exc, feedparser.NonXMLContentType):
+        warnings.append(f"feed is not well-formed: {type(exc).__name__}: {exc}")
+    return raw.get("feed", {}), list(raw.get("entries", []))
+
+
+def _with_authors(entry: EntryData | str, authors: tuple[str, ...]) -> EntryData | str:
+    return (
+        replace(entry, authors=authors)
+        if isinstance(entry, EntryData) and not entry.authors
+        else entry
+    )
+
+
+def _settle_charset(body: bytes, headers: dict[str, str], warnings: list[str]) -> dict[str, str]:
+    """Bytes that decode as UTF-8 (with non-ASCII or under a UTF-16/32 label) are UTF-8,
+    whatever the header or the XML declaration claim: a legacy-encoded text almost
+    never happens to be valid UTF-8, and trusting the label would store mojibake."""
+    if body.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in body[:4]:
+        return headers
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return headers
+    ctype = headers.get("content-type", "")
+    header = _CHARSET_RE.search(ctype)
+    decl = _XML_DECL_RE.match(body)
+    claims = [header.group(1)] if header else []
+    claims += [decl.group(1).decode("ascii")] if decl else []
+    wrong = [c for c in claims if c.lower().replace("_", "-") not in _UTF8_NAMES]
+    if not wrong or (body.isascii() and not any(c.lower().startswith("utf-") for c in wrong)):
+        return headers
+    warnings.append(f"charset conflict: declared {', '.join(wrong)} but the bytes are UTF-8")
+    media = ctype.split(";", 1)[0].strip() or "application/xml"
+    if media.startswith("text/"):
+        media = "application/xml"  # RFC 3023 text/* would ignore the XML declaration
+    return {**headers, "content-type": f"{media}; charset=utf-8"}
+
+
+def _check_is_feed(raw: Any, body: bytes, url: str) -> None:
+    if raw.get("version") or raw.get("entries"):
+        return
+    head = body[:4096]
+    if _HTML_SNIFF_RE.search(head):
+        raise ParseError(f"{url}: got an HTML page, not a feed", code="not_a_feed")
+    if _XML_SNIFF_RE.match(head.lstrip(b"\xef\xbb\xbf")):
+        exc = raw.get("bozo_exception")
+        raise ParseError(f"{url}: unreadable feed: {type(exc).__name__}: {exc}", code="parse_error")
+    raise ParseError(f"{url}: no feed found in the response", code="not_a_feed")
+
+
+def _fold(entries: Iterable[EntryData | str], warnings: list[str]) -> tuple[EntryData, ...]:
+    """Drop unidentifiable entries (their warning is the str) and repeated guids."""
+    seen: dict[str, EntryData] = {}
+    duplicates = 0
+    for entry in entries:
+        if isinstance(entry, str):
+            warnings.append(entry)
+        elif entry.guid in seen:
+            duplicates += 1
+        else:
+            seen[entry.guid] = entry
+    if duplicates:
+        warnings.append(f"{duplicates} entries repeat an earlier id and were skipped")
+    return tuple(seen.values())
+
+
+def _entry(
+    e: Mapping[str, Any],
+    url: str,
+    kind: SourceKind,
+    pod: Mapping[str, dict[str, str]],
+    position: int,
+) -> EntryData | str:
+    """One feedparser-shaped entry -> EntryData, or a warning when it has no identity."""
+    raw_link = e.get("link")
+    # feedparser copies a permalink guid into a missing link: only trust it if absolute.
+    link = safe_url(raw_link, None if raw_link == e.get("id") else url)
+    base = link or url
+    title = _text(e.get("title", ""), e.get("title_detail"))
+    published = _date(e.get("published_parsed") or e.get("created_parsed"))
+    # Not e.get(): FeedParserDict answers "updated" with "published" when it is missing.
+    updated = _date(dict.get(e, "updated_parsed") if isinstance(e, dict) else None)
+    guid = _guid(e.get("id"), link, title, published or updated)
+    if guid is None:
+        return f"skipped entry {position}: it has no id, link or title"
+    summary, content = _bodies(e, base)
+    ident = arxiv_id(link or "")
+    if kind is SourceKind.ARXIV:
+        ident = ident or arxiv_id(str(e.get("id", "")))
+    categories = _unique(
+        strip_control(str(t.get("term") or "")).strip() for t in e.get("tags") or []
+    )
+    extra: dict[str, str] = {}
+    if kind is SourceKind.ARXIV or (ident and "arxiv_announce_type" in e):
+        summary = arxiv_extra(e, summary, categories, extra)
+        guid = f"arxiv:{ident}" if ident else guid  # v1, v2... of a paper are one entry
+    podcast_extra(e, pod.get(str(e.get("id") or raw_link or title), {}), base, extra)
+    release_extra(link, str(e.get("id") or ""), url, extra)
+    enclosures = _enclosures(e.get("enclosures") or [], base)
+    return EntryData(
+        guid=guid, link=link, title=title, authors=_authors(e.get("authors") or [], kind),
+        published=published or updated, updated=updated,
+        summary_html=summary, content_html=content, categories=categories,
+        enclosures=enclosures, image=_image(e, enclosures, base), arxiv_id=ident,
+        duration_seconds=parse_duration(e.get("itunes_duration")),
+        links=_outbound(content + summary, link), extra=extra,
+    )  # fmt: skip
+
+
+def _bodies(e: Mapping[str, Any], base: str) -> tuple[str, str]:
+    """(summary, content) sanitised; of several contents the first HTML one wins."""
+    summary = _fragment(e.get("summary", ""), e.get("summary_detail"), base)
+    contents = e.get("content") or []
+    html_first = [c for c in contents if c.get("type") in _HTML_TYPES] + list(contents)
+    best = html_first[0] if html_first else {}
+    return summary, _fragment(best.get("value", ""), best, base)
+
+
+def _guid(raw_id: Any, link: str | None, title: str, when: datetime | None) -> str | None:
+    guid = _SPACE_RE.sub(" ", strip_control(str(raw_id or ""))).strip()
+    if guid:
+        return guid if len(guid) <= _MAX_GUID else "sha256:" + content_hash(guid)
+    if link:
+        return canonical_url(link)
+    if title:
+        return "sha256:" + content_hash(title, when.isoformat() if when else "")
+    return None
+
+
+def _text(value: Any, detail: Mapping[str, Any] | None) -> str:
+    text = strip_control(str(value or ""))
+    if (detail or {}).get("type") in _HTML_TYPES:
+        return html_to_text(text)
+    return _SPACE_RE.sub(" ", text).strip()
+
+
+def _fragment(value: Any, detail: Mapping[str, Any] | None, base: str) -> str:
+    """Sanitised HTML; plain text is escaped into paragraphs. Relative links resolve
+    against the fragment's xml:base (feedparser records it in the detail) or ``base``."""
+    text = str(value or "")
+    if not text.strip():
+        return ""
+    detail = detail or {}
+    if detail.get("type", "text/html") not in _HTML_TYPES:
+        paragraphs = (p for p in re.split(r"\n\s*\n", text) if p.strip())
+        return "".join(f"<p>{html.escape(_SPACE_RE.sub(' ', p).strip())}</p>" for p in paragraphs)
+    return clean_html(text, safe_url(detail.get("base"), base) or base)
+
+
+def _date(parsed: Any) -> datetime | None:
+    """feedparser's struct_time is already UTC; impossible dates give None."""
+    if not isinstance(parsed, time.struct_time | tuple) or len(parsed) < 6:
+        return None
+    try:
+        year, month, day, hour, minute, second = (int(v) for v in parsed[:6])
+        return datetime(year, month, day, hour, minute, min(second, 59), tzinfo=UTC)
+    except (TypeError, ValueError, OverflowError):
+        return None
+
+
+def _authors(raw: Sequence[Mapping[str, Any]], kind: SourceKind) -> tuple[str, ...]:
+    names: list[str] = []
+    for author in raw:
+        name = strip_control(str(author.get("name") or author.get("email") or ""))
+        if kind is SourceKind.ARXIV:  # rss.arxiv.org puts all authors in one dc:creator
+            names.extend(name.split(","))
+        else:
+            names.append(name)
+    return _unique(_SPACE_RE.sub(" ", n).strip() for n in names)
+
+
+def _unique(values: Iterable[str]) -> tuple[str, ...]:
+    """Non-empty values, first occurrence order."""
+    return tuple(dict.fromkeys(v for v in values if v))
+
+
+def _int(value: Any) -> int | None:
+    try:
+        number = int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+    return number if number >= 0 else None
+
+
+def _enclosures(raw: Iterable[Mapping[str, Any]], base: str) -> tuple[Enclosure, ...]:
+    found: dict[str, Enclosure] = {}
+    for enc in raw:
+        href = safe_url(enc.get("href") or enc.get("url"), base)
+        if href and href not in found:
+            kind = strip_control(str(enc.get("type") or "")).strip()[:100]
+            found[href] = Enclosure(url=href, type=kind, length=_int(enc.get("length")))
+    return tuple(found.values())
+
+
+def _image(e: Mapping[str, Any], enclosures: Sequence[Enclosure], base: str) -> str | None:
+    candidates = [(e.get("image") or {}).get("href")]
+    candidates += [t.get("url") for t in e.get("media_thumbnail") or []]
+    candidates += [m.get("url") for m in e.get("media_content") or [] if m.get("medium") == "image"
+                   or str(m.get("type", "")).startswith("image/")]  # fmt: skip
+    candidates += [x.url for x in enclosures if x.type.startswith("image/")]
+    return next((u for u in (safe_url(c, base) for c in candidates if c) if u), None)
+
+
+def _outbound(fragments: str, own: str | None) -> tuple[str, ...]:
+    """http(s) links in sanitised HTML (clean_html quotes every href), one per canonical URL."""
+    seen = {canonical_url(own)} if own else set()
+    links: list[str] = []
+    for href in _HREF_RE.findall(fragments):
+        target = html.unescape(href)
+        key = canonical_url(target)
+        if target.startswith(("http://", "https://")) and key not in seen:
+            seen.add(key)
+            links.append(target)
+    return tuple(links[:_MAX_LINKS])

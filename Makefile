@@ -29,7 +29,13 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 bench: $(STAMP)
+	$(BIN)/pip install --quiet -e '.[test,bench]'
+	$(BIN)/python bench/refresh.py
+	$(BIN)/python bench/fetch.py
 	$(BIN)/python bench/parse.py
+	$(BIN)/python bench/extract.py
+	$(BIN)/python bench/rank.py
+	$(BIN)/python bench/web.py
 
 clean:
 	rm -rf $(VENV) demo-output public .pytest_cache .mypy_cache .ruff_cache

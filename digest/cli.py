@@ -251,4 +251,4 @@ def main() -> None:
 
 
 # The review commands register themselves on `cli`; imported last on purpose.
-from digest import cli_review, cli_sources, cli_web  # noqa: E402, F401
+from digest import cli_rank, cli_review, cli_sources, cli_web  # noqa: E402, F401

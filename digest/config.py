@@ -26,6 +26,8 @@ from digest.types import (
     Newsletter,
     PublishSettings,
     RankSettings,
+    Rule,
+    RuleKind,
     ScheduleSettings,
     SectionConfig,
     SmtpSettings,
@@ -206,7 +208,9 @@ def load_config(path: Path) -> Config:
     if data is None:
         raise ConfigError(f"{path}:1: the file is empty; it needs newsletter, sections, sources")
     root = _Node(path, data, "", 1)
-    root.check_keys({"newsletter", "sections", "sources", "fetch", "schedule", "publish", "rank"})
+    root.check_keys(
+        {"newsletter", "sections", "sources", "fetch", "schedule", "publish", "rank", "rules"}
+    )
     base = path.resolve().parent
     sections = _sections(root)
     return Config(
@@ -218,6 +222,7 @@ def load_config(path: Path) -> Config:
         schedule=_schedule(root.child("schedule")),
         publish=_publish(root.child("publish"), base),
         rank=_rank(root.child("rank")),
+        rules=_rules(root, sections),
     )
 
 
@@ -382,6 +387,28 @@ def _rank(node: _Node | None) -> RankSettings:
         summary_min_words=node.get("summary_min_words", _count, default.summary_min_words),
         summary_max_words=node.get("summary_max_words", _count, default.summary_max_words),
     )
+
+
+def _rules(root: _Node, sections: tuple[SectionConfig, ...]) -> tuple[Rule, ...]:
+    """``- {like: source, value: Simon Willison}``, ``- {dislike: title, value: crypto,
+    section: publications}``: exactly one of like/dislike naming what is matched."""
+    rules = []
+    for node in root.items("rules"):
+        node.check_keys({"like", "dislike", "value", "section"})
+        present = [k for k in ("like", "dislike") if node.data.get(k) is not None]
+        if len(present) != 1:
+            raise node.error("give exactly one of like or dislike (source, author, title, url)")
+        kind = node.require(present[0], _choice(RuleKind))
+        section = node.opt("section", _text)
+        if section is not None:
+            found = next((s for s in sections if s.matches(section)), None)
+            if found is None:
+                keys = ", ".join(s.key for s in sections)
+                raise node.error(f"unknown section {section!r}; expected one of {keys}", "section")
+            section = found.key
+        value = node.require("value", _text)
+        rules.append(Rule(kind, value, like=present[0] == "like", section=section))
+    return tuple(rules)
 
 
 def resolve_config_path(option: Path | None) -> Path:

@@ -7,21 +7,16 @@ trafilatura spin (RELIABILITY.md P11) has its worker killed and replaced, and en
 ``extract_timeout`` while the other pages still complete. Teaser detection and the
 one-paragraph summaries live in :mod:`digest.summarize` and are re-exported here.
 
-Workers come from a ``forkserver`` context (preloading this module), so they never fork
-the caller's threads and start in ~15 ms; each has an address-space cap.
+The pool is :mod:`digest.workers` (shared with feed parsing): a ``forkserver`` context, so
+workers never fork the caller's threads, start in ~15 ms and have an address-space cap.
 """
 
 from __future__ import annotations
 
 import codecs
 import logging
-import multiprocessing
 import re
-import time
-from collections import deque
 from collections.abc import Sequence
-from dataclasses import dataclass
-from multiprocessing.connection import Connection, wait
 from typing import Any
 
 import trafilatura
@@ -30,6 +25,7 @@ from trafilatura.utils import load_html
 from digest.errors import ExtractError
 from digest.summarize import choose_text, is_teaser, needs_article, summarize
 from digest.types import Article
+from digest.workers import Failed, run_all
 
 __all__ = [
     "choose_text",
@@ -205,151 +201,30 @@ def extract_article(
     return _metadata(tree, url, text)
 
 
-# --- the worker pool --------------------------------------------------------
+# --- the worker pool (digest.workers) -----------------------------------------
 
 Job = tuple[str, bytes, str, int]  # url, body, content type, max bytes
 Reply = Article | tuple[str, str]  # an Article, or (code, message) of an ExtractError
 
 
-def _serve(conn: Connection) -> None:
-    """Worker loop: one page in, one reply out, until the parent sends None."""
+def _extract_job(job: Job) -> Reply:
+    """Runs in a worker: the reply pickles (an Article or an error's code and message)."""
+    url, body, content_type, max_bytes = job
     try:
-        import resource
-
-        resource.setrlimit(resource.RLIMIT_AS, (WORKER_MEMORY_BYTES, WORKER_MEMORY_BYTES))
-    except (ImportError, ValueError, OSError):  # not on this platform: the timeout still holds
-        pass
-    while (job := conn.recv()) is not None:
-        url, body, content_type, max_bytes = job
-        reply: Reply
-        try:
-            reply = extract_article(body, url, content_type=content_type, max_bytes=max_bytes)
-        except ExtractError as e:
-            reply = (e.code, str(e))
-        except MemoryError:
-            reply = ("extract_failed", "extraction ran out of memory")
-        except Exception as e:  # one odd page must not take the worker down
-            reply = ("extract_failed", f"{type(e).__name__}: {e}")
-        conn.send(reply)
+        return extract_article(body, url, content_type=content_type, max_bytes=max_bytes)
+    except ExtractError as e:
+        return (e.code, str(e))
 
 
-def _context() -> Any:
-    # forkserver: workers fork from a clean process that has trafilatura imported once,
-    # never from the caller's (possibly threaded) process.
-    try:
-        ctx = multiprocessing.get_context("forkserver")
-    except ValueError:  # platforms without forkserver
-        return multiprocessing.get_context("spawn")
-    ctx.set_forkserver_preload(["digest.extract"])
-    return ctx
-
-
-@dataclass
-class _Worker:
-    proc: Any
-    conn: Connection
-    job: int | None = None
-    url: str = ""
-    deadline: float = 0.0
-
-    @classmethod
-    def start(cls, ctx: Any) -> _Worker:
-        parent, child = ctx.Pipe()
-        proc = ctx.Process(target=_serve, args=(child,), daemon=True, name="digest-extract")
-        proc.start()
-        child.close()
-        return cls(proc, parent)
-
-    def give(self, index: int, job: Job, timeout: float) -> None:
-        self.job, self.url, self.deadline = index, job[0], time.monotonic() + timeout
-        self.conn.send(job)
-
-    def kill(self) -> None:
-        self.proc.kill()
-        self.proc.join()
-        self.conn.close()
-
-    def stop(self) -> None:
-        try:
-            self.conn.send(None)
-        except OSError:
-            pass
-        self.proc.join(timeout=2)
-        if self.proc.is_alive():
-            self.kill()
-        else:
-            self.conn.close()
-
-
-def _to_result(reply: Reply) -> Article | ExtractError:
+def _to_result(reply: Reply | Failed, timeout: float) -> Article | ExtractError:
     if isinstance(reply, Article):
         return reply
+    if isinstance(reply, Failed):
+        if reply.kind == "timeout":
+            return ExtractError(f"extraction took over {timeout:g}s", code="extract_timeout")
+        return ExtractError(f"extraction failed: {reply.message}", code="extract_failed")
     code, message = reply
     return ExtractError(message, code=code)
-
-
-class _Batch:
-    """Feeds jobs to workers; kills and replaces any worker past its page's deadline."""
-
-    def __init__(self, jobs: dict[int, Job], workers: int, timeout: float) -> None:
-        self.ctx = _context()
-        self.queue = deque(jobs.items())
-        self.timeout = timeout
-        self.results: dict[int, Article | ExtractError] = {}
-        self.workers = [_Worker.start(self.ctx) for _ in range(min(workers, len(jobs)))]
-
-    def run(self) -> dict[int, Article | ExtractError]:
-        try:
-            while self.queue or any(w.job is not None for w in self.workers):
-                self._dispatch()
-                self._collect()
-        finally:
-            for worker in self.workers:
-                if worker.job is None:
-                    worker.stop()
-                else:
-                    worker.kill()
-        return self.results
-
-    def _dispatch(self) -> None:
-        for worker in self.workers:
-            if worker.job is None and self.queue:
-                index, job = self.queue.popleft()
-                try:
-                    worker.give(index, job, self.timeout)
-                except OSError:  # the worker died while idle
-                    self._replace(worker, "extract_failed", "extraction worker died")
-
-    def _collect(self) -> None:
-        busy = [w for w in self.workers if w.job is not None]
-        wait_for = max(0.0, min(w.deadline for w in busy) - time.monotonic())
-        ready = set(wait([w.conn for w in busy], timeout=wait_for))
-        for worker in busy:
-            if worker.conn in ready:
-                self._receive(worker)
-            elif time.monotonic() >= worker.deadline:
-                self._replace(worker, "extract_timeout", f"extraction took over {self.timeout:g}s")
-
-    def _receive(self, worker: _Worker) -> None:
-        assert worker.job is not None
-        try:
-            reply: Reply = worker.conn.recv()
-        except (EOFError, OSError):  # the worker died (e.g. killed by the kernel)
-            self._replace(worker, "extract_failed", "extraction worker died")
-            return
-        self.results[worker.job] = _to_result(reply)
-        worker.job = None
-
-    def _replace(self, worker: _Worker, code: str, message: str) -> None:
-        """Record the page's failure, kill its worker and start another if work is left."""
-        assert worker.job is not None
-        log.warning("%s: %s", worker.url, message)
-        self.results[worker.job] = ExtractError(message, code=code)
-        worker.kill()
-        if self.queue:
-            self.workers[self.workers.index(worker)] = _Worker.start(self.ctx)
-        else:
-            self.workers.remove(worker)
 
 
 def extract_articles(
@@ -374,5 +249,7 @@ def extract_articles(
         else:
             jobs[index] = (url, body, content_type, max_bytes)
     if jobs:
-        results.update(_Batch(jobs, max(1, workers), timeout).run())
+        replies = run_all(_extract_job, list(jobs.values()), workers=workers, timeout=timeout,
+                          memory_bytes=WORKER_MEMORY_BYTES, name="digest-extract")  # fmt: skip
+        results.update((i, _to_result(r, timeout)) for i, r in zip(jobs, replies, strict=True))
     return [results[i] for i in range(len(pages))]

@@ -11,23 +11,22 @@ import logging
 import os
 import socket
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from digest import learn
 from digest.errors import DigestError, ParseError, PublishError, ReviewError
 from digest.extract import extract_articles
 from digest.fetch import fetch_feeds, fetch_pages, make_guard
-from digest.group import group_stories
-from digest.parse import parse_feed
+from digest.parse import ParseJob, ParseReply, parse_feed, parse_job
 from digest.politeness import next_fetch_at
 from digest.publish import build_email, publish_issue, send_email, smtp_password
-from digest.rank import rank
 from digest.review import ALL_ITEMS, apply_decisions, check_decision, make_issue
 from digest.sections import fill_sections
 from digest.store import Store
+from digest.stream import stream_feeds
 from digest.summarize import needs_article, summarize
 from digest.types import (
     Action,
@@ -35,6 +34,7 @@ from digest.types import (
     Config,
     Decision,
     Draft,
+    DraftItem,
     DraftStatus,
     Entry,
     FeedState,
@@ -45,13 +45,17 @@ from digest.types import (
     ParsedFeed,
     PublishedFiles,
     Source,
+    SourceKind,
     Summary,
 )
+from digest.workers import Failed, TimeLimitExceeded, can_time_limit, run_all, time_limit
 
 log = logging.getLogger("digest.pipeline")
 
 FETCH_LEASE = "fetch"
 PARSE_IN_WORKERS_FROM = 8  # below this many bodies a process pool costs more than it saves
+PARSE_WORKERS = 2  # both cores; the main process meanwhile stores what is parsed
+PARSE_TIMEOUT = 10.0  # wall-clock seconds per feed body (P4)
 
 ProgressFn = Callable[[str, int, int], None]  # (what, done, total)
 
@@ -96,6 +100,8 @@ def refresh(
             progress("fetch", done, len(jobs))
 
     with fetch_lease(store, config, now=now):
+        if len(jobs) >= PARSE_IN_WORKERS_FROM:
+            return _refresh_stream(store, config, jobs, now=now, on_fetched=fetched)
         # An adopted move is fetched at its new URL; the result keeps the feed's identity.
         moved = [(replace(s, url=s.fetch_url), src) for s, src in jobs]
         results = fetch_feeds(
@@ -109,33 +115,77 @@ def refresh(
         ]
 
 
+def _refresh_stream(
+    store: Store,
+    config: Config,
+    jobs: Sequence[tuple[FeedState, Source]],
+    *,
+    now: datetime,
+    on_fetched: Callable[[FetchResult], None],
+) -> list[Outcome]:
+    """Many feeds: fetch, parse (in workers) and store overlap, and only a window of
+    feeds is held in memory (digest.stream); each feed is still one transaction."""
+    outcomes: dict[int, Outcome] = {}
+
+    def store_one(index: int, result: FetchResult, reply: ParseReply | Failed | None) -> None:
+        state, source = jobs[index]
+        url = result.final_url if isinstance(result, Fetched) else result.url
+        parsed = None if reply is None else parse_reply(reply, url, PARSE_TIMEOUT)
+        outcomes[index] = _store_one(store, config, state, source, result, parsed, now=now)
+
+    stream_feeds(jobs, config.fetch, make_guard(config.fetch), store_one, on_fetched=on_fetched,
+                 parse_timeout=PARSE_TIMEOUT, workers=PARSE_WORKERS)  # fmt: skip
+    return [outcomes[i] for i in range(len(jobs))]
+
+
 def parse_all(
-    results: Sequence[FetchResult], jobs: Sequence[tuple[FeedState, Source]]
+    results: Sequence[FetchResult],
+    jobs: Sequence[tuple[FeedState, Source]],
+    *,
+    timeout: float = PARSE_TIMEOUT,
 ) -> list[ParsedFeed | DigestError | None]:
-    """Parse every fetched body, on both cores when there are enough of them.
-    A parser that raises anything for one feed only fails that feed (S4)."""
-    work = [
-        (i, r.body, r.final_url, dict(r.headers), jobs[i][1].kind)
+    """Parse every fetched body, each within ``timeout`` seconds (P4: past it the feed
+    ends as ``parse_timeout`` and only that feed fails). Enough bodies go to worker
+    processes on both cores; a handful are parsed here under a SIGALRM limit (a pool's
+    start-up costs more than they take), or in workers off the main thread, where no
+    alarm can interrupt. A parser that raises anything only fails that feed (S4)."""
+    work: dict[int, ParseJob] = {
+        i: (r.body, r.final_url, dict(r.headers), jobs[i][1].kind.value)
         for i, r in enumerate(results)
         if isinstance(r, Fetched)
-    ]
+    }
     out: list[ParsedFeed | DigestError | None] = [None] * len(results)
-    if len(work) >= PARSE_IN_WORKERS_FROM:
-        with ProcessPoolExecutor(max_workers=2) as pool:
-            for (i, *_), value in zip(work, pool.map(_parse_safely, work), strict=True):
-                out[i] = value
-    else:
-        for item in work:
-            out[item[0]] = _parse_safely(item)
+    if len(work) < PARSE_IN_WORKERS_FROM and can_time_limit():
+        for i, job in work.items():
+            out[i] = _parse_safely(job, timeout)
+        return out
+    replies = run_all(parse_job, list(work.values()), workers=PARSE_WORKERS, timeout=timeout,
+                      name="digest-parse")  # fmt: skip
+    for (i, job), reply in zip(work.items(), replies, strict=True):
+        out[i] = parse_reply(reply, job[1], timeout)
     return out
 
 
-def _parse_safely(
-    item: tuple[int, bytes, str, dict[str, str], object],
-) -> ParsedFeed | DigestError:
-    _, body, url, headers, kind = item
+def parse_reply(reply: ParseReply | Failed, url: str, timeout: float) -> ParsedFeed | DigestError:
+    """A worker's reply as a ParsedFeed or the feed's typed error."""
+    if isinstance(reply, ParsedFeed):
+        return reply
+    if isinstance(reply, Failed):
+        if reply.kind == "timeout":
+            return ParseError(f"{url}: parsing took over {timeout:g}s", code="parse_timeout")
+        log.error("parser %s on %s: %s", reply.kind, url, reply.message)
+        return ParseError(f"the parser crashed: {reply.message}", code="parser_crash")
+    code, message = reply
+    return ParseError(message, code=code)
+
+
+def _parse_safely(job: ParseJob, timeout: float) -> ParsedFeed | DigestError:
+    body, url, headers, kind = job
     try:
-        return parse_feed(body, url=url, headers=headers, kind=kind)  # type: ignore[arg-type]
+        with time_limit(timeout):
+            return parse_feed(body, url=url, headers=headers, kind=SourceKind(kind))
+    except TimeLimitExceeded:
+        return ParseError(f"{url}: parsing took over {timeout:g}s", code="parse_timeout")
     except DigestError as e:
         return e
     except Exception as e:  # a parser bug must not stop the other feeds
@@ -261,10 +311,12 @@ def build_draft(store: Store, config: Config, *, now: datetime) -> Draft:
             f"draft {key} is {previous.status.value}; it is not rebuilt",
             hint="run `digest draft reopen` to change it",
         )
-    entries = store.entries_since(now - timedelta(days=config.rank.window_days))
-    stories = group_stories(entries, now=now)
-    summaries = store.summaries_for(entries)
-    candidates = rank(stories, summaries, config, now=now, featured=store.featured())
+    # The learned models (None on a cold start) and feeds.yaml's rules; issue memory
+    # includes imported history (see digest.learn and digest.store.history).
+    candidates = learn.window_candidates(
+        store, config, now=now, models=learn.train_models(store, config),
+        featured=learn.featured(store),
+    )  # fmt: skip
     draft = fill_sections(candidates, config, key=key, period_start=start, period_end=end)
     draft = _keep_decided(draft, previous, store.decisions(key))
     store.save_draft(draft, now=now)
@@ -272,12 +324,29 @@ def build_draft(store: Store, config: Config, *, now: datetime) -> Draft:
 
 
 def _keep_decided(draft: Draft, previous: Draft | None, decisions: Sequence[Decision]) -> Draft:
+    """Items the editor decided on keep the place they had in the previous snapshot
+    (new scores, models or rules never move them); ones that left the window stay."""
     if previous is None:
         return draft
     decided = {d.item_key for d in decisions}
-    present = {i.key for i in draft.items()}
-    kept = tuple(i for i in previous.items() if i.key in decided and i.key not in present)
-    return replace(draft, unplaced=draft.unplaced + kept)
+    if ALL_ITEMS in decided:  # "approve all" decided every item placed at the time
+        decided |= {i.key for s in previous.sections for i in s.items}
+    old: dict[str, tuple[DraftItem, str | None]] = {i.key: (i, None) for i in previous.unplaced}
+    old |= {i.key: (i, s.config.key) for s in previous.sections for i in s.items}
+    fresh = {i.key: i for i in draft.items()}
+    keep = {k: (replace(fresh.get(k, item), section=item.section), sec, item.position)
+            for k, (item, sec) in old.items() if k in decided}  # fmt: skip
+    sections = []
+    for s in draft.sections:
+        items = [i for i in s.items if i.key not in keep]
+        for item, sec, position in sorted(keep.values(), key=lambda kept: kept[2]):
+            if sec == s.config.key:
+                items.insert(min(position, len(items)), item)
+        renumbered = tuple(replace(i, position=n) for n, i in enumerate(items))
+        sections.append(replace(s, items=renumbered))
+    unplaced = [i for i in draft.unplaced if i.key not in keep]
+    unplaced += [item for item, sec, _ in keep.values() if sec is None]
+    return replace(draft, sections=tuple(sections), unplaced=tuple(unplaced))
 
 
 def current_draft(store: Store, config: Config, *, key: str | None = None) -> Draft | None:

@@ -127,6 +127,27 @@ class Source:
     max_bytes: int | None = None
 
 
+class RuleKind(StrEnum):
+    """What an editor rule looks at (see digest.rules)."""
+
+    SOURCE = "source"  # the source's name or feed URL
+    AUTHOR = "author"  # a phrase in an entry's authors
+    TITLE = "title"  # a phrase in a title (case-insensitive, word boundary)
+    URL = "url"  # a glob (*://*.example.com/*) or a substring of any link
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A standing like or dislike from feeds.yaml ``rules:``. With ``section`` a
+    like pins matching items into that section; a dislike then applies only to
+    items suggested for it."""
+
+    kind: RuleKind
+    value: str
+    like: bool = True
+    section: str | None = None
+
+
 @dataclass(frozen=True)
 class Topic:
     """A keyword or phrase whose presence moves a score up (weight > 0) or down."""
@@ -201,6 +222,7 @@ class Config:
     schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
     publish: PublishSettings = field(default_factory=PublishSettings)
     rank: RankSettings = field(default_factory=RankSettings)
+    rules: tuple[Rule, ...] = ()
 
     def section(self, name: str) -> SectionConfig | None:
         """The section whose key, title or alias is ``name`` (case-insensitive)."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 import sqlite3
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -90,25 +91,27 @@ def test_rank_time_is_capped_by_first_seen(store: Store, now: datetime) -> None:
 def test_crash_mid_ingest_commits_nothing(
     store: Store, now: datetime, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import digest.store.feeds as feeds
+    """S2: the crash comes after the entry rows are written (batched), while indexing
+    them; the whole feed's transaction rolls back."""
+    import digest.store.ingest as ingest
 
-    calls = 0
-    real = feeds._entry_values
+    written: list[int] = []
+    real = ingest.index_entries
 
-    def fail_on_third(*args: object) -> object:
-        nonlocal calls
-        calls += 1
-        if calls == 3:
-            raise RuntimeError("crash after two entries")
-        return real(*args)  # type: ignore[arg-type]
+    def crash_while_indexing(conn: sqlite3.Connection, *args: Any, **kwargs: Any) -> None:
+        written.append(conn.execute("SELECT COUNT(*) FROM entries").fetchone()[0])
+        raise RuntimeError("crash after the entry rows")
 
-    monkeypatch.setattr(feeds, "_entry_values", fail_on_third)
+    monkeypatch.setattr(ingest, "index_entries", crash_while_indexing)
     with pytest.raises(RuntimeError):
         store.record_fetch(fetched(), feed(entry("a"), entry("b"), entry("c")), now=now,
                            next_fetch_at=now)  # fmt: skip
+    assert written == [3]  # rows were in the transaction when it failed
     assert store.count_entries() == 0
     state = store.feed_state(URL)
     assert state is not None and state.etag is None and state.status == "never"
+    monkeypatch.setattr(ingest, "index_entries", real)
+    assert store.record_fetch(fetched(), feed(entry("a")), now=now, next_fetch_at=now) == 1
 
 
 def test_failure_records_code_and_keeps_entries(store: Store, now: datetime) -> None:

@@ -7,6 +7,6 @@ is a module-level function, so it pickles for a worker process.
 """
 
 from digest.parse.extras import parse_duration
-from digest.parse.feed import parse_feed
+from digest.parse.feed import ParseJob, ParseReply, parse_feed, parse_job
 
-__all__ = ["parse_duration", "parse_feed"]
+__all__ = ["ParseJob", "ParseReply", "parse_duration", "parse_feed", "parse_job"]

@@ -28,11 +28,12 @@ from digest.parse.extras import (
     podcast_tags,
     release_extra,
 )
+from digest.parse.fast import read_fast
 from digest.parse.jsonfeed import read_json_feed
 from digest.sanitize import clean_html, html_to_text, safe_url, strip_control
 from digest.types import Enclosure, EntryData, ParsedFeed, SourceKind
 
-__all__ = ["parse_feed"]
+__all__ = ["ParseJob", "ParseReply", "parse_feed", "parse_job"]
 
 _MAX_GUID = 512
 _MAX_LINKS = 50
@@ -52,10 +53,13 @@ def parse_feed(
     url: str,
     headers: Mapping[str, str] | None = None,
     kind: SourceKind = SourceKind.BLOG,
+    fast: bool = True,
 ) -> ParsedFeed:
     """Parse one fetched feed body. Raises :class:`ParseError` with code ``empty``,
     ``not_a_feed`` or ``parse_error``; a readable but malformed feed parses with
-    ``warnings``."""
+    ``warnings``. With ``fast``, plain RSS 2.0 and Atom 1.0 are read by lxml
+    (:mod:`digest.parse.fast`, same result); anything else, and ``fast=False``, by
+    feedparser."""
     if not body.strip():
         raise ParseError(f"{url}: the response body is empty", code="empty")
     warnings: list[str] = []
@@ -65,7 +69,8 @@ def parse_feed(
     if body.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"{", b"["):
         feed, items = read_json_feed(body, url)
     else:
-        feed, items = _read_xml(body, url, headers or {}, warnings)
+        fast = fast and kind not in (SourceKind.ARXIV, SourceKind.PODCAST)
+        feed, items = _read_xml(body, url, headers or {}, warnings, fast)
         if b"podcastindex" in body or b"xmlns:podcast" in body:
             pod = podcast_tags(body)
     entries = [
@@ -86,10 +91,12 @@ def parse_feed(
 
 
 def _read_xml(
-    body: bytes, url: str, headers: Mapping[str, str], warnings: list[str]
+    body: bytes, url: str, headers: Mapping[str, str], warnings: list[str], fast: bool
 ) -> tuple[Mapping[str, Any], list[Any]]:
     if body[:1].isspace():  # whitespace before <?xml makes the strict parser give up
         body = body.lstrip()
+    if fast and (found := read_fast(body, headers)) is not None:
+        return found
     lowered = _settle_charset(body, {k.lower(): v for k, v in headers.items()}, warnings)
     # No content-location on purpose: feedparser would resolve guids against it, and a
     # guid must not change when the feed moves. Relative links are resolved by us.
@@ -221,7 +228,13 @@ def _bodies(e: Mapping[str, Any], base: str) -> tuple[str, str]:
     contents = e.get("content") or []
     html_first = [c for c in contents if c.get("type") in _HTML_TYPES] + list(contents)
     best = html_first[0] if html_first else {}
-    return summary, _fragment(best.get("value", ""), best, base)
+    value = best.get("value", "")
+    if value and value == e.get("summary") and e.get("summary_detail") is None:
+        # feedparser copied the content into the missing summary: sanitise it once
+        # (the summary was sanitised as HTML under the entry's base).
+        if best.get("type") in _HTML_TYPES and not best.get("base"):
+            return summary, summary
+    return summary, _fragment(value, best, base)
 
 
 def _guid(raw_id: Any, link: str | None, title: str, when: datetime | None) -> str | None:
@@ -320,3 +333,16 @@ def _outbound(fragments: str, own: str | None) -> tuple[str, ...]:
             seen.add(key)
             links.append(target)
     return tuple(links[:_MAX_LINKS])
+
+
+ParseJob = tuple[bytes, str, dict[str, str], str]  # body, url, headers, source kind value
+ParseReply = ParsedFeed | tuple[str, str]  # a ParsedFeed, or (code, message) of a ParseError
+
+
+def parse_job(job: ParseJob) -> ParseReply:
+    """:func:`parse_feed` for a worker process (see digest.workers): its reply pickles."""
+    body, url, headers, kind = job
+    try:
+        return parse_feed(body, url=url, headers=headers, kind=SourceKind(kind))
+    except ParseError as e:
+        return (e.code, str(e))

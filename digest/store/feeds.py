@@ -12,13 +12,12 @@ from typing import Any
 import sqlite_utils
 
 from digest.errors import NotFoundError
-from digest.identity import canonical_url, content_hash
-from digest.store.db import dumps, from_iso, iso, transaction
-from digest.store.index import index_entry, index_summary
+from digest.store.db import from_iso, iso, transaction
+from digest.store.index import index_summary
+from digest.store.ingest import upsert_entries
 from digest.types import (
     Enclosure,
     Entry,
-    EntryData,
     FeedState,
     Fetched,
     FetchFailed,
@@ -148,7 +147,7 @@ class FeedStore:
         transaction (no network I/O inside); return the number of new entries.
         ``error`` (code, message) reports a failure after fetching, e.g. parsing."""
         with transaction(self.db) as conn:
-            new = _upsert_entries(conn, result.url, parsed.entries, now) if parsed else 0
+            new = upsert_entries(conn, result.url, parsed.entries, now) if parsed else 0
             _update_feed(conn, result, parsed, now, next_fetch_at, error)
             code, message, status = _attempt(result, error)
             conn.execute(
@@ -291,81 +290,6 @@ def _track_move(conn: sqlite3.Connection, url: str, target: str | None) -> None:
         "UPDATE feeds SET moved_to = redirect_url WHERE url = ? AND redirect_count >= ?",
         (url, ADOPT_MOVE_AFTER),
     )
-
-
-def _upsert_entries(
-    conn: sqlite3.Connection, feed_url: str, entries: Sequence[EntryData], now: datetime
-) -> int:
-    new = 0
-    for data in entries:
-        canonical = canonical_url(data.link) if data.link else f"guid:{data.guid}"
-        digest_ = content_hash(data.title, data.summary_html, data.content_html)
-        row = _existing(conn, feed_url, data, canonical)
-        if row is None:
-            cursor = conn.execute(_INSERT, _entry_values(feed_url, data, canonical, digest_, now))
-            index_entry(conn, cursor.lastrowid or 0, data.title, _text_of(data))
-            new += 1
-        elif row[1] != digest_:
-            values = _entry_values(feed_url, data, canonical, digest_, now)
-            # Skip feed_url, guid and first_seen: identity and "new since" never move.
-            conn.execute(_UPDATE, (*values[2:8], *values[9:], row[0]))
-            index_entry(conn, row[0], data.title, _text_of(data))
-        else:
-            conn.execute("UPDATE entries SET last_seen = ? WHERE id = ?", (iso(now), row[0]))
-    return new
-
-
-def _text_of(data: EntryData) -> str:
-    return data.content_html or data.summary_html
-
-
-def _existing(
-    conn: sqlite3.Connection, feed_url: str, data: EntryData, canonical: str
-) -> tuple[int, str] | None:
-    """(feed, guid) first; then a narrow fallback for publishers whose GUIDs churn:
-    the same canonical link (or arXiv id) in the same feed is the same entry."""
-    row = conn.execute(
-        "SELECT id, content_hash FROM entries WHERE feed_url = ? AND guid = ?",
-        (feed_url, data.guid),
-    ).fetchone()
-    if row is None and data.arxiv_id:
-        row = conn.execute(
-            "SELECT id, content_hash FROM entries WHERE feed_url = ? AND arxiv_id = ?",
-            (feed_url, data.arxiv_id),
-        ).fetchone()
-    if row is None and data.link:
-        row = conn.execute(
-            "SELECT id, content_hash FROM entries WHERE feed_url = ? AND canonical = ?",
-            (feed_url, canonical),
-        ).fetchone()
-    return (row[0], row[1]) if row else None
-
-
-_COLUMNS = (
-    "feed_url, guid, link, canonical, title, authors, published, updated, first_seen, "
-    "last_seen, summary_html, content_html, content_hash, categories, enclosures, image, "
-    "arxiv_id, duration_seconds, links, extra"
-)
-_INSERT = f"INSERT INTO entries ({_COLUMNS}) VALUES ({','.join('?' * 20)})"
-_UPDATE = (
-    "UPDATE entries SET link=?, canonical=?, title=?, authors=?, published=?, updated=?, "
-    "last_seen=?, summary_html=?, content_html=?, content_hash=?, "
-    "categories=?, enclosures=?, image=?, arxiv_id=?, duration_seconds=?, links=?, extra=? "
-    "WHERE id = ?"
-)
-
-
-def _entry_values(
-    feed_url: str, d: EntryData, canonical: str, digest_: str, now: datetime
-) -> tuple[Any, ...]:
-    values = (
-        feed_url, d.guid, d.link, canonical, d.title, dumps(list(d.authors)),
-        iso(d.published), iso(d.updated), iso(now), iso(now), d.summary_html, d.content_html,
-        digest_, dumps(list(d.categories)),
-        dumps([[x.url, x.type, x.length] for x in d.enclosures]), d.image, d.arxiv_id,
-        d.duration_seconds, dumps(list(d.links)), dumps(dict(d.extra)),
-    )  # fmt: skip
-    return values
 
 
 def _entry(r: dict[str, Any]) -> Entry:

@@ -3,9 +3,40 @@ inside the same transactions that write them."""
 
 from __future__ import annotations
 
+import html as htmllib
+import re
 import sqlite3
+from collections.abc import Iterable
 
-from digest.sanitize import html_to_text
+from digest.sanitize import html_to_text, strip_control
+
+__all__ = ["fts_text", "index_entries", "index_entry", "index_summary"]
+
+# In nh3's output every "<" in text is escaped and attribute values are double-quoted
+# (a ">" may stand inside one), so this finds every tag; comments are stripped by then.
+_TAG_RE = re.compile(r'<[A-Za-z/][^>"]*(?:"[^"]*"[^>"]*)*>')
+_BLOCK_RE = re.compile(
+    r"<(?=/?(?:p|div|br|hr|li|ul|ol|dl|dt|dd|h[1-6]|tr|td|th|table|blockquote|pre|section|"
+    r"article|header|footer|figure|figcaption|img)\b)",
+    re.IGNORECASE,
+)
+_SPACE_RE = re.compile(r"\s+")
+_UNUSUAL = ("<!", "<?", "<script", "<style", "<title", "<textarea")
+
+
+def fts_text(body_html: str) -> str:
+    """Plain text of a fragment already sanitised by clean_html, as html_to_text gives
+    it, without a second nh3 pass (4x faster); anything unusual goes the long way."""
+    if not body_html:
+        return ""
+    lowered = body_html.lower()
+    if any(mark in lowered for mark in _UNUSUAL):
+        return html_to_text(body_html)
+    text = _TAG_RE.sub("", _BLOCK_RE.sub(" <", body_html))
+    if "&" in text:
+        text = htmllib.unescape(text)
+        text = strip_control(text) if "&#" in body_html else text  # a reference to a control
+    return _SPACE_RE.sub(" ", text).strip()
 
 
 def index_entry(conn: sqlite3.Connection, entry_id: int, title: str, body_html: str) -> None:
@@ -14,6 +45,19 @@ def index_entry(conn: sqlite3.Connection, entry_id: int, title: str, body_html: 
     conn.execute(
         "INSERT INTO search_index (rowid, title, summary, body) VALUES (?, ?, '', ?)",
         (entry_id, title, html_to_text(body_html)),
+    )
+
+
+def index_entries(
+    conn: sqlite3.Connection, rows: Iterable[tuple[int, str, str]], *, fresh: bool
+) -> None:
+    """(Re)index many (entry id, title, sanitised body HTML); ``fresh`` ids were never
+    indexed, so there is nothing to delete first."""
+    listed = [(i, title, fts_text(body)) for i, title, body in rows]
+    if not fresh:
+        conn.executemany("DELETE FROM search_index WHERE rowid = ?", [(r[0],) for r in listed])
+    conn.executemany(
+        "INSERT INTO search_index (rowid, title, summary, body) VALUES (?, ?, '', ?)", listed
     )
 
 

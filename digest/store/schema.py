@@ -149,6 +149,23 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE feeds ADD COLUMN moved_to TEXT;
     """,
+    # 4: past issues imported as labelled history (section = the configured key);
+    # unique on (issue, title) so importing the same file twice changes nothing
+    """
+    CREATE TABLE history_items (
+        id INTEGER PRIMARY KEY,
+        issue TEXT NOT NULL,
+        date TEXT,
+        section TEXT NOT NULL,
+        title TEXT NOT NULL,
+        summary TEXT NOT NULL DEFAULT '',
+        links TEXT NOT NULL DEFAULT '[]',
+        kind TEXT,
+        imported_at TEXT NOT NULL,
+        source_file TEXT NOT NULL,
+        UNIQUE (issue, title)
+    );
+    """,
 )
 
 

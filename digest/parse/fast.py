@@ -1,0 +1,322 @@
+"""A fast path for the common case: well-formed UTF-8 RSS 2.0 and Atom 1.0 that use only
+the elements listed here. lxml reads them into the same feedparser-shaped mappings that
+:mod:`digest.parse.feed` normalises, so both paths share every rule after that.
+
+It is ~10x faster than feedparser on the same bytes and gives the same ParsedFeed, which
+tests/test_parse_fast.py checks over every corpus feed it accepts. Anything it is not
+sure of returns None, and feedparser (the tolerant parser) reads the feed instead: a
+DOCTYPE, xml:base, another encoding, RDF, an unknown element or namespace (podcast,
+media, arXiv...), an element repeated where feedparser would pick one, child markup in
+a text element, an RSS author with an e-mail address (feedparser splits those).
+Values get the same touches feedparser gives them (stripping, its URL join, its
+mojibake and cp1252 repairs, its guess whether an RSS title is HTML).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from feedparser.datetimes import _parse_date
+from feedparser.html import _cp1252
+from feedparser.mixin import _FeedParserMixin
+from feedparser.urls import _urljoin
+from lxml import etree
+
+__all__ = ["read_fast"]
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+CONTENT = "{http://purl.org/rss/1.0/modules/content/}"
+DC = "{http://purl.org/dc/elements/1.1/}"
+# Keys (prefixes) of feedparser's entries that digest.parse reads beyond the core ones.
+_READ_PREFIXES = ("itunes", "media", "podcast", "arxiv", "image", "enclosure", "link", "id",
+                  "title", "summary", "content", "tags", "author", "published", "updated",
+                  "created", "ttl")  # fmt: skip
+_RSS_CHANNEL = frozenset({
+    "title", "link", "description", "language", "copyright", "pubDate", "lastBuildDate",
+    "category", "generator", "docs", "ttl", "image", "rating", "skipHours", "skipDays",
+    "cloud", "item", f"{ATOM}link", f"{DC}language", f"{DC}rights",
+})  # fmt: skip
+_RSS_ITEM = frozenset({
+    "title", "link", "guid", "pubDate", "description", "category", "comments", "enclosure",
+    f"{CONTENT}encoded", f"{DC}creator", f"{DC}date", f"{ATOM}link",
+})  # fmt: skip
+_ATOM_FEED = frozenset(
+    f"{ATOM}{t}" for t in ("id", "title", "subtitle", "updated", "link", "author", "generator",
+                           "icon", "logo", "rights", "category", "contributor", "entry")
+)  # fmt: skip
+_ATOM_ENTRY = frozenset(
+    f"{ATOM}{t}" for t in ("id", "title", "link", "published", "updated", "summary", "content",
+                           "author", "category", "contributor", "rights")
+)  # fmt: skip
+_SINGLE = frozenset({
+    "title", "link", "guid", "pubDate", "description", f"{CONTENT}encoded", f"{DC}date",
+    "ttl", f"{ATOM}id", f"{ATOM}title", f"{ATOM}published", f"{ATOM}updated",
+    f"{ATOM}summary", f"{ATOM}content",
+})  # fmt: skip
+_TEXT_TYPES = {None: "text/plain", "text": "text/plain", "text/plain": "text/plain",
+               "html": "text/html", "text/html": "text/html"}  # fmt: skip
+_HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+_UTF8 = frozenset({"utf-8", "utf8"})
+_DECL_RE = re.compile(rb"^\s*<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9._:-]+)", re.I)
+_CHARSET_RE = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9._:-]+)", re.I)
+_LINK_ENTITY_RE = re.compile("&([A-Za-z0-9_]+);")
+_OPAQUE = (b"<!DOCTYPE", b"<!doctype", b"xml:base", b"<!ENTITY")
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False,
+                          remove_comments=True, remove_pis=True)  # fmt: skip
+
+
+class _Unsure(Exception):
+    """This feed is for feedparser."""
+
+
+def read_fast(
+    body: bytes, headers: Mapping[str, str]
+) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:
+    """(feed, entries) as feedparser would give them, or None: let feedparser read it."""
+    if not _plain_utf8(body, headers) or any(mark in body for mark in _OPAQUE):
+        return None
+    try:
+        root = etree.fromstring(body, _PARSER)
+    except (etree.XMLSyntaxError, ValueError):
+        return None
+    try:
+        if root.tag == "rss" and root.get("version") == "2.0":
+            return _rss(root)
+        if root.tag == f"{ATOM}feed":
+            return _atom(root)
+    except _Unsure:
+        return None
+    return None
+
+
+def _plain_utf8(body: bytes, headers: Mapping[str, str]) -> bool:
+    """UTF-8 bytes that every label agrees are UTF-8 (or that carry no label)."""
+    ctype = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
+    labels = [m.group(1) for m in [_CHARSET_RE.search(ctype)] if m]
+    labels += [m.group(1).decode("ascii") for m in [_DECL_RE.match(body)] if m]
+    if any(label.lower() not in _UTF8 for label in labels):
+        return False
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return not body.startswith((b"\xff\xfe", b"\xfe\xff"))
+
+
+def _fix(text: str) -> str:
+    """feedparser's touches on every text value: strip, undo latin-1 mojibake, cp1252."""
+    text = text.strip()
+    try:
+        text = text.encode("iso-8859-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        pass
+    return text.translate(_cp1252)
+
+
+def _text(el: Any) -> str:
+    if len(el):  # child markup: feedparser rebuilds it, we do not
+        raise _Unsure
+    return _fix(el.text or "")
+
+
+def _children(el: Any, allowed: frozenset[str]) -> list[Any]:
+    kids = [c for c in el if isinstance(c.tag, str)]
+    seen: set[str] = set()
+    for kid in kids:
+        tag = kid.tag
+        if tag not in allowed and not _inert(kid):
+            raise _Unsure
+        if tag in _SINGLE and tag in seen:
+            raise _Unsure
+        seen.add(tag)
+    return [kid for kid in kids if kid.tag in allowed]
+
+
+def _inert(el: Any) -> bool:
+    """An extension element feedparser only files under its own key, which digest never
+    reads: namespaced, no child elements, no feedparser handler for its name."""
+    if len(el) or not el.tag.startswith("{"):
+        return False
+    uri, local = el.tag[1:].split("}", 1)
+    prefix = _FeedParserMixin.namespaces.get(uri.lower(), el.prefix or "")
+    if "backend.userland.com/rss" in uri.lower() or not prefix:
+        return False
+    name = f"{prefix}_{local}".lower()
+    return not (
+        hasattr(_FeedParserMixin, f"_start_{name}")
+        or hasattr(_FeedParserMixin, f"_end_{name}")
+        or name.startswith(_READ_PREFIXES)
+    )
+
+
+def _detail(el: Any, default: str, guess: bool) -> dict[str, Any]:
+    """A feedparser content detail: value, type (RSS titles guessed), base."""
+    if el.get("src") is not None or el.get("mode") is not None:
+        raise _Unsure
+    kind = _TEXT_TYPES.get(el.get("type", default).lower())
+    if kind is None:
+        raise _Unsure
+    value = _text(el)
+    if guess and kind == "text/plain" and _FeedParserMixin.looks_like_html(value):
+        kind = "text/html"
+    return {"type": kind, "value": value, "base": ""}
+
+
+def _link_fix(value: str) -> str:
+    return _LINK_ENTITY_RE.sub(r"&\g<1>", value.replace("&amp;", "&"))
+
+
+def _alternate(context: dict[str, Any], el: Any) -> None:
+    """An Atom <link>: alternate HTML links set ``link`` (the last one wins)."""
+    rel = (el.get("rel") or "alternate").lower()
+    kind = (el.get("type") or ("application/atom+xml" if rel == "self" else "text/html")).lower()
+    href = el.get("href")
+    if href is None:
+        raise _Unsure
+    href = _urljoin("", href.strip())
+    if rel == "alternate" and _FeedParserMixin.map_content_type(kind) in _HTML_TYPES:
+        context["link"] = href
+    elif rel == "enclosure":
+        length = el.get("length")
+        context.setdefault("enclosures", []).append({"href": href, "type": kind, "length": length})
+
+
+def _rss_author(el: Any) -> dict[str, str]:
+    value = _text(el)
+    if "@" in value:  # feedparser splits "name (email)": leave that to it
+        raise _Unsure
+    return {"name": value} if value else {}
+
+
+def _rss(root: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    channels = [c for c in root if c.tag == "channel"]
+    if len(channels) != 1 or len([c for c in root if isinstance(c.tag, str)]) != 1:
+        raise _Unsure
+    feed: dict[str, Any] = {}
+    entries: list[dict[str, Any]] = []
+    for el in _children(channels[0], _RSS_CHANNEL):
+        tag = el.tag
+        if tag == "item":
+            entries.append(_rss_item(el))
+        elif tag == "title":
+            feed["title_detail"] = detail = _detail(el, "text", guess=True)
+            feed["title"] = detail["value"]
+        elif tag == "link":
+            feed["link"] = _link_fix(_urljoin("", _text(el)))
+        elif tag == f"{ATOM}link":
+            _alternate(feed, el)
+        elif tag == "ttl":
+            feed["ttl"] = _text(el)
+    return feed, entries
+
+
+def _rss_item(item: Any) -> dict[str, Any]:
+    e: dict[str, Any] = {}
+    guid_is_link = False
+    for el in _children(item, _RSS_ITEM):
+        tag = el.tag
+        if tag == "title":
+            e["title_detail"] = detail = _detail(el, "text", guess=True)
+            e["title"] = detail["value"]
+        elif tag == "link":
+            e["link"] = _link_fix(_urljoin("", _text(el)))
+        elif tag == "guid":
+            guid_is_link = el.get("isPermaLink", el.get("ispermalink", "true")) == "true"
+            value = _text(el)
+            e["id"] = _urljoin("", value) if guid_is_link and value else value
+        elif tag == "pubDate":
+            e["published_parsed"] = _parse_date(_text(el))
+        elif tag == f"{DC}date":
+            e["updated_parsed"] = _parse_date(_text(el))
+        elif tag == "description":
+            e["summary_detail"] = detail = _detail(el, "text/html", guess=False)
+            e["summary"] = detail["value"]
+        elif tag == f"{CONTENT}encoded":
+            e["content"] = [_detail(el, "text/html", guess=False)]
+        elif tag == f"{DC}creator":
+            e.setdefault("authors", []).append(_rss_author(el))
+        elif tag == "category":
+            e.setdefault("tags", []).append({"term": _text(el), "scheme": el.get("domain")})
+        elif tag == "enclosure":
+            href = el.get("url") or el.get("href")
+            e.setdefault("enclosures", []).append(
+                {"href": href, "type": (el.get("type") or "").lower(), "length": el.get("length")}
+            )
+        elif tag == f"{ATOM}link":
+            _alternate(e, el)
+    if guid_is_link and "link" not in e and e.get("id"):
+        e["link"] = e["id"]
+    return _summary_from_content(e)
+
+
+def _summary_from_content(e: dict[str, Any]) -> dict[str, Any]:
+    """feedparser copies the content into a missing summary, without its detail."""
+    if "summary" not in e and e.get("content"):
+        e["summary"] = e["content"][0]["value"]
+    return e
+
+
+def _atom(root: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    feed: dict[str, Any] = {}
+    entries: list[dict[str, Any]] = []
+    for el in _children(root, _ATOM_FEED):
+        tag = el.tag[len(ATOM) :]
+        if tag == "entry":
+            entries.append(_atom_entry(el))
+        elif tag == "title":
+            feed["title_detail"] = detail = _detail(el, "text", guess=False)
+            feed["title"] = detail["value"]
+        elif tag == "link":
+            _alternate(feed, el)
+        elif tag == "author":
+            feed.setdefault("authors", []).append(_atom_author(el))
+        elif tag == "id":
+            feed["id"] = _urljoin("", value) if (value := _text(el)) else value
+    return _id_as_link(feed), entries
+
+
+def _id_as_link(context: dict[str, Any]) -> dict[str, Any]:
+    """feedparser takes an Atom id (a permalink unless it says otherwise) as the link
+    when there is no alternate link."""
+    if "link" not in context and context.get("id"):
+        context["link"] = context["id"]
+    return context
+
+
+def _atom_author(el: Any) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for kid in _children(el, frozenset({f"{ATOM}name", f"{ATOM}email", f"{ATOM}uri"})):
+        key = {"name": "name", "email": "email", "uri": "href"}[kid.tag[len(ATOM) :]]
+        if key in found:
+            raise _Unsure
+        found[key] = _text(kid)
+    return found
+
+
+def _atom_entry(entry: Any) -> dict[str, Any]:
+    e: dict[str, Any] = {}
+    for el in _children(entry, _ATOM_ENTRY):
+        tag = el.tag[len(ATOM) :]
+        if tag == "title":
+            e["title_detail"] = detail = _detail(el, "text", guess=False)
+            e["title"] = detail["value"]
+        elif tag == "id":
+            value = _text(el)
+            e["id"] = _urljoin("", value) if value else value
+        elif tag == "link":
+            _alternate(e, el)
+        elif tag in ("published", "updated"):
+            e[f"{tag}_parsed"] = _parse_date(_text(el))
+        elif tag == "summary":
+            e["summary_detail"] = detail = _detail(el, "text", guess=False)
+            e["summary"] = detail["value"]
+        elif tag == "content":
+            e["content"] = [_detail(el, "text", guess=False)]
+        elif tag == "author":
+            e.setdefault("authors", []).append(_atom_author(el))
+        elif tag == "category":
+            term = el.get("term")
+            e.setdefault("tags", []).append({"term": term, "scheme": el.get("scheme")})
+    return _summary_from_content(_id_as_link(e))

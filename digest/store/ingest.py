@@ -1,0 +1,164 @@
+"""Storing one feed's entries inside its transaction, batched: one SELECT of the feed's
+known identities, then ``executemany`` for inserts, updates and ``last_seen``."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from digest.identity import canonical_url, content_hash
+from digest.store.db import dumps, iso
+from digest.store.index import index_entries
+from digest.types import EntryData
+
+__all__ = ["upsert_entries"]
+
+
+def upsert_entries(
+    conn: sqlite3.Connection, feed_url: str, entries: Sequence[EntryData], now: datetime
+) -> int:
+    """One SELECT of the feed's known identities, then batched writes: new entries are
+    inserted and indexed, changed ones (by content hash) rewritten and re-indexed, and
+    unchanged ones only get ``last_seen``. Same rules as one-by-one: (feed, guid) first,
+    then the narrow arXiv id / canonical link fallback, earlier entries of the batch
+    included. Returns the number of new entries."""
+    if not entries:
+        return 0
+    known = _Known.load(conn, feed_url)
+    next_id = _next_id(conn)
+    seen = iso(now) or ""
+    inserts: dict[int, tuple[Any, ...]] = {}  # new id -> values
+    updates: dict[int, tuple[Any, ...]] = {}  # id -> values (feed_url, guid, first_seen kept)
+    unchanged: list[int] = []
+    for data in entries:
+        canonical = canonical_url(data.link) if data.link else f"guid:{data.guid}"
+        digest_ = content_hash(data.title, data.summary_html, data.content_html)
+        found = known.find(data, canonical)
+        if found is None:
+            inserts[next_id] = _entry_values(feed_url, data, canonical, digest_, seen)
+            known.add(next_id, data.guid, data.arxiv_id, canonical, digest_)
+            next_id += 1
+        elif known.hashes[found] != digest_:
+            values = _entry_values(feed_url, data, canonical, digest_, seen)
+            if found in inserts:  # an earlier entry of this batch: keep its identity
+                first = inserts[found]
+                inserts[found] = (*first[:2], *values[2:8], first[8], *values[9:])
+            else:
+                updates[found] = values
+            known.add(found, None, data.arxiv_id, canonical, digest_)
+        elif found not in inserts:
+            unchanged.append(found)
+    _write(conn, inserts, updates, unchanged, now)
+    return len(inserts)
+
+
+def _write(
+    conn: sqlite3.Connection,
+    inserts: dict[int, tuple[Any, ...]],
+    updates: dict[int, tuple[Any, ...]],
+    unchanged: list[int],
+    now: datetime,
+) -> None:
+    # values: 4 title, 10 summary_html, 11 content_html (see _entry_values)
+    if inserts:
+        conn.executemany(_INSERT_WITH_ID, [(i, *v) for i, v in inserts.items()])
+        index_entries(conn, ((i, v[4], v[11] or v[10]) for i, v in inserts.items()), fresh=True)
+    if updates:
+        # Skip feed_url, guid and first_seen: identity and "new since" never move.
+        conn.executemany(_UPDATE, [(*v[2:8], *v[9:], i) for i, v in updates.items()])
+        index_entries(conn, ((i, v[4], v[11] or v[10]) for i, v in updates.items()), fresh=False)
+    if unchanged:
+        stamp = iso(now)
+        conn.executemany("UPDATE entries SET last_seen = ? WHERE id = ?",
+                         [(stamp, i) for i in unchanged])  # fmt: skip
+
+
+def _next_id(conn: sqlite3.Connection) -> int:
+    """Ids are assigned here so inserts can be batched; past both tables' largest,
+    so a new id never meets a stale search row."""
+    row = conn.execute(
+        "SELECT MAX(COALESCE((SELECT MAX(id) FROM entries), 0), "
+        "COALESCE((SELECT MAX(rowid) FROM search_index), 0))"
+    ).fetchone()
+    return int(row[0]) + 1
+
+
+@dataclass
+class _Known:
+    """A feed's stored identities: guid, arXiv id and canonical link -> entry id, as the
+    rows will be once this batch is written; ``hashes`` holds each id's content hash."""
+
+    guids: dict[str, int]
+    arxiv: dict[str, int]
+    canonical: dict[str, int]
+    hashes: dict[int, str]
+
+    @classmethod
+    def load(cls, conn: sqlite3.Connection, feed_url: str) -> _Known:
+        known = cls({}, {}, {}, {})
+        rows = conn.execute(
+            "SELECT id, guid, arxiv_id, canonical, content_hash FROM entries "
+            "WHERE feed_url = ? ORDER BY id",
+            (feed_url,),
+        )
+        for entry_id, guid, arxiv, canonical, digest_ in rows:
+            known.add(entry_id, guid, arxiv, canonical, digest_)
+        return known
+
+    def find(self, data: EntryData, canonical: str) -> int | None:
+        """(feed, guid) first; then a narrow fallback for publishers whose GUIDs churn:
+        the same canonical link (or arXiv id) in the same feed is the same entry."""
+        found = self.guids.get(data.guid)
+        if found is None and data.arxiv_id:
+            found = self.arxiv.get(data.arxiv_id)
+        if found is None and data.link:
+            found = self.canonical.get(canonical)
+        return found
+
+    def add(
+        self, entry_id: int, guid: str | None, arxiv: str | None, canonical: str, digest_: str
+    ) -> None:
+        """Record a row (``guid`` None: an update, which keeps the row's guid). The
+        lowest id wins a fallback key, as the indexed SELECT returned it."""
+        if guid is not None:
+            self.guids[guid] = entry_id
+        if arxiv:
+            self.arxiv.setdefault(arxiv, entry_id)
+        self.canonical.setdefault(canonical, entry_id)
+        self.hashes[entry_id] = digest_
+
+
+_COLUMNS = (
+    "feed_url, guid, link, canonical, title, authors, published, updated, first_seen, "
+    "last_seen, summary_html, content_html, content_hash, categories, enclosures, image, "
+    "arxiv_id, duration_seconds, links, extra"
+)
+_INSERT_WITH_ID = f"INSERT INTO entries (id, {_COLUMNS}) VALUES ({','.join('?' * 21)})"
+_UPDATE = (
+    "UPDATE entries SET link=?, canonical=?, title=?, authors=?, published=?, updated=?, "
+    "last_seen=?, summary_html=?, content_html=?, content_hash=?, "
+    "categories=?, enclosures=?, image=?, arxiv_id=?, duration_seconds=?, links=?, extra=? "
+    "WHERE id = ?"
+)
+
+
+def _entry_values(
+    feed_url: str, d: EntryData, canonical: str, digest_: str, now: datetime | str
+) -> tuple[Any, ...]:
+    seen = now if isinstance(now, str) else iso(now)  # a batch passes it formatted once
+    values = (
+        feed_url, d.guid, d.link, canonical, d.title, _json_list(d.authors),
+        iso(d.published), iso(d.updated), seen, seen, d.summary_html, d.content_html,
+        digest_, _json_list(d.categories),
+        dumps([[x.url, x.type, x.length] for x in d.enclosures]) if d.enclosures else "[]",
+        d.image, d.arxiv_id, d.duration_seconds, _json_list(d.links),
+        dumps(dict(d.extra)) if d.extra else "{}",
+    )  # fmt: skip
+    return values
+
+
+def _json_list(values: Sequence[str]) -> str:
+    return dumps(list(values)) if values else "[]"

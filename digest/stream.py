@@ -1,0 +1,105 @@
+"""A large refresh as a stream: fetch, parse and store overlap, and memory stays bounded.
+
+Feeds are fetched in the event loop (same client, limiter and politeness as
+:func:`digest.fetch.fetch_feeds`); each body goes to a parse worker
+(:class:`digest.workers.Pool`, both cores, a hard per-feed time limit) as soon as it
+arrives, and each parsed feed is stored (``store_one``: one transaction) as soon as
+its worker answers, while other feeds are still being fetched and parsed. At most
+``window`` feeds are held between fetch and store, so a run of any size keeps a few
+bodies and parsed feeds in memory, not all of them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+
+import httpx
+
+from digest.fetch import _fetch_feed, _Limiter, _log
+from digest.guard import AddressGuard, make_client
+from digest.parse import ParseJob, ParseReply, parse_job
+from digest.types import FeedState, Fetched, FetchResult, FetchSettings, Source
+from digest.workers import Failed, Pool
+
+__all__ = ["stream_feeds"]
+
+log = logging.getLogger("digest.pipeline")
+
+WINDOW = 64  # feeds held between fetch and store at once
+POLL_SECONDS = 0.002  # how often the loop looks for parsed feeds while fetches run
+
+StoreFn = Callable[[int, FetchResult, ParseReply | Failed | None], None]
+
+
+async def _stream(
+    jobs: Sequence[tuple[FeedState, Source]],
+    settings: FetchSettings,
+    guard: AddressGuard,
+    pool: Pool[int, ParseJob, ParseReply],
+    store_one: StoreFn,
+    on_fetched: Callable[[FetchResult], None],
+    window: int,
+) -> None:
+    slots = asyncio.Semaphore(window)
+    limiter = _Limiter(settings)
+    fetched: dict[int, FetchResult] = {}  # being parsed
+
+    def stored(index: int, result: FetchResult, reply: ParseReply | Failed | None) -> None:
+        try:
+            store_one(index, result, reply)
+        finally:
+            slots.release()
+
+    async def one(client: httpx.AsyncClient, index: int, state: FeedState, source: Source) -> None:
+        url = state.fetch_url  # an adopted move; the result keeps the feed's identity
+        async with limiter.slot(url):
+            # The window is taken inside the host's slot, so a slow host (arXiv's gap)
+            # never holds window places while it waits for its turn.
+            await slots.acquire()
+            result = await _fetch_feed(client, guard, url, replace(state, url=url), source,
+                                       settings)  # fmt: skip
+        _log(result)
+        result = replace(result, url=state.url)
+        on_fetched(result)
+        if isinstance(result, Fetched):
+            fetched[index] = result
+            pool.submit(index, (result.body, result.final_url, dict(result.headers),
+                                source.kind.value))  # fmt: skip
+        else:
+            stored(index, result, None)
+
+    def collect() -> None:
+        for index, reply in pool.poll(0):
+            stored(index, fetched.pop(index), reply)
+
+    async with make_client(settings, guard) as client:
+        fetching = asyncio.gather(*(one(client, i, s, src) for i, (s, src) in enumerate(jobs)))
+        while not fetching.done():
+            collect()
+            await asyncio.sleep(POLL_SECONDS)
+        await fetching  # raises what a fetch or a store raised
+    for index, reply in pool.drain():
+        stored(index, fetched.pop(index), reply)
+
+
+def stream_feeds(
+    jobs: Sequence[tuple[FeedState, Source]],
+    settings: FetchSettings,
+    guard: AddressGuard,
+    store_one: StoreFn,
+    *,
+    on_fetched: Callable[[FetchResult], None] = lambda _: None,
+    parse_timeout: float = 10.0,
+    workers: int = 2,
+    window: int = WINDOW,
+) -> None:
+    """Fetch every job, parse each body in a worker, and call ``store_one(index,
+    result, reply)`` for each feed as soon as it can be stored: ``reply`` is the
+    worker's ParseReply, a :class:`Failed` (e.g. killed at ``parse_timeout``), or None
+    when there was nothing to parse (304, fetch error)."""
+    with Pool[int, ParseJob, ParseReply](parse_job, workers=workers, timeout=parse_timeout,
+                                         name="digest-parse") as pool:  # fmt: skip
+        asyncio.run(_stream(jobs, settings, guard, pool, store_one, on_fetched, window))

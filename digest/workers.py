@@ -1,0 +1,284 @@
+"""One killable process pool for work that hostile input can make spin: feed parsing
+(RELIABILITY.md P4, a ReDoS in feedparser) and article extraction (P11, trafilatura).
+
+Each job gets a wall-clock deadline; a worker past it is killed (SIGKILL: a regex or a C
+loop never looks at a flag) and replaced, and that job alone ends as a :class:`Failed`
+value while the others complete. Callers turn ``Failed`` into their own typed error
+(``parse_timeout``, ``extract_timeout``, ...).
+
+Workers come from a ``forkserver`` context, so they never fork the caller's (possibly
+threaded) process and start in ~15 ms; the modules in :data:`PRELOAD` are imported once
+in the fork server. Each worker has an address-space cap. :class:`Pool` is for one
+thread: ``submit`` and ``poll`` may be interleaved to stream work through it.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import signal
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
+from typing import Any, Generic, Literal, TypeVar
+
+__all__ = [
+    "PRELOAD",
+    "Failed",
+    "Pool",
+    "TimeLimitExceeded",
+    "can_time_limit",
+    "run_all",
+    "time_limit",
+]
+
+log = logging.getLogger("digest.workers")
+
+J = TypeVar("J")
+R = TypeVar("R")
+K = TypeVar("K", bound=Hashable)
+
+MEMORY_BYTES = 2 * 1024**3  # address-space cap per worker (a giant table must not OOM us)
+# Imported once in the fork server, so each worker starts with them loaded.
+PRELOAD = ("digest.parse", "digest.extract")
+
+
+@dataclass(frozen=True)
+class Failed:
+    """A job that produced no value: ``timeout`` (killed at its deadline), ``died``
+    (the worker process vanished) or ``crashed`` (the function raised)."""
+
+    kind: Literal["timeout", "died", "crashed"]
+    message: str
+
+
+def _serve(conn: Connection, fn: Callable[[Any], Any], memory_bytes: int | None) -> None:
+    """Worker loop: one job in, one ``(ok, value)`` out, until the parent sends None."""
+    if memory_bytes:
+        try:
+            import resource
+
+            resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+        except (ImportError, ValueError, OSError):  # not on this platform: the deadline holds
+            pass
+    while (job := conn.recv()) is not None:
+        try:
+            reply: tuple[bool, Any] = (True, fn(job))
+        except MemoryError:
+            reply = (False, "ran out of memory")
+        except Exception as e:  # one odd job must not take the worker down
+            reply = (False, f"{type(e).__name__}: {e}")
+        conn.send(reply)
+
+
+def _context() -> Any:
+    try:
+        ctx = multiprocessing.get_context("forkserver")
+    except ValueError:  # platforms without forkserver
+        return multiprocessing.get_context("spawn")
+    ctx.set_forkserver_preload(list(PRELOAD))
+    return ctx
+
+
+@dataclass
+class _Worker:
+    proc: Any
+    conn: Connection
+    key: Any = None
+    busy: bool = False
+    deadline: float = 0.0
+
+    @classmethod
+    def start(cls, ctx: Any, fn: Callable[[Any], Any], memory: int | None, name: str) -> _Worker:
+        parent, child = ctx.Pipe()
+        proc = ctx.Process(target=_serve, args=(child, fn, memory), daemon=True, name=name)
+        proc.start()
+        child.close()
+        return cls(proc, parent)
+
+    def give(self, key: Any, job: Any, timeout: float) -> None:
+        self.key, self.busy, self.deadline = key, True, time.monotonic() + timeout
+        self.conn.send(job)
+
+    def kill(self) -> None:
+        self.proc.kill()
+        self.proc.join()
+        self.conn.close()
+
+    def stop(self) -> None:
+        try:
+            self.conn.send(None)
+        except OSError:
+            pass
+        self.proc.join(timeout=2)
+        if self.proc.is_alive():
+            self.kill()
+        else:
+            self.conn.close()
+
+
+class Pool(Generic[K, J, R]):
+    """Up to ``workers`` processes running ``fn`` (a module-level function, so it pickles
+    by name) on submitted jobs, each within ``timeout`` seconds of wall time."""
+
+    def __init__(
+        self,
+        fn: Callable[[J], R],
+        *,
+        workers: int = 2,
+        timeout: float = 10.0,
+        memory_bytes: int | None = MEMORY_BYTES,
+        name: str = "digest-worker",
+    ) -> None:
+        self.fn, self.size, self.timeout = fn, max(1, workers), timeout
+        self.memory, self.name = memory_bytes, name
+        self.ctx = _context()
+        self.queue: deque[tuple[K, J]] = deque()
+        self.workers: list[_Worker] = []
+        self.ready: list[tuple[K, R | Failed]] = []
+
+    def __enter__(self) -> Pool[K, J, R]:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    @property
+    def pending(self) -> int:
+        """Jobs queued, running, or finished and not yet returned by ``poll``."""
+        return len(self.queue) + sum(w.busy for w in self.workers) + len(self.ready)
+
+    def submit(self, key: K, job: J) -> None:
+        self.queue.append((key, job))
+        self._dispatch()
+
+    def poll(self, timeout: float = 0.0) -> list[tuple[K, R | Failed]]:
+        """Results ready within ``timeout`` seconds (less if a deadline comes first)."""
+        self._dispatch()
+        done, self.ready = self.ready, []
+        busy = [w for w in self.workers if w.busy]
+        if not busy:
+            return done
+        now = time.monotonic()
+        limit = 0.0 if done else min([timeout, *(w.deadline - now for w in busy)])
+        ready = set(wait([w.conn for w in busy], timeout=max(0.0, limit)))
+        done += [self._receive(w) for w in busy if w.conn in ready]
+        now = time.monotonic()
+        for worker in busy:
+            if worker.busy and worker.conn not in ready and now >= worker.deadline:
+                done.append(self._fail(worker, "timeout", f"took over {self.timeout:g}s"))
+        self._dispatch()
+        return done
+
+    def drain(self) -> Iterator[tuple[K, R | Failed]]:
+        """Every remaining result, as it completes."""
+        while self.pending:
+            yield from self.poll(self.timeout)
+
+    def close(self) -> None:
+        """Stop idle workers, kill busy ones; queued jobs are dropped."""
+        self.queue.clear()
+        for worker in self.workers:
+            worker.kill() if worker.busy else worker.stop()
+        self.workers = []
+
+    def _dispatch(self) -> None:
+        while self.queue:
+            worker = next((w for w in self.workers if not w.busy), None)
+            if worker is None:
+                if len(self.workers) >= self.size:
+                    return
+                worker = _Worker.start(self.ctx, self.fn, self.memory, self.name)
+                self.workers.append(worker)
+            key, job = self.queue.popleft()
+            try:
+                worker.give(key, job, self.timeout)
+            except OSError:  # the worker died while idle
+                self.ready.append(self._fail(worker, "died", "worker died"))
+
+    def _receive(self, worker: _Worker) -> tuple[K, R | Failed]:
+        try:
+            ok, value = worker.conn.recv()
+        except (EOFError, OSError):  # the worker died (e.g. killed by the kernel)
+            return self._fail(worker, "died", "worker died")
+        worker.busy = False
+        return worker.key, (value if ok else Failed("crashed", value))
+
+    def _fail(
+        self, worker: _Worker, kind: Literal["timeout", "died"], message: str
+    ) -> tuple[K, Failed]:
+        """Kill the worker (a replacement starts when there is work) and fail its job."""
+        log.warning("%s: %s", worker.key, message)
+        worker.busy = False
+        worker.kill()
+        self.workers.remove(worker)
+        return worker.key, Failed(kind, message)
+
+
+def run_all(
+    fn: Callable[[J], R],
+    jobs: Sequence[J] | Iterable[J],
+    *,
+    workers: int = 2,
+    timeout: float = 10.0,
+    memory_bytes: int | None = MEMORY_BYTES,
+    name: str = "digest-worker",
+) -> list[R | Failed]:
+    """``fn`` over ``jobs`` in worker processes, results in job order."""
+    listed = list(jobs)
+    results: dict[int, R | Failed] = {}
+    if listed:
+        size = min(workers, len(listed))
+        with Pool[int, J, R](fn, workers=size, timeout=timeout, memory_bytes=memory_bytes,
+                             name=name) as pool:  # fmt: skip
+            for index, job in enumerate(listed):
+                pool.submit(index, job)
+            results.update(pool.drain())
+    return [results[i] for i in range(len(listed))]
+
+
+# --- in-process limit, for a handful of jobs ---------------------------------
+
+
+class TimeLimitExceeded(BaseException):
+    """Raised by :func:`time_limit`; a BaseException so no ``except Exception`` in a
+    third-party parser swallows it."""
+
+
+_armed = False
+
+
+def _on_alarm(signum: int, frame: object) -> None:
+    if _armed:
+        raise TimeLimitExceeded
+
+
+def can_time_limit() -> bool:
+    """:func:`time_limit` needs SIGALRM, which only the main thread receives."""
+    return hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+
+
+@contextmanager
+def time_limit(seconds: float) -> Iterator[None]:
+    """Interrupt the block with :class:`TimeLimitExceeded` after ``seconds`` (and every
+    50 ms after, should a bare ``except`` swallow one). Python's regex engine and
+    feedparser's loops check signals, so this bounds a ReDoS without a process. Any
+    handler and timer already set (pytest-timeout's) are restored afterwards."""
+    global _armed
+    previous = signal.signal(signal.SIGALRM, _on_alarm)
+    old_delay, old_interval = signal.setitimer(signal.ITIMER_REAL, seconds, 0.05)
+    started = time.monotonic()
+    _armed = True
+    try:
+        yield
+    finally:
+        _armed = False
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+        if old_delay:
+            left = max(old_delay - (time.monotonic() - started), 0.001)
+            signal.setitimer(signal.ITIMER_REAL, left, old_interval)

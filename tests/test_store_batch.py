@@ -1,0 +1,104 @@
+"""The batched ingest of digest.store.feeds: unchanged entries are not rewritten, changed
+ones are re-indexed, identity rules hold inside one batch, and the fast FTS text is the
+same as html_to_text on sanitised HTML."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime, timedelta
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from digest.sanitize import clean_html, html_to_text
+from digest.store import Store
+from digest.store.index import fts_text
+from digest.types import EntryData, Fetched, ParsedFeed, Source, SourceKind
+
+URL = "https://example.org/feed.xml"
+
+
+def fetched() -> Fetched:
+    return Fetched(URL, URL, 200, {}, b"", etag='"v1"')
+
+
+def feed(*entries: EntryData) -> ParsedFeed:
+    return ParsedFeed(URL, "Example", "https://example.org/", entries)
+
+
+def entry(guid: str, title: str = "Title", link: str | None = None, body: str = "") -> EntryData:
+    return EntryData(guid=guid, link=link or f"https://example.org/{guid}", title=title,
+                     content_html=body)  # fmt: skip
+
+
+@pytest.fixture
+def store(store: Store, now: datetime) -> Store:
+    store.sync_sources([Source(URL, "Example", SourceKind.BLOG)], now=now)
+    return store
+
+
+def _rewrites(conn: sqlite3.Connection) -> list[int]:
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS rewrites (id INTEGER)")
+    conn.execute(
+        "CREATE TEMP TRIGGER IF NOT EXISTS log_rewrites AFTER UPDATE OF title, content_html "
+        "ON entries BEGIN INSERT INTO rewrites VALUES (new.id); END"
+    )
+    return [r[0] for r in conn.execute("SELECT id FROM rewrites")]
+
+
+def test_unchanged_entries_are_not_rewritten_and_changed_ones_reindexed(
+    store: Store, now: datetime
+) -> None:
+    first = feed(entry("a", "Sparse attention", body="<p>routing tokens</p>"), entry("b"))
+    assert store.record_fetch(fetched(), first, now=now, next_fetch_at=now) == 2
+    _rewrites(store.db.conn)
+    later = now + timedelta(hours=1)
+    second = feed(entry("a", "Dense attention", body="<p>all pairs</p>"), entry("b"))
+    assert store.record_fetch(fetched(), second, now=later, next_fetch_at=later) == 0
+    (changed,) = _rewrites(store.db.conn)  # only "a" was rewritten
+    assert [h.entry_id for h in store.search("dense")] == [changed]
+    assert store.search("sparse") == [] and store.search("routing") == []
+    assert [h.title for h in store.search("pairs")] == ["Dense attention"]
+    seen = store.db.conn.execute("SELECT DISTINCT last_seen FROM entries").fetchall()
+    assert seen == [(later.isoformat(timespec="seconds"),)]
+
+
+def test_a_link_repeated_under_a_new_guid_in_one_batch_is_one_entry(
+    store: Store, now: datetime
+) -> None:
+    link = "https://example.org/post?utm_source=x"
+    parsed = feed(entry("g1", "One", link), entry("g2", "One, edited", link))
+    assert store.record_fetch(fetched(), parsed, now=now, next_fetch_at=now) == 1
+    (stored,) = store.entries_since(now - timedelta(days=1))
+    assert (stored.guid, stored.title) == ("g1", "One, edited")
+    assert [h.title for h in store.search("edited")] == ["One, edited"]
+
+
+def test_new_ids_follow_both_tables(store: Store, now: datetime) -> None:
+    """A stale search row (its entry gone) never lends its text to a new entry."""
+    conn = store.db.conn
+    conn.execute("INSERT INTO search_index (rowid, title, summary, body) VALUES (7, 'x', '', '')")
+    store.record_fetch(fetched(), feed(entry("a", "Fresh")), now=now, next_fetch_at=now)
+    (stored,) = store.entries_since(now - timedelta(days=1))
+    assert stored.id == 8 and [h.title for h in store.search("fresh")] == ["Fresh"]
+
+
+TRICKY = [
+    '<a title="a>b" href="/x">x&amp;y</a><p>1<br>2</p>&lt;b&gt; &nbsp;z<h1>T</h1>',
+    "<p>caf\u00e9</p><ul><li>one</li><li>two</li></ul><img alt='q' src='/i.png'>after",
+    "<table><tr><td>a</td><td>b</td></tr></table><pre>  code\n  here</pre>",
+    "plain <b>bold</b> &#x27;quoted&#x27; <script>alert(1)</script> <!-- c --> end",
+]
+
+
+@pytest.mark.parametrize("raw", TRICKY)
+def test_fts_text_matches_html_to_text(raw: str) -> None:
+    cleaned = clean_html(raw, "https://example.org/")
+    assert fts_text(cleaned) == html_to_text(cleaned)
+
+
+@given(st.text(alphabet="<>&\"'/ abpi=;#x1\u00a0\n", max_size=60))
+def test_fts_text_matches_html_to_text_on_random_fragments(raw: str) -> None:
+    cleaned = clean_html(raw, "https://example.org/")
+    assert fts_text(cleaned) == html_to_text(cleaned)

@@ -1,0 +1,77 @@
+"""A large refresh goes through digest.stream: fetch, parse (workers) and store overlap.
+Over a real loopback server: the healthy feeds store, the ReDoS feed (P4) ends as
+parse_timeout, a 500 is a fetch error, and the second run is all 304 with no writes
+but the feeds' state."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+from feedgen import Item, days_ago, load, rss, write_config
+from httpserver import LoopbackServer
+from test_workers import redos_feed
+
+from digest import pipeline
+from digest.store import Store
+from digest.stream import stream_feeds
+from digest.types import Config, FetchResult, NotModified
+
+HEALTHY = 10
+
+
+@pytest.fixture
+def many(server: LoopbackServer, tmp_path: Path, now: datetime) -> Config:
+    sources = []
+    for n in range(HEALTHY):
+        items = [Item(f"Feed {n} post {i}", f"https://example.org/{n}/{i}",
+                      f"<p>Post {i} of feed {n}</p>", published=days_ago(now, i))
+                 for i in range(5)]  # fmt: skip
+        server.route(f"/f{n}.xml", etag=f'"e{n}"', body=rss(f"Feed {n}", items))
+        sources.append({"name": f"F{n}", "url": server.url(f"/f{n}.xml"), "kind": "blog"})
+    server.route("/evil.xml", body=redos_feed())
+    server.route("/broken.xml", status=500, body=b"oops")
+    sources += [{"name": "Evil", "url": server.url("/evil.xml"), "kind": "blog"},
+                {"name": "Broken", "url": server.url("/broken.xml"), "kind": "blog"}]  # fmt: skip
+    return load(write_config(tmp_path, sources))
+
+
+def test_a_large_refresh_streams_and_isolates_failures(
+    many: Config, store: Store, now: datetime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(pipeline, "PARSE_TIMEOUT", 1.0)
+    started = time.monotonic()
+    outcomes = {o.key.rsplit("/", 1)[1]: o for o in pipeline.refresh(store, many, now=now)}
+    assert time.monotonic() - started < 1.0 + 8
+    assert outcomes["evil.xml"].code == "parse_timeout"
+    assert outcomes["broken.xml"].code is not None and not outcomes["broken.xml"].ok
+    assert all(outcomes[f"f{n}.xml"].new_entries == 5 for n in range(HEALTHY))
+    assert store.count_entries() == 5 * HEALTHY
+    later = now + timedelta(hours=1)
+    again = pipeline.refresh(store, many, now=later, due_only=False)
+    assert sum(o.new_entries for o in again) == 0 and store.count_entries() == 5 * HEALTHY
+    unchanged = store.db.conn.execute(
+        "SELECT COUNT(*) FROM entries WHERE last_seen = ?", [now.isoformat(timespec="seconds")]
+    ).fetchone()[0]
+    assert unchanged == 5 * HEALTHY  # 304: the entries were not touched
+
+
+def test_stream_feeds_calls_store_once_per_feed_with_a_small_window(
+    many: Config, store: Store, now: datetime
+) -> None:
+    store.sync_sources(many.sources, now=now)
+    jobs = [(s, src) for s in store.feed_states() if (src := many.source(s.url))]
+    seen: dict[int, tuple[FetchResult, object]] = {}
+
+    def store_one(index: int, result: FetchResult, reply: object) -> None:
+        assert index not in seen
+        seen[index] = (result, reply)
+
+    stream_feeds(jobs, many.fetch, pipeline.make_guard(many.fetch), store_one, window=2,
+                 parse_timeout=1.0)  # fmt: skip
+    assert sorted(seen) == list(range(len(jobs)))
+    assert all(result.url == state.url for (state, _), (result, _) in
+               zip(jobs, (seen[i] for i in range(len(jobs))), strict=True))  # fmt: skip
+    assert not any(isinstance(r, NotModified) for r, _ in seen.values())

@@ -1,0 +1,105 @@
+"""digest.workers: the killable pool and the in-process time limit, and RELIABILITY.md P4
+(a ReDoS in feedparser's author parsing) through pipeline.parse_all on both paths."""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+
+import pytest
+
+from digest import pipeline
+from digest.errors import ParseError
+from digest.types import FeedState, Fetched, FetchResult, ParsedFeed, Source, SourceKind
+from digest.workers import Failed, Pool, TimeLimitExceeded, run_all, time_limit
+
+GOOD = (
+    b"<?xml version='1.0' encoding='utf-8'?><rss version='2.0'><channel><title>Good</title>"
+    b"<item><title>One</title><link>https://example.org/1</link></item></channel></rss>"
+)
+
+
+def redos_feed() -> bytes:
+    """P4: 100 items whose <author> is a@ + 5,000 dotted labels + '!'."""
+    author = "a@" + ".".join(["a"] * 5000) + "!"
+    items = "".join(
+        f"<item><title>t{i}</title><link>https://example.org/{i}</link>"
+        f"<author>{author}</author></item>"
+        for i in range(100)
+    )
+    return (f"<?xml version='1.0'?><rss version='2.0'><channel><title>Evil</title>{items}"
+            "</channel></rss>").encode()  # fmt: skip
+
+
+def test_run_all_keeps_order_and_reports_crashes() -> None:
+    results = run_all(math.sqrt, [4.0, -1.0, 9.0], workers=2, timeout=10)
+    assert results[0] == 2.0 and results[2] == 3.0
+    assert isinstance(results[1], Failed) and results[1].kind == "crashed"
+    assert "ValueError" in results[1].message
+    assert run_all(math.sqrt, []) == []
+
+
+def test_a_job_past_its_deadline_is_killed_and_its_worker_replaced() -> None:
+    started = time.monotonic()
+    results = run_all(time.sleep, [0.0, 30.0, 0.0, 0.0], workers=1, timeout=0.5)
+    assert results[1] == Failed("timeout", "took over 0.5s")
+    assert results[0] is None and results[2] is None and results[3] is None
+    assert time.monotonic() - started < 5
+
+
+def test_pool_streams_submissions_and_results() -> None:
+    with Pool[str, float, float](math.sqrt, workers=2, timeout=10) as pool:
+        pool.submit("a", 16.0)
+        first = dict(pool.drain())
+        pool.submit("b", 25.0)
+        pool.submit("c", 36.0)
+        assert pool.pending == 2
+        rest = dict(pool.drain())
+    assert first == {"a": 4.0} and rest == {"b": 5.0, "c": 6.0}
+
+
+def test_time_limit_interrupts_and_restores_the_previous_timer() -> None:
+    started = time.monotonic()
+    with pytest.raises(TimeLimitExceeded), time_limit(0.2):
+        while True:
+            pass
+    assert time.monotonic() - started < 1
+    with time_limit(5):
+        pass  # no alarm afterwards: the next statement runs undisturbed
+    time.sleep(0.3)
+
+
+def _jobs(bodies: list[bytes]) -> tuple[list[FetchResult], list[tuple[FeedState, Source]]]:
+    urls = [f"https://example.org/feed{i}.xml" for i in range(len(bodies))]
+    results: list[FetchResult] = [
+        Fetched(url, url, 200, {"content-type": "application/rss+xml"}, body)
+        for url, body in zip(urls, bodies, strict=True)
+    ]
+    jobs = [(FeedState(url), Source(url, "F", SourceKind.BLOG)) for url in urls]
+    return results, jobs
+
+
+@pytest.mark.parametrize("healthy", [1, 9], ids=["in-process", "workers"])
+def test_redos_feed_ends_as_parse_timeout_and_the_others_parse(healthy: int) -> None:
+    results, jobs = _jobs([redos_feed(), *([GOOD] * healthy)])
+    started = time.monotonic()
+    parsed = pipeline.parse_all(results, jobs, timeout=1.0)
+    elapsed = time.monotonic() - started
+    assert isinstance(parsed[0], ParseError) and parsed[0].code == "parse_timeout"
+    assert all(isinstance(p, ParsedFeed) and p.title == "Good" for p in parsed[1:])
+    assert elapsed < 1.0 + 4  # the limit, plus worker start-up and the healthy feeds
+
+
+def test_off_the_main_thread_a_few_feeds_still_go_to_workers() -> None:
+    results, jobs = _jobs([redos_feed(), GOOD])
+    out: list[object] = []
+
+    def run() -> None:
+        out.extend(pipeline.parse_all(results, jobs, timeout=1.0))
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(10)
+    assert isinstance(out[0], ParseError) and out[0].code == "parse_timeout"
+    assert isinstance(out[1], ParsedFeed)

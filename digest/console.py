@@ -120,6 +120,8 @@ def _item_view(item: DraftItem, ref: str, *, brief: bool = False) -> None:
     if brief:
         return
     out.print(f"        {escape(item.summary)}", style="default")
+    if about := c.summary.meta.describe():
+        out.print(f"        [dim]{escape(about)}[/]")
     links = " · ".join(f"{x.role.value}: {x.url}" for x in c.story.links)
     out.print(f"        [dim]{escape(links)}[/]")
     reasons = ", ".join(f"{r.label} ({r.points:+.2f})" for r in c.reasons)

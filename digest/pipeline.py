@@ -14,17 +14,13 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime, timedelta
-from pathlib import Path
+from typing import TYPE_CHECKING
 
-from digest import learn
 from digest.errors import DigestError, ParseError, PublishError, ReviewError
-from digest.extract import extract_articles
 from digest.fetch import fetch_feeds, fetch_pages, make_guard
 from digest.parse import ParseJob, ParseReply, parse_feed, parse_job
 from digest.politeness import next_fetch_at
-from digest.publish import build_email, publish_issue, send_email, smtp_password
 from digest.review import ALL_ITEMS, apply_decisions, check_decision, make_issue
-from digest.sections import fill_sections
 from digest.store import Store
 from digest.stream import stream_feeds
 from digest.summarize import needs_article, summarize
@@ -49,6 +45,12 @@ from digest.types import (
     Summary,
 )
 from digest.workers import Failed, TimeLimitExceeded, can_time_limit, run_all, time_limit
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+# Stages past the refresh (learn/sections: scikit-learn; extract: trafilatura; publish:
+# jinja2 and babel) are imported where they are used, so a `digest fetch` stays lean.
 
 log = logging.getLogger("digest.pipeline")
 
@@ -281,6 +283,8 @@ def _articles_for(
             out[entry.id] = DigestError(page.message, code=page.code)
         else:
             bodies.append((entry, page))
+    from digest.extract import extract_articles
+
     extracted = extract_articles(
         [(p.final_url, p.body, p.headers.get("content-type", "text/html")) for _, p in bodies]
     )
@@ -304,6 +308,9 @@ def week_of(now: datetime) -> tuple[str, datetime, datetime]:
 def build_draft(store: Store, config: Config, *, now: datetime) -> Draft:
     """(Re)build this week's draft from the window's entries. Items the editor has
     decided on are kept even if they left the window; decisions are re-applied."""
+    from digest import learn
+    from digest.sections import fill_sections
+
     key, start, end = week_of(now)
     previous = store.load_draft(key, config.sections)
     if previous is not None and previous.status != DraftStatus.DRAFT:
@@ -415,6 +422,8 @@ def publish(
     key: str | None = None,
 ) -> PublishedFiles:
     """Snapshot the approved draft as an Issue (stable number and id) and render it."""
+    from digest.publish import publish_issue
+
     draft = require_draft(store, config, key)
     previous = store.issue_for_draft(draft.key)
     number = previous.number if previous else store.next_issue_number()
@@ -426,6 +435,8 @@ def publish(
 
 def send_issue(store: Store, config: Config, *, number: int | None = None) -> int:
     """E-mail the latest (or the given) published issue with feeds.yaml's smtp settings."""
+    from digest.publish import build_email, send_email, smtp_password
+
     smtp = config.publish.smtp
     if smtp is None or not smtp.recipients:
         raise PublishError(

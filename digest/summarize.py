@@ -15,7 +15,15 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from digest.sanitize import html_to_text, strip_control
-from digest.types import Article, Entry, ExtractPolicy, SourceKind, Summary, SummaryMethod
+from digest.types import (
+    Article,
+    Entry,
+    ExtractPolicy,
+    Metadata,
+    SourceKind,
+    Summary,
+    SummaryMethod,
+)
 
 __all__ = ["choose_text", "is_teaser", "needs_article", "split_sentences", "summarize"]
 
@@ -378,4 +386,28 @@ def summarize(
         words=word_count(text),
         language=language or entry.extra.get("language"),
         note=notes,
+        meta=metadata(entry, article if method == SummaryMethod.ARTICLE else None),
+    )
+
+
+READING_WORDS_PER_MINUTE = 230
+
+
+def metadata(entry: Entry, article: Article | None) -> Metadata:
+    """Author, date, lead image, site name and reading time (or episode length):
+    the article page's values where it was used, else the feed's."""
+    full = article.text if article else " ".join(b.text for b in _feed_blocks(entry))
+    words = word_count(full)
+    podcast = entry.kind == SourceKind.PODCAST
+    return Metadata(
+        author=(article.author if article else None) or next(iter(entry.authors), None),
+        date=(article.date if article else None)
+        or (entry.published.date().isoformat() if entry.published else None),
+        image=(article.image if article else None) or entry.image,
+        site_name=(article.site_name if article else None) or entry.source_name,
+        # A short feed text is a teaser, not the article: no reading time from it.
+        reading_minutes=None
+        if podcast or not words or (article is None and words < 150)
+        else -(-words // READING_WORDS_PER_MINUTE),
+        duration_seconds=entry.duration_seconds if podcast else None,
     )

@@ -323,6 +323,9 @@ class EntryData:
     duration_seconds: int | None = None
     links: tuple[str, ...] = ()  # outbound links found in the content (story grouping)
     extra: Mapping[str, str] = field(default_factory=dict)
+    # Plain text of the body for the search index, taken by a parse worker so the
+    # storing process does less per entry; None: the store derives it. Not compared.
+    search_text: str | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -384,6 +387,27 @@ class Article:
 
 
 @dataclass(frozen=True)
+class Metadata:
+    """What an editor wants to know about a candidate besides its text."""
+
+    author: str | None = None
+    date: str | None = None
+    image: str | None = None
+    site_name: str | None = None
+    reading_minutes: int | None = None
+    duration_seconds: int | None = None  # podcast episodes
+
+    def describe(self) -> str:
+        """One line for the editor: "by A · 2026-11-24 · Lab blog · 6 min read"."""
+        parts = [f"by {self.author}" if self.author else "", self.date or "", self.site_name or ""]
+        if self.reading_minutes:
+            parts.append(f"{self.reading_minutes} min read")
+        if self.duration_seconds:
+            parts.append(f"{-(-self.duration_seconds // 60)} min episode")
+        return " · ".join(p for p in parts if p)
+
+
+@dataclass(frozen=True)
 class Summary:
     entry_id: int
     text: str
@@ -391,6 +415,7 @@ class Summary:
     words: int
     language: str | None = None
     note: str | None = None  # why a fallback happened, e.g. "article: not_html"
+    meta: Metadata = field(default_factory=Metadata)
 
 
 # --- rank -> group -> review ----------------------------------------------

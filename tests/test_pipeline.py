@@ -112,6 +112,10 @@ def test_whole_pipeline_to_a_published_atom_feed(
     # The teaser's article page was fetched and extracted.
     sparse = next(i for i in draft.items() if "Sparse attention, explained" in i.title)
     assert sparse.candidate.summary.method.value == "article"
+    meta = sparse.candidate.summary.meta  # metadata survives the draft snapshot
+    assert meta.reading_minutes and meta.site_name and meta.date
+    episode = next(i for i in draft.items() if i.title.startswith("Ep. 7"))
+    assert episode.candidate.summary.meta.duration_seconds == 41 * 60 + 5
 
     pipeline.approve_draft(store, world, now=now, all_items=True)
     files = pipeline.publish(store, world, now=now, out_dir=tmp_path / "out")

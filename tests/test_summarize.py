@@ -369,3 +369,22 @@ def test_summary_is_bounded_plain_and_complete(words: list[list[str]], max_words
         return
     assert summary.words <= max_words + 1  # "…" cut: max words plus nothing else
     assert re.search(r"[.…]$", summary.text)
+
+
+def test_metadata_comes_from_the_article_else_the_feed() -> None:
+    from digest.summarize import metadata
+    from digest.types import Article, Metadata
+
+    words = "word " * 700
+    post = make_entry(kind=SourceKind.BLOG, content_html=f"<p>{words}</p>", authors=("Ana",))
+    assert metadata(post, None).reading_minutes == 4 and metadata(post, None).author == "Ana"
+    article = Article(url="https://example.org/a", text=words * 2, author="Bea",
+                      image="https://example.org/i.png", site_name="Lab")  # fmt: skip
+    meta = metadata(post, article)
+    assert (meta.author, meta.image, meta.site_name, meta.reading_minutes) == (
+        "Bea", "https://example.org/i.png", "Lab", 7
+    )  # fmt: skip
+    episode = make_entry(kind=SourceKind.PODCAST, duration_seconds=2465)
+    assert metadata(episode, None).duration_seconds == 2465
+    assert "42 min episode" in metadata(episode, None).describe()
+    assert Metadata().describe() == ""

@@ -343,6 +343,13 @@ def parse_job(job: ParseJob) -> ParseReply:
     """:func:`parse_feed` for a worker process (see digest.workers): its reply pickles."""
     body, url, headers, kind = job
     try:
-        return parse_feed(body, url=url, headers=headers, kind=SourceKind(kind))
+        parsed = parse_feed(body, url=url, headers=headers, kind=SourceKind(kind))
     except ParseError as e:
         return (e.code, str(e))
+    # The search text is taken here, on a worker's core, not in the storing process.
+    from digest.store.index import fts_text
+
+    entries = tuple(
+        replace(e, search_text=fts_text(e.content_html or e.summary_html)) for e in parsed.entries
+    )
+    return replace(parsed, entries=entries)

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 
-import sqlite_utils
+from sqlite_utils import Database
 
 from digest.store.db import acquire_lease, connect, release_lease
 from digest.store.drafts import DraftStore
@@ -22,7 +22,7 @@ __all__ = ["FeedHealth", "SearchHit", "Store"]
 
 
 class Store(DraftStore):
-    def __init__(self, db: sqlite_utils.Database, path: Path) -> None:
+    def __init__(self, db: Database, path: Path) -> None:
         self.db = db
         self.path = path
 

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import sqlite_utils
+from sqlite_utils import Database
 
 from digest.errors import LeaseHeldError, StorageBusyError, StorageError
 from digest.store.schema import migrate
@@ -23,7 +23,7 @@ from digest.store.schema import migrate
 BUSY_TIMEOUT_MS = 5000
 
 
-def connect(path: Path, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> sqlite_utils.Database:
+def connect(path: Path, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> Database:
     """Open (creating if needed) and migrate the database at ``path``."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -40,7 +40,7 @@ def connect(path: Path, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> sqlite_uti
             f"{path} is not a usable digest database",
             hint="restore it from a backup or point --db at another file",
         ) from e
-    return sqlite_utils.Database(conn)
+    return Database(conn)
 
 
 def translate(error: sqlite3.Error, what: str) -> StorageError:
@@ -54,7 +54,7 @@ def translate(error: sqlite3.Error, what: str) -> StorageError:
 
 
 @contextmanager
-def transaction(db: sqlite_utils.Database) -> Iterator[sqlite3.Connection]:
+def transaction(db: Database) -> Iterator[sqlite3.Connection]:
     """BEGIN IMMEDIATE ... COMMIT; rolled back whole on any error."""
     conn = db.conn
     try:
@@ -88,9 +88,7 @@ def dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-def acquire_lease(
-    db: sqlite_utils.Database, name: str, holder: str, *, now: datetime, ttl: timedelta
-) -> None:
+def acquire_lease(db: Database, name: str, holder: str, *, now: datetime, ttl: timedelta) -> None:
     """Take the named lease or raise LeaseHeldError; an expired lease is taken over
     (its holder crashed), so a killed run never blocks the next one for long."""
     with transaction(db) as conn:
@@ -109,6 +107,6 @@ def acquire_lease(
         )
 
 
-def release_lease(db: sqlite_utils.Database, name: str, holder: str) -> None:
+def release_lease(db: Database, name: str, holder: str) -> None:
     with transaction(db) as conn:
         conn.execute("DELETE FROM leases WHERE name = ? AND holder = ?", (name, holder))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
@@ -28,6 +29,7 @@ from digest.types import (
     IssueSection,
     ItemStatus,
     LinkRole,
+    Metadata,
     Reason,
     SectionConfig,
     SectionSuggestion,
@@ -56,8 +58,9 @@ class DraftStore(SearchStore):
             )  # fmt: skip
             conn.execute("DELETE FROM draft_items WHERE draft_key = ?", (draft.key,))
             conn.executemany(
-                f"INSERT INTO draft_items VALUES ({','.join('?' * 14)})",
-                [tuple(r.values()) for r in rows],
+                f"INSERT INTO draft_items ({', '.join(_ITEM_COLUMNS)}) "
+                f"VALUES ({','.join('?' * len(_ITEM_COLUMNS))})",
+                [tuple(r[c] for c in _ITEM_COLUMNS) for r in rows],
             )
 
     def load_draft(self, key: str, sections: Sequence[SectionConfig]) -> Draft | None:
@@ -179,6 +182,13 @@ class DraftStore(SearchStore):
         return found
 
 
+_ITEM_COLUMNS = (
+    "draft_key", "item_key", "section", "position", "placed", "title", "summary",
+    "summary_method", "score", "reasons", "suggestions", "entry_ids", "links", "primary_link",
+    "meta",
+)  # fmt: skip
+
+
 def _item_row(draft_key: str, item: DraftItem, *, placed: bool) -> dict[str, Any]:
     c = item.candidate
     return {
@@ -196,6 +206,7 @@ def _item_row(draft_key: str, item: DraftItem, *, placed: bool) -> dict[str, Any
         "entry_ids": dumps([e.id for e in c.story.entries]),
         "links": dumps([[x.url, x.role.value, x.source_name] for x in c.story.links]),
         "primary_link": c.story.primary_link,
+        "meta": dumps(asdict(c.summary.meta)),
     }
 
 
@@ -212,6 +223,7 @@ def _draft_item(r: dict[str, Any], entries: dict[int, Entry]) -> DraftItem:
         text=r["summary"],
         method=SummaryMethod(r["summary_method"]),
         words=len(r["summary"].split()),
+        meta=Metadata(**json.loads(r["meta"])),
     )
     candidate = Candidate(
         story=story,

@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-import sqlite_utils
+from sqlite_utils import Database
 
 from digest.errors import NotFoundError
-from digest.store.db import from_iso, iso, transaction
+from digest.store.db import dumps, from_iso, iso, transaction
 from digest.store.index import index_summary
 from digest.store.ingest import upsert_entries
 from digest.types import (
@@ -22,6 +22,7 @@ from digest.types import (
     Fetched,
     FetchFailed,
     FetchResult,
+    Metadata,
     NotModified,
     ParsedFeed,
     Source,
@@ -58,7 +59,7 @@ class FeedHealth:
 
 
 class FeedStore:
-    db: sqlite_utils.Database
+    db: Database
 
     # --- feeds --------------------------------------------------------------
 
@@ -198,10 +199,10 @@ class FeedStore:
         with transaction(self.db) as conn:
             conn.executemany(
                 "INSERT OR REPLACE INTO summaries (entry_id, text, method, words, language, "
-                "note, article_text, content_hash, made_at) VALUES (?,?,?,?,?,?,?,?,?)",
+                "note, article_text, content_hash, made_at, meta) VALUES (?,?,?,?,?,?,?,?,?,?)",
                 [
                     (e.id, s.text, s.method.value, s.words, s.language, s.note, article,
-                     e.content_hash, iso(now))
+                     e.content_hash, iso(now), dumps(asdict(s.meta)))
                     for e, s, article in items
                 ],
             )  # fmt: skip
@@ -334,4 +335,5 @@ def _summary(r: dict[str, Any]) -> Summary:
         words=r["words"],
         language=r["language"],
         note=r["note"],
+        meta=Metadata(**json.loads(r["meta"])),
     )

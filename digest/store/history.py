@@ -15,7 +15,7 @@ import re
 from collections.abc import Sequence
 from datetime import date, datetime
 
-import sqlite_utils
+from sqlite_utils import Database
 
 from digest.identity import arxiv_id, canonical_url
 from digest.store.db import dumps, from_iso, iso, transaction
@@ -34,7 +34,7 @@ _DIGITS = re.compile(r"\d+")
 
 
 def save_history(
-    db: sqlite_utils.Database, items: Sequence[HistoryItem], *, source_file: str, now: datetime
+    db: Database, items: Sequence[HistoryItem], *, source_file: str, now: datetime
 ) -> int:
     """Store items whose ``section`` is already a configured key; return how many were
     new. A re-imported (issue, title) updates its row instead of adding one."""
@@ -55,11 +55,11 @@ def save_history(
     return history_count(db) - before
 
 
-def history_count(db: sqlite_utils.Database) -> int:
+def history_count(db: Database) -> int:
     return int(db.execute("SELECT COUNT(*) FROM history_items").fetchone()[0])
 
 
-def history_items(db: sqlite_utils.Database) -> list[HistoryItem]:
+def history_items(db: Database) -> list[HistoryItem]:
     """Every imported item, oldest issue first."""
     rows = db.query("SELECT * FROM history_items ORDER BY date, id")
     return [
@@ -82,7 +82,7 @@ def issue_number(label: str) -> int:
     return int(found.group()) if found else 0
 
 
-def history_featured(db: sqlite_utils.Database) -> dict[str, int]:
+def history_featured(db: Database) -> dict[str, int]:
     """Canonical links (and arXiv ids, both spellings) of imported items -> issue
     number, in the shape of ``Store.featured()`` so rank's novelty reads both."""
     found: dict[str, int] = {}
@@ -98,9 +98,7 @@ def history_featured(db: sqlite_utils.Database) -> dict[str, int]:
     return found
 
 
-def draft_keys(
-    db: sqlite_utils.Database, *, since: datetime | None = None
-) -> list[tuple[str, datetime]]:
+def draft_keys(db: Database, *, since: datetime | None = None) -> list[tuple[str, datetime]]:
     """(draft key, last built) oldest first; with ``since``, drafts built since then."""
     sql, params = "SELECT key, built_at FROM drafts", []
     if since is not None:

@@ -20,8 +20,9 @@ _BLOCK_RE = re.compile(
     r"article|header|footer|figure|figcaption|img)\b)",
     re.IGNORECASE,
 )
-_SPACE_RE = re.compile(r"\s+")
-_UNUSUAL = ("<!", "<?", "<script", "<style", "<title", "<textarea")
+# Markup the regexes do not handle (comments, scripts, ...): a superset of the
+# lowercase check it replaces (IGNORECASE also folds e.g. U+017F), so never less safe.
+_UNUSUAL_RE = re.compile(r"<(?:!|\?|script|style|title|textarea)", re.IGNORECASE)
 
 
 def fts_text(body_html: str) -> str:
@@ -29,14 +30,14 @@ def fts_text(body_html: str) -> str:
     it, without a second nh3 pass (4x faster); anything unusual goes the long way."""
     if not body_html:
         return ""
-    lowered = body_html.lower()
-    if any(mark in lowered for mark in _UNUSUAL):
+    if _UNUSUAL_RE.search(body_html):
         return html_to_text(body_html)
     text = _TAG_RE.sub("", _BLOCK_RE.sub(" <", body_html))
     if "&" in text:
         text = htmllib.unescape(text)
         text = strip_control(text) if "&#" in body_html else text  # a reference to a control
-    return _SPACE_RE.sub(" ", text).strip()
+    # str.split() splits on exactly what \s matches (str.isspace), 6x faster than a sub.
+    return " ".join(text.split())
 
 
 def index_entry(conn: sqlite3.Connection, entry_id: int, title: str, body_html: str) -> None:
@@ -51,9 +52,9 @@ def index_entry(conn: sqlite3.Connection, entry_id: int, title: str, body_html: 
 def index_entries(
     conn: sqlite3.Connection, rows: Iterable[tuple[int, str, str]], *, fresh: bool
 ) -> None:
-    """(Re)index many (entry id, title, sanitised body HTML); ``fresh`` ids were never
-    indexed, so there is nothing to delete first."""
-    listed = [(i, title, fts_text(body)) for i, title, body in rows]
+    """(Re)index many (entry id, title, plain body text from :func:`fts_text`); ``fresh``
+    ids were never indexed, so there is nothing to delete first."""
+    listed = list(rows)
     if not fresh:
         conn.executemany("DELETE FROM search_index WHERE rowid = ?", [(r[0],) for r in listed])
     conn.executemany(

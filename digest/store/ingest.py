@@ -11,7 +11,7 @@ from typing import Any
 
 from digest.identity import canonical_url, content_hash
 from digest.store.db import dumps, iso
-from digest.store.index import index_entries
+from digest.store.index import fts_text, index_entries
 from digest.types import EntryData
 
 __all__ = ["upsert_entries"]
@@ -33,6 +33,7 @@ def upsert_entries(
     inserts: dict[int, tuple[Any, ...]] = {}  # new id -> values
     updates: dict[int, tuple[Any, ...]] = {}  # id -> values (feed_url, guid, first_seen kept)
     unchanged: list[int] = []
+    texts: dict[int, str | None] = {}  # id -> search text a parse worker took, if any
     for data in entries:
         canonical = canonical_url(data.link) if data.link else f"guid:{data.guid}"
         digest_ = content_hash(data.title, data.summary_html, data.content_html)
@@ -40,6 +41,7 @@ def upsert_entries(
         if found is None:
             inserts[next_id] = _entry_values(feed_url, data, canonical, digest_, seen)
             known.add(next_id, data.guid, data.arxiv_id, canonical, digest_)
+            texts[next_id] = data.search_text
             next_id += 1
         elif known.hashes[found] != digest_:
             values = _entry_values(feed_url, data, canonical, digest_, seen)
@@ -49,9 +51,10 @@ def upsert_entries(
             else:
                 updates[found] = values
             known.add(found, None, data.arxiv_id, canonical, digest_)
+            texts[found] = data.search_text
         elif found not in inserts:
             unchanged.append(found)
-    _write(conn, inserts, updates, unchanged, now)
+    _write(conn, inserts, updates, unchanged, texts, now)
     return len(inserts)
 
 
@@ -60,16 +63,21 @@ def _write(
     inserts: dict[int, tuple[Any, ...]],
     updates: dict[int, tuple[Any, ...]],
     unchanged: list[int],
+    texts: dict[int, str | None],
     now: datetime,
 ) -> None:
     # values: 4 title, 10 summary_html, 11 content_html (see _entry_values)
+    def search_rows(rows: dict[int, tuple[Any, ...]]) -> list[tuple[int, str, str]]:
+        return [(i, v[4], t if (t := texts.get(i)) is not None else fts_text(v[11] or v[10]))
+                for i, v in rows.items()]  # fmt: skip
+
     if inserts:
         conn.executemany(_INSERT_WITH_ID, [(i, *v) for i, v in inserts.items()])
-        index_entries(conn, ((i, v[4], v[11] or v[10]) for i, v in inserts.items()), fresh=True)
+        index_entries(conn, search_rows(inserts), fresh=True)
     if updates:
         # Skip feed_url, guid and first_seen: identity and "new since" never move.
         conn.executemany(_UPDATE, [(*v[2:8], *v[9:], i) for i, v in updates.items()])
-        index_entries(conn, ((i, v[4], v[11] or v[10]) for i, v in updates.items()), fresh=False)
+        index_entries(conn, search_rows(updates), fresh=False)
     if unchanged:
         stamp = iso(now)
         conn.executemany("UPDATE entries SET last_seen = ? WHERE id = ?",

@@ -166,6 +166,11 @@ MIGRATIONS: tuple[str, ...] = (
         UNIQUE (issue, title)
     );
     """,
+    # 5: metadata of a summary (author, date, image, site, reading time, duration)
+    """
+    ALTER TABLE summaries ADD COLUMN meta TEXT NOT NULL DEFAULT '{}';
+    ALTER TABLE draft_items ADD COLUMN meta TEXT NOT NULL DEFAULT '{}';
+    """,
 )
 
 

@@ -106,6 +106,37 @@ def safe_url(url: str | None, base: str | None = None) -> str | None:
     return scheme + text[len(scheme) :]
 
 
+# Every href/src/cite value in a fragment, quoted or not (entities stay encoded).
+_URL_VALUE_RE = re.compile(
+    r"""\b(href|src|cite)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]*))""", re.IGNORECASE
+)
+# Values the resolving path would keep unchanged: plain absolute http(s) URLs with a
+# host (and mailto for links); anything else takes that path.
+_PLAIN_HTTP = re.compile(r"https?://[A-Za-z0-9.\-]+(?::[0-9]{1,4})?(?:[/?#][^\s\"'<>\\]*)?")
+_PLAIN_MAILTO = re.compile(r"mailto:[^\s\"'<>\\]+")
+
+# Built once: the common fragment, whose links are all plain absolute URLs, needs no
+# per-URL Python callback (nh3's scheme allow-list does the whole job) and is ~4x faster.
+_CLEANER = nh3.Cleaner(
+    tags=set(ALLOWED_TAGS),
+    clean_content_tags=set(DROPPED_WITH_CONTENT),
+    attributes={k: set(v) for k, v in ALLOWED_ATTRIBUTES.items()},
+    strip_comments=True,
+    link_rel="noopener noreferrer",
+    url_schemes=set(URL_SCHEMES),
+    url_relative="deny",
+)
+
+
+def _plain_urls_only(html: str) -> bool:
+    for m in _URL_VALUE_RE.finditer(html):
+        value = m[2] or m[3] or m[4] or ""
+        mailto_ok = m[1].lower() == "href" and _PLAIN_MAILTO.fullmatch(value)
+        if not (_PLAIN_HTTP.fullmatch(value) or mailto_ok):
+            return False
+    return True
+
+
 def clean_html(html: str, base_url: str | None = None) -> str:
     """Sanitise an HTML fragment with an allow-list; links get ``rel="noopener noreferrer"``.
 
@@ -113,6 +144,14 @@ def clean_html(html: str, base_url: str | None = None) -> str:
     """
     if not html:
         return ""
+    html = _HEADING_RE.sub(_demote, strip_control(html))
+    if _plain_urls_only(html):
+        return str(_CLEANER.clean(html))
+    return _clean_resolving(html, base_url)
+
+
+def _clean_resolving(html: str, base_url: str | None) -> str:
+    """The general path: every URL attribute through safe_url, relative ones resolved."""
     base = safe_url(base_url) if base_url else None
 
     def url_filter(element: str, attribute: str, value: str) -> str | None:
@@ -124,7 +163,7 @@ def clean_html(html: str, base_url: str | None = None) -> str:
         return resolved
 
     return nh3.clean(
-        _HEADING_RE.sub(_demote, strip_control(html)),
+        html,
         tags=set(ALLOWED_TAGS),
         clean_content_tags=set(DROPPED_WITH_CONTENT),
         attributes={k: set(v) for k, v in ALLOWED_ATTRIBUTES.items()},

@@ -258,3 +258,30 @@ def test_clean_html_emits_only_allowed_tags_and_attributes(html: str) -> None:
             assert name in ALLOWED_ATTRIBUTES.get(tag, set()) | {"rel"}
             if name in {"href", "src", "cite"}:
                 assert value is not None and value.startswith(("https:", "http:", "mailto:"))
+
+
+_URLS = st.one_of(
+    st.from_regex(r"https?://[a-z0-9.\-]{1,12}(:[0-9]{1,5})?(/[a-z0-9/?#=&%._~\-]{0,20})?",
+                  fullmatch=True),
+    st.sampled_from(["mailto:a@b.example", "/rel/path", "../up", "//cdn.example/x",
+                     "HTTP://UPPER.example/", "http://", "javascript:alert(1)", "", "#frag",
+                     "http://a\u200bb.example/", "http://example.org:99999/"]),
+)  # fmt: skip
+
+
+@given(href=_URLS, src=_URLS, text=st.text(max_size=30))
+@settings(max_examples=300, deadline=None)
+def test_the_fast_path_cleans_exactly_like_the_resolving_path(
+    href: str, src: str, text: str
+) -> None:
+    from digest.sanitize import _clean_resolving
+
+    fragment = f'<p>{text}<a href="{href}">link</a><img src="{src}" alt="x"></p>'
+    base = "https://blog.example/posts/"
+    assert clean_html(fragment, base) == _clean_resolving(_clean_input(fragment), base)
+
+
+def _clean_input(html: str) -> str:
+    from digest.sanitize import _HEADING_RE, _demote, strip_control
+
+    return _HEADING_RE.sub(_demote, strip_control(html))

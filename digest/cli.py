@@ -90,8 +90,8 @@ def cli(ctx: click.Context, config_path: Path | None, db_path: Path | None, verb
       digest draft show       review; then approve / reject / move / reorder / edit
       digest draft approve    approve the draft
       digest publish          render HTML, Markdown, e-mail, Atom and JSON Feed
-    `digest run` does the fetching and the weekly build on a schedule;
-    `digest demo` runs everything offline on sample feeds.
+    `digest serve` is the same review in the browser; `digest run` fetches and
+    builds the draft on a schedule; `digest demo` runs everything offline.
     """  # fmt: skip
     level = [logging.WARNING, logging.INFO, logging.DEBUG][min(verbose, 2)]
     logging.basicConfig(level=level, format="%(asctime)s %(name)s %(levelname)s %(message)s")

@@ -31,8 +31,13 @@ def run(tmp_path: Path) -> object:
 def test_help_lists_every_command() -> None:
     result = CliRunner().invoke(cli, ["--help"])
     for command in ("fetch", "run", "feeds", "draft", "approve", "reject", "move", "reorder",
-                    "edit", "reset", "publish", "issues", "demo", "check"):  # fmt: skip
+                    "edit", "reset", "publish", "issues", "demo", "check", "search", "serve",
+                    "add", "opml", "enable", "history", "rules", "sections", "eval"):  # fmt: skip
         assert f"  {command} " in result.output
+    for group, subs in {"draft": ("build", "show", "approve", "reopen"),
+                        "opml": ("import", "export"), "rules": ("test", "add")}.items():  # fmt: skip
+        help_text = CliRunner().invoke(cli, [group, "--help"]).output
+        assert all(f"  {sub} " in help_text for sub in subs), help_text
 
 
 def test_invalid_config_exits_2_with_file_line_and_key(run: object, tmp_path: Path) -> None:

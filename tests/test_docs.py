@@ -1,0 +1,34 @@
+"""The README stays true: every command and every top-level feeds.yaml key is in it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+import pytest
+
+from digest.cli import cli
+
+ROOT = Path(__file__).resolve().parents[1]
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def commands(group: click.Group, prefix: str = "digest") -> list[str]:
+    found = []
+    for name, command in group.commands.items():
+        found.append(f"{prefix} {name}")
+        if isinstance(command, click.Group):
+            found += commands(command, f"{prefix} {name}")
+    return found
+
+
+@pytest.mark.parametrize("command", commands(cli))
+def test_every_command_is_in_the_readme(command: str) -> None:
+    assert command in README.replace(".venv/bin/digest", "digest"), command
+
+
+@pytest.mark.parametrize(
+    "key", ["newsletter", "sections", "sources", "fetch", "schedule", "publish", "rank", "rules"]
+)
+def test_every_feeds_yaml_block_is_documented(key: str) -> None:
+    assert f"`{key}`" in README or f"`{key}:`" in README

@@ -34,8 +34,9 @@ def test_help_lists_every_command() -> None:
                     "edit", "reset", "publish", "issues", "demo", "check", "search", "serve",
                     "add", "opml", "enable", "history", "rules", "sections", "eval"):  # fmt: skip
         assert f"  {command} " in result.output
-    for group, subs in {"draft": ("build", "show", "approve", "reopen"),
-                        "opml": ("import", "export"), "rules": ("test", "add")}.items():  # fmt: skip
+    groups = {"draft": ("build", "show", "approve", "reopen"), "opml": ("import", "export"),
+              "rules": ("test", "add")}  # fmt: skip
+    for group, subs in groups.items():
         help_text = CliRunner().invoke(cli, [group, "--help"]).output
         assert all(f"  {sub} " in help_text for sub in subs), help_text
 

@@ -89,8 +89,8 @@ def _serve(feeds: int, entries: int, conn: Connection) -> None:
 def run_digest(base: str, feeds: int, workdir: Path) -> dict[str, float]:
     from datetime import UTC, datetime, timedelta
 
-    from digest import pipeline
     from digest.config import load_config
+    from digest.refresh import refresh
     from digest.store import Store
 
     sources = "\n".join(
@@ -107,10 +107,10 @@ def run_digest(base: str, feeds: int, workdir: Path) -> dict[str, float]:
     now = datetime.now(UTC)
     with Store.open(workdir / "digest.sqlite") as store:
         start = time.perf_counter()
-        cold = pipeline.refresh(store, config, now=now, due_only=False)
+        cold = refresh(store, config, now=now, due_only=False)
         cold_s = time.perf_counter() - start
         start = time.perf_counter()
-        pipeline.refresh(store, config, now=now + timedelta(hours=1), due_only=False)
+        refresh(store, config, now=now + timedelta(hours=1), due_only=False)
         warm_s = time.perf_counter() - start
         entries = store.count_entries()
     assert all(o.ok for o in cold), [o for o in cold if not o.ok][:3]
@@ -191,9 +191,11 @@ def main() -> None:
               f"{f['peak_mb']:8.0f} {f['children_mb']:8.0f}")  # fmt: skip
     if {"digest", "reader"} <= figures.keys():
         d, r = figures["digest"], figures["reader"]
-        print(f"digest vs reader: cold {r['cold'] / d['cold']:.1f}x faster, "
-              f"warm {r['warm'] / d['warm']:.1f}x faster, "
-              f"peak memory {d['peak_mb'] / r['peak_mb']:.2f}x")
+        print(
+            f"digest vs reader: cold {r['cold'] / d['cold']:.1f}x faster, "
+            f"warm {r['warm'] / d['warm']:.1f}x faster, "
+            f"peak memory {d['peak_mb'] / r['peak_mb']:.2f}x"
+        )
 
 
 if __name__ == "__main__":

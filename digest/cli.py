@@ -17,6 +17,7 @@ from rich.markup import escape
 from digest import console, pipeline
 from digest.config import load_config, resolve_config_path, resolve_db_path
 from digest.errors import DigestError
+from digest.refresh import refresh
 from digest.store import Store
 from digest.types import Config
 
@@ -124,7 +125,7 @@ def fetch(app: App, fetch_all: bool, no_summaries: bool) -> None:
     """
     config = app.config
     with app.store() as store, console.progress_bar(True) as progress:
-        outcomes = pipeline.refresh(store, config, now=now(), due_only=not fetch_all,
+        outcomes = refresh(store, config, now=now(), due_only=not fetch_all,
                                     progress=progress)  # fmt: skip
         if not no_summaries:
             pipeline.summarise_pending(store, config, now=now(), progress=progress)

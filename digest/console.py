@@ -16,7 +16,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from digest.pipeline import ProgressFn
+from digest.refresh import ProgressFn
 from digest.store import FeedHealth, SearchHit
 from digest.types import Draft, DraftItem, ItemStatus, Outcome
 

@@ -15,6 +15,7 @@ from ruamel.yaml import YAML
 from digest import console, pipeline
 from digest.config import load_config
 from digest.demosite import demo_sources, serve_demo_site
+from digest.refresh import refresh
 from digest.store import Store
 
 _PACKAGED = Path(__file__).parent / "demo_data" / "feeds.yaml"
@@ -47,7 +48,7 @@ def run_demo(base_config: Path, out_dir: Path, db_path: Path | None = None) -> N
         config = load_config(write_demo_config(base_config, base_url, out_dir))
         say(f"[bold]demo[/]: sample feeds served at {base_url}")
         with Store.open(db_path) as store, console.progress_bar(True) as progress:
-            outcomes = pipeline.refresh(store, config, now=now, due_only=False, progress=progress)
+            outcomes = refresh(store, config, now=now, due_only=False, progress=progress)
             console.print_failures(outcomes)
             say(console.fetch_summary(outcomes))
             made = pipeline.summarise_pending(store, config, now=now, progress=progress)

@@ -18,6 +18,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from digest import pipeline
 from digest.config import load_config
 from digest.errors import DigestError, LeaseHeldError
+from digest.refresh import refresh
 from digest.store import Store
 from digest.types import Config
 
@@ -36,7 +37,7 @@ def tick_job(config_path: Path, db_path: Path) -> None:
     try:
         config = load_config(config_path)
         with Store.open(db_path) as store:
-            outcomes = pipeline.refresh(store, config, now=_now())
+            outcomes = refresh(store, config, now=_now())
             pipeline.summarise_pending(store, config, now=_now())
     except LeaseHeldError as e:
         log.info("tick skipped: %s", e)

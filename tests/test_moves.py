@@ -9,7 +9,7 @@ from pathlib import Path
 from feedgen import Item, load, rss, write_config
 from httpserver import LoopbackServer
 
-from digest import pipeline
+from digest.refresh import refresh
 from digest.store import Store
 from digest.store.feeds import ADOPT_MOVE_AFTER
 
@@ -19,7 +19,7 @@ FEED = rss("Moving", [Item("One", "https://example.org/1", "Text one.")])
 def refresh_times(store: Store, config_path: Path, now: datetime, times: int) -> None:
     config = load(config_path)
     for n in range(times):
-        pipeline.refresh(store, config, now=now + timedelta(hours=n), due_only=False)
+        refresh(store, config, now=now + timedelta(hours=n), due_only=False)
 
 
 def test_a_permanent_redirect_is_adopted_after_it_repeats(
@@ -59,11 +59,11 @@ def test_a_gone_feed_is_shown_and_not_polled_until_reenabled(
     server.route("/gone.xml", status=410)
     path = write_config(tmp_path, [{"name": "G", "url": server.url("/gone.xml"), "kind": "blog"}])
     config = load(path)
-    pipeline.refresh(store, config, now=now)
+    refresh(store, config, now=now)
     (health,) = store.feed_health(now=now)
     assert health.status == "gone" and health.last_error_code == "gone"
-    pipeline.refresh(store, config, now=now + timedelta(days=400))
+    refresh(store, config, now=now + timedelta(days=400))
     assert server.hits["/gone.xml"] == 1
     store.reenable_feed(server.url("/gone.xml"))
-    pipeline.refresh(store, config, now=now + timedelta(days=1))
+    refresh(store, config, now=now + timedelta(days=1))
     assert server.hits["/gone.xml"] == 2

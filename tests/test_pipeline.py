@@ -12,8 +12,10 @@ import pytest
 from feedgen import Item, atom_releases, days_ago, load, rss, write_config
 from httpserver import LoopbackServer
 
+import digest.refresh as refreshing
 from digest import pipeline
 from digest.errors import LeaseHeldError, ReviewError
+from digest.refresh import FETCH_LEASE, refresh
 from digest.store import Store
 from digest.types import Action, Config, DraftStatus, ItemStatus
 
@@ -92,7 +94,7 @@ def world(server: LoopbackServer, tmp_path: Path, now: datetime) -> Config:
 def test_whole_pipeline_to_a_published_atom_feed(
     world: Config, store: Store, now: datetime, tmp_path: Path
 ) -> None:
-    outcomes = pipeline.refresh(store, world, now=now)
+    outcomes = refresh(store, world, now=now)
     by_url = {o.key.rsplit("/", 1)[1]: o for o in outcomes}
     assert {k for k, o in by_url.items() if o.ok} == {
         "blog.xml", "arxiv.xml", "podcast.xml", "releases.atom"
@@ -130,9 +132,9 @@ def test_whole_pipeline_to_a_published_atom_feed(
 def test_second_refresh_uses_conditional_get_and_adds_nothing(
     world: Config, store: Store, server: LoopbackServer, now: datetime
 ) -> None:
-    pipeline.refresh(store, world, now=now)
+    refresh(store, world, now=now)
     before = store.count_entries()
-    outcomes = pipeline.refresh(store, world, now=now, due_only=False)
+    outcomes = refresh(store, world, now=now, due_only=False)
     assert store.count_entries() == before
     assert sum(o.new_entries for o in outcomes) == 0
     sent = [r.headers.get("if-none-match") for r in server.requests if r.path == "/blog.xml"]
@@ -142,7 +144,7 @@ def test_second_refresh_uses_conditional_get_and_adds_nothing(
 def test_decisions_survive_a_rebuild_after_new_fetches(
     world: Config, store: Store, server: LoopbackServer, now: datetime
 ) -> None:
-    pipeline.refresh(store, world, now=now)
+    refresh(store, world, now=now)
     pipeline.summarise_pending(store, world, now=now)
     draft = pipeline.build_draft(store, world, now=now)
     first, second = draft.sections[0].items[:2]
@@ -156,7 +158,7 @@ def test_decisions_survive_a_rebuild_after_new_fetches(
              "arXiv:2611.00009v1 Announce Type: new Abstract: Something new.",
              guid="oai:arXiv.org:2611.00009v1", published=later),
     ]))  # fmt: skip
-    pipeline.refresh(store, world, now=later, due_only=False)
+    refresh(store, world, now=later, due_only=False)
     pipeline.summarise_pending(store, world, now=later)
     rebuilt = pipeline.build_draft(store, world, now=later)
     kept = rebuilt.item(first.key)
@@ -170,27 +172,27 @@ def test_decisions_survive_a_rebuild_after_new_fetches(
 def test_overlapping_runs_are_refused_by_the_lease(
     world: Config, store: Store, now: datetime
 ) -> None:
-    store.acquire_lease(pipeline.FETCH_LEASE, "cron:1", now=now, ttl=timedelta(minutes=10))
+    store.acquire_lease(FETCH_LEASE, "cron:1", now=now, ttl=timedelta(minutes=10))
     with pytest.raises(LeaseHeldError):
-        pipeline.refresh(store, world, now=now)
+        refresh(store, world, now=now)
     assert store.count_entries() == 0
     # An expired lease (its holder crashed) is taken over.
-    pipeline.refresh(store, world, now=now + timedelta(minutes=11))
+    refresh(store, world, now=now + timedelta(minutes=11))
     assert store.count_entries() > 0
 
 
 def test_a_parser_crash_fails_only_that_feed(
     world: Config, store: Store, now: datetime, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = pipeline.parse_feed
+    real = refreshing.parse_feed
 
     def flaky(body: bytes, **kw: object) -> object:
         if str(kw["url"]).endswith("/podcast.xml"):
             raise RuntimeError("boom")
         return real(body, **kw)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(pipeline, "parse_feed", flaky)
-    outcomes = {o.key.rsplit("/", 1)[1]: o for o in pipeline.refresh(store, world, now=now)}
+    monkeypatch.setattr(refreshing, "parse_feed", flaky)
+    outcomes = {o.key.rsplit("/", 1)[1]: o for o in refresh(store, world, now=now)}
     assert outcomes["podcast.xml"].code == "parser_crash"
     assert outcomes["blog.xml"].ok and outcomes["arxiv.xml"].ok
 
@@ -198,7 +200,7 @@ def test_a_parser_crash_fails_only_that_feed(
 def test_review_lifecycle_guards(world: Config, store: Store, now: datetime) -> None:
     with pytest.raises(ReviewError, match="no draft"):
         pipeline.require_draft(store, world)
-    pipeline.refresh(store, world, now=now)
+    refresh(store, world, now=now)
     pipeline.summarise_pending(store, world, now=now)
     draft = pipeline.build_draft(store, world, now=now)
     with pytest.raises(ReviewError, match="not approved"):

@@ -14,7 +14,9 @@ from feedgen import Item, days_ago, load, rss, write_config
 from httpserver import LoopbackServer
 from test_workers import redos_feed
 
-from digest import pipeline
+import digest.refresh as refreshing
+from digest.fetch import make_guard
+from digest.refresh import refresh
 from digest.store import Store
 from digest.stream import stream_feeds
 from digest.types import Config, FetchResult, NotModified
@@ -41,16 +43,16 @@ def many(server: LoopbackServer, tmp_path: Path, now: datetime) -> Config:
 def test_a_large_refresh_streams_and_isolates_failures(
     many: Config, store: Store, now: datetime, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(pipeline, "PARSE_TIMEOUT", 1.0)
+    monkeypatch.setattr(refreshing, "PARSE_TIMEOUT", 1.0)
     started = time.monotonic()
-    outcomes = {o.key.rsplit("/", 1)[1]: o for o in pipeline.refresh(store, many, now=now)}
+    outcomes = {o.key.rsplit("/", 1)[1]: o for o in refresh(store, many, now=now)}
     assert time.monotonic() - started < 1.0 + 8
     assert outcomes["evil.xml"].code == "parse_timeout"
     assert outcomes["broken.xml"].code is not None and not outcomes["broken.xml"].ok
     assert all(outcomes[f"f{n}.xml"].new_entries == 5 for n in range(HEALTHY))
     assert store.count_entries() == 5 * HEALTHY
     later = now + timedelta(hours=1)
-    again = pipeline.refresh(store, many, now=later, due_only=False)
+    again = refresh(store, many, now=later, due_only=False)
     assert sum(o.new_entries for o in again) == 0 and store.count_entries() == 5 * HEALTHY
     unchanged = store.db.conn.execute(
         "SELECT COUNT(*) FROM entries WHERE last_seen = ?", [now.isoformat(timespec="seconds")]
@@ -69,7 +71,7 @@ def test_stream_feeds_calls_store_once_per_feed_with_a_small_window(
         assert index not in seen
         seen[index] = (result, reply)
 
-    stream_feeds(jobs, many.fetch, pipeline.make_guard(many.fetch), store_one, window=2,
+    stream_feeds(jobs, many.fetch, make_guard(many.fetch), store_one, window=2,
                  parse_timeout=1.0)  # fmt: skip
     assert sorted(seen) == list(range(len(jobs)))
     assert all(result.url == state.url for (state, _), (result, _) in

@@ -16,6 +16,7 @@ from feedgen import load, write_config
 import digest.cli_web  # noqa: F401 - registers `digest serve` until cli.py imports it
 from digest import pipeline
 from digest.errors import ConfigError, StorageBusyError
+from digest.refresh import FETCH_LEASE
 from digest.store import Store
 from digest.types import Config, Draft, EntryData, Fetched, ItemStatus, ParsedFeed
 from digest.web.app import create_app
@@ -327,7 +328,7 @@ def test_refresh_while_another_run_holds_the_lease(
     client: TestClient, world: tuple[Config, Path], now: datetime
 ) -> None:
     with Store.open(world[1]) as store:
-        store.acquire_lease(pipeline.FETCH_LEASE, "cron:1", now=now, ttl=timedelta(hours=1))
+        store.acquire_lease(FETCH_LEASE, "cron:1", now=now, ttl=timedelta(hours=1))
     page = client.post("/refresh", data={"csrf": csrf_of(client)})  # follows the 303
     assert "a fetch is already running" in page.text
     assert client.get("/refresh/status?format=json").json()["running"] is False

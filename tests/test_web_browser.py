@@ -19,6 +19,7 @@ from feedgen import Item, days_ago, load, rss, write_config
 from httpserver import LoopbackServer
 
 from digest import pipeline
+from digest.refresh import refresh
 from digest.store import Store
 from digest.types import Config, Draft, ItemStatus
 
@@ -79,7 +80,7 @@ def build_world(server: LoopbackServer, tmp: Path, now: datetime) -> tuple[Confi
     config = load(write_config(tmp, sources))
     db = tmp / "db" / "browser.sqlite"
     with Store.open(db) as store:
-        pipeline.refresh(store, config, now=now)
+        refresh(store, config, now=now)
         pipeline.summarise_pending(store, config, now=now)
         pipeline.build_draft(store, config, now=now)
     return config, db

@@ -1,5 +1,5 @@
 """digest.workers: the killable pool and the in-process time limit, and RELIABILITY.md P4
-(a ReDoS in feedparser's author parsing) through pipeline.parse_all on both paths."""
+(a ReDoS in feedparser's author parsing) through parse_all on both paths."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import time
 
 import pytest
 
-from digest import pipeline
 from digest.errors import ParseError
+from digest.refresh import parse_all
 from digest.types import FeedState, Fetched, FetchResult, ParsedFeed, Source, SourceKind
 from digest.workers import Failed, Pool, TimeLimitExceeded, run_all, time_limit
 
@@ -84,7 +84,7 @@ def _jobs(bodies: list[bytes]) -> tuple[list[FetchResult], list[tuple[FeedState,
 def test_redos_feed_ends_as_parse_timeout_and_the_others_parse(healthy: int) -> None:
     results, jobs = _jobs([redos_feed(), *([GOOD] * healthy)])
     started = time.monotonic()
-    parsed = pipeline.parse_all(results, jobs, timeout=1.0)
+    parsed = parse_all(results, jobs, timeout=1.0)
     elapsed = time.monotonic() - started
     assert isinstance(parsed[0], ParseError) and parsed[0].code == "parse_timeout"
     assert all(isinstance(p, ParsedFeed) and p.title == "Good" for p in parsed[1:])
@@ -96,7 +96,7 @@ def test_off_the_main_thread_a_few_feeds_still_go_to_workers() -> None:
     out: list[object] = []
 
     def run() -> None:
-        out.extend(pipeline.parse_all(results, jobs, timeout=1.0))
+        out.extend(parse_all(results, jobs, timeout=1.0))
 
     thread = threading.Thread(target=run)
     thread.start()

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from digest import pipeline
 from digest.errors import DigestError, LeaseHeldError
+from digest.refresh import FETCH_LEASE, fetch_lease, holder_id, refresh
 from digest.store import Store
 from digest.types import Config
 
@@ -70,7 +71,7 @@ class RefreshJob:
                 raise LeaseHeldError("a fetch is already running", hint="see its progress")
             now = self.clock()
             with Store.open(self.db_path) as store:  # fail now, not in the thread
-                store.acquire_lease(pipeline.FETCH_LEASE, pipeline.holder_id(),
+                store.acquire_lease(FETCH_LEASE, holder_id(),
                                     now=now, ttl=self._ttl())  # fmt: skip
             self._status = RefreshStatus(running=True, stage="starting", started_at=now)
         self._thread = threading.Thread(
@@ -104,10 +105,10 @@ class RefreshJob:
 
     def _work(self, store: Store, due_only: bool) -> str:
         config, clock = self.config, self.clock
-        outcomes = pipeline.refresh(store, config, now=clock(), due_only=due_only,
+        outcomes = refresh(store, config, now=clock(), due_only=due_only,
                                     progress=self._progress)  # fmt: skip
         # refresh() released the lease; hold it again while summarising and building.
-        with pipeline.fetch_lease(store, config, now=clock()):
+        with fetch_lease(store, config, now=clock()):
             self._update(stage="summaries", done=0, total=0)
             summarised = pipeline.summarise_pending(store, config, now=clock(),
                                                     progress=self._progress)  # fmt: skip
@@ -122,6 +123,6 @@ class RefreshJob:
     def _release(self) -> None:
         try:
             with Store.open(self.db_path) as store:
-                store.release_lease(pipeline.FETCH_LEASE, pipeline.holder_id())
+                store.release_lease(FETCH_LEASE, holder_id())
         except DigestError:
             log.warning("could not release the fetch lease; it will expire")

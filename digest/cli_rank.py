@@ -11,12 +11,10 @@ from typing import Any, TextIO
 
 import click
 from rich.markup import escape
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from digest import console, learn
 from digest.cli import App, cli, handle_errors, now, pass_app
-from digest.config import load_config
+from digest.config import append_entries, load_config
 from digest.errors import ConfigError
 from digest.history import evaluate_sections, format_report, parse_history
 from digest.rules import Subject, describe, matches, pin_sections
@@ -153,32 +151,13 @@ def rules_add(
 
 
 def append_rule(path: Path, rule: Rule) -> bool:
-    """Append ``rule`` to feeds.yaml's ``rules:`` with ruamel's round trip (comments
-    kept) and re-validate; False when an identical rule is already there."""
-    yaml = YAML(typ="rt")
-    yaml.preserve_quotes = True
-    yaml.width = 4096
-    backup = path.read_text(encoding="utf-8")
-    data = yaml.load(backup)
+    """Append ``rule`` to feeds.yaml's ``rules:`` (comments kept, re-validated);
+    False when an identical rule is already there."""
     if rule in load_config(path).rules:
         return False
-    existing = data.get("rules")
-    if existing is None:
-        existing = data["rules"] = CommentedSeq()
-    item = CommentedMap([("like" if rule.like else "dislike", rule.kind.value),
-                         ("value", rule.value)])  # fmt: skip
-    if rule.section:
-        item["section"] = rule.section
-    item.fa.set_flow_style()
-    existing.append(item)
-    with path.open("w", encoding="utf-8") as f:
-        yaml.dump(data, f)
-    try:
-        load_config(path)
-    except ConfigError:
-        path.write_text(backup, encoding="utf-8")  # never leave a broken file behind
-        raise
-    return True
+    entry = {"like" if rule.like else "dislike": rule.kind.value, "value": rule.value,
+             "section": rule.section}  # fmt: skip
+    return append_entries(path, "rules", [entry]) == 1
 
 
 @cli.group()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import fields
 from pathlib import Path
 from typing import Any, TypeVar
@@ -409,6 +409,42 @@ def _rules(root: _Node, sections: tuple[SectionConfig, ...]) -> tuple[Rule, ...]
         value = node.require("value", _text)
         rules.append(Rule(kind, value, like=present[0] == "like", section=section))
     return tuple(rules)
+
+
+def append_entries(
+    path: Path, key: str, entries: Sequence[Mapping[str, object]], *, unique: str | None = None
+) -> int:
+    """Append mappings to the top-level list ``key`` of feeds.yaml, keeping the file's
+    comments and order (ruamel round trip), then re-validate it; on a mistake the file
+    is restored and the ConfigError raised. With ``unique``, entries whose value for
+    that field is already in the list are skipped. Returns how many were appended."""
+    yaml = YAML(typ="rt")
+    yaml.preserve_quotes = True
+    yaml.width = 4096
+    backup = path.read_text(encoding="utf-8")
+    data = yaml.load(backup)
+    if data.get(key) is None:
+        data[key] = CommentedSeq()
+    items: CommentedSeq = data[key]
+    known = {str(item.get(unique)) for item in items} if unique else set()
+    added = 0
+    for entry in entries:
+        if unique and str(entry[unique]) in known:
+            continue
+        item = CommentedMap((k, v) for k, v in entry.items() if v is not None)
+        item.fa.set_flow_style()
+        items.append(item)
+        known.add(str(entry[unique]) if unique else "")
+        added += 1
+    if added:
+        with path.open("w", encoding="utf-8") as f:
+            yaml.dump(data, f)
+        try:
+            load_config(path)
+        except ConfigError:
+            path.write_text(backup, encoding="utf-8")  # never leave a broken file behind
+            raise
+    return added
 
 
 def resolve_config_path(option: Path | None) -> Path:

@@ -19,10 +19,8 @@ from xml.etree.ElementTree import Element, SubElement, tostring
 import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 from lxml import html as lxml_html
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-from digest.config import load_config
+from digest.config import append_entries, load_config
 from digest.errors import ConfigError, DigestError, ParseError
 from digest.fetch import fetch_pages, make_guard
 from digest.parse import parse_feed
@@ -108,40 +106,12 @@ def discover(url: str, config: Config) -> Found:
     )  # fmt: skip
 
 
-def _load_yaml(path: Path) -> tuple[YAML, CommentedMap]:
-    yaml = YAML(typ="rt")
-    yaml.preserve_quotes = True
-    yaml.width = 4096
-    return yaml, yaml.load(path.read_text(encoding="utf-8"))
-
-
 def append_sources(path: Path, sources: Sequence[dict[str, object]]) -> list[str]:
-    """Append sources to feeds.yaml (comments and order kept) and re-validate it;
-    returns the URLs added (already-present URLs are skipped)."""
-    yaml, data = _load_yaml(path)
-    existing = data.get("sources")
-    if existing is None:
-        existing = data["sources"] = CommentedSeq()
-    known = {str(s.get("url")) for s in existing}
-    added = []
-    for source in sources:
-        if str(source["url"]) in known:
-            continue
-        item = CommentedMap((k, v) for k, v in source.items() if v is not None)
-        item.fa.set_flow_style()
-        existing.append(item)
-        known.add(str(source["url"]))
-        added.append(str(source["url"]))
-    if added:
-        backup = path.read_text(encoding="utf-8")
-        with path.open("w", encoding="utf-8") as f:
-            yaml.dump(data, f)
-        try:
-            load_config(path)
-        except ConfigError:
-            path.write_text(backup, encoding="utf-8")  # never leave a broken file behind
-            raise
-    return added
+    """Append sources to feeds.yaml (comments and order kept, re-validated); returns
+    the URLs added (already-present URLs are skipped)."""
+    before = {s.url for s in load_config(path).sources}
+    append_entries(path, "sources", sources, unique="url")
+    return [url for url in dict.fromkeys(str(s["url"]) for s in sources) if url not in before]
 
 
 def add_feed(

@@ -79,14 +79,13 @@ async def afetch_feeds(
 ) -> list[FetchResult]:
     """The async form of :func:`fetch_feeds`, for callers already inside a loop."""
     guard = guard or make_guard(settings)
-    limiter = _Limiter(settings)
+    limiter = HostLimiter(settings)
     callback_errors: list[Exception] = []
 
     async def one(client: httpx.AsyncClient, state: FeedState, source: Source) -> FetchResult:
         url = state.url or source.url
         async with limiter.slot(url):
-            result = await _fetch_feed(client, guard, url, state, source, settings)
-        _log(result)
+            result = await fetch_feed(client, guard, url, state, source, settings)
         if on_result is not None:
             try:
                 on_result(result)
@@ -110,7 +109,7 @@ async def afetch_pages(
 ) -> list[Fetched | FetchFailed]:
     """The async form of :func:`fetch_pages`."""
     guard = guard or make_guard(settings)
-    limiter = _Limiter(settings)
+    limiter = HostLimiter(settings)
     headers = {"Accept": PAGE_ACCEPT}
 
     async def one(client: httpx.AsyncClient, url: str) -> Fetched | FetchFailed:
@@ -123,7 +122,7 @@ async def afetch_pages(
         return list(await asyncio.gather(*(one(client, u) for u in urls)))
 
 
-async def _fetch_feed(
+async def fetch_feed(
     client: httpx.AsyncClient,
     guard: AddressGuard,
     url: str,
@@ -131,8 +130,12 @@ async def _fetch_feed(
     source: Source,
     settings: FetchSettings,
 ) -> FetchResult:
+    """One conditional GET of a feed through the guard; a failure is a value.
+    Callers hold a :class:`HostLimiter` slot for ``url`` around it."""
     headers = {"Accept": FEED_ACCEPT, **conditional_headers(state)}
-    return await _get(client, guard, url, settings, headers, source.max_bytes, state)
+    result = await _get(client, guard, url, settings, headers, source.max_bytes, state)
+    _log(result)
+    return result
 
 
 async def _get(
@@ -248,7 +251,7 @@ def _log(result: FetchResult) -> None:
         log.debug("fetch %s: %d bytes", result.url, len(result.body))
 
 
-class _Limiter:
+class HostLimiter:
     """Global and per-host concurrency, plus a gap between requests to slow hosts."""
 
     def __init__(self, settings: FetchSettings) -> None:

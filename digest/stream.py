@@ -12,21 +12,18 @@ bodies and parsed feeds in memory, not all of them.
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 import httpx
 
-from digest.fetch import _fetch_feed, _Limiter, _log
+from digest.fetch import HostLimiter, fetch_feed
 from digest.guard import AddressGuard, make_client
 from digest.parse import ParseJob, ParseReply, parse_job
 from digest.types import FeedState, Fetched, FetchResult, FetchSettings, Source
 from digest.workers import Failed, Pool
 
 __all__ = ["stream_feeds"]
-
-log = logging.getLogger("digest.pipeline")
 
 WINDOW = 64  # feeds held between fetch and store at once
 POLL_SECONDS = 0.002  # how often the loop looks for parsed feeds while fetches run
@@ -44,7 +41,7 @@ async def _stream(
     window: int,
 ) -> None:
     slots = asyncio.Semaphore(window)
-    limiter = _Limiter(settings)
+    limiter = HostLimiter(settings)
     fetched: dict[int, FetchResult] = {}  # being parsed
 
     def stored(index: int, result: FetchResult, reply: ParseReply | Failed | None) -> None:
@@ -59,9 +56,8 @@ async def _stream(
             # The window is taken inside the host's slot, so a slow host (arXiv's gap)
             # never holds window places while it waits for its turn.
             await slots.acquire()
-            result = await _fetch_feed(client, guard, url, replace(state, url=url), source,
-                                       settings)  # fmt: skip
-        _log(result)
+            result = await fetch_feed(client, guard, url, replace(state, url=url), source,
+                                      settings)  # fmt: skip
         result = replace(result, url=state.url)
         on_fetched(result)
         if isinstance(result, Fetched):

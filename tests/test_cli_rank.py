@@ -58,9 +58,7 @@ def test_help_lists_the_ranker_commands() -> None:
         assert f"  {command} " in result.output
 
 
-def test_history_import_counts_unknown_sections_and_is_idempotent(
-    run: Run, tmp_path: Path
-) -> None:
+def test_history_import_counts_unknown_sections_and_is_idempotent(run: Run, tmp_path: Path) -> None:
     first = run("history", "import", str(GOLDEN))
     assert first.exit_code == 0, first.output
     # "Ethics and Society" in the fixture is an alias of the project's "Ethics in AI"

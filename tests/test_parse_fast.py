@@ -90,9 +90,7 @@ def _feeds(root: Path) -> list[Path]:
 
 @pytest.mark.corpus
 @pytest.mark.parametrize("part", ["feeds/real", "feeds/peer-suite"])
-def test_fast_path_agrees_with_feedparser_on_every_feed_it_accepts(
-    corpus: Path, part: str
-) -> None:
+def test_fast_path_agrees_with_feedparser_on_every_feed_it_accepts(corpus: Path, part: str) -> None:
     accepted, disagree = 0, []
     for path in _feeds(corpus / part):
         body = path.read_bytes()

@@ -51,9 +51,7 @@ def test_titles_summaries_and_article_text_are_searchable(filled: Store) -> None
 
 
 @pytest.mark.parametrize("query", ["'", '"', ") OR (1=1", "NEAR(", "*", "a AND", "title:"])
-def test_odd_queries_are_a_clear_error_or_a_result_never_a_crash(
-    filled: Store, query: str
-) -> None:
+def test_odd_queries_are_a_clear_error_or_a_result_never_a_crash(filled: Store, query: str) -> None:
     try:
         filled.search(query)
     except SearchError as e:

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 
 from digest.sanitize import html_to_text, strip_control
 
-__all__ = ["fts_text", "index_entries", "index_entry", "index_summary"]
+__all__ = ["fts_text", "index_entries", "index_summary"]
 
 # In nh3's output every "<" in text is escaped and attribute values are double-quoted
 # (a ">" may stand inside one), so this finds every tag; comments are stripped by then.
@@ -38,15 +38,6 @@ def fts_text(body_html: str) -> str:
         text = strip_control(text) if "&#" in body_html else text  # a reference to a control
     # str.split() splits on exactly what \s matches (str.isspace), 6x faster than a sub.
     return " ".join(text.split())
-
-
-def index_entry(conn: sqlite3.Connection, entry_id: int, title: str, body_html: str) -> None:
-    """(Re)index an entry's title and feed text; its summary comes later."""
-    conn.execute("DELETE FROM search_index WHERE rowid = ?", (entry_id,))
-    conn.execute(
-        "INSERT INTO search_index (rowid, title, summary, body) VALUES (?, ?, '', ?)",
-        (entry_id, title, html_to_text(body_html)),
-    )
 
 
 def index_entries(

@@ -145,9 +145,9 @@ def clean_html(html: str, base_url: str | None = None) -> str:
     if not html:
         return ""
     html = _HEADING_RE.sub(_demote, strip_control(html))
-    if _plain_urls_only(html):
-        return str(_CLEANER.clean(html))
-    return _clean_resolving(html, base_url)
+    cleaned = _CLEANER.clean(html) if _plain_urls_only(html) else _clean_resolving(html, base_url)
+    # nh3 decodes character references, so "&#1;" comes out as a raw control character.
+    return strip_control(str(cleaned))
 
 
 def _clean_resolving(html: str, base_url: str | None) -> str:

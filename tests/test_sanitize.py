@@ -278,10 +278,17 @@ def test_the_fast_path_cleans_exactly_like_the_resolving_path(
 
     fragment = f'<p>{text}<a href="{href}">link</a><img src="{src}" alt="x"></p>'
     base = "https://blog.example/posts/"
-    assert clean_html(fragment, base) == _clean_resolving(_clean_input(fragment), base)
+    assert clean_html(fragment, base) == strip_control(
+        _clean_resolving(_clean_input(fragment), base)
+    )
 
 
 def _clean_input(html: str) -> str:
     from digest.sanitize import _HEADING_RE, _demote, strip_control
 
     return _HEADING_RE.sub(_demote, strip_control(html))
+
+
+@pytest.mark.parametrize("raw", ["&#1", "a&#1;b", "&#x0b;", "<p title='&#2;'>x&#31;</p>"])
+def test_character_references_to_controls_do_not_survive_cleaning(raw: str) -> None:
+    assert not re.search("[\x00-\x08\x0b\x0c\x0e-\x1f]", clean_html(raw, "https://e.org/"))

@@ -19,7 +19,7 @@ from digest.errors import DigestError, ParseError
 from digest.fetch import fetch_feeds, make_guard
 from digest.parse import ParseJob, ParseReply, parse_feed, parse_job
 from digest.politeness import next_fetch_at
-from digest.store import Store
+from digest.store import GroupCommit, Store
 from digest.stream import stream_feeds
 from digest.types import (
     Config,
@@ -110,15 +110,18 @@ def _refresh_stream(
     """Many feeds: fetch, parse (in workers) and store overlap, and only a window of
     feeds is held in memory (digest.stream); each feed is still one transaction."""
     outcomes: dict[int, Outcome] = {}
+    with store.group_commit() as group:
 
-    def store_one(index: int, result: FetchResult, reply: ParseReply | Failed | None) -> None:
-        state, source = jobs[index]
-        url = result.final_url if isinstance(result, Fetched) else result.url
-        parsed = None if reply is None else parse_reply(reply, url, PARSE_TIMEOUT)
-        outcomes[index] = _store_one(store, config, state, source, result, parsed, now=now)
+        def store_one(index: int, result: FetchResult, reply: ParseReply | Failed | None) -> None:
+            state, source = jobs[index]
+            url = result.final_url if isinstance(result, Fetched) else result.url
+            parsed = None if reply is None else parse_reply(reply, url, PARSE_TIMEOUT)
+            outcomes[index] = _store_one(store, config, state, source, result, parsed, now=now,
+                                         group=group)  # fmt: skip
 
-    stream_feeds(jobs, config.fetch, make_guard(config.fetch), store_one, on_fetched=on_fetched,
-                 parse_timeout=PARSE_TIMEOUT, workers=PARSE_WORKERS)  # fmt: skip
+        stream_feeds(jobs, config.fetch, make_guard(config.fetch), store_one,
+                     on_fetched=on_fetched, on_idle=group.tick, parse_timeout=PARSE_TIMEOUT,
+                     workers=PARSE_WORKERS)  # fmt: skip
     return [outcomes[i] for i in range(len(jobs))]
 
 
@@ -186,6 +189,7 @@ def _store_one(
     parsed: ParsedFeed | DigestError | None,
     *,
     now: datetime,
+    group: GroupCommit | None = None,
 ) -> Outcome:
     error = (parsed.code, str(parsed)) if isinstance(parsed, DigestError) else None
     feed = parsed if isinstance(parsed, ParsedFeed) else None
@@ -201,6 +205,8 @@ def _store_one(
         recent_entry_times=[e.published for e in feed.entries if e.published] if feed else (),
     )
     try:
+        if group:
+            group.join()
         new = store.record_fetch(result, feed, now=now, next_fetch_at=when)
     except DigestError as e:
         return Outcome(source.url, False, str(e), e.code)

@@ -38,6 +38,7 @@ async def _stream(
     pool: Pool[int, ParseJob, ParseReply],
     store_one: StoreFn,
     on_fetched: Callable[[FetchResult], None],
+    on_idle: Callable[[], None],
     window: int,
 ) -> None:
     slots = asyncio.Semaphore(window)
@@ -75,10 +76,12 @@ async def _stream(
         fetching = asyncio.gather(*(one(client, i, s, src) for i, (s, src) in enumerate(jobs)))
         while not fetching.done():
             collect()
+            on_idle()
             await asyncio.sleep(POLL_SECONDS)
         await fetching  # raises what a fetch or a store raised
     for index, reply in pool.drain():
         stored(index, fetched.pop(index), reply)
+        on_idle()
 
 
 def stream_feeds(
@@ -88,6 +91,7 @@ def stream_feeds(
     store_one: StoreFn,
     *,
     on_fetched: Callable[[FetchResult], None] = lambda _: None,
+    on_idle: Callable[[], None] = lambda: None,
     parse_timeout: float = 10.0,
     workers: int = 2,
     window: int = WINDOW,
@@ -95,7 +99,8 @@ def stream_feeds(
     """Fetch every job, parse each body in a worker, and call ``store_one(index,
     result, reply)`` for each feed as soon as it can be stored: ``reply`` is the
     worker's ParseReply, a :class:`Failed` (e.g. killed at ``parse_timeout``), or None
-    when there was nothing to parse (304, fetch error)."""
+    when there was nothing to parse (304, fetch error). ``on_idle`` is called on every
+    turn of the loop (the caller commits a group of stored feeds there)."""
     with Pool[int, ParseJob, ParseReply](parse_job, workers=workers, timeout=parse_timeout,
                                          name="digest-parse") as pool:  # fmt: skip
-        asyncio.run(_stream(jobs, settings, guard, pool, store_one, on_fetched, window))
+        asyncio.run(_stream(jobs, settings, guard, pool, store_one, on_fetched, on_idle, window))

@@ -13,12 +13,12 @@ from types import TracebackType
 
 from sqlite_utils import Database
 
-from digest.store.db import acquire_lease, connect, release_lease
+from digest.store.db import GroupCommit, acquire_lease, connect, release_lease
 from digest.store.drafts import DraftStore
 from digest.store.feeds import FeedHealth
 from digest.store.search import SearchHit
 
-__all__ = ["FeedHealth", "SearchHit", "Store"]
+__all__ = ["FeedHealth", "GroupCommit", "SearchHit", "Store"]
 
 
 class Store(DraftStore):
@@ -43,6 +43,10 @@ class Store(DraftStore):
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+    def group_commit(self, *, max_seconds: float = 0.25) -> GroupCommit:
+        """Commit many feeds' transactions together (see :class:`GroupCommit`)."""
+        return GroupCommit(self.db, max_seconds=max_seconds)
 
     def acquire_lease(self, name: str, holder: str, *, now: datetime, ttl: timedelta) -> None:
         acquire_lease(self.db, name, holder, now=now, ttl=ttl)

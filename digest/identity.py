@@ -12,9 +12,10 @@ import hashlib
 import re
 from urllib.parse import urlsplit, urlunsplit
 
-from digest.types import LinkRole, SourceKind
+from digest.sanitize import fts_text
+from digest.types import EntryData, EntryKeys, LinkRole, SourceKind
 
-__all__ = ["arxiv_id", "canonical_url", "content_hash", "link_role"]
+__all__ = ["arxiv_id", "canonical_url", "content_hash", "entry_keys", "link_role"]
 
 # New style 2401.12345 (4 or 5 digits), old style cs/0601001 or math.GT/0309136.
 _ARXIV_NEW = r"\d{4}\.\d{4,5}(?!\d)"
@@ -191,3 +192,13 @@ def content_hash(*parts: str) -> str:
         digest.update(f"{len(data)}:".encode())
         digest.update(data)
     return digest.hexdigest()
+
+
+def entry_keys(data: EntryData) -> EntryKeys:
+    """What the store files an entry under: its canonical link (``guid:`` when it has
+    none), the hash that tells a changed entry, and the plain text to search."""
+    return EntryKeys(
+        canonical=canonical_url(data.link) if data.link else f"guid:{data.guid}",
+        content_hash=content_hash(data.title, data.summary_html, data.content_html),
+        search_text=fts_text(data.content_html or data.summary_html),
+    )

@@ -305,6 +305,15 @@ class Enclosure:
 
 
 @dataclass(frozen=True)
+class EntryKeys:
+    """An entry's canonical link (or ``guid:...``), content hash and search-index text."""
+
+    canonical: str
+    content_hash: str
+    search_text: str
+
+
+@dataclass(frozen=True)
 class EntryData:
     """One entry as the feed gave it, normalised and sanitised, not yet stored."""
 
@@ -323,9 +332,9 @@ class EntryData:
     duration_seconds: int | None = None
     links: tuple[str, ...] = ()  # outbound links found in the content (story grouping)
     extra: Mapping[str, str] = field(default_factory=dict)
-    # Plain text of the body for the search index, taken by a parse worker so the
-    # storing process does less per entry; None: the store derives it. Not compared.
-    search_text: str | None = field(default=None, compare=False, repr=False)
+    # What the store files the entry under, taken by a parse worker so the storing
+    # process does less per entry (identity.entry_keys); None: the store takes them.
+    keys: EntryKeys | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)

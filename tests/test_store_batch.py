@@ -11,9 +11,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from digest.sanitize import clean_html, html_to_text
+from digest.sanitize import clean_html, fts_text, html_to_text
 from digest.store import Store
-from digest.store.index import fts_text
 from digest.types import EntryData, Fetched, ParsedFeed, Source, SourceKind
 
 URL = "https://example.org/feed.xml"

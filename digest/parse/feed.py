@@ -20,7 +20,7 @@ from typing import Any
 import feedparser
 
 from digest.errors import ParseError
-from digest.identity import arxiv_id, canonical_url, content_hash
+from digest.identity import arxiv_id, canonical_url, content_hash, entry_keys
 from digest.parse.extras import (
     arxiv_extra,
     parse_duration,
@@ -43,7 +43,7 @@ _XML_SNIFF_RE = re.compile(rb"^\s*<(?:\?xml|rss|feed|rdf:rdf|channel)\b", re.I)
 _XML_DECL_RE = re.compile(rb"^\s*<\?xml[^>]*encoding\s*=\s*[\"']([A-Za-z0-9._:-]+)", re.I)
 _CHARSET_RE = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9._:-]+)", re.I)
 _UTF8_NAMES = frozenset({"utf-8", "utf8", "ascii", "us-ascii"})
-_HREF_RE = re.compile(r'\shref="([^"]+)"')
+_HREF_RE = re.compile(r' href="([^"]+)"')  # nh3 writes one space before each attribute
 _SPACE_RE = re.compile(r"\s+")
 
 
@@ -326,10 +326,12 @@ def _outbound(fragments: str, own: str | None) -> tuple[str, ...]:
     """http(s) links in sanitised HTML (clean_html quotes every href), one per canonical URL."""
     seen = {canonical_url(own)} if own else set()
     links: list[str] = []
-    for href in _HREF_RE.findall(fragments):
-        target = html.unescape(href)
+    for href in dict.fromkeys(_HREF_RE.findall(fragments)):  # a repeated href once
+        target = html.unescape(href) if "&" in href else href
+        if not target.startswith(("http://", "https://")):
+            continue
         key = canonical_url(target)
-        if target.startswith(("http://", "https://")) and key not in seen:
+        if key not in seen:
             seen.add(key)
             links.append(target)
     return tuple(links[:_MAX_LINKS])
@@ -346,10 +348,6 @@ def parse_job(job: ParseJob) -> ParseReply:
         parsed = parse_feed(body, url=url, headers=headers, kind=SourceKind(kind))
     except ParseError as e:
         return (e.code, str(e))
-    # The search text is taken here, on a worker's core, not in the storing process.
-    from digest.store.index import fts_text
-
-    entries = tuple(
-        replace(e, search_text=fts_text(e.content_html or e.summary_html)) for e in parsed.entries
-    )
+    # The store's keys are taken here, on a worker's core, not in the storing process.
+    entries = tuple(replace(e, keys=entry_keys(e)) for e in parsed.entries)
     return replace(parsed, entries=entries)

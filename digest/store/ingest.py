@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from digest.identity import canonical_url, content_hash
+from digest.identity import entry_keys
 from digest.store.db import dumps, iso
-from digest.store.index import fts_text, index_entries
+from digest.store.index import index_entries
 from digest.types import EntryData
 
 __all__ = ["upsert_entries"]
@@ -33,15 +33,15 @@ def upsert_entries(
     inserts: dict[int, tuple[Any, ...]] = {}  # new id -> values
     updates: dict[int, tuple[Any, ...]] = {}  # id -> values (feed_url, guid, first_seen kept)
     unchanged: list[int] = []
-    texts: dict[int, str | None] = {}  # id -> search text a parse worker took, if any
+    texts: dict[int, str] = {}  # id -> search text
     for data in entries:
-        canonical = canonical_url(data.link) if data.link else f"guid:{data.guid}"
-        digest_ = content_hash(data.title, data.summary_html, data.content_html)
+        keys = data.keys or entry_keys(data)  # a parse worker took them, as a rule
+        canonical, digest_ = keys.canonical, keys.content_hash
         found = known.find(data, canonical)
         if found is None:
             inserts[next_id] = _entry_values(feed_url, data, canonical, digest_, seen)
             known.add(next_id, data.guid, data.arxiv_id, canonical, digest_)
-            texts[next_id] = data.search_text
+            texts[next_id] = keys.search_text
             next_id += 1
         elif known.hashes[found] != digest_:
             values = _entry_values(feed_url, data, canonical, digest_, seen)
@@ -51,7 +51,7 @@ def upsert_entries(
             else:
                 updates[found] = values
             known.add(found, None, data.arxiv_id, canonical, digest_)
-            texts[found] = data.search_text
+            texts[found] = keys.search_text
         elif found not in inserts:
             unchanged.append(found)
     _write(conn, inserts, updates, unchanged, texts, now)
@@ -63,13 +63,11 @@ def _write(
     inserts: dict[int, tuple[Any, ...]],
     updates: dict[int, tuple[Any, ...]],
     unchanged: list[int],
-    texts: dict[int, str | None],
+    texts: dict[int, str],
     now: datetime,
 ) -> None:
-    # values: 4 title, 10 summary_html, 11 content_html (see _entry_values)
     def search_rows(rows: dict[int, tuple[Any, ...]]) -> list[tuple[int, str, str]]:
-        return [(i, v[4], t if (t := texts.get(i)) is not None else fts_text(v[11] or v[10]))
-                for i, v in rows.items()]  # fmt: skip
+        return [(i, v[4], texts[i]) for i, v in rows.items()]  # v[4]: title
 
     if inserts:
         conn.executemany(_INSERT_WITH_ID, [(i, *v) for i, v in inserts.items()])

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 
 from digest.errors import DigestError, ParseError
 from digest.fetch import fetch_feeds, make_guard
-from digest.parse import ParseJob, ParseReply, parse_feed, parse_job
+from digest.parse import ParseJob, ParseReply, parse_job
 from digest.politeness import next_fetch_at
 from digest.store import GroupCommit, Store
 from digest.stream import stream_feeds
@@ -167,6 +167,8 @@ def parse_reply(reply: ParseReply | Failed, url: str, timeout: float) -> ParsedF
 
 
 def _parse_safely(job: ParseJob, timeout: float) -> ParsedFeed | DigestError:
+    from digest.parse import parse_feed  # here: a streamed refresh never loads the parser
+
     body, url, headers, kind = job
     try:
         with time_limit(timeout):

@@ -44,7 +44,7 @@ K = TypeVar("K", bound=Hashable)
 
 MEMORY_BYTES = 2 * 1024**3  # address-space cap per worker (a giant table must not OOM us)
 # Imported once in the fork server, so each worker starts with them loaded.
-PRELOAD = ("digest.parse", "digest.extract")
+PRELOAD = ("digest.parse.feed", "digest.extract")
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ import pytest
 from feedgen import Item, atom_releases, days_ago, load, rss, write_config
 from httpserver import LoopbackServer
 
-import digest.refresh as refreshing
+import digest.parse.feed as parser
 from digest import pipeline
 from digest.errors import LeaseHeldError, ReviewError
 from digest.refresh import FETCH_LEASE, refresh
@@ -184,14 +184,14 @@ def test_overlapping_runs_are_refused_by_the_lease(
 def test_a_parser_crash_fails_only_that_feed(
     world: Config, store: Store, now: datetime, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = refreshing.parse_feed
+    real = parser.parse_feed
 
     def flaky(body: bytes, **kw: object) -> object:
         if str(kw["url"]).endswith("/podcast.xml"):
             raise RuntimeError("boom")
         return real(body, **kw)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(refreshing, "parse_feed", flaky)
+    monkeypatch.setattr(parser, "parse_feed", flaky)
     outcomes = {o.key.rsplit("/", 1)[1]: o for o in refresh(store, world, now=now)}
     assert outcomes["podcast.xml"].code == "parser_crash"
     assert outcomes["blog.xml"].ok and outcomes["arxiv.xml"].ok

@@ -20,7 +20,7 @@ from typing import Any
 import feedparser
 
 from digest.errors import ParseError
-from digest.identity import arxiv_id, canonical_url, content_hash, entry_keys
+from digest.identity import arxiv_id, canonical_url, content_hash
 from digest.parse.extras import (
     arxiv_extra,
     parse_duration,
@@ -33,7 +33,7 @@ from digest.parse.jsonfeed import read_json_feed
 from digest.sanitize import clean_html, html_to_text, safe_url, strip_control
 from digest.types import Enclosure, EntryData, ParsedFeed, SourceKind
 
-__all__ = ["ParseJob", "ParseReply", "parse_feed", "parse_job"]
+__all__ = ["parse_feed"]
 
 _MAX_GUID = 512
 _MAX_LINKS = 50
@@ -335,19 +335,3 @@ def _outbound(fragments: str, own: str | None) -> tuple[str, ...]:
             seen.add(key)
             links.append(target)
     return tuple(links[:_MAX_LINKS])
-
-
-ParseJob = tuple[bytes, str, dict[str, str], str]  # body, url, headers, source kind value
-ParseReply = ParsedFeed | tuple[str, str]  # a ParsedFeed, or (code, message) of a ParseError
-
-
-def parse_job(job: ParseJob) -> ParseReply:
-    """:func:`parse_feed` for a worker process (see digest.workers): its reply pickles."""
-    body, url, headers, kind = job
-    try:
-        parsed = parse_feed(body, url=url, headers=headers, kind=SourceKind(kind))
-    except ParseError as e:
-        return (e.code, str(e))
-    # The store's keys are taken here, on a worker's core, not in the storing process.
-    entries = tuple(replace(e, keys=entry_keys(e)) for e in parsed.entries)
-    return replace(parsed, entries=entries)

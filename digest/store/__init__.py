@@ -11,12 +11,11 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 
-from sqlite_utils import Database
-
 from digest.store.db import GroupCommit, acquire_lease, connect, release_lease
 from digest.store.drafts import DraftStore
 from digest.store.feeds import FeedHealth
 from digest.store.search import SearchHit
+from digest.store.sqlitedb import Database
 
 __all__ = ["FeedHealth", "GroupCommit", "SearchHit", "Store"]
 

@@ -16,10 +16,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlite_utils import Database
-
 from digest.errors import LeaseHeldError, StorageBusyError, StorageError
 from digest.store.schema import migrate
+from digest.store.sqlitedb import Database
 
 BUSY_TIMEOUT_MS = 5000
 

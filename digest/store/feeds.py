@@ -9,12 +9,11 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlite_utils import Database
-
 from digest.errors import NotFoundError
 from digest.store.db import dumps, from_iso, iso, transaction
 from digest.store.index import index_summary
 from digest.store.ingest import upsert_entries
+from digest.store.sqlitedb import Database
 from digest.types import (
     Enclosure,
     Entry,

@@ -15,10 +15,9 @@ import re
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from sqlite_utils import Database
-
 from digest.identity import arxiv_id, canonical_url
 from digest.store.db import dumps, from_iso, iso, transaction
+from digest.store.sqlitedb import Database
 from digest.types import HistoryItem
 
 __all__ = [

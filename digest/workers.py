@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import queue
 import signal
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from typing import Any, Generic, Literal, TypeVar
 
@@ -42,6 +43,9 @@ J = TypeVar("J")
 R = TypeVar("R")
 K = TypeVar("K", bound=Hashable)
 
+# Jobs handed to a worker at once: the next one waits in the worker while the current
+# one runs, so a worker never idles until the parent next polls (~30% of a refresh).
+DEPTH = 2
 MEMORY_BYTES = 2 * 1024**3  # address-space cap per worker (a giant table must not OOM us)
 # Imported once in the fork server, so each worker starts with them loaded.
 PRELOAD = ("digest.parse.feed", "digest.extract")
@@ -57,7 +61,11 @@ class Failed:
 
 
 def _serve(conn: Connection, fn: Callable[[Any], Any], memory_bytes: int | None) -> None:
-    """Worker loop: one job in, one ``(ok, value)`` out, until the parent sends None."""
+    """Worker loop: one job in, one ``(ok, value)`` out, until the parent sends None.
+
+    A thread reads jobs as they come, so the parent can hand over the next job while
+    this one runs (see :data:`DEPTH`) without ever blocking on a full pipe while we
+    block on sending a big reply."""
     if memory_bytes:
         try:
             import resource
@@ -65,7 +73,9 @@ def _serve(conn: Connection, fn: Callable[[Any], Any], memory_bytes: int | None)
             resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
         except (ImportError, ValueError, OSError):  # not on this platform: the deadline holds
             pass
-    while (job := conn.recv()) is not None:
+    jobs: queue.SimpleQueue[Any] = queue.SimpleQueue()
+    threading.Thread(target=_receive_jobs, args=(conn, jobs), daemon=True).start()
+    while (job := jobs.get()) is not None:
         try:
             reply: tuple[bool, Any] = (True, fn(job))
         except MemoryError:
@@ -73,6 +83,15 @@ def _serve(conn: Connection, fn: Callable[[Any], Any], memory_bytes: int | None)
         except Exception as e:  # one odd job must not take the worker down
             reply = (False, f"{type(e).__name__}: {e}")
         conn.send(reply)
+
+
+def _receive_jobs(conn: Connection, jobs: queue.SimpleQueue[Any]) -> None:
+    try:
+        while (job := conn.recv()) is not None:
+            jobs.put(job)
+    except (EOFError, OSError):  # the parent is gone
+        pass
+    jobs.put(None)
 
 
 def _context() -> Any:
@@ -88,9 +107,9 @@ def _context() -> Any:
 class _Worker:
     proc: Any
     conn: Connection
-    key: Any = None
-    busy: bool = False
-    deadline: float = 0.0
+    # (key, job) handed over and not answered, the running one first.
+    given: deque[tuple[Any, Any]] = field(default_factory=deque)
+    deadline: float = 0.0  # of the running job
 
     @classmethod
     def start(cls, ctx: Any, fn: Callable[[Any], Any], memory: int | None, name: str) -> _Worker:
@@ -100,9 +119,26 @@ class _Worker:
         child.close()
         return cls(proc, parent)
 
+    @property
+    def busy(self) -> bool:
+        return bool(self.given)
+
+    @property
+    def key(self) -> Any:
+        """The running job's key."""
+        return self.given[0][0] if self.given else None
+
     def give(self, key: Any, job: Any, timeout: float) -> None:
-        self.key, self.busy, self.deadline = key, True, time.monotonic() + timeout
+        if not self.given:
+            self.deadline = time.monotonic() + timeout
+        self.given.append((key, job))
         self.conn.send(job)
+
+    def answered(self, timeout: float) -> Any:
+        """The running job's key; the next one, already here, starts now."""
+        key, _ = self.given.popleft()
+        self.deadline = time.monotonic() + timeout
+        return key
 
     def kill(self) -> None:
         self.proc.kill()
@@ -150,7 +186,7 @@ class Pool(Generic[K, J, R]):
     @property
     def pending(self) -> int:
         """Jobs queued, running, or finished and not yet returned by ``poll``."""
-        return len(self.queue) + sum(w.busy for w in self.workers) + len(self.ready)
+        return len(self.queue) + sum(len(w.given) for w in self.workers) + len(self.ready)
 
     def submit(self, key: K, job: J) -> None:
         self.queue.append((key, job))
@@ -188,35 +224,45 @@ class Pool(Generic[K, J, R]):
 
     def _dispatch(self) -> None:
         while self.queue:
-            worker = next((w for w in self.workers if not w.busy), None)
+            worker = self._least_busy()
             if worker is None:
-                if len(self.workers) >= self.size:
-                    return
-                worker = _Worker.start(self.ctx, self.fn, self.memory, self.name)
-                self.workers.append(worker)
+                return
             key, job = self.queue.popleft()
             try:
                 worker.give(key, job, self.timeout)
-            except OSError:  # the worker died while idle
+            except OSError:  # the worker died
                 self.ready.append(self._fail(worker, "died", "worker died"))
+
+    def _least_busy(self) -> _Worker | None:
+        """An idle worker (a new one if there is room), else one with room in its queue."""
+        idle = next((w for w in self.workers if not w.busy), None)
+        if idle is None and len(self.workers) < self.size:
+            idle = _Worker.start(self.ctx, self.fn, self.memory, self.name)
+            self.workers.append(idle)
+        if idle is not None:
+            return idle
+        return min((w for w in self.workers if len(w.given) < DEPTH),
+                   key=lambda w: len(w.given), default=None)  # fmt: skip
 
     def _receive(self, worker: _Worker) -> tuple[K, R | Failed]:
         try:
             ok, value = worker.conn.recv()
         except (EOFError, OSError):  # the worker died (e.g. killed by the kernel)
             return self._fail(worker, "died", "worker died")
-        worker.busy = False
-        return worker.key, (value if ok else Failed("crashed", value))
+        return worker.answered(self.timeout), (value if ok else Failed("crashed", value))
 
     def _fail(
         self, worker: _Worker, kind: Literal["timeout", "died"], message: str
     ) -> tuple[K, Failed]:
-        """Kill the worker (a replacement starts when there is work) and fail its job."""
+        """Kill the worker (a replacement starts when there is work) and fail its
+        running job; the jobs waiting behind it go back to the front of the queue."""
         log.warning("%s: %s", worker.key, message)
-        worker.busy = False
+        (key, _), *waiting = worker.given
+        self.queue.extendleft(reversed(waiting))
+        worker.given.clear()
         worker.kill()
         self.workers.remove(worker)
-        return worker.key, Failed(kind, message)
+        return key, Failed(kind, message)
 
 
 def run_all(

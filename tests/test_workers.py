@@ -48,6 +48,21 @@ def test_a_job_past_its_deadline_is_killed_and_its_worker_replaced() -> None:
     assert time.monotonic() - started < 5
 
 
+def test_the_job_waiting_behind_a_killed_one_is_run_again_elsewhere() -> None:
+    # With one worker, job 1 is handed over while job 0 sleeps (workers.DEPTH); when
+    # job 0 is killed, job 1 must not share its fate.
+    results = run_all(time.sleep, [30.0, 0.0], workers=1, timeout=0.5)
+    assert results == [Failed("timeout", "took over 0.5s"), None]
+
+
+def test_big_jobs_and_big_replies_in_both_directions_never_deadlock() -> None:
+    # Each job and each reply is larger than a pipe's buffer, and each worker holds
+    # two jobs: the worker reads jobs in a thread, so neither side blocks the other.
+    body = b"x" * 3_000_000
+    results = run_all(bytes, [body] * 6, workers=2, timeout=20)
+    assert results == [body] * 6
+
+
 def test_pool_streams_submissions_and_results() -> None:
     with Pool[str, float, float](math.sqrt, workers=2, timeout=10) as pool:
         pool.submit("a", 16.0)

@@ -1,142 +1,201 @@
-"""Throughput of digest.fetch.fetch_feeds against a loopback server.
+"""A whole refresh (fetch, parse, store) of digest against lemon24/reader, same feeds.
 
-    .venv/bin/python bench/fetch.py [--feeds 200] [--entries 50] [--concurrency 10]
+    .venv/bin/python bench/refresh.py [--feeds 500] [--entries 50] [--runs 3]
 
-Serves N generated RSS feeds (gzip-compressed, with an ETag) from tests/httpserver.py
-on 127.0.0.1, then times a cold run (every feed a 200) and a warm run (every feed a
-304, validators sent) of ``fetch_feeds`` with the address guard on and only the
-server allowed, and bare httpx as a baseline. Prints feeds/s and MB/s, each the
-median of 3 runs. The server runs in a child process (its threads would otherwise
-share our GIL); it is a stdlib threaded server, so it is often the bottleneck. All feeds share
-one host, so ``per_host`` is raised to ``concurrency`` to measure the client itself.
+Generates N feeds of E entries (RSS 2.0 and Atom, HTML content of realistic size),
+serves them gzip-compressed with ETags from a child process on 127.0.0.1, then for
+each tool, in a fresh subprocess per run (so peak RSS is its own): a cold refresh
+into an empty database (everything new) and a warm one (everything 304). Prints
+medians, feeds/s, entries/s, peak RSS and the digest/reader ratios.
+
+reader is a benchmark-only dependency: `pip install reader`.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import gzip
+import json
 import multiprocessing
+import os
+import resource
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from multiprocessing.connection import Connection
 from pathlib import Path
 
-import httpx
-
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from httpserver import LoopbackServer, RequestHandler  # noqa: E402
-
-from digest.fetch import fetch_feeds  # noqa: E402
-from digest.types import FeedState, Fetched, FetchSettings, NotModified, Source  # noqa: E402
-from digest.types import SourceKind as Kind  # noqa: E402
+PARAGRAPH = (
+    "<p>Large language models keep getting better at following instructions, yet the "
+    "evaluation of <a href='https://example.org/x'>long-form answers</a> remains hard. "
+    "We describe <em>three</em> lessons from a year of running evaluations.</p>"
+)
 
 
 def make_feed(n: int, entries: int) -> bytes:
+    if n % 2:
+        items = "".join(
+            f"<entry><id>tag:example.org,2026:{n}/{i}</id><title>Feed {n} post {i}</title>"
+            f"<link href='https://example.org/{n}/{i}'/><updated>2026-11-2{i % 6}T10:00:00Z"
+            f"</updated><author><name>A. Writer</name></author>"
+            f"<content type='html'>{_escape(PARAGRAPH * (2 + i % 6))}</content></entry>"
+            for i in range(entries)
+        )
+        return (
+            "<?xml version='1.0' encoding='utf-8'?><feed xmlns='http://www.w3.org/2005/Atom'>"
+            f"<id>tag:example.org,2026:{n}</id><title>Feed {n}</title>"
+            f"<updated>2026-11-25T10:00:00Z</updated>{items}</feed>"
+        ).encode()
     items = "".join(
         f"<item><title>Feed {n} post {i}</title><link>https://example.org/{n}/{i}</link>"
-        f"<guid>https://example.org/{n}/{i}</guid><pubDate>Wed, 25 Nov 2026 10:00:00 GMT"
-        f"</pubDate><description>{'Lorem ipsum dolor sit amet. ' * 20}</description></item>"
+        f"<guid>https://example.org/{n}/{i}</guid><pubDate>Wed, 2{i % 6} Nov 2026 10:00:00 GMT"
+        f"</pubDate><description>{_escape(PARAGRAPH * (2 + i % 6))}</description></item>"
         for i in range(entries)
     )
     return (
-        f"<?xml version='1.0' encoding='utf-8'?><rss version='2.0'><channel>"
+        "<?xml version='1.0' encoding='utf-8'?><rss version='2.0'><channel>"
         f"<title>Feed {n}</title><link>https://example.org/{n}</link>{items}</channel></rss>"
     ).encode()
 
 
-def serve(server: LoopbackServer, feeds: int, entries: int) -> int:
-    """Register the feeds; return the total decoded size in bytes."""
-    total = 0
-    for n in range(feeds):
-        body = make_feed(n, entries)
-        total += len(body)
-        packed, etag = gzip.compress(body, 6), f'"feed-{n}"'
-
-        def handle(req: RequestHandler, packed: bytes = packed, etag: str = etag) -> None:
-            if req.header("If-None-Match") == etag:
-                req.send(304, headers={"ETag": etag})
-            else:
-                req.send(200, packed, {"ETag": etag, "Content-Encoding": "gzip"}, "text/xml")
-
-        server.handler(f"/feed/{n}.xml", handle)
-    return total
+def _escape(html: str) -> str:
+    return html.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def timed(jobs: list[tuple[FeedState, Source]], settings: FetchSettings, want: type) -> float:
-    start = time.perf_counter()
-    results = fetch_feeds(jobs, settings)
-    elapsed = time.perf_counter() - start
-    bad = [r for r in results if not isinstance(r, want)]
-    if bad:
-        raise SystemExit(f"{len(bad)} unexpected results, first: {bad[0]}")
-    return elapsed
+def _serve(feeds: int, entries: int, conn: Connection) -> None:
+    from httpserver import LoopbackServer, RequestHandler
 
-
-async def plain_httpx(urls: list[str], concurrency: int) -> None:
-    """The baseline: bare httpx, no guard, same concurrency, bodies decoded by httpx."""
-    gate = asyncio.Semaphore(concurrency)
-    async with httpx.AsyncClient(limits=httpx.Limits(max_connections=concurrency)) as client:
-
-        async def one(url: str) -> None:
-            async with gate:
-                (await client.get(url)).raise_for_status()
-
-        await asyncio.gather(*(one(u) for u in urls))
-
-
-def timed_plain(urls: list[str], concurrency: int) -> float:
-    start = time.perf_counter()
-    asyncio.run(plain_httpx(urls, concurrency))
-    return time.perf_counter() - start
-
-
-def server_process(feeds: int, entries: int, conn: Connection) -> None:
-    """Serve from a child process so the server threads do not share our GIL."""
     with LoopbackServer() as server:
-        size = serve(server, feeds, entries)
-        conn.send((server.netloc, size))
-        conn.recv()  # block until the parent is done
+        for n in range(feeds):
+            packed, etag = gzip.compress(make_feed(n, entries), 6), f'"feed-{n}"'
+
+            def handle(req: RequestHandler, packed: bytes = packed, etag: str = etag) -> None:
+                if req.header("If-None-Match") == etag:
+                    req.send(304, headers={"ETag": etag})
+                else:
+                    req.send(200, packed, {"ETag": etag, "Content-Encoding": "gzip"},
+                             "application/xml")  # fmt: skip
+
+            server.handler(f"/feed/{n}.xml", handle)
+        conn.send(server.url("/"))
+        conn.recv()  # stop
+
+
+def run_digest(base: str, feeds: int, workdir: Path) -> dict[str, float]:
+    from datetime import UTC, datetime, timedelta
+
+    from digest.config import load_config
+    from digest.refresh import refresh
+    from digest.store import Store
+
+    sources = "\n".join(
+        f"  - {{name: F{n}, url: '{base}feed/{n}.xml', kind: blog}}" for n in range(feeds)
+    )
+    config_path = workdir / "feeds.yaml"
+    config_path.write_text(
+        "newsletter: {title: Bench, site_url: 'https://example.org/'}\n"
+        "sections: [{key: a, title: A}]\n"
+        "fetch: {allow_hosts: ['127.0.0.1'], concurrency: 10, per_host: 10}\n"
+        f"sources:\n{sources}\n"
+    )
+    config = load_config(config_path)
+    now = datetime.now(UTC)
+    with Store.open(workdir / "digest.sqlite") as store:
+        start = time.perf_counter()
+        cold = refresh(store, config, now=now, due_only=False)
+        cold_s = time.perf_counter() - start
+        start = time.perf_counter()
+        refresh(store, config, now=now + timedelta(hours=1), due_only=False)
+        warm_s = time.perf_counter() - start
+        entries = store.count_entries()
+    assert all(o.ok for o in cold), [o for o in cold if not o.ok][:3]
+    return {"cold": cold_s, "warm": warm_s, "entries": entries}
+
+
+def run_reader(base: str, feeds: int, workdir: Path) -> dict[str, float]:
+    from reader import make_reader
+
+    r = make_reader(str(workdir / "reader.sqlite"))
+    for n in range(feeds):
+        r.add_feed(f"{base}feed/{n}.xml")
+    start = time.perf_counter()
+    r.update_feeds(workers=10, scheduled=False)
+    cold_s = time.perf_counter() - start
+    start = time.perf_counter()
+    r.update_feeds(workers=10, scheduled=False)
+    warm_s = time.perf_counter() - start
+    entries = r.get_entry_counts().total
+    r.close()
+    return {"cold": cold_s, "warm": warm_s, "entries": entries}
+
+
+def child(tool: str, base: str, feeds: int) -> None:
+    if os.environ.get("BENCH_SKIP_SNIFFIO"):
+        # What-if: httpcore imports sniffio on every request and, with anyio >= 4.7 no
+        # longer installing it, each failed import walks sys.path (~0.15 ms, several
+        # per request). Marking it absent shows what installing sniffio would save.
+        sys.modules["sniffio"] = None  # type: ignore[assignment]
+    with tempfile.TemporaryDirectory() as tmp:
+        run = run_digest if tool == "digest" else run_reader
+        result = run(base, feeds, Path(tmp))
+    result["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    # Largest waited-for child. digest's parse workers are children of the fork server,
+    # which is not waited for before this point, so they do not show here (see README).
+    result["children_mb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(json.dumps(result))
+
+
+def measure(tool: str, base: str, feeds: int, runs: int) -> dict[str, float]:
+    results = []
+    for _ in range(runs):
+        out = subprocess.run(
+            [sys.executable, __file__, "--child", tool, "--base", base, "--feeds", str(feeds)],
+            capture_output=True, text=True, check=True, cwd=ROOT,
+        )  # fmt: skip
+        results.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    return {k: statistics.median(r[k] for r in results) for k in results[0]}
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--feeds", type=int, default=200)
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--feeds", type=int, default=500)
     parser.add_argument("--entries", type=int, default=50)
-    parser.add_argument("--concurrency", type=int, default=10)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--tools", default="digest,reader")
+    parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--base", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    parent, child = multiprocessing.Pipe()
-    proc = multiprocessing.Process(target=server_process, args=(args.feeds, args.entries, child))
-    proc.start()
+    if args.child:
+        child(args.child, args.base, args.feeds)
+        return
+    ours, theirs = multiprocessing.Pipe()
+    server = multiprocessing.Process(target=_serve, args=(args.feeds, args.entries, theirs))
+    server.start()
+    base = ours.recv()
     try:
-        netloc, size = parent.recv()
-        bench(args, netloc, size)
+        figures = {t: measure(t, base, args.feeds, args.runs) for t in args.tools.split(",")}
     finally:
-        parent.send("stop")
-        proc.join(10)
-
-
-def bench(args: argparse.Namespace, netloc: str, size: int) -> None:
-    settings = FetchSettings(
-        allow_hosts=(netloc,), concurrency=args.concurrency, per_host=args.concurrency
-    )
-    urls = [f"http://{netloc}/feed/{n}.xml" for n in range(args.feeds)]
-    cold = [(FeedState(u), Source(u, u, Kind.BLOG)) for u in urls]
-    warm = [(FeedState(u, etag=f'"feed-{n}"'), Source(u, u, Kind.BLOG)) for n, u in
-            enumerate(urls)]  # fmt: skip
-    print(f"{args.feeds} feeds x {args.entries} entries, {size / 1e6:.1f} MB decoded, "
-          f"concurrency {args.concurrency}, server in a separate process")  # fmt: skip
-    plain = statistics.median(timed_plain(urls, args.concurrency) for _ in range(3))
-    print(f"plain httpx baseline (cold, no guard): {plain:.3f} s, {args.feeds / plain:.0f} feeds/s")
-    for name, jobs, want in (("cold (200)", cold, Fetched), ("warm (304)", warm, NotModified)):
-        seconds = statistics.median(timed(jobs, settings, want) for _ in range(3))
-        mb = size / 1e6 / seconds if want is Fetched else 0.0
-        print(f"{name}: {seconds:.3f} s median of 3, {args.feeds / seconds:.0f} feeds/s"
-              + (f", {mb:.1f} MB/s" if mb else ""))  # fmt: skip
+        ours.send("stop")
+        server.join(10)
+    print(f"{args.feeds} feeds x {args.entries} entries, median of {args.runs} runs each")
+    print(f"{'tool':8} {'cold s':>8} {'feeds/s':>8} {'entries/s':>10} {'warm s':>8} "
+          f"{'feeds/s':>8} {'peak MB':>8} {'child MB':>8}")  # fmt: skip
+    for tool, f in figures.items():
+        print(f"{tool:8} {f['cold']:8.2f} {args.feeds / f['cold']:8.0f} "
+              f"{f['entries'] / f['cold']:10.0f} {f['warm']:8.2f} {args.feeds / f['warm']:8.0f} "
+              f"{f['peak_mb']:8.0f} {f['children_mb']:8.0f}")  # fmt: skip
+    if {"digest", "reader"} <= figures.keys():
+        d, r = figures["digest"], figures["reader"]
+        print(
+            f"digest vs reader: cold {r['cold'] / d['cold']:.1f}x faster, "
+            f"warm {r['warm'] / d['warm']:.1f}x faster, "
+            f"peak memory {d['peak_mb'] / r['peak_mb']:.2f}x"
+        )
 
 
 if __name__ == "__main__":

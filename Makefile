@@ -31,8 +31,8 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/pip install --quiet -e '.[test,bench]'
-	$(BIN)/python bench/refresh.py
 	$(BIN)/python bench/fetch.py
+	$(BIN)/python bench/fetch_http.py
 	$(BIN)/python bench/parse.py
 	$(BIN)/python bench/extract.py
 	$(BIN)/python bench/rank.py

@@ -1,14 +1,19 @@
 """A whole refresh (fetch, parse, store) of digest against lemon24/reader, same feeds.
 
-    .venv/bin/python bench/refresh.py [--feeds 500] [--entries 50] [--runs 3]
+    .venv/bin/python bench/fetch.py [--feeds 500] [--entries 50] [--runs 3]
+                                    [--kinds blogs|mixed] [--latency-ms 0]
 
-Generates N feeds of E entries (RSS 2.0 and Atom, HTML content of realistic size),
-serves them gzip-compressed with ETags from a child process on 127.0.0.1, then for
-each tool, in a fresh subprocess per run (so peak RSS is its own): a cold refresh
-into an empty database (everything new) and a warm one (everything 304). Prints
-medians, feeds/s, entries/s, peak RSS and the digest/reader ratios.
+Generates N feeds of E entries and serves them gzip-compressed with ETags from a
+child process on 127.0.0.1, optionally answering each request after ``--latency-ms``.
+``--kinds blogs`` (the default): RSS 2.0 and Atom blogs with HTML content of
+realistic size (GitHub release feeds are Atom too). ``--kinds mixed``: feeds.yaml's
+proportions, one feed in nine an arXiv listing and one a podcast (iTunes tags,
+enclosures), which digest parses with feedparser rather than its lxml fast path.
+For each tool, in a fresh subprocess per run (so peak RSS is its own): a cold
+refresh into an empty database (everything new) and a warm one (everything 304).
+Prints medians, feeds/s, entries/s, peak RSS and the digest/reader ratios.
 
-reader is a benchmark-only dependency: `pip install reader`.
+reader is a benchmark-only dependency: `pip install -e '.[bench]'`.
 """
 
 from __future__ import annotations
@@ -37,20 +42,19 @@ PARAGRAPH = (
 )
 
 
-def make_feed(n: int, entries: int) -> bytes:
+def kind_of(n: int, kinds: str) -> str:
+    if kinds == "mixed" and n % 9 in (1, 2):
+        return "arxiv" if n % 9 == 1 else "podcast"
+    return "blog"
+
+
+def make_feed(n: int, entries: int, kind: str = "blog") -> bytes:
+    if kind == "arxiv":
+        return _arxiv_feed(n, entries)
+    if kind == "podcast":
+        return _podcast_feed(n, entries)
     if n % 2:
-        items = "".join(
-            f"<entry><id>tag:example.org,2026:{n}/{i}</id><title>Feed {n} post {i}</title>"
-            f"<link href='https://example.org/{n}/{i}'/><updated>2026-11-2{i % 6}T10:00:00Z"
-            f"</updated><author><name>A. Writer</name></author>"
-            f"<content type='html'>{_escape(PARAGRAPH * (2 + i % 6))}</content></entry>"
-            for i in range(entries)
-        )
-        return (
-            "<?xml version='1.0' encoding='utf-8'?><feed xmlns='http://www.w3.org/2005/Atom'>"
-            f"<id>tag:example.org,2026:{n}</id><title>Feed {n}</title>"
-            f"<updated>2026-11-25T10:00:00Z</updated>{items}</feed>"
-        ).encode()
+        return _atom_feed(n, entries)
     items = "".join(
         f"<item><title>Feed {n} post {i}</title><link>https://example.org/{n}/{i}</link>"
         f"<guid>https://example.org/{n}/{i}</guid><pubDate>Wed, 2{i % 6} Nov 2026 10:00:00 GMT"
@@ -63,18 +67,76 @@ def make_feed(n: int, entries: int) -> bytes:
     ).encode()
 
 
+def _atom_feed(n: int, entries: int) -> bytes:
+    items = "".join(
+        f"<entry><id>tag:example.org,2026:{n}/{i}</id><title>Feed {n} post {i}</title>"
+        f"<link href='https://example.org/{n}/{i}'/><updated>2026-11-2{i % 6}T10:00:00Z"
+        f"</updated><author><name>A. Writer</name></author>"
+        f"<content type='html'>{_escape(PARAGRAPH * (2 + i % 6))}</content></entry>"
+        for i in range(entries)
+    )
+    return (
+        "<?xml version='1.0' encoding='utf-8'?><feed xmlns='http://www.w3.org/2005/Atom'>"
+        f"<id>tag:example.org,2026:{n}</id><title>Feed {n}</title>"
+        f"<updated>2026-11-25T10:00:00Z</updated>{items}</feed>"
+    ).encode()
+
+
+def _arxiv_feed(n: int, entries: int) -> bytes:
+    """Like rss.arxiv.org's daily listings: one dc:creator for all authors, an abstract."""
+    items = "".join(
+        f"<item><title>A study of things, part {n}.{i}</title>"
+        f"<link>https://arxiv.org/abs/2611.{n:03d}{i:02d}</link>"
+        f"<description>arXiv:2611.{n:03d}{i:02d}v1 Announce Type: new \nAbstract: "
+        f"{'We study things and find results that matter. ' * 12}</description>"
+        f"<guid isPermaLink='false'>oai:arXiv.org:2611.{n:03d}{i:02d}v1</guid>"
+        f"<category>cs.CL</category><pubDate>Wed, 25 Nov 2026 00:00:00 -0500</pubDate>"
+        f"<arxiv:announce_type>new</arxiv:announce_type>"
+        f"<dc:creator>A. Author, B. Author, C. Author</dc:creator></item>"
+        for i in range(entries)
+    )
+    return (
+        "<?xml version='1.0' encoding='UTF-8'?><rss xmlns:arxiv='http://arxiv.org/schemas/atom'"
+        " xmlns:dc='http://purl.org/dc/elements/1.1/' version='2.0'><channel>"
+        f"<title>cs.CL updates on arXiv.org</title><link>http://rss.arxiv.org/rss/cs.CL</link>"
+        f"<description>cs.CL updates</description>{items}</channel></rss>"
+    ).encode()
+
+
+def _podcast_feed(n: int, entries: int) -> bytes:
+    items = "".join(
+        f"<item><title>Episode {i} of show {n}</title><link>https://pod.example/{n}/{i}</link>"
+        f"<guid>pod-{n}-{i}</guid><pubDate>Wed, 2{i % 6} Nov 2026 10:00:00 GMT</pubDate>"
+        f"<description>{_escape(PARAGRAPH * 2)}</description>"
+        f"<enclosure url='https://pod.example/{n}/{i}.mp3' length='48000000' type='audio/mpeg'/>"
+        f"<itunes:duration>00:52:{i % 60:02d}</itunes:duration>"
+        f"<itunes:episode>{i}</itunes:episode></item>"
+        for i in range(entries)
+    )
+    return (
+        "<?xml version='1.0' encoding='UTF-8'?><rss version='2.0' "
+        "xmlns:itunes='http://www.itunes.com/dtds/podcast-1.0.dtd'><channel>"
+        f"<title>Show {n}</title><link>https://pod.example/{n}</link>"
+        f"<itunes:author>Hosts</itunes:author>{items}</channel></rss>"
+    ).encode()
+
+
 def _escape(html: str) -> str:
     return html.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _serve(feeds: int, entries: int, conn: Connection) -> None:
+def _serve(
+    feeds: int, entries: int, conn: Connection, kinds: str = "blogs", latency: float = 0.0
+) -> None:
     from httpserver import LoopbackServer, RequestHandler
 
     with LoopbackServer() as server:
         for n in range(feeds):
-            packed, etag = gzip.compress(make_feed(n, entries), 6), f'"feed-{n}"'
+            body = make_feed(n, entries, kind_of(n, kinds))
+            packed, etag = gzip.compress(body, 6), f'"feed-{n}"'
 
             def handle(req: RequestHandler, packed: bytes = packed, etag: str = etag) -> None:
+                time.sleep(latency)  # the server's thread for this connection only
                 if req.header("If-None-Match") == etag:
                     req.send(304, headers={"ETag": etag})
                 else:
@@ -86,7 +148,7 @@ def _serve(feeds: int, entries: int, conn: Connection) -> None:
         conn.recv()  # stop
 
 
-def run_digest(base: str, feeds: int, workdir: Path) -> dict[str, float]:
+def run_digest(base: str, feeds: int, workdir: Path, kinds: str = "blogs") -> dict[str, float]:
     from datetime import UTC, datetime, timedelta
 
     from digest.config import load_config
@@ -94,7 +156,8 @@ def run_digest(base: str, feeds: int, workdir: Path) -> dict[str, float]:
     from digest.store import Store
 
     sources = "\n".join(
-        f"  - {{name: F{n}, url: '{base}feed/{n}.xml', kind: blog}}" for n in range(feeds)
+        f"  - {{name: F{n}, url: '{base}feed/{n}.xml', kind: {kind_of(n, kinds)}}}"
+        for n in range(feeds)
     )
     config_path = workdir / "feeds.yaml"
     config_path.write_text(
@@ -117,7 +180,7 @@ def run_digest(base: str, feeds: int, workdir: Path) -> dict[str, float]:
     return {"cold": cold_s, "warm": warm_s, "entries": entries}
 
 
-def run_reader(base: str, feeds: int, workdir: Path) -> dict[str, float]:
+def run_reader(base: str, feeds: int, workdir: Path, kinds: str = "blogs") -> dict[str, float]:
     from reader import make_reader
 
     r = make_reader(str(workdir / "reader.sqlite"))
@@ -134,7 +197,7 @@ def run_reader(base: str, feeds: int, workdir: Path) -> dict[str, float]:
     return {"cold": cold_s, "warm": warm_s, "entries": entries}
 
 
-def child(tool: str, base: str, feeds: int) -> None:
+def child(tool: str, base: str, feeds: int, kinds: str) -> None:
     if os.environ.get("BENCH_SKIP_SNIFFIO"):
         # What-if: httpcore imports sniffio on every request and, with anyio >= 4.7 no
         # longer installing it, each failed import walks sys.path (~0.15 ms, several
@@ -142,7 +205,7 @@ def child(tool: str, base: str, feeds: int) -> None:
         sys.modules["sniffio"] = None  # type: ignore[assignment]
     with tempfile.TemporaryDirectory() as tmp:
         run = run_digest if tool == "digest" else run_reader
-        result = run(base, feeds, Path(tmp))
+        result = run(base, feeds, Path(tmp), kinds)
     result["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     # Largest waited-for child. digest's parse workers are children of the fork server,
     # which is not waited for before this point, so they do not show here (see README).
@@ -150,11 +213,12 @@ def child(tool: str, base: str, feeds: int) -> None:
     print(json.dumps(result))
 
 
-def measure(tool: str, base: str, feeds: int, runs: int) -> dict[str, float]:
+def measure(tool: str, base: str, feeds: int, runs: int, kinds: str) -> dict[str, float]:
     results = []
     for _ in range(runs):
         out = subprocess.run(
-            [sys.executable, __file__, "--child", tool, "--base", base, "--feeds", str(feeds)],
+            [sys.executable, __file__, "--child", tool, "--base", base, "--feeds", str(feeds),
+             "--kinds", kinds],
             capture_output=True, text=True, check=True, cwd=ROOT,
         )  # fmt: skip
         results.append(json.loads(out.stdout.strip().splitlines()[-1]))
@@ -167,22 +231,31 @@ def main() -> None:
     parser.add_argument("--entries", type=int, default=50)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--tools", default="digest,reader")
+    parser.add_argument("--kinds", choices=("blogs", "mixed"), default="blogs")
+    parser.add_argument("--latency-ms", type=float, default=0.0,
+                        help="the server waits this long before each answer")  # fmt: skip
     parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--base", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        child(args.child, args.base, args.feeds)
+        child(args.child, args.base, args.feeds, args.kinds)
         return
     ours, theirs = multiprocessing.Pipe()
-    server = multiprocessing.Process(target=_serve, args=(args.feeds, args.entries, theirs))
+    server = multiprocessing.Process(
+        target=_serve,
+        args=(args.feeds, args.entries, theirs, args.kinds, args.latency_ms / 1000),
+    )
     server.start()
     base = ours.recv()
     try:
-        figures = {t: measure(t, base, args.feeds, args.runs) for t in args.tools.split(",")}
+        figures = {
+            t: measure(t, base, args.feeds, args.runs, args.kinds) for t in args.tools.split(",")
+        }
     finally:
         ours.send("stop")
         server.join(10)
-    print(f"{args.feeds} feeds x {args.entries} entries, median of {args.runs} runs each")
+    print(f"{args.feeds} feeds x {args.entries} entries ({args.kinds}, server latency "
+          f"{args.latency_ms:g} ms), median of {args.runs} runs each")  # fmt: skip
     print(f"{'tool':8} {'cold s':>8} {'feeds/s':>8} {'entries/s':>10} {'warm s':>8} "
           f"{'feeds/s':>8} {'peak MB':>8} {'child MB':>8}")  # fmt: skip
     for tool, f in figures.items():

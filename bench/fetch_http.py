@@ -1,6 +1,6 @@
 """Throughput of digest.fetch.fetch_feeds against a loopback server.
 
-    .venv/bin/python bench/fetch.py [--feeds 200] [--entries 50] [--concurrency 10]
+    .venv/bin/python bench/fetch_http.py [--feeds 200] [--entries 50] [--concurrency 10]
 
 Serves N generated RSS feeds (gzip-compressed, with an ETag) from tests/httpserver.py
 on 127.0.0.1, then times a cold run (every feed a 200) and a warm run (every feed a

@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from digest.sanitize import (
+    _CONTROL_RE,
     ALLOWED_ATTRIBUTES,
     ALLOWED_TAGS,
     clean_html,
@@ -292,3 +293,8 @@ def _clean_input(html: str) -> str:
 @pytest.mark.parametrize("raw", ["&#1", "a&#1;b", "&#x0b;", "<p title='&#2;'>x&#31;</p>"])
 def test_character_references_to_controls_do_not_survive_cleaning(raw: str) -> None:
     assert not re.search("[\x00-\x08\x0b\x0c\x0e-\x1f]", clean_html(raw, "https://e.org/"))
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=0x7F)) | st.text())
+def test_strip_control_ascii_fast_path_drops_what_the_regex_drops(text: str) -> None:
+    assert strip_control(text) == _CONTROL_RE.sub("", text)

@@ -108,6 +108,8 @@ def _plain_utf8(body: bytes, headers: Mapping[str, str]) -> bool:
 def _fix(text: str) -> str:
     """feedparser's touches on every text value: strip, undo latin-1 mojibake, cp1252."""
     text = text.strip()
+    if text.isascii():  # O(1) in CPython: no mojibake and no cp1252 controls possible
+        return text
     try:
         text = text.encode("iso-8859-1").decode("utf-8")
     except (UnicodeEncodeError, UnicodeDecodeError):

@@ -108,7 +108,9 @@ def _refresh_stream(
     on_fetched: Callable[[FetchResult], None],
 ) -> list[Outcome]:
     """Many feeds: fetch, parse (in workers) and store overlap, and only a window of
-    feeds is held in memory (digest.stream); each feed is still one transaction."""
+    feeds is held in memory (digest.stream). Each feed is still its own transaction,
+    a savepoint in a group that commits every 0.25 s (store.db.GroupCommit); this
+    Store's connection is used by nothing else meanwhile."""
     outcomes: dict[int, Outcome] = {}
     with store.group_commit() as group:
 

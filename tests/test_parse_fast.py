@@ -11,7 +11,7 @@ import pytest
 from digest.errors import ParseError
 from digest.parse import parse_feed
 from digest.parse.fast import read_fast
-from digest.types import ParsedFeed
+from digest.types import ParsedFeed, SourceKind
 
 GOLDEN = Path(__file__).parent / "golden" / "feeds"
 URL = "https://example.org/feed.xml"
@@ -32,11 +32,13 @@ RSS = (
 )
 
 
-def _both(body: bytes, headers: dict[str, str] | None = None) -> tuple[object, object]:
+def _both(
+    body: bytes, headers: dict[str, str] | None = None, kind: SourceKind = SourceKind.BLOG
+) -> tuple[object, object]:
     out = []
     for fast in (False, True):
         try:
-            out.append(parse_feed(body, url=URL, headers=headers, fast=fast))
+            out.append(parse_feed(body, url=URL, headers=headers, kind=kind, fast=fast))
         except ParseError as e:
             out.append(e.code)
     return out[0], out[1]
@@ -97,8 +99,35 @@ def test_fast_path_agrees_with_feedparser_on_every_feed_it_accepts(corpus: Path,
         if read_fast(body.lstrip(), {}) is None:
             continue
         accepted += 1
-        slow, quick = _both(body)
+        kind = SourceKind.ARXIV if "arxiv" in path.parts else SourceKind.BLOG
+        slow, quick = _both(body, kind=kind)
         if slow != quick:
             disagree.append(str(path.relative_to(corpus)))
     assert disagree == []
     assert accepted >= (30 if part == "feeds/real" else 600)  # the path is really used
+
+
+def test_arxiv_listings_take_the_fast_path_and_agree() -> None:
+    # rss.arxiv.org's RSS shape (the corpus has its Atom shape, checked above): the
+    # announce type, dc:creator with every author, dc:rights, categories.
+    item = (
+        "<item><title>A study of things</title><link>https://arxiv.org/abs/2611.00{n}</link>"
+        "<description>arXiv:2611.00{n}v1 Announce Type: {t} \nAbstract: We study things."
+        "</description><guid isPermaLink='false'>oai:arXiv.org:2611.00{n}v1</guid>"
+        "<category>cs.CL</category><category>cs.AI</category>"
+        "<pubDate>Wed, 25 Nov 2026 00:00:00 -0500</pubDate>"
+        "<arxiv:announce_type>{t}</arxiv:announce_type><dc:rights>CC BY 4.0</dc:rights>"
+        "<dc:creator>A. Author, B. Author</dc:creator></item>"
+    )
+    body = (
+        "<?xml version='1.0' encoding='UTF-8'?><rss xmlns:arxiv='http://arxiv.org/schemas/atom'"
+        " xmlns:dc='http://purl.org/dc/elements/1.1/' version='2.0'><channel>"
+        "<title>cs.CL updates on arXiv.org</title><link>http://rss.arxiv.org/rss/cs.CL</link>"
+        + "".join(item.format(n=n, t=t) for n, t in ((101, "new"), (102, "replace-cross")))
+        + "</channel></rss>"
+    ).encode()
+    assert read_fast(body, {}) is not None
+    slow, quick = _both(body, kind=SourceKind.ARXIV)
+    assert isinstance(quick, ParsedFeed) and quick == slow
+    assert quick.entries[1].extra["announce_type"] == "replace-cross"
+    assert quick.entries[0].authors == ("A. Author", "B. Author")

@@ -29,6 +29,10 @@ __all__ = ["read_fast"]
 ATOM = "{http://www.w3.org/2005/Atom}"
 CONTENT = "{http://purl.org/rss/1.0/modules/content/}"
 DC = "{http://purl.org/dc/elements/1.1/}"
+ARXIV = "{http://arxiv.org/schemas/atom}"
+# rss.arxiv.org's listings (RSS and Atom) add these to each entry: the announce type is
+# read (arxiv_announce_type); feedparser files dc:rights under "rights", never read.
+_ARXIV_ENTRY = frozenset({f"{ARXIV}announce_type", f"{DC}rights"})
 # Keys (prefixes) of feedparser's entries that digest.parse reads beyond the core ones.
 _READ_PREFIXES = ("itunes", "media", "podcast", "arxiv", "image", "enclosure", "link", "id",
                   "title", "summary", "content", "tags", "author", "published", "updated",
@@ -40,7 +44,7 @@ _RSS_CHANNEL = frozenset({
 })  # fmt: skip
 _RSS_ITEM = frozenset({
     "title", "link", "guid", "pubDate", "description", "category", "comments", "enclosure",
-    f"{CONTENT}encoded", f"{DC}creator", f"{DC}date", f"{ATOM}link",
+    f"{CONTENT}encoded", f"{DC}creator", f"{DC}date", f"{ATOM}link", *_ARXIV_ENTRY,
 })  # fmt: skip
 _ATOM_FEED = frozenset(
     f"{ATOM}{t}" for t in ("id", "title", "subtitle", "updated", "link", "author", "generator",
@@ -49,11 +53,11 @@ _ATOM_FEED = frozenset(
 _ATOM_ENTRY = frozenset(
     f"{ATOM}{t}" for t in ("id", "title", "link", "published", "updated", "summary", "content",
                            "author", "category", "contributor", "rights")
-)  # fmt: skip
+) | {f"{DC}creator", *_ARXIV_ENTRY}  # fmt: skip
 _SINGLE = frozenset({
     "title", "link", "guid", "pubDate", "description", f"{CONTENT}encoded", f"{DC}date",
     "ttl", f"{ATOM}id", f"{ATOM}title", f"{ATOM}published", f"{ATOM}updated",
-    f"{ATOM}summary", f"{ATOM}content",
+    f"{ATOM}summary", f"{ATOM}content", f"{ARXIV}announce_type", f"{DC}rights",
 })  # fmt: skip
 _TEXT_TYPES = {None: "text/plain", "text": "text/plain", "text/plain": "text/plain",
                "html": "text/html", "text/html": "text/html"}  # fmt: skip
@@ -248,6 +252,8 @@ def _rss_item(item: Any) -> dict[str, Any]:
             )
         elif tag == f"{ATOM}link":
             _alternate(e, el)
+        else:
+            _arxiv(e, el)
     if guid_is_link and "link" not in e and e.get("id"):
         e["link"] = e["id"]
     return _summary_from_content(e)
@@ -297,9 +303,21 @@ def _atom_author(el: Any) -> dict[str, str]:
     return found
 
 
+def _arxiv(e: dict[str, Any], el: Any) -> None:
+    """An element of :data:`_ARXIV_ENTRY`."""
+    if el.tag == f"{ARXIV}announce_type":
+        e["arxiv_announce_type"] = _text(el)
+
+
 def _atom_entry(entry: Any) -> dict[str, Any]:
     e: dict[str, Any] = {}
     for el in _children(entry, _ATOM_ENTRY):
+        if not el.tag.startswith(ATOM):
+            if el.tag == f"{DC}creator":
+                e.setdefault("authors", []).append(_rss_author(el))
+            else:
+                _arxiv(e, el)
+            continue
         tag = el.tag[len(ATOM) :]
         if tag == "title":
             e["title_detail"] = detail = _detail(el, "text", guess=False)

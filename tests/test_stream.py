@@ -8,6 +8,7 @@ from __future__ import annotations
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from feedgen import Item, days_ago, load, rss, write_config
@@ -77,3 +78,26 @@ def test_stream_feeds_calls_store_once_per_feed_with_a_small_window(
     assert all(result.url == state.url for (state, _), (result, _) in
                zip(jobs, (seen[i] for i in range(len(jobs))), strict=True))  # fmt: skip
     assert not any(isinstance(r, NotModified) for r, _ in seen.values())
+
+
+def test_a_feed_whose_store_fails_rolls_back_alone_inside_the_group(
+    many: Config, store: Store, now: datetime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import digest.store.feeds as feeds_store
+    from digest.errors import StorageError
+
+    real = feeds_store.upsert_entries
+
+    def failing(conn: Any, feed_url: str, *args: Any) -> int:
+        if feed_url.endswith("/f3.xml"):
+            real(conn, feed_url, *args)  # rows written, then the failure: all must go
+            raise StorageError("disk trouble")
+        return real(conn, feed_url, *args)
+
+    monkeypatch.setattr(feeds_store, "upsert_entries", failing)
+    outcomes = {o.key.rsplit("/", 1)[1]: o for o in refresh(store, many, now=now)}
+    assert not outcomes["f3.xml"].ok and outcomes["f3.xml"].code == "storage"
+    assert all(outcomes[f"f{n}.xml"].new_entries == 5 for n in range(HEALTHY) if n != 3)
+    assert store.count_entries() == 5 * (HEALTHY - 1)  # none of f3's rows survived
+    f3 = next(h for h in store.feed_health(now=now) if h.url.endswith("/f3.xml"))
+    assert f3.status == "never"  # its state was rolled back too: the next run refetches it

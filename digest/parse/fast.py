@@ -6,8 +6,9 @@ It is ~10x faster than feedparser on the same bytes and gives the same ParsedFee
 tests/test_parse_fast.py checks over every corpus feed it accepts. Anything it is not
 sure of returns None, and feedparser (the tolerant parser) reads the feed instead: a
 DOCTYPE, xml:base, another encoding, RDF, an unknown element or namespace (podcast,
-media...; of arXiv's, only what rss.arxiv.org's listings use), an element repeated where feedparser would pick one, child markup in
-a text element, an RSS author with an e-mail address (feedparser splits those).
+media...; of arXiv's, only what rss.arxiv.org's listings use), an element repeated
+where feedparser would pick one, child markup in a text element, an RSS author with
+an e-mail address (feedparser splits those).
 Values get the same touches feedparser gives them (stripping, its URL join, its
 mojibake and cp1252 repairs, its guess whether an RSS title is HTML).
 """

@@ -27,6 +27,7 @@ __all__ = ["stream_feeds"]
 
 WINDOW = 64  # feeds held between fetch and store at once
 POLL_SECONDS = 0.002  # how often the loop looks for parsed feeds while fetches run
+DRAIN_POLL_SECONDS = 0.05  # and, once every fetch is done, how long it waits at most
 
 StoreFn = Callable[[int, FetchResult, ParseReply | Failed | None], None]
 
@@ -79,9 +80,10 @@ async def _stream(
             on_idle()
             await asyncio.sleep(POLL_SECONDS)
         await fetching  # raises what a fetch or a store raised
-    for index, reply in pool.drain():
-        stored(index, fetched.pop(index), reply)
-        on_idle()
+    while pool.pending:  # the last parses; a slow one may take up to parse_timeout
+        for index, reply in pool.poll(DRAIN_POLL_SECONDS):
+            stored(index, fetched.pop(index), reply)
+        on_idle()  # so the caller's group never waits on a slow parse to commit
 
 
 def stream_feeds(

@@ -45,6 +45,7 @@ K = TypeVar("K", bound=Hashable)
 
 # Jobs handed to a worker at once: the next one waits in the worker while the current
 # one runs, so a worker never idles until the parent next polls (~30% of a refresh).
+# The price: a job queued behind a slow one waits for it (at most the time limit).
 DEPTH = 2
 MEMORY_BYTES = 2 * 1024**3  # address-space cap per worker (a giant table must not OOM us)
 # Imported once in the fork server, so each worker starts with them loaded.

@@ -5,6 +5,8 @@ but the feeds' state."""
 
 from __future__ import annotations
 
+import sqlite3
+import threading
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -101,3 +103,24 @@ def test_a_feed_whose_store_fails_rolls_back_alone_inside_the_group(
     assert store.count_entries() == 5 * (HEALTHY - 1)  # none of f3's rows survived
     f3 = next(h for h in store.feed_health(now=now) if h.url.endswith("/f3.xml"))
     assert f3.status == "never"  # its state was rolled back too: the next run refetches it
+
+
+def test_stored_feeds_are_committed_while_a_slow_feed_still_parses(
+    many: Config, store: Store, now: datetime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The ReDoS feed parses until its 3 s limit; the group holding the healthy feeds
+    # must commit meanwhile, or the web page's writes would wait on the write lock.
+    # (One healthy feed may wait in the ReDoS worker's queue: workers.DEPTH.)
+    monkeypatch.setattr(refreshing, "PARSE_TIMEOUT", 3.0)
+    done = threading.Event()
+    worker = threading.Thread(target=lambda: (refresh(store, many, now=now), done.set()))
+    worker.start()
+    seen, deadline = 0, time.monotonic() + 2.5
+    with sqlite3.connect(store.path) as other:
+        while seen < 5 * (HEALTHY - 1) and time.monotonic() < deadline:
+            time.sleep(0.05)
+            seen = other.execute("SELECT COUNT(*) FROM entries").fetchone()[0]
+    visible_early = seen >= 5 * (HEALTHY - 1) and not done.is_set()
+    worker.join(timeout=30)
+    assert visible_early
+    assert store.count_entries() == 5 * HEALTHY  # the one that waited was parsed too

@@ -208,8 +208,8 @@ _FTS_BLOCK_RE = re.compile(
     r"<(?=/?(?:p|div|br|hr|li|ul|ol|dl|dt|dd|h[1-6]|tr|td|th|table|blockquote|pre|section|"
     r"article|header|footer|figure|figcaption|img)\b)"
 )  # case-sensitive: nh3 writes tag names in lowercase (3x faster than IGNORECASE)
-# Markup the regexes do not handle (comments, scripts, ...): a superset of the
-# lowercase check it replaces (IGNORECASE also folds e.g. U+017F), so never less safe.
+# Markup the regexes do not handle (comments, scripts, ...) goes the long way;
+# IGNORECASE also folds e.g. U+017F, so it errs toward the long way.
 _FTS_UNUSUAL_RE = re.compile(r"<(?:!|\?|script|style|title|textarea)", re.IGNORECASE)
 
 

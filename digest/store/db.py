@@ -62,15 +62,23 @@ def transaction(db: Database) -> Iterator[sqlite3.Connection]:
         with _savepoint(conn):
             yield conn
         return
-    try:
-        conn.execute("BEGIN IMMEDIATE")
-    except sqlite3.OperationalError as e:
-        raise translate(e, "cannot start a write") from e
+    _begin(conn)
     try:
         yield conn
     except BaseException:
         conn.execute("ROLLBACK")
         raise
+    _commit(conn)
+
+
+def _begin(conn: sqlite3.Connection) -> None:
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as e:
+        raise translate(e, "cannot start a write") from e
+
+
+def _commit(conn: sqlite3.Connection) -> None:
     try:
         conn.execute("COMMIT")
     except sqlite3.OperationalError as e:
@@ -114,10 +122,7 @@ class GroupCommit:
         if self._opened is not None:
             self._parts += 1
             return
-        try:
-            self.conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as e:
-            raise translate(e, "cannot start a write") from e
+        _begin(self.conn)
         self._opened, self._parts = time.monotonic(), 1
 
     def tick(self) -> None:
@@ -130,11 +135,7 @@ class GroupCommit:
         if self._opened is None:
             return
         self._opened = None
-        try:
-            self.conn.execute("COMMIT")
-        except sqlite3.OperationalError as e:
-            self.conn.execute("ROLLBACK")
-            raise translate(e, "cannot commit") from e
+        _commit(self.conn)
 
     def __enter__(self) -> GroupCommit:
         return self

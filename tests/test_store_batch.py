@@ -83,6 +83,37 @@ def test_new_ids_follow_both_tables(store: Store, now: datetime) -> None:
     assert stored.id == 8 and [h.title for h in store.search("fresh")] == ["Fresh"]
 
 
+def test_in_a_group_search_rows_wait_for_the_commit_and_leave_with_a_failed_feed(
+    store: Store, now: datetime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Search rows reach FTS5 at the group's COMMIT (not at every feed's savepoint),
+    and a feed whose store fails takes its waiting rows with it."""
+    other = "https://example.org/other.xml"
+    store.sync_sources([Source(URL, "Example", SourceKind.BLOG),
+                        Source(other, "Other", SourceKind.BLOG)], now=now)  # fmt: skip
+    pending = "SELECT COUNT(*) FROM temp.search_pending"
+    with store.group_commit() as group:
+        group.join()
+        store.record_fetch(fetched(), feed(entry("a", "Sparse attention")), now=now,
+                           next_fetch_at=now)  # fmt: skip
+        assert store.db.conn.execute(pending).fetchone() == (1,)
+        assert store.search("sparse") == []  # not indexed yet: waiting for the COMMIT
+        group.join()
+        monkeypatch.setattr("digest.store.feeds._update_feed", _boom)
+        failing = ParsedFeed(other, "Other", None, (entry("b", "Mixture of experts"),))
+        with pytest.raises(RuntimeError):
+            store.record_fetch(Fetched(other, other, 200, {}, b""), failing, now=now,
+                               next_fetch_at=now)  # fmt: skip
+        assert store.db.conn.execute(pending).fetchone() == (1,)  # b's row rolled back
+    assert store.db.conn.execute(pending).fetchone() == (0,)
+    assert [h.title for h in store.search("sparse")] == ["Sparse attention"]
+    assert store.search("experts") == []
+
+
+def _boom(*args: object, **kwargs: object) -> None:
+    raise RuntimeError("this feed's store failed")
+
+
 TRICKY = [
     '<a title="a>b" href="/x">x&amp;y</a><p>1<br>2</p>&lt;b&gt; &nbsp;z<h1>T</h1>',
     "<p>caf\u00e9</p><ul><li>one</li><li>two</li></ul><img alt='q' src='/i.png'>after",

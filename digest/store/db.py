@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from digest.errors import LeaseHeldError, StorageBusyError, StorageError
+from digest.store.index import flush_search, prepare_search
 from digest.store.schema import migrate
 from digest.store.sqlitedb import Database
 
@@ -33,6 +34,7 @@ def connect(path: Path, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> Database:
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("PRAGMA synchronous = NORMAL")
         migrate(conn)
+        prepare_search(conn)
     except sqlite3.OperationalError as e:
         raise translate(e, f"cannot open database {path}") from e
     except sqlite3.DatabaseError as e:
@@ -80,6 +82,7 @@ def _begin(conn: sqlite3.Connection) -> None:
 
 def _commit(conn: sqlite3.Connection) -> None:
     try:
+        flush_search(conn)
         conn.execute("COMMIT")
     except sqlite3.OperationalError as e:
         conn.execute("ROLLBACK")

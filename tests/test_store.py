@@ -50,6 +50,8 @@ def test_every_connection_has_wal_busy_timeout_and_current_schema(store: Store) 
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert conn.execute("PRAGMA busy_timeout").fetchone()[0] == 5000
     assert conn.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
+    # A new file gets pages big enough for an entry's HTML (no overflow chains).
+    assert conn.execute("PRAGMA page_size").fetchone()[0] == 16384
 
 
 def test_reopening_does_not_migrate_twice(tmp_path: Path) -> None:

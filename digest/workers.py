@@ -14,10 +14,13 @@ thread: ``submit`` and ``poll`` may be interleaved to stream work through it.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
+import os
 import queue
 import signal
+import socket
 import threading
 import time
 from collections import deque
@@ -43,10 +46,15 @@ J = TypeVar("J")
 R = TypeVar("R")
 K = TypeVar("K", bound=Hashable)
 
-# Jobs handed to a worker at once: the next one waits in the worker while the current
-# one runs, so a worker never idles until the parent next polls (~30% of a refresh).
-# The price: a job queued behind a slow one waits for it (at most the time limit).
-DEPTH = 2
+# Jobs handed to a worker at once: the next ones wait in the worker while the current
+# one runs, so a worker keeps going while the parent is busy elsewhere (a refresh's
+# group COMMIT takes ~60 ms, four parses of a real-sized feed). The price: a job
+# queued behind a slow one waits for it (at most the time limit).
+DEPTH = 4
+# Socket buffer asked for each worker's connection (the kernel caps it, at
+# net.core.wmem_max): room for a few replies, so a worker that finishes a job while
+# the parent is busy sends its reply and goes on instead of blocking on a full pipe.
+PIPE_BYTES = 4 * 1024**2
 MEMORY_BYTES = 2 * 1024**3  # address-space cap per worker (a giant table must not OOM us)
 # Imported once in the fork server, so each worker starts with them loaded.
 PRELOAD = ("digest.parse.feed", "digest.extract")
@@ -115,6 +123,8 @@ class _Worker:
     @classmethod
     def start(cls, ctx: Any, fn: Callable[[Any], Any], memory: int | None, name: str) -> _Worker:
         parent, child = ctx.Pipe()
+        _widen(parent)
+        _widen(child)
         proc = ctx.Process(target=_serve, args=(child, fn, memory), daemon=True, name=name)
         proc.start()
         child.close()
@@ -156,6 +166,14 @@ class _Worker:
             self.kill()
         else:
             self.conn.close()
+
+
+def _widen(conn: Connection) -> None:
+    """One end of a duplex Pipe (a socketpair) gets PIPE_BYTES of buffer where the
+    platform allows; the default (~200 KB) holds half a real feed's parse."""
+    with contextlib.suppress(OSError), socket.socket(fileno=os.dup(conn.fileno())) as sock:
+        for option in (socket.SO_SNDBUF, socket.SO_RCVBUF):
+            sock.setsockopt(socket.SOL_SOCKET, option, PIPE_BYTES)
 
 
 class Pool(Generic[K, J, R]):

@@ -63,6 +63,25 @@ def test_big_jobs_and_big_replies_in_both_directions_never_deadlock() -> None:
     assert results == [body] * 6
 
 
+def _nap_then_reply(seconds: float) -> bytes:
+    time.sleep(seconds)
+    return bytes(80_000)  # four fit even in a stock kernel's buffer (~400 KB)
+
+
+def test_a_worker_keeps_working_while_the_parent_is_busy_elsewhere() -> None:
+    # Four jobs are handed over at once (workers.DEPTH) and their replies fit in the
+    # connection's buffer, so the worker never waits for the parent to poll: by the
+    # time the parent looks, all four are done.
+    with Pool[int, float, bytes](_nap_then_reply, workers=1, timeout=10) as pool:
+        for n in range(4):
+            pool.submit(n, 0.3)
+        time.sleep(2.0)  # the parent storing a group of feeds, say
+        started = time.monotonic()
+        results = dict(pool.drain())
+        assert time.monotonic() - started < 0.25  # not a further 0.3 s per job
+    assert results == {n: bytes(80_000) for n in range(4)}
+
+
 def test_pool_streams_submissions_and_results() -> None:
     with Pool[str, float, float](math.sqrt, workers=2, timeout=10) as pool:
         pool.submit("a", 16.0)

@@ -17,7 +17,10 @@ __all__ = ["flush_search", "index_entries", "index_summary", "prepare_search"]
 
 
 def prepare_search(conn: sqlite3.Connection) -> None:
-    """Per connection: the TEMP table that holds search rows until commit."""
+    """Per connection: the TEMP table that holds search rows until commit. Its rows
+    are written once and read once, so its page cache is kept small: the default
+    2 MB filled up in every refresh, a tenth of the refresh's peak memory."""
+    conn.execute("PRAGMA temp.cache_size = -256")  # KiB
     conn.execute(
         "CREATE TEMP TABLE IF NOT EXISTS search_pending "
         "(id INTEGER PRIMARY KEY, title TEXT NOT NULL, body TEXT NOT NULL, fresh INTEGER NOT NULL)"

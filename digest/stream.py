@@ -25,7 +25,7 @@ from digest.workers import Failed, Pool
 
 __all__ = ["stream_feeds"]
 
-WINDOW = 64  # feeds held between fetch and store at once
+WINDOW = 16  # feeds held between fetch and store at once (each up to max_bytes)
 POLL_SECONDS = 0.002  # how often the loop looks for parsed feeds while fetches run
 DRAIN_POLL_SECONDS = 0.05  # and, once every fetch is done, how long it waits at most
 

@@ -7,6 +7,7 @@ that a parse worker importing ``digest.parse`` does not load the store (and SQLi
 
 from __future__ import annotations
 
+import sys
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +18,11 @@ if TYPE_CHECKING:
 
 __all__ = ["DigestError", "Store", "load_config"]
 __version__ = "0.1.0"
+
+# httpx imports its own command-line client (click, rich, pygments: ~5 MB) whenever
+# they are installed, as digest's CLI installs them; digest never runs httpx's CLI, and
+# a module marked absent is httpx's own fallback. Saves that much of a fetch's memory.
+sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
 
 _HOMES = {"DigestError": "digest.errors", "Store": "digest.store", "load_config": "digest.config"}
 

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit, urlunsplit
 from digest.sanitize import fts_text
 from digest.types import EntryData, EntryKeys, LinkRole, SourceKind
 
-__all__ = ["arxiv_id", "canonical_url", "content_hash", "entry_keys", "link_role"]
+__all__ = ["arxiv_id", "canonical_url", "content_hash", "entry_keys", "link_role", "make_keys"]
 
 # New style 2401.12345 (4 or 5 digits), old style cs/0601001 or math.GT/0309136.
 _ARXIV_NEW = r"\d{4}\.\d{4,5}(?!\d)"
@@ -197,8 +197,15 @@ def content_hash(*parts: str) -> str:
 def entry_keys(data: EntryData) -> EntryKeys:
     """What the store files an entry under: its canonical link (``guid:`` when it has
     none), the hash that tells a changed entry, and the plain text to search."""
+    return make_keys(data.link, data.guid, data.title, data.summary_html, data.content_html)
+
+
+def make_keys(
+    link: str | None, guid: str, title: str, summary_html: str, content_html: str
+) -> EntryKeys:
+    """:func:`entry_keys` from an entry's parts, before its EntryData exists."""
     return EntryKeys(
-        canonical=canonical_url(data.link) if data.link else f"guid:{data.guid}",
-        content_hash=content_hash(data.title, data.summary_html, data.content_html),
-        search_text=fts_text(data.content_html or data.summary_html),
+        canonical=canonical_url(link) if link else f"guid:{guid}",
+        content_hash=content_hash(title, summary_html, content_html),
+        search_text=fts_text(content_html or summary_html),
     )

@@ -20,7 +20,7 @@ from typing import Any
 import feedparser
 
 from digest.errors import ParseError
-from digest.identity import arxiv_id, canonical_url, content_hash
+from digest.identity import arxiv_id, canonical_url, content_hash, make_keys
 from digest.parse.extras import (
     arxiv_extra,
     parse_duration,
@@ -212,13 +212,16 @@ def _entry(
     podcast_extra(e, pod.get(str(e.get("id") or raw_link or title), {}), base, extra)
     release_extra(link, str(e.get("id") or ""), url, extra)
     enclosures = _enclosures(e.get("enclosures") or [], base)
+    # The store's keys are taken here, in the parse worker, not in the storing process.
+    keys = make_keys(link, guid, title, summary, content)
     return EntryData(
         guid=guid, link=link, title=title, authors=_authors(e.get("authors") or [], kind),
         published=published or updated, updated=updated,
         summary_html=summary, content_html=content, categories=categories,
         enclosures=enclosures, image=_image(e, enclosures, base), arxiv_id=ident,
         duration_seconds=parse_duration(e.get("itunes_duration")),
-        links=_outbound(content + summary, link), extra=extra,
+        links=_outbound(content + summary, keys.canonical if link else None), extra=extra,
+        keys=keys,
     )  # fmt: skip
 
 
@@ -323,8 +326,9 @@ def _image(e: Mapping[str, Any], enclosures: Sequence[Enclosure], base: str) -> 
 
 
 def _outbound(fragments: str, own: str | None) -> tuple[str, ...]:
-    """http(s) links in sanitised HTML (clean_html quotes every href), one per canonical URL."""
-    seen = {canonical_url(own)} if own else set()
+    """http(s) links in sanitised HTML (clean_html quotes every href), one per canonical
+    URL and none to the entry itself (``own``: its link's canonical form)."""
+    seen = {own} if own else set()
     links: list[str] = []
     for href in dict.fromkeys(_HREF_RE.findall(fragments)):  # a repeated href once
         target = html.unescape(href) if "&" in href else href

@@ -25,6 +25,9 @@ def parse_job(job: ParseJob) -> ParseReply:
         parsed = parse_feed(body, url=url, headers=headers, kind=SourceKind(kind))
     except ParseError as e:
         return (e.code, str(e))
-    # The store's keys are taken here, on a worker's core, not in the storing process.
-    entries = tuple(replace(e, keys=entry_keys(e)) for e in parsed.entries)
+    if all(e.keys is not None for e in parsed.entries):
+        return parsed
+    # The store's keys are taken here, on a worker's core, not in the storing process
+    # (parse_feed takes them for every entry it builds; a JSON Feed's come ready-made).
+    entries = tuple(e if e.keys else replace(e, keys=entry_keys(e)) for e in parsed.entries)
     return replace(parsed, entries=entries)

@@ -53,6 +53,15 @@ class SearchStore(FeedStore):
                 hint='put words in double quotes to search for them literally, e.g. "C++"',
             ) from None
         return [
-            SearchHit(r[0], r[1], r[2], r[3], from_iso(r[4]), from_iso(r[5]), r[6], -r[7])  # type: ignore[arg-type]
+            SearchHit(
+                entry_id=r[0],
+                title=r[1],
+                link=r[2],
+                source_name=r[3],
+                published=from_iso(r[4]),
+                first_seen=from_iso(r[5]) or datetime.min,  # NOT NULL in the schema
+                snippet=" ".join(r[6].split()),  # indexed text keeps its whitespace (fts_text)
+                score=-r[7],
+            )
             for r in rows
         ]

@@ -67,7 +67,10 @@ _UTF8 = frozenset({"utf-8", "utf8"})
 _DECL_RE = re.compile(rb"^\s*<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9._:-]+)", re.I)
 _CHARSET_RE = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9._:-]+)", re.I)
 _LINK_ENTITY_RE = re.compile("&([A-Za-z0-9_]+);")
-_OPAQUE = (b"<!DOCTYPE", b"<!doctype", b"xml:base", b"<!ENTITY")
+# A DOCTYPE (with any entity declarations) can only stand before the root element;
+# xml:base anywhere. Searching the prolog alone saves three scans of the whole body.
+_PROLOG_OPAQUE = (b"<!DOCTYPE", b"<!doctype", b"<!ENTITY")
+_ROOT_RE = re.compile(rb"<[A-Za-z]")
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False,
                           remove_comments=True, remove_pis=True)  # fmt: skip
 
@@ -80,7 +83,10 @@ def read_fast(
     body: bytes, headers: Mapping[str, str]
 ) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:
     """(feed, entries) as feedparser would give them, or None: let feedparser read it."""
-    if not _plain_utf8(body, headers) or any(mark in body for mark in _OPAQUE):
+    if not _plain_utf8(body, headers) or b"xml:base" in body:
+        return None
+    root_at = m.start() if (m := _ROOT_RE.search(body)) else len(body)
+    if any(mark in body[:root_at] for mark in _PROLOG_OPAQUE):
         return None
     try:
         root = etree.fromstring(body, _PARSER)
@@ -103,6 +109,8 @@ def _plain_utf8(body: bytes, headers: Mapping[str, str]) -> bool:
     labels += [m.group(1).decode("ascii") for m in [_DECL_RE.match(body)] if m]
     if any(label.lower() not in _UTF8 for label in labels):
         return False
+    if body.isascii():  # one C pass, no copy: ASCII is UTF-8
+        return True
     try:
         body.decode("utf-8")
     except UnicodeDecodeError:

@@ -105,4 +105,5 @@ def stream_feeds(
     turn of the loop (the caller commits a group of stored feeds there)."""
     with Pool[int, ParseJob, ParseReply](parse_job, workers=workers, timeout=parse_timeout,
                                          name="digest-parse") as pool:  # fmt: skip
+        pool.prestart()  # the fork server boots while the first feeds are fetched
         asyncio.run(_stream(jobs, settings, guard, pool, store_one, on_fetched, on_idle, window))

@@ -9,6 +9,7 @@ import time
 
 import pytest
 
+from digest import workers
 from digest.errors import ParseError
 from digest.refresh import parse_all
 from digest.types import FeedState, Fetched, FetchResult, ParsedFeed, Source, SourceKind
@@ -80,6 +81,46 @@ def test_a_worker_keeps_working_while_the_parent_is_busy_elsewhere() -> None:
         results = dict(pool.drain())
         assert time.monotonic() - started < 0.25  # not a further 0.3 s per job
     assert results == {n: bytes(80_000) for n in range(4)}
+
+
+def test_prestarted_workers_take_the_jobs_submitted_while_they_came_up(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    real = workers._Worker.start.__func__  # type: ignore[attr-defined]
+    started: list[workers._Worker] = []
+
+    def recorded(cls: type[workers._Worker], *args: object) -> workers._Worker:
+        started.append(real(cls, *args))
+        return started[-1]
+
+    monkeypatch.setattr(workers._Worker, "start", classmethod(recorded))
+    with Pool[str, float, float](math.sqrt, workers=2, timeout=10) as pool:
+        pool.prestart()
+        pool.submit("a", 16.0)
+        pool.submit("b", 25.0)
+        assert dict(pool.drain()) == {"a": 4.0, "b": 5.0}
+    # Both were started in the background, and both end with the pool, used or not.
+    assert len(started) == 2 and not any(w.proc.is_alive() for w in started)
+
+
+def test_a_worker_prestart_could_not_start_is_started_when_needed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    real = workers._Worker.start.__func__  # type: ignore[attr-defined]
+    calls = []
+
+    def flaky(cls: type[workers._Worker], *args: object) -> workers._Worker:
+        calls.append(threading.current_thread().name)
+        if len(calls) == 1:
+            raise OSError("no more processes")
+        return real(cls, *args)  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(workers._Worker, "start", classmethod(flaky))
+    with Pool[str, float, float](math.sqrt, workers=2, timeout=10) as pool:
+        pool.prestart()
+        results = {k: pool.submit(k, v) for k, v in (("a", 4.0), ("b", 9.0), ("c", 16.0))}
+        assert dict(pool.drain()) == {"a": 2.0, "b": 3.0, "c": 4.0} and len(results) == 3
+    assert len(calls) == 3  # two in the background (one failed), one when a job needed it
 
 
 def test_pool_streams_submissions_and_results() -> None:

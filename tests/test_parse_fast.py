@@ -107,7 +107,7 @@ def test_fast_path_agrees_with_feedparser_on_every_feed_it_accepts(corpus: Path,
     assert accepted >= (30 if part == "feeds/real" else 600)  # the path is really used
 
 
-def test_arxiv_listings_take_the_fast_path_and_agree() -> None:
+def test_arxiv_listings_take_the_fast_path_and_agree(monkeypatch: pytest.MonkeyPatch) -> None:
     # rss.arxiv.org's RSS shape (the corpus has its Atom shape, checked above): the
     # announce type, dc:creator with every author, dc:rights, categories.
     item = (
@@ -129,5 +129,11 @@ def test_arxiv_listings_take_the_fast_path_and_agree() -> None:
     assert read_fast(body, {}) is not None
     slow, quick = _both(body, kind=SourceKind.ARXIV)
     assert isinstance(quick, ParsedFeed) and quick == slow
+    monkeypatch.setattr("digest.parse.feed.feedparser.parse", _not_called)
+    assert parse_feed(body, url=URL, kind=SourceKind.ARXIV) == quick  # lxml read it
     assert quick.entries[1].extra["announce_type"] == "replace-cross"
     assert quick.entries[0].authors == ("A. Author", "B. Author")
+
+
+def _not_called(*args: object, **kwargs: object) -> None:
+    raise AssertionError("feedparser was used")

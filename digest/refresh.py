@@ -112,7 +112,7 @@ def _refresh_stream(
     a savepoint in a group that commits every 0.25 s (store.db.GroupCommit); this
     Store's connection is used by nothing else meanwhile."""
     outcomes: dict[int, Outcome] = {}
-    with store.group_commit() as group:
+    with store.group_commit(background=True) as group:
 
         def store_one(index: int, result: FetchResult, reply: ParseReply | Failed | None) -> None:
             state, source = jobs[index]
@@ -122,7 +122,8 @@ def _refresh_stream(
                                          group=group)  # fmt: skip
 
         stream_feeds(jobs, config.fetch, make_guard(config.fetch), store_one,
-                     on_fetched=on_fetched, on_idle=group.tick, parse_timeout=PARSE_TIMEOUT,
+                     on_fetched=on_fetched, on_idle=group.tick,
+                     can_store=lambda: not group.committing, parse_timeout=PARSE_TIMEOUT,
                      workers=PARSE_WORKERS)  # fmt: skip
     return [outcomes[i] for i in range(len(jobs))]
 

@@ -12,6 +12,7 @@ bodies and parsed feeds in memory, not all of them.
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
@@ -25,7 +26,9 @@ from digest.workers import Failed, Pool
 
 __all__ = ["stream_feeds"]
 
-WINDOW = 16  # feeds held between fetch and store at once (each up to max_bytes)
+# Feeds held between fetch and store at once (each up to max_bytes): enough to keep
+# both workers busy while the caller's group commits (~0.1 s), few enough for memory.
+WINDOW = 24
 POLL_SECONDS = 0.002  # how often the loop looks for parsed feeds while fetches run
 DRAIN_POLL_SECONDS = 0.05  # and, once every fetch is done, how long it waits at most
 
@@ -40,17 +43,23 @@ async def _stream(
     store_one: StoreFn,
     on_fetched: Callable[[FetchResult], None],
     on_idle: Callable[[], None],
+    can_store: Callable[[], bool],
     window: int,
 ) -> None:
     slots = asyncio.Semaphore(window)
     limiter = HostLimiter(settings)
     fetched: dict[int, FetchResult] = {}  # being parsed
+    held: deque[tuple[int, FetchResult, ParseReply | Failed | None]] = deque()  # to store
 
-    def stored(index: int, result: FetchResult, reply: ParseReply | Failed | None) -> None:
-        try:
-            store_one(index, result, reply)
-        finally:
-            slots.release()
+    def store_held(*, force: bool = False) -> None:
+        """Store what is ready, unless the caller cannot take it now (its group is
+        committing): the loop then goes on fetching and feeding the workers."""
+        while held and (force or can_store()):
+            index, result, reply = held.popleft()
+            try:
+                store_one(index, result, reply)
+            finally:
+                slots.release()
 
     async def one(client: httpx.AsyncClient, index: int, state: FeedState, source: Source) -> None:
         url = state.fetch_url  # an adopted move; the result keeps the feed's identity
@@ -63,27 +72,26 @@ async def _stream(
         result = replace(result, url=state.url)
         on_fetched(result)
         if isinstance(result, Fetched):
-            fetched[index] = result
             pool.submit(index, (result.body, result.final_url, dict(result.headers),
                                 source.kind.value))  # fmt: skip
+            fetched[index] = replace(result, body=b"")  # the job keeps it while needed
         else:
-            stored(index, result, None)
+            held.append((index, result, None))
 
-    def collect() -> None:
-        for index, reply in pool.poll(0):
-            stored(index, fetched.pop(index), reply)
+    def collect(timeout: float) -> None:
+        held.extend((index, fetched.pop(index), reply) for index, reply in pool.poll(timeout))
+        store_held()
+        on_idle()
 
     async with make_client(settings, guard) as client:
         fetching = asyncio.gather(*(one(client, i, s, src) for i, (s, src) in enumerate(jobs)))
         while not fetching.done():
-            collect()
-            on_idle()
+            collect(0)
             await asyncio.sleep(POLL_SECONDS)
-        await fetching  # raises what a fetch or a store raised
+        await fetching  # raises what a fetch raised
     while pool.pending:  # the last parses; a slow one may take up to parse_timeout
-        for index, reply in pool.poll(DRAIN_POLL_SECONDS):
-            stored(index, fetched.pop(index), reply)
-        on_idle()  # so the caller's group never waits on a slow parse to commit
+        collect(DRAIN_POLL_SECONDS)  # ticking, so the group never waits on a slow parse
+    store_held(force=True)
 
 
 def stream_feeds(
@@ -94,6 +102,7 @@ def stream_feeds(
     *,
     on_fetched: Callable[[FetchResult], None] = lambda _: None,
     on_idle: Callable[[], None] = lambda: None,
+    can_store: Callable[[], bool] = lambda: True,
     parse_timeout: float = 10.0,
     workers: int = 2,
     window: int = WINDOW,
@@ -106,4 +115,5 @@ def stream_feeds(
     with Pool[int, ParseJob, ParseReply](parse_job, workers=workers, timeout=parse_timeout,
                                          name="digest-parse") as pool:  # fmt: skip
         pool.prestart()  # the fork server boots while the first feeds are fetched
-        asyncio.run(_stream(jobs, settings, guard, pool, store_one, on_fetched, on_idle, window))
+        asyncio.run(_stream(jobs, settings, guard, pool, store_one, on_fetched, on_idle,
+                            can_store, window))  # fmt: skip

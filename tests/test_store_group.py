@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from digest.errors import StorageBusyError
 from digest.store import Store
 from digest.store.db import transaction
 
@@ -65,3 +66,35 @@ def test_a_crash_loses_only_the_open_group(store: Store) -> None:
     assert _names(store.path) == ["a"]
     _write(store, "c")  # the connection is usable again, outside any group
     assert _names(store.path) == ["a", "c"]
+
+
+def test_a_background_commit_lets_the_caller_go_on_and_join_waits_for_it(
+    store: Store,
+) -> None:
+    with store.group_commit(max_seconds=0.0, background=True) as group:
+        group.join()
+        _write(store, "a")
+        group.tick()  # the COMMIT runs on a thread
+        group.join()  # waits for it before the next part touches the connection
+        assert not group.committing and _names(store.path) == ["a"]
+        _write(store, "b")
+    assert _names(store.path) == ["a", "b"]
+
+
+def test_a_failed_background_commit_is_raised_by_the_next_tick(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def failing(conn: sqlite3.Connection) -> None:
+        conn.execute("ROLLBACK")
+        raise StorageBusyError("cannot commit: the database is busy")
+
+    with store.group_commit(max_seconds=0.0, background=True) as group:
+        group.join()
+        _write(store, "a")
+        monkeypatch.setattr("digest.store.db._commit", failing)
+        group.tick()
+        with pytest.raises(StorageBusyError):
+            for _ in range(100):  # the thread may still be running
+                group.tick()
+                time.sleep(0.01)
+    assert _names(store.path) == []  # that group is lost; its feeds are fetched again

@@ -83,6 +83,26 @@ def test_stream_feeds_calls_store_once_per_feed_with_a_small_window(
     assert not any(isinstance(r, NotModified) for r, _ in seen.values())
 
 
+def test_while_the_caller_cannot_store_feeds_wait_and_none_is_lost(
+    many: Config, store: Store, now: datetime
+) -> None:
+    # can_store() is False while the refresh's group commits in the background: the
+    # loop goes on fetching and parsing, and stores what waited once it may.
+    store.sync_sources(many.sources, now=now)
+    jobs = [(s, src) for s in store.feed_states() if (src := many.source(s.url))]
+    stored: list[int] = []
+    asks = 0
+
+    def can_store() -> bool:
+        nonlocal asks
+        asks += 1
+        return asks > 40  # "busy" for the first 40 turns of the loop
+
+    stream_feeds(jobs, many.fetch, make_guard(many.fetch), lambda i, *_: stored.append(i),
+                 can_store=can_store, window=4, parse_timeout=1.0)  # fmt: skip
+    assert sorted(stored) == list(range(len(jobs)))
+
+
 def test_a_feed_whose_store_fails_rolls_back_alone_inside_the_group(
     many: Config, store: Store, now: datetime, monkeypatch: pytest.MonkeyPatch
 ) -> None:

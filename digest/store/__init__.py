@@ -43,9 +43,9 @@ class Store(DraftStore):
     ) -> None:
         self.close()
 
-    def group_commit(self, *, max_seconds: float = 0.25) -> GroupCommit:
+    def group_commit(self, *, max_seconds: float = 0.25, background: bool = False) -> GroupCommit:
         """Commit many feeds' transactions together (see :class:`GroupCommit`)."""
-        return GroupCommit(self.db, max_seconds=max_seconds)
+        return GroupCommit(self.db, max_seconds=max_seconds, background=background)
 
     def acquire_lease(self, name: str, holder: str, *, now: datetime, ttl: timedelta) -> None:
         acquire_lease(self.db, name, holder, now=now, ttl=ttl)

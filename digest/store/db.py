@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -36,6 +37,9 @@ def connect(path: Path, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> Database:
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("PRAGMA synchronous = NORMAL")
+        # 512 KiB of page cache, not 2 MB: a refresh writes far more than it rereads,
+        # and the OS caches the file anyway (2 MB of a cold refresh's peak memory).
+        conn.execute("PRAGMA cache_size = -512")
         migrate(conn)
         prepare_search(conn)
     except sqlite3.OperationalError as e:
@@ -114,17 +118,33 @@ class GroupCommit:
     is never held longer than that) and :meth:`commit` at the end. A crash loses at
     most the open group, and its feeds keep their old state, so the next run
     fetches them again.
+
+    With ``background``, :meth:`tick` runs the COMMIT (and the search index's flush,
+    tens of milliseconds of C with the GIL released) on a thread, and the caller goes
+    on with anything but this connection: :meth:`join` waits for it. A failed
+    background commit is raised by the next :meth:`tick` or :meth:`commit`.
     """
 
-    def __init__(self, db: Database, *, max_seconds: float = 0.25, max_parts: int = 100):
+    def __init__(
+        self,
+        db: Database,
+        *,
+        max_seconds: float = 0.25,
+        max_parts: int = 100,
+        background: bool = False,
+    ):
         self.conn = db.conn
         self.max_seconds, self.max_parts = max_seconds, max_parts
+        self.background = background
         self._opened: float | None = None
         self._parts = 0
+        self._committing: threading.Thread | None = None
+        self._failed: BaseException | None = None
 
     def join(self) -> None:
         """Count one more part, opening a group unless one is open: the next
         :func:`transaction` is then a savepoint inside it."""
+        self._wait()
         if self._opened is not None:
             self._parts += 1
             return
@@ -132,16 +152,47 @@ class GroupCommit:
         self._opened, self._parts = time.monotonic(), 1
 
     def tick(self) -> None:
-        if self._opened is None:
+        self._raise_failure()
+        if self._opened is None or self._committing is not None:
             return
         if self._parts >= self.max_parts or time.monotonic() - self._opened >= self.max_seconds:
-            self.commit()
+            if self.background:
+                self._opened = None
+                self._committing = threading.Thread(target=self._commit_in_thread,
+                                                    name="digest-commit", daemon=True)  # fmt: skip
+                self._committing.start()
+            else:
+                self.commit()
 
     def commit(self) -> None:
+        self._wait()
+        self._raise_failure()
         if self._opened is None:
             return
         self._opened = None
         _commit(self.conn)
+
+    @property
+    def committing(self) -> bool:
+        """A background commit is running (the connection is not the caller's)."""
+        return self._committing is not None and self._committing.is_alive()
+
+    def _commit_in_thread(self) -> None:
+        try:
+            _commit(self.conn)
+        except BaseException as e:  # raised in the caller's thread by tick() or commit()
+            self._failed = e
+
+    def _wait(self) -> None:
+        if self._committing is not None:
+            self._committing.join()
+            self._committing = None
+
+    def _raise_failure(self) -> None:
+        failed, self._failed = self._failed, None
+        if failed is not None:
+            self._wait()
+            raise failed
 
     def __enter__(self) -> GroupCommit:
         return self
@@ -149,7 +200,9 @@ class GroupCommit:
     def __exit__(self, *exc: object) -> None:
         if exc[0] is None:
             self.commit()
-        elif self._opened is not None:
+            return
+        self._wait()
+        if self._opened is not None:
             self._opened = None
             self.conn.execute("ROLLBACK")
 

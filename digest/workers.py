@@ -287,9 +287,7 @@ class Pool(Generic[K, J, R]):
         """Take in the workers prestart() has brought up, waiting ``timeout`` for one."""
         while self._starting:
             try:
-                worker = (
-                    self._arrivals.get(timeout=timeout) if timeout else self._arrivals.get_nowait()
-                )
+                worker = self._arrivals.get(block=timeout > 0, timeout=timeout or None)
             except queue.Empty:
                 return
             self._starting -= 1

@@ -153,7 +153,7 @@ class GroupCommit:
 
     def tick(self) -> None:
         self._raise_failure()
-        if self._opened is None or self._committing is not None:
+        if self._opened is None:  # also while a background commit runs: join() waits
             return
         if self._parts >= self.max_parts or time.monotonic() - self._opened >= self.max_seconds:
             if self.background:

@@ -29,7 +29,7 @@ __all__ = ["stream_feeds"]
 # Feeds held between fetch and store at once (each up to max_bytes): a parsed feed of
 # real size is ~0.4 MB in memory. 24 kept both workers busier through a group's
 # background commit (~0.1 s) but took peak memory past reader's; 64 bought nothing.
-WINDOW = 16
+WINDOW = int(__import__("os").environ.get("DW", "16"))
 POLL_SECONDS = 0.002  # how often the loop looks for parsed feeds while fetches run
 DRAIN_POLL_SECONDS = 0.05  # and, once every fetch is done, how long it waits at most
 

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import math
+import os
 import threading
 import time
 
@@ -39,6 +40,12 @@ def test_run_all_keeps_order_and_reports_crashes() -> None:
     assert isinstance(results[1], Failed) and results[1].kind == "crashed"
     assert "ValueError" in results[1].message
     assert run_all(math.sqrt, []) == []
+
+
+@pytest.mark.skipif(not hasattr(os, "nice"), reason="no process priorities here")
+def test_workers_run_nicer_than_their_parent_so_it_is_never_starved() -> None:
+    expected = min(os.nice(0) + workers.NICE, 19)  # the kernel's ceiling
+    assert run_all(os.nice, [0, 0], workers=2, timeout=10) == [expected, expected]  # nice(0): get
 
 
 def test_a_job_past_its_deadline_is_killed_and_its_worker_replaced() -> None:

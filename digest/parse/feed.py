@@ -215,13 +215,15 @@ def _entry(
     enclosures = _enclosures(e.get("enclosures") or [], base)
     # The store's keys are taken here, in the parse worker, not in the storing process.
     keys = make_keys(link, guid, title, summary, content)
+    # An Atom entry with content only has that content as its summary too: scan it once.
+    bodies = content if content == summary else content + summary
     return EntryData(
         guid=guid, link=link, title=title, authors=_authors(e.get("authors") or [], kind),
         published=published or updated, updated=updated,
         summary_html=summary, content_html=content, categories=categories,
         enclosures=enclosures, image=_image(e, enclosures, base), arxiv_id=ident,
         duration_seconds=parse_duration(e.get("itunes_duration")),
-        links=_outbound(content + summary, keys.canonical if link else None), extra=extra,
+        links=_outbound(bodies, keys.canonical if link else None), extra=extra,
         keys=keys,
     )  # fmt: skip
 

@@ -137,3 +137,79 @@ def test_arxiv_listings_take_the_fast_path_and_agree(monkeypatch: pytest.MonkeyP
 
 def _not_called(*args: object, **kwargs: object) -> None:
     raise AssertionError("feedparser was used")
+
+
+PODCAST = (
+    "<?xml version='1.0' encoding='UTF-8'?><rss version='2.0' "
+    "xmlns:itunes='http://www.itunes.com/dtds/podcast-1.0.dtd'><channel><title>Show</title>"
+    "<link>https://pod.example/</link>{channel}<itunes:author>Hosts</itunes:author>"
+    "<itunes:owner><itunes:name>Owner</itunes:name><itunes:email>o@pod.example</itunes:email>"
+    "</itunes:owner><itunes:category text='Technology'><itunes:category text='AI'/>"
+    "</itunes:category><itunes:explicit>no</itunes:explicit>"
+    "<itunes:image href='https://pod.example/show.png'/>"
+    "<itunes:new-feed-url>https://new.pod.example/feed</itunes:new-feed-url>{items}"
+    "</channel></rss>"
+)
+EPISODE = (
+    "<item><title>Episode {n}</title><link>https://pod.example/{n}</link><guid>ep-{n}</guid>"
+    "<pubDate>Wed, 25 Nov 2026 10:00:00 GMT</pubDate>{bodies}"
+    "<enclosure url='https://pod.example/{n}.mp3' length='480' type='audio/mpeg'/>"
+    "<itunes:duration>00:52:0{n}</itunes:duration><itunes:episode>{n}</itunes:episode>"
+    "<itunes:season>2</itunes:season><itunes:episodeType>full</itunes:episodeType>"
+    "<itunes:title>Ep {n}</itunes:title><itunes:subtitle>Short</itunes:subtitle>"
+    "<itunes:image href='https://pod.example/{n}.png'/>"
+    "<itunes:keywords>ai, ethics,,</itunes:keywords>"
+    "{author}</item>"
+)
+_D = "<description><![CDATA[<p>Show <b>notes</b></p>]]></description>"
+_S = "<itunes:summary>Plain summary</itunes:summary>"
+_S_HTML = "<itunes:summary><![CDATA[<p>HTML summary</p>]]></itunes:summary>"
+_C = "<content:encoded><![CDATA[<p>Full notes</p>]]></content:encoded>"
+
+
+@pytest.mark.parametrize(
+    ("channel", "bodies"),
+    [("", _D + _S), ("", _S + _D), ("", _D + _S_HTML), ("", _S + _C + _D), ("", _C + _S),
+     ("<itunes:summary>CS</itunes:summary><description>CD</description>", _D + _S),
+     ("<description>CD</description><itunes:summary>CS</itunes:summary>", _S + _D)],
+    ids=["desc-then-summary", "summary-then-desc", "html-summary", "summary-content-desc",
+         "content-then-summary", "channel-leaks-into-first-item", "channel-no-leak"],
+)  # fmt: skip
+def test_podcasts_itunes_elements_take_the_fast_path_and_agree(
+    monkeypatch: pytest.MonkeyPatch, channel: str, bodies: str
+) -> None:
+    # feedparser files description, itunes:summary and content:encoded by their order
+    # (and a channel's state sways the first item): both paths must agree on each.
+    items = "".join(
+        EPISODE.format(n=n, bodies=bodies, author="<itunes:author>Guest</itunes:author>" * n)
+        for n in (0, 1)
+    )
+    body = PODCAST.format(channel=channel, items=items).encode()
+    body = body.replace(b"<rss ", b"<rss xmlns:content='http://purl.org/rss/1.0/modules/content/' ")
+    assert read_fast(body, {}) is not None
+    slow, quick = _both(body, kind=SourceKind.PODCAST)
+    assert isinstance(quick, ParsedFeed) and quick == slow
+    monkeypatch.setattr("digest.parse.feed.feedparser.parse", _not_called)
+    assert parse_feed(body, url=URL, kind=SourceKind.PODCAST) == quick  # lxml read it
+    first, second = quick.entries
+    assert first.duration_seconds == 3120 and first.extra["episode"] == "0"
+    assert first.extra["episode_type"] == "full" and first.image == "https://pod.example/0.png"
+    assert first.categories == ("ai", "ethics")
+    assert first.authors == ("Owner",)  # feedparser files the owner over the show's author
+    assert second.authors == ("Guest",)
+    assert quick.new_feed_url == "https://new.pod.example/feed"
+
+
+@pytest.mark.parametrize(
+    "odd",
+    ["<itunes:category text='AI'/>", "<itunes:author>a@pod.example (A)</itunes:author>",
+     "<itunes:title>Ep <b>1</b></itunes:title>",
+     "<itunes:isClosedCaptioned>Yes</itunes:isClosedCaptioned>"],
+    ids=["item-category", "author-email", "markup-in-ignored", "unknown-itunes"],
+)  # fmt: skip
+def test_podcast_oddities_go_to_feedparser(odd: str) -> None:
+    items = EPISODE.format(n=1, bodies=_D, author=odd)
+    body = PODCAST.format(channel="", items=items).encode()
+    assert read_fast(body, {}) is None
+    slow, quick = _both(body, kind=SourceKind.PODCAST)
+    assert slow == quick

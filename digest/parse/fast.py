@@ -5,8 +5,9 @@ the elements listed here. lxml reads them into the same feedparser-shaped mappin
 It is ~10x faster than feedparser on the same bytes and gives the same ParsedFeed, which
 tests/test_parse_fast.py checks over every corpus feed it accepts. Anything it is not
 sure of returns None, and feedparser (the tolerant parser) reads the feed instead: a
-DOCTYPE, xml:base, another encoding, RDF, an unknown element or namespace (podcast,
-media...; of arXiv's, only what rss.arxiv.org's listings use), an element repeated
+DOCTYPE, xml:base, another encoding, RDF, an unknown element or namespace (Podcasting
+2.0, media...; of arXiv's, only what rss.arxiv.org's listings use; of iTunes', the
+common ones), an element repeated
 where feedparser would pick one, child markup in a text element, an RSS author with
 an e-mail address (feedparser splits those).
 Values get the same touches feedparser gives them (stripping, its URL join, its
@@ -31,6 +32,7 @@ ATOM = "{http://www.w3.org/2005/Atom}"
 CONTENT = "{http://purl.org/rss/1.0/modules/content/}"
 DC = "{http://purl.org/dc/elements/1.1/}"
 ARXIV = "{http://arxiv.org/schemas/atom}"
+ITUNES = "{http://www.itunes.com/dtds/podcast-1.0.dtd}"
 # rss.arxiv.org's listings (RSS and Atom) add these to each entry: the announce type is
 # read (arxiv_announce_type); feedparser files dc:rights under "rights", never read.
 _ARXIV_ENTRY = frozenset({f"{ARXIV}announce_type", f"{DC}rights"})
@@ -38,14 +40,24 @@ _ARXIV_ENTRY = frozenset({f"{ARXIV}announce_type", f"{DC}rights"})
 _READ_PREFIXES = ("itunes", "media", "podcast", "arxiv", "image", "enclosure", "link", "id",
                   "title", "summary", "content", "tags", "author", "published", "updated",
                   "created", "ttl")  # fmt: skip
+# Podcasts' iTunes elements: those digest reads (feedparser files them as itunes_<name>,
+# lowercased), and those whose keys digest never reads.
+_ITUNES_READ = frozenset(f"{ITUNES}{t}" for t in ("duration", "episode", "season",
+                                                  "episodeType"))  # fmt: skip
+_ITUNES_IGNORED = frozenset(f"{ITUNES}{t}" for t in ("title", "subtitle", "explicit", "block",
+                                                     "order", "type", "complete"))  # fmt: skip
 _RSS_CHANNEL = frozenset({
     "title", "link", "description", "language", "copyright", "pubDate", "lastBuildDate",
     "category", "generator", "docs", "ttl", "image", "rating", "skipHours", "skipDays",
-    "cloud", "item", f"{ATOM}link", f"{DC}language", f"{DC}rights",
+    "cloud", "item", f"{ATOM}link", f"{DC}language", f"{DC}rights", *_ITUNES_IGNORED,
+    *(f"{ITUNES}{t}" for t in ("author", "owner", "image", "category", "keywords", "summary",
+                               "new-feed-url")),
 })  # fmt: skip
 _RSS_ITEM = frozenset({
     "title", "link", "guid", "pubDate", "description", "category", "comments", "enclosure",
     f"{CONTENT}encoded", f"{DC}creator", f"{DC}date", f"{ATOM}link", *_ARXIV_ENTRY,
+    *_ITUNES_READ, *_ITUNES_IGNORED, f"{ITUNES}author", f"{ITUNES}image", f"{ITUNES}keywords",
+    f"{ITUNES}summary",
 })  # fmt: skip
 _ATOM_FEED = frozenset(
     f"{ATOM}{t}" for t in ("id", "title", "subtitle", "updated", "link", "author", "generator",
@@ -211,10 +223,11 @@ def _rss(root: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         raise _Unsure
     feed: dict[str, Any] = {}
     entries: list[dict[str, Any]] = []
+    bodies = _Bodies()
     for el in _children(channels[0], _RSS_CHANNEL):
         tag = el.tag
         if tag == "item":
-            entries.append(_rss_item(el))
+            entries.append(_rss_item(el, bodies))
         elif tag == "title":
             feed["title_detail"] = detail = _detail(el, "text", guess=True)
             feed["title"] = detail["value"]
@@ -224,10 +237,82 @@ def _rss(root: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]:
             _alternate(feed, el)
         elif tag == "ttl":
             feed["ttl"] = _text(el)
+        elif tag in ("description", f"{ITUNES}summary"):
+            bodies.channel_summary(el)  # read nowhere, but it can sway the first item
+        elif tag.startswith(ITUNES):
+            _itunes_channel(feed, el)
     return feed, entries
 
 
-def _rss_item(item: Any) -> dict[str, Any]:
+class _Bodies:
+    """feedparser's juggling of an RSS item's description, itunes:summary and
+    content:encoded, in document order: the first description or itunes:summary is
+    the summary; a later one, until a content:encoded, becomes a text/plain content.
+    As everywhere in RSS, a text/plain value that looks like HTML is taken as HTML.
+    Its "has content" flag is cleared only at an item's end, so a channel's summary
+    and description can sway the first item."""
+
+    def __init__(self) -> None:
+        self.has_content = False
+        self.channel_has_summary = False
+
+    def channel_summary(self, el: Any) -> None:
+        if self.channel_has_summary and not self.has_content:
+            self.has_content = True
+        elif el.tag != "description":  # a channel's description is its subtitle
+            self.channel_has_summary = True
+
+    def summary(self, e: dict[str, Any], el: Any, default: str) -> None:
+        if "summary" in e and not self.has_content:
+            self.has_content = True
+            e.setdefault("content", []).append(_detail(el, "text/plain", guess=True))
+        else:
+            e["summary_detail"] = detail = _detail(el, default, guess=True)
+            e["summary"] = detail["value"]
+
+    def content(self, e: dict[str, Any], el: Any) -> None:
+        self.has_content = True
+        e.setdefault("content", []).append(_detail(el, "text/html", guess=True))
+
+
+def _itunes_channel(feed: dict[str, Any], el: Any) -> None:
+    """A channel's iTunes element: its author and owner become the feed's authors
+    (feedparser files the owner's name and e-mail over the last author)."""
+    name = el.tag[len(ITUNES) :]
+    if name == "author":
+        feed.setdefault("authors", []).append(_rss_author(el))
+    elif name == "owner":
+        for kid in _children(el, frozenset({f"{ITUNES}name", f"{ITUNES}email"})):
+            feed.setdefault("authors", [{}])[-1][kid.tag[len(ITUNES) :]] = _text(kid)
+    elif name == "new-feed-url":
+        feed["itunes_new-feed-url"] = _text(el)
+    elif name == "category":  # the feed's own tags, read nowhere; may nest one level
+        if any(kid.tag != el.tag or len(kid) for kid in el):
+            raise _Unsure
+    elif len(el):  # image, keywords and the ignored ones, read nowhere
+        raise _Unsure
+
+
+def _itunes_item(e: dict[str, Any], el: Any) -> None:
+    """An item's iTunes element (not its summary), as feedparser files it."""
+    name = el.tag[len(ITUNES) :]
+    if el.tag in _ITUNES_READ:
+        e[f"itunes_{name.lower()}"] = _text(el)
+    elif name == "author":
+        e.setdefault("authors", []).append(_rss_author(el))
+    elif name == "image":
+        if href := el.get("href") or el.get("url"):
+            e["image"] = {"href": href.replace("&amp;", "&")}
+    elif name == "keywords":
+        for term in _text(el).split(","):
+            if term.strip():
+                tag = {"term": term.strip(), "scheme": "http://www.itunes.com/"}
+                e.setdefault("tags", []).append(tag)
+    elif len(el):  # an ignored one (_ITUNES_IGNORED) with child elements
+        raise _Unsure
+
+
+def _rss_item(item: Any, bodies: _Bodies) -> dict[str, Any]:
     e: dict[str, Any] = {}
     guid_is_link = False
     for el in _children(item, _RSS_ITEM):
@@ -246,10 +331,11 @@ def _rss_item(item: Any) -> dict[str, Any]:
         elif tag == f"{DC}date":
             e["updated_parsed"] = _parse_date(_text(el))
         elif tag == "description":
-            e["summary_detail"] = detail = _detail(el, "text/html", guess=False)
-            e["summary"] = detail["value"]
+            bodies.summary(e, el, "text/html")
+        elif tag == f"{ITUNES}summary":
+            bodies.summary(e, el, "text/plain")
         elif tag == f"{CONTENT}encoded":
-            e["content"] = [_detail(el, "text/html", guess=False)]
+            bodies.content(e, el)
         elif tag == f"{DC}creator":
             e.setdefault("authors", []).append(_rss_author(el))
         elif tag == "category":
@@ -261,8 +347,11 @@ def _rss_item(item: Any) -> dict[str, Any]:
             )
         elif tag == f"{ATOM}link":
             _alternate(e, el)
+        elif tag.startswith(ITUNES):
+            _itunes_item(e, el)
         else:
             _arxiv(e, el)
+    bodies.has_content = False  # feedparser clears it at each item's end
     if guid_is_link and "link" not in e and e.get("id"):
         e["link"] = e["id"]
     return _summary_from_content(e)

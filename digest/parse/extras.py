@@ -11,7 +11,7 @@ from urllib.parse import unquote
 
 from lxml import etree
 
-from digest.sanitize import html_to_text, safe_url, strip_control
+from digest.sanitize import clean_text, safe_url, strip_control
 
 __all__ = ["arxiv_extra", "parse_duration", "podcast_extra", "podcast_tags", "release_extra"]
 
@@ -75,7 +75,7 @@ def arxiv_extra(
     for key in ("comment", "journal_ref", "doi"):
         if value := e.get(f"arxiv_{key}"):
             extra[key] = _SPACE_RE.sub(" ", strip_control(str(value))).strip()
-    abstract = _ARXIV_PREFIX_RE.sub("", html_to_text(summary), count=1)
+    abstract = _ARXIV_PREFIX_RE.sub("", clean_text(summary), count=1)  # summary: sanitised
     return f"<p>{html.escape(abstract, quote=False)}</p>" if abstract else ""
 
 

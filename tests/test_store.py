@@ -76,6 +76,20 @@ def test_an_edit_updates_the_entry_and_keeps_first_seen(store: Store, now: datet
     assert stored.title == "New" and stored.first_seen == now
 
 
+def test_a_summary_equal_to_the_content_is_stored_once(store: Store, now: datetime) -> None:
+    # An Atom feed with content only: feedparser gives each entry its content as its
+    # summary too. The row keeps the HTML once; reading gives back both.
+    body = "<p>" + "words " * 500 + "</p>"
+    both = entry("a", summary_html=body, content_html=body)
+    apart = entry("b", summary_html="<p>Teaser</p>", content_html=body)
+    store.record_fetch(fetched(), feed(both, apart), now=now, next_fetch_at=now)
+    rows = store.db.conn.execute("SELECT guid, summary_html FROM entries ORDER BY guid")
+    assert [tuple(r) for r in rows] == [("a", ""), ("b", "<p>Teaser</p>")]
+    first, second = store.entries_since(now - timedelta(days=1))
+    assert first.summary_html == first.content_html == body
+    assert (second.summary_html, second.content_html) == ("<p>Teaser</p>", body)
+
+
 def test_guid_churn_with_the_same_link_is_one_entry(store: Store, now: datetime) -> None:
     link = "https://example.org/post?utm_source=rss"
     store.record_fetch(fetched(), feed(entry("g1", link=link)), now=now, next_fetch_at=now)

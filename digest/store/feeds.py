@@ -311,7 +311,7 @@ def _entry(r: dict[str, Any]) -> Entry:
         published=published,
         first_seen=first_seen,
         rank_time=rank_time,
-        summary_html=r["summary_html"],
+        summary_html=r["summary_html"] or r["content_html"],  # stored once when equal
         content_html=r["content_html"],
         content_hash=r["content_hash"],
         categories=tuple(json.loads(r["categories"])),

@@ -155,9 +155,12 @@ def _entry_values(
     feed_url: str, d: EntryData, canonical: str, digest_: str, now: datetime | str
 ) -> tuple[Any, ...]:
     seen = now if isinstance(now, str) else iso(now)  # a batch passes it formatted once
+    # A feed without summaries (Atom content only) gives each entry its content as its
+    # summary: stored once, the summary left empty (reading restores it; FeedStore).
+    summary = "" if d.summary_html == d.content_html else d.summary_html
     values = (
         feed_url, d.guid, d.link, canonical, d.title, _json_list(d.authors),
-        iso(d.published), iso(d.updated), seen, seen, d.summary_html, d.content_html,
+        iso(d.published), iso(d.updated), seen, seen, summary, d.content_html,
         digest_, _json_list(d.categories),
         dumps([[x.url, x.type, x.length] for x in d.enclosures]) if d.enclosures else "[]",
         d.image, d.arxiv_id, d.duration_seconds, _json_list(d.links),

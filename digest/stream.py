@@ -29,7 +29,7 @@ __all__ = ["stream_feeds"]
 # Feeds held between fetch and store at once (each up to max_bytes): a parsed feed of
 # real size is ~0.4 MB in memory. Since the workers run niced (workers.NICE), a
 # group's background commit is short enough that 24 or 32 buy nothing over 16.
-WINDOW = int(__import__("os").environ.get("DW", "16"))
+WINDOW = 16
 POLL_SECONDS = 0.002  # how often the loop looks for parsed feeds while fetches run
 DRAIN_POLL_SECONDS = 0.05  # and, once every fetch is done, how long it waits at most
 

@@ -217,7 +217,12 @@ def fts_text(body_html: str) -> str:
     """The words of a fragment already sanitised by clean_html, for the search index:
     html_to_text's words without a second nh3 pass (4x faster). Whitespace is left as
     it stands (FTS5's tokenizer skips it; a search snippet is tidied when shown), a
-    third of the work saved; anything unusual goes the long way."""
+    third of the work saved; anything unusual goes the long way.
+
+    The search index does not store this text: it computes it again (SQL function
+    ``fts_text``, store/db.py) to show snippets and to take a changed entry out. A
+    change to what this returns therefore needs a schema migration that rebuilds
+    the index (``INSERT INTO search_index (search_index) VALUES ('rebuild')``)."""
     if not body_html:
         return ""
     if _FTS_UNUSUAL_RE.search(body_html):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -80,3 +81,59 @@ def test_cli_search_json_and_bad_query(tmp_path: Path, now: datetime) -> None:
     assert hit["title"] == "Sparse attention" and hit["link"] == "https://example.org/a"
     bad = runner.invoke(cli, ["--db", str(db), "search", "NEAR("])
     assert bad.exit_code == 1 and "bad_query" in bad.output and "Traceback" not in bad.output
+
+
+def _consistent(store: Store) -> None:
+    """FTS5 checks its index against the content (search_source) row by row; it raises
+    on any term indexed from a text that is not the one the view gives now."""
+    store.db.conn.execute(
+        "INSERT INTO search_index (search_index, rank) VALUES ('integrity-check', 1)"
+    )
+
+
+def test_the_index_matches_its_source_through_updates_and_summaries(
+    filled: Store, now: datetime
+) -> None:
+    _consistent(filled)
+    later = now + timedelta(days=1)
+    edited = EntryData("a", "https://example.org/a", "Sparse attention, revised",
+                       summary_html="<p>Now about <i>dense</i> routing.</p>")  # fmt: skip
+    fetched = Fetched(URL, URL, 200, {}, b"")
+    with filled.group_commit() as group:  # the update waits in a group, as in a refresh
+        group.join()
+        filled.record_fetch(fetched, ParsedFeed(URL, "Example", None, (edited,)), now=later,
+                            next_fetch_at=later)  # fmt: skip
+    _consistent(filled)
+    # The summary was for the old content: it no longer counts, the new text does.
+    assert titles(filled, "router") == [] and titles(filled, "dense") == [
+        "Sparse attention, revised"
+    ]
+    (a,) = [e for e in filled.entries_since(now - timedelta(days=1)) if e.guid == "a"]
+    summary = Summary(a.id, "Dense routing, summarised.", SummaryMethod.FEED, 3)
+    filled.save_summaries([(a, summary, None)], now=later)
+    _consistent(filled)
+    assert titles(filled, "summarised") == ["Sparse attention, revised"]
+    assert titles(filled, "dense")[0] == "Sparse attention, revised"  # body kept: no article
+
+
+def test_an_old_database_gets_the_index_rebuilt_from_its_entries(
+    tmp_path: Path, now: datetime
+) -> None:
+    from digest.store.schema import MIGRATIONS
+
+    path = tmp_path / "old.sqlite"
+    conn = sqlite3.connect(path, isolation_level=None)
+    for number, script in enumerate(MIGRATIONS[:5], start=1):  # a digest of before migration 6
+        conn.executescript(f"BEGIN;\n{script}\nPRAGMA user_version = {number};\nCOMMIT;")
+    conn.execute("INSERT INTO feeds (url, name, kind, added_at) VALUES (?, 'F', 'blog', '')", [URL])
+    conn.execute(
+        "INSERT INTO entries (id, feed_url, guid, canonical, title, first_seen, last_seen, "
+        "summary_html, content_hash) VALUES (1, ?, 'g', 'c', 'Old entry', ?, ?, "
+        "'<p>Kept <b>words</b></p>', 'h')",
+        [URL, now.isoformat(), now.isoformat()],
+    )
+    conn.close()
+    with Store.open(path) as store:
+        _consistent(store)
+        (hit,) = store.search("kept")
+        assert hit.title == "Old entry" and hit.snippet == "[Kept] words"

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from digest.errors import LeaseHeldError, StorageBusyError, StorageError
+from digest.sanitize import fts_text
 from digest.store.index import flush_search, prepare_search
 from digest.store.schema import migrate
 from digest.store.sqlitedb import Database
@@ -40,6 +41,8 @@ def connect(path: Path, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> Database:
         # 512 KiB of page cache, not 2 MB: a refresh writes far more than it rereads,
         # and the OS caches the file anyway (2 MB of a cold refresh's peak memory).
         conn.execute("PRAGMA cache_size = -512")
+        # The search index reads its text through this (schema migration 6).
+        conn.create_function("fts_text", 1, fts_text, deterministic=True)
         migrate(conn)
         prepare_search(conn)
     except sqlite3.OperationalError as e:

@@ -11,7 +11,7 @@ from typing import Any
 
 from digest.errors import NotFoundError
 from digest.store.db import dumps, from_iso, iso, transaction
-from digest.store.index import index_summary
+from digest.store.index import flush_search, reindex, unindex_entries
 from digest.store.ingest import upsert_entries
 from digest.store.sqlitedb import Database
 from digest.types import (
@@ -196,6 +196,9 @@ class FeedStore:
     ) -> None:
         """(entry, summary, extracted article text or None) in one transaction."""
         with transaction(self.db) as conn:
+            ids = [e.id for e, _, _ in items]
+            flush_search(conn)  # an entry's row may still be waiting
+            unindex_entries(conn, ids)  # with the summaries they were indexed with
             conn.executemany(
                 "INSERT OR REPLACE INTO summaries (entry_id, text, method, words, language, "
                 "note, article_text, content_hash, made_at, meta) VALUES (?,?,?,?,?,?,?,?,?,?)",
@@ -205,8 +208,7 @@ class FeedStore:
                     for e, s, article in items
                 ],
             )  # fmt: skip
-            for e, s, article in items:
-                index_summary(conn, e.id, s.text, article)
+            reindex(conn, ids)
 
 
 def _feed_state(r: dict[str, Any]) -> FeedState:

@@ -11,7 +11,7 @@ from typing import Any
 
 from digest.identity import entry_keys
 from digest.store.db import dumps, iso
-from digest.store.index import index_entries
+from digest.store.index import index_entries, unindex_entries
 from digest.types import EntryData
 
 __all__ = ["upsert_entries"]
@@ -71,11 +71,12 @@ def _write(
 
     if inserts:
         conn.executemany(_INSERT_WITH_ID, [(i, *v) for i, v in inserts.items()])
-        index_entries(conn, search_rows(inserts), fresh=True)
+        index_entries(conn, search_rows(inserts))
     if updates:
+        unindex_entries(conn, list(updates))  # while the rows still hold what was indexed
         # Skip feed_url, guid and first_seen: identity and "new since" never move.
         conn.executemany(_UPDATE, [(*v[2:8], *v[9:], i) for i, v in updates.items()])
-        index_entries(conn, search_rows(updates), fresh=False)
+        index_entries(conn, search_rows(updates))
     if unchanged:
         stamp = iso(now)
         conn.executemany("UPDATE entries SET last_seen = ? WHERE id = ?",
@@ -83,11 +84,12 @@ def _write(
 
 
 def _next_id(conn: sqlite3.Connection) -> int:
-    """Ids are assigned here so inserts can be batched; past both tables' largest,
-    so a new id never meets a stale search row."""
+    """Ids are assigned here so inserts can be batched; past the largest entry and
+    the largest indexed row (FTS5's docsize table has one per row), so a new id never
+    meets a stale search row."""
     row = conn.execute(
         "SELECT MAX(COALESCE((SELECT MAX(id) FROM entries), 0), "
-        "COALESCE((SELECT MAX(rowid) FROM search_index), 0))"
+        "COALESCE((SELECT MAX(id) FROM search_index_docsize), 0))"
     ).fetchone()
     return int(row[0]) + 1
 

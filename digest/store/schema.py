@@ -171,6 +171,27 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE summaries ADD COLUMN meta TEXT NOT NULL DEFAULT '{}';
     ALTER TABLE draft_items ADD COLUMN meta TEXT NOT NULL DEFAULT '{}';
     """,
+    # 6: the search index keeps no copy of its text (FTS5 external content): it reads
+    # it from search_source, which derives it from entries and summaries with the
+    # fts_text() function every connection registers (store/db.py). A summary counts
+    # while it is for the entry's current content; its article text replaces the body.
+    """
+    DROP TABLE search_index;
+    CREATE VIEW search_source AS
+        SELECT e.id AS id, e.title AS title,
+            CASE WHEN s.content_hash = e.content_hash THEN s.text ELSE '' END AS summary,
+            CASE WHEN s.content_hash = e.content_hash AND COALESCE(s.article_text, '') != ''
+                THEN s.article_text
+                ELSE fts_text(CASE WHEN e.content_html != '' THEN e.content_html
+                              ELSE e.summary_html END)
+            END AS body
+        FROM entries e LEFT JOIN summaries s ON s.entry_id = e.id;
+    CREATE VIRTUAL TABLE search_index USING fts5(
+        title, summary, body, content = 'search_source', content_rowid = 'id',
+        tokenize = 'unicode61 remove_diacritics 2'
+    );
+    INSERT INTO search_index (search_index) VALUES ('rebuild');
+    """,
 )
 
 

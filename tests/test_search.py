@@ -137,3 +137,22 @@ def test_an_old_database_gets_the_index_rebuilt_from_its_entries(
         _consistent(store)
         (hit,) = store.search("kept")
         assert hit.title == "Old entry" and hit.snippet == "[Kept] words"
+
+
+def test_a_summary_counts_again_when_the_content_comes_back(filled: Store, now: datetime) -> None:
+    # "a" has a summary for its first content. An edit makes it stale; an edit back
+    # makes it valid again, and the index must say so (or a later change would take
+    # out terms that were never put in).
+    first = "<p>Routing tokens to a <b>sparse</b> set of keys.</p>"  # as in `filled`
+    original = EntryData("a", "https://example.org/a", "Sparse attention at scale",
+                         summary_html=first)  # fmt: skip
+    edited = EntryData("a", "https://example.org/a", "Sparse attention, revised",
+                       summary_html="<p>Now about dense routing.</p>")  # fmt: skip
+    fetched = Fetched(URL, URL, 200, {}, b"")
+    for step, version in enumerate((edited, original, edited), start=1):
+        at = now + timedelta(days=step)
+        filled.record_fetch(fetched, ParsedFeed(URL, "Example", None, (version,)), now=at,
+                            next_fetch_at=at)  # fmt: skip
+        _consistent(filled)
+        back = version is original
+        assert titles(filled, "router") == (["Sparse attention at scale"] if back else [])

@@ -61,18 +61,24 @@ def unindex_entries(conn: sqlite3.Connection, ids: Sequence[int]) -> None:
         )
 
 
-def reindex(conn: sqlite3.Connection, ids: Sequence[int]) -> None:
+def reindex(conn: sqlite3.Connection, ids: Sequence[int]) -> list[int]:
     """Index entries from what search_source says now (after unindex_entries and the
-    change): their summary and article text included. None may be waiting
-    (:func:`flush_search` first)."""
+    change), their summary and article text included: a summary counts again when
+    an entry's content goes back to what it summarised. Rows still waiting for the
+    commit are left to :func:`index_entries`; returns their ids."""
+    waiting: list[int] = []
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
         marks = ",".join("?" * len(chunk))
+        waiting += [r[0] for r in conn.execute(
+            f"SELECT id FROM search_pending WHERE id IN ({marks})", chunk)]  # fmt: skip
         conn.execute(
             "INSERT INTO search_index (rowid, title, summary, body) "
-            f"SELECT id, title, summary, body FROM search_source WHERE id IN ({marks})",
+            f"SELECT id, title, summary, body FROM search_source WHERE id IN ({marks})"
+            " AND id NOT IN (SELECT id FROM search_pending)",
             chunk,
         )
+    return waiting
 
 
 def flush_search(conn: sqlite3.Connection) -> None:

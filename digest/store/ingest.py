@@ -11,7 +11,7 @@ from typing import Any
 
 from digest.identity import entry_keys
 from digest.store.db import dumps, iso
-from digest.store.index import index_entries, unindex_entries
+from digest.store.index import index_entries, reindex, unindex_entries
 from digest.types import EntryData
 
 __all__ = ["upsert_entries"]
@@ -76,7 +76,8 @@ def _write(
         unindex_entries(conn, list(updates))  # while the rows still hold what was indexed
         # Skip feed_url, guid and first_seen: identity and "new since" never move.
         conn.executemany(_UPDATE, [(*v[2:8], *v[9:], i) for i, v in updates.items()])
-        index_entries(conn, search_rows(updates))
+        waiting = set(reindex(conn, list(updates)))
+        index_entries(conn, [row for row in search_rows(updates) if row[0] in waiting])
     if unchanged:
         stamp = iso(now)
         conn.executemany("UPDATE entries SET last_seen = ? WHERE id = ?",

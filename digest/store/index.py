@@ -19,7 +19,7 @@ fts_text() the view would compute.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 __all__ = ["flush_search", "index_entries", "prepare_search", "reindex", "unindex_entries"]
 
@@ -50,9 +50,7 @@ def unindex_entries(conn: sqlite3.Connection, ids: Sequence[int]) -> None:
     """Take entries out of the index, before their entry or summary rows change:
     FTS5 removes the terms of the values given, which must be those indexed. Rows
     still waiting for the commit are not in FTS5 yet; they are replaced instead."""
-    for start in range(0, len(ids), 500):  # SQLite's limit on bound parameters
-        chunk = ids[start : start + 500]
-        marks = ",".join("?" * len(chunk))
+    for chunk, marks in _chunks(ids):
         conn.execute(
             "INSERT INTO search_index (search_index, rowid, title, summary, body) "
             f"SELECT 'delete', id, title, summary, body FROM search_source WHERE id IN ({marks})"
@@ -67,9 +65,7 @@ def reindex(conn: sqlite3.Connection, ids: Sequence[int]) -> list[int]:
     an entry's content goes back to what it summarised. Rows still waiting for the
     commit are left to :func:`index_entries`; returns their ids."""
     waiting: list[int] = []
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        marks = ",".join("?" * len(chunk))
+    for chunk, marks in _chunks(ids):
         waiting += [r[0] for r in conn.execute(
             f"SELECT id FROM search_pending WHERE id IN ({marks})", chunk)]  # fmt: skip
         conn.execute(
@@ -79,6 +75,13 @@ def reindex(conn: sqlite3.Connection, ids: Sequence[int]) -> list[int]:
             chunk,
         )
     return waiting
+
+
+def _chunks(ids: Sequence[int], size: int = 500) -> Iterator[tuple[Sequence[int], str]]:
+    """``ids`` in slices under SQLite's limit on bound parameters, each with its marks."""
+    for start in range(0, len(ids), size):
+        chunk = ids[start : start + size]
+        yield chunk, ",".join("?" * len(chunk))
 
 
 def flush_search(conn: sqlite3.Connection) -> None:

@@ -19,7 +19,15 @@ from email.utils import parsedate_to_datetime
 import httpx
 
 from digest.errors import FetchError
-from digest.guard import PERMANENT, AddressGuard, Resolver, Response, guarded_get, make_client
+from digest.guard import (
+    PERMANENT,
+    AddressGuard,
+    Client,
+    Resolver,
+    Response,
+    guarded_get,
+    make_client,
+)
 from digest.politeness import parse_retry_after
 from digest.types import (
     FeedState,
@@ -82,7 +90,7 @@ async def afetch_feeds(
     limiter = HostLimiter(settings)
     callback_errors: list[Exception] = []
 
-    async def one(client: httpx.AsyncClient, state: FeedState, source: Source) -> FetchResult:
+    async def one(client: Client, state: FeedState, source: Source) -> FetchResult:
         url = state.url or source.url
         async with limiter.slot(url):
             result = await fetch_feed(client, guard, url, state, source, settings)
@@ -112,7 +120,7 @@ async def afetch_pages(
     limiter = HostLimiter(settings)
     headers = {"Accept": PAGE_ACCEPT}
 
-    async def one(client: httpx.AsyncClient, url: str) -> Fetched | FetchFailed:
+    async def one(client: Client, url: str) -> Fetched | FetchFailed:
         async with limiter.slot(url):
             result = await _get(client, guard, url, settings, headers, max_bytes, None)
         _log(result)
@@ -123,7 +131,7 @@ async def afetch_pages(
 
 
 async def fetch_feed(
-    client: httpx.AsyncClient,
+    client: Client,
     guard: AddressGuard,
     url: str,
     state: FeedState,
@@ -139,7 +147,7 @@ async def fetch_feed(
 
 
 async def _get(
-    client: httpx.AsyncClient,
+    client: Client,
     guard: AddressGuard,
     url: str,
     settings: FetchSettings,

@@ -16,10 +16,8 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
-import httpx
-
 from digest.fetch import HostLimiter, fetch_feed
-from digest.guard import AddressGuard, make_client
+from digest.guard import AddressGuard, Client, make_client
 from digest.parse import ParseJob, ParseReply, parse_job
 from digest.types import FeedState, Fetched, FetchResult, FetchSettings, Source
 from digest.workers import Failed, Pool
@@ -62,7 +60,7 @@ async def _stream(
             finally:
                 slots.release()
 
-    async def one(client: httpx.AsyncClient, index: int, state: FeedState, source: Source) -> None:
+    async def one(client: Client, index: int, state: FeedState, source: Source) -> None:
         url = state.fetch_url  # an adopted move; the result keeps the feed's identity
         async with limiter.slot(url):
             # The window is taken inside the host's slot, so a slow host (arXiv's gap)

@@ -399,8 +399,17 @@ def test_f15_userinfo_credentials_not_forwarded(
 
 def test_cookies_set_by_a_server_are_never_sent_back(server: LoopbackServer) -> None:
     server.route("/setcookie", body=FEED, headers={"Set-Cookie": "track=1; Path=/"})
-    pages([server.url("/setcookie")], settings_for(server))
-    pages([server.url("/setcookie")], settings_for(server))
+    settings = settings_for(server)
+    guard = AddressGuard.from_settings(settings, no_dns)
+
+    async def twice_on_one_client() -> None:
+        async with make_client(settings, guard) as client:
+            for _ in range(2):
+                await guarded_get(client, guard, server.url("/setcookie"), settings)
+
+    asyncio.run(twice_on_one_client())
+    pages([server.url("/setcookie")], settings)
+    assert len(server.headers_for("/setcookie")) == 3
     assert all("cookie" not in h for h in server.headers_for("/setcookie"))
 
 

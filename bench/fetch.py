@@ -13,7 +13,8 @@ the shared corpus (below), and its entries vary from half to one and a half time
 that. ``--sizes small`` gives every blog entry 0.7-2.2 KB, as this benchmark did
 before (a quarter of real feeds' entries are that small). ``--kinds mixed``: feeds.yaml's
 proportions, one feed in nine an arXiv listing and one a podcast (iTunes tags,
-enclosures), which digest parses with feedparser rather than its lxml fast path.
+enclosures); both take digest's lxml fast path (a real podcast with Podcasting 2.0 or
+media tags goes to feedparser).
 For each tool, in a fresh subprocess per run (so peak RSS is its own), the tools taking
 turns: a cold refresh into an empty database (everything new) and a warm one
 (everything 304). Prints medians, feeds/s, entries/s, peak RSS and the digest/reader

@@ -268,13 +268,17 @@ def default_ssl_context() -> ssl.SSLContext:
     return httpx.create_ssl_context(trust_env=False)
 
 
+# What httpx.AsyncClient sent with every request; kept so servers see no change.
+_HTTPX_DEFAULT_HEADERS = {"Accept": "*/*", "Connection": "keep-alive"}
+
+
 class Client:
     """One connection pool behind the guard, with digest's request headers and timeout.
 
     Not an httpx.AsyncClient: :func:`guarded_get` follows redirects by hand and no
     cookie is ever kept, which leaves that layer nothing to do but cost a tenth of a
-    refresh's HTTP time. It also kept cookies: httpx copies the cookies it is given into
-    a jar of its own, dropping a deny-all policy."""
+    refresh's HTTP time. And AsyncClient kept cookies: it copies the cookies it is given
+    into a jar of its own, dropping a deny-all policy."""
 
     def __init__(
         self, transport: httpx.AsyncBaseTransport, headers: Mapping[str, str], timeout: float
@@ -299,10 +303,6 @@ class Client:
 
     async def __aexit__(self, *exc: object) -> None:
         await self._transport.aclose()
-
-
-# What httpx.AsyncClient sent with every request; kept so servers see no change.
-_HTTPX_DEFAULT_HEADERS = {"Accept": "*/*", "Connection": "keep-alive"}
 
 
 def make_client(

@@ -51,6 +51,9 @@ URL_SCHEMES = frozenset({"http", "https", "mailto"})
 _URL_ATTRIBUTES = frozenset({"href", "src", "cite"})
 
 _SCHEME_RE = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.\-]*):")
+# Absolute http(s), a plain host, a port urlsplit accepts, then printable ASCII only:
+# nothing for safe_url to strip, resolve or refuse, so it is returned as it is.
+_PLAIN_URL_RE = re.compile(r"https?://[A-Za-z0-9.\-]+(?::[0-9]{1,4})?(?:[/?#][!-~]*)?")
 # WHATWG URL parsing removes tab and newline anywhere and trims C0 controls and space.
 _URL_INVISIBLE_RE = re.compile(r"[\t\n\r]")
 _URL_TRIM = "".join(chr(c) for c in range(0x21))
@@ -78,6 +81,8 @@ def safe_url(url: str | None, base: str | None = None) -> str | None:
     """
     if not url:
         return None
+    if _PLAIN_URL_RE.fullmatch(url):  # most feed URLs: what the steps below return unchanged
+        return url
     text = _URL_INVISIBLE_RE.sub("", strip_control(url)).strip(_URL_TRIM)
     if not text:
         return None

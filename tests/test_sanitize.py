@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from digest import sanitize
 from digest.sanitize import (
     _CONTROL_RE,
     ALLOWED_ATTRIBUTES,
@@ -163,6 +164,18 @@ def test_safe_url_rejects(url: str | None) -> None:
 )
 def test_safe_url_resolves(url: str, base: str | None, expected: str | None) -> None:
     assert safe_url(url, base) == expected
+
+
+_PLAIN_URLS = st.from_regex(sanitize._PLAIN_URL_RE, fullmatch=True)  # the fast path's own
+
+
+@given(_PLAIN_URLS, st.sampled_from([" ", "\t", "\x01", "\n "]))
+def test_safe_url_plain_urls_skip_no_step(url: str, lead: str) -> None:
+    """Plain absolute URLs are returned as they are; with a leading space or control
+    they take the general path, which must give the same."""
+    assert safe_url(url) == url
+    assert safe_url(lead + url) == url
+    assert safe_url(lead + url, BASE) == url
 
 
 def test_strip_control_p9() -> None:

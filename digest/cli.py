@@ -15,6 +15,7 @@ import click
 from rich.markup import escape
 
 from digest import console, pipeline
+from digest.clock import Clock, system_clock
 from digest.config import load_config, resolve_config_path, resolve_db_path
 from digest.errors import DigestError
 from digest.refresh import refresh
@@ -31,7 +32,11 @@ class App:
     config_path: Path
     db_path: Path
     db_given: bool = False
+    clock: Clock = system_clock
     _config: Config | None = None
+
+    def now(self) -> datetime:
+        return self.clock()
 
     @property
     def config(self) -> Config:
@@ -41,10 +46,6 @@ class App:
 
     def store(self) -> Store:
         return Store.open(self.db_path)
-
-
-def now() -> datetime:
-    return datetime.now(UTC).replace(microsecond=0)
 
 
 def handle_errors(fn: F) -> F:
@@ -96,7 +97,10 @@ def cli(ctx: click.Context, config_path: Path | None, db_path: Path | None, verb
     """  # fmt: skip
     level = [logging.WARNING, logging.INFO, logging.DEBUG][min(verbose, 2)]
     logging.basicConfig(level=level, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    ctx.obj = App(resolve_config_path(config_path), resolve_db_path(db_path), db_path is not None)
+    # A caller embedding the CLI (a test) may inject the clock as `obj`.
+    clock = ctx.obj if callable(ctx.obj) else system_clock
+    ctx.obj = App(resolve_config_path(config_path), resolve_db_path(db_path), db_path is not None,
+                  clock=clock)  # fmt: skip
 
 
 pass_app = click.make_pass_decorator(App)
@@ -125,10 +129,10 @@ def fetch(app: App, fetch_all: bool, no_summaries: bool) -> None:
     """
     config = app.config
     with app.store() as store, console.progress_bar(True) as progress:
-        outcomes = refresh(store, config, now=now(), due_only=not fetch_all,
+        outcomes = refresh(store, config, now=app.now(), due_only=not fetch_all,
                                     progress=progress)  # fmt: skip
         if not no_summaries:
-            pipeline.summarise_pending(store, config, now=now(), progress=progress)
+            pipeline.summarise_pending(store, config, now=app.now(), progress=progress)
     console.print_failures(outcomes)
     console.out.print(console.fetch_summary(outcomes))
     if outcomes and all(not o.ok for o in outcomes):
@@ -142,8 +146,8 @@ def fetch(app: App, fetch_all: bool, no_summaries: bool) -> None:
 def feeds(app: App, as_json: bool) -> None:
     """Show each feed's health: status, last success, last error, next fetch."""
     with app.store() as store:
-        store.sync_sources(app.config.sources, now=now())
-        rows = store.feed_health(now=now())
+        store.sync_sources(app.config.sources, now=app.now())
+        rows = store.feed_health(now=app.now())
     if as_json:
         click.echo(console.feeds_json(rows))
     else:
@@ -179,7 +183,7 @@ def run(app: App, once: bool) -> None:
 def publish(app: App, out_dir: Path | None, eml: bool, send: bool) -> None:
     """Publish the approved draft: web archive, Markdown, e-mail, Atom, JSON Feed."""
     with app.store() as store:
-        files = pipeline.publish(store, app.config, now=now(), out_dir=out_dir)
+        files = pipeline.publish(store, app.config, now=app.now(), out_dir=out_dir)
         sent = pipeline.send_issue(store, app.config) if send else None
     console.out.print(f"HTML:     {files.html}\nMarkdown: {files.markdown}\n"
                       f"Index:    {files.index}\nAtom:     {files.atom}")  # fmt: skip

@@ -13,7 +13,7 @@ import click
 from rich.markup import escape
 
 from digest import console, learn
-from digest.cli import App, cli, handle_errors, now, pass_app
+from digest.cli import App, cli, handle_errors, pass_app
 from digest.config import append_entries, load_config
 from digest.errors import ConfigError
 from digest.history import evaluate_sections, format_report, parse_history
@@ -40,7 +40,7 @@ def history_import(app: App, file: Path) -> None:
     title or alias); importing the same file again changes nothing.
     """
     with app.store() as store:
-        done = learn.import_history(store, app.config, file, now=now())
+        done = learn.import_history(store, app.config, file, now=app.now())
     for problem in done.problems:
         console.err.print(f"[yellow]warning[/]: {escape(problem)}")
     if done.unknown:
@@ -109,7 +109,7 @@ def rules_test(
     """
     rule = _rule(app.config, like, dislike, section)
     with app.store() as store:
-        keys, changes = learn.rule_changes(store, app.config, rule, now=now(), weeks=weeks)
+        keys, changes = learn.rule_changes(store, app.config, rule, now=app.now(), weeks=weeks)
     click.echo(f"rule: {describe(rule)}")
     if not keys:
         click.echo(f"no drafts built in the last {weeks} weeks")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import click
 
 from digest import console, pipeline
-from digest.cli import App, cli, handle_errors, now, pass_app
+from digest.cli import App, cli, handle_errors, pass_app
 from digest.errors import ReviewError
 from digest.types import Action, Draft
 
@@ -22,7 +22,7 @@ def draft() -> None:
 def draft_build(app: App) -> None:
     """Rank this week's candidates into the sections (decisions are kept)."""
     with app.store() as store:
-        result = pipeline.build_draft(store, app.config, now=now())
+        result = pipeline.build_draft(store, app.config, now=app.now())
     placed = sum(len(s.items) for s in result.sections)
     console.out.print(f"draft {result.key}: {placed} items placed, "
                       f"{len(result.unplaced)} more candidates")  # fmt: skip
@@ -46,7 +46,7 @@ def draft_show(app: App, show_all: bool, key: str | None) -> None:
 def draft_approve(app: App, all_items: bool) -> None:
     """Approve the draft; `digest publish` then publishes its approved items."""
     with app.store() as store:
-        result = pipeline.approve_draft(store, app.config, now=now(), all_items=all_items)
+        result = pipeline.approve_draft(store, app.config, now=app.now(), all_items=all_items)
     console.out.print(f"draft {result.key} approved")
 
 
@@ -56,7 +56,7 @@ def draft_approve(app: App, all_items: bool) -> None:
 def draft_reopen(app: App) -> None:
     """Put an approved draft back into review."""
     with app.store() as store:
-        result = pipeline.reopen_draft(store, app.config, now=now())
+        result = pipeline.reopen_draft(store, app.config, now=app.now())
     console.out.print(f"draft {result.key} reopened")
 
 
@@ -77,8 +77,9 @@ def _act(app: App, action: Action, refs: tuple[str, ...], value: str | None = No
     with app.store() as store:
         current = pipeline.require_draft(store, app.config)
         keys = [_resolve(current, ref) for ref in refs]
+        now = app.now()
         for key in keys:
-            pipeline.decide(store, app.config, action, key, value, now=now(), draft_key=current.key)
+            pipeline.decide(store, app.config, action, key, value, now=now, draft_key=current.key)
     console.out.print(f"{action.value}: {len(keys)} item(s)")
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from digest import console, sources
-from digest.cli import App, cli, handle_errors, now, pass_app
+from digest.cli import App, cli, handle_errors, pass_app
 from digest.types import SourceKind
 
 
@@ -25,7 +25,7 @@ def add(app: App, url: str, kind: str | None, section: str | None, name: str | N
     The file's comments and order are kept; the first fetch is stored at once.
     """
     with app.store() as store:
-        source = sources.add_feed(app.config, store, url, now=now(), section=section, name=name,
+        source = sources.add_feed(app.config, store, url, now=app.now(), section=section, name=name,
                                   kind=SourceKind(kind) if kind else None)  # fmt: skip
     console.out.print(f"added {source.name} ({source.kind.value}): {source.url}")
 

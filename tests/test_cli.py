@@ -16,14 +16,15 @@ from digest.cli import cli
 
 
 @pytest.fixture
-def run(tmp_path: Path) -> object:
+def run(tmp_path: Path, now: datetime) -> object:
+    """The CLI as a user runs it, at the fixed time the fixtures are dated around."""
     runner = CliRunner()
 
     def invoke(*args: str, config: Path | None = None) -> Result:
         base = ["--db", str(tmp_path / "cli.sqlite")]
         if config is not None:
             base += ["--config", str(config)]
-        return runner.invoke(cli, [*base, *args], catch_exceptions=False)
+        return runner.invoke(cli, [*base, *args], catch_exceptions=False, obj=lambda: now)
 
     return invoke
 

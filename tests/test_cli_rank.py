@@ -36,12 +36,13 @@ def db(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def run(config: Path, db: Path) -> Run:
+def run(config: Path, db: Path, now: datetime) -> Run:
     runner = CliRunner()
 
     def invoke(*args: str, stdin: str | None = None) -> Result:
         base = ["--db", str(db), "--config", str(config)]
-        return runner.invoke(cli(), [*base, *args], input=stdin, catch_exceptions=False)
+        return runner.invoke(cli(), [*base, *args], input=stdin, catch_exceptions=False,
+                             obj=lambda: now)  # fmt: skip
 
     return invoke
 
@@ -127,10 +128,8 @@ def test_sections_suggest_without_history_uses_the_rules(run: Run) -> None:
 
 
 def test_rules_test_prints_what_a_rule_would_move(
-    run: Run, config: Path, db: Path, now: datetime, monkeypatch: pytest.MonkeyPatch
+    run: Run, config: Path, db: Path, now: datetime
 ) -> None:
-    monkeypatch.setattr("digest.cli.now", lambda: now)
-    monkeypatch.setattr("digest.cli_rank.now", lambda: now)
     with Store.open(db) as store:
         seed(store, now, ARXIV, papers(2))
         seed(store, now, BLOG, posts("course", 2))

@@ -29,7 +29,7 @@ from lxml import html as lxml_html
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from digest.extract import decode_html, extract_article, extract_articles
+from digest.extract.article import decode_html, extract_article, extract_articles
 from digest.types import Article
 
 DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"

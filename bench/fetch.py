@@ -176,8 +176,8 @@ def _serve(
 def run_digest(base: str, feeds: int, workdir: Path, kinds: str = "blogs") -> dict[str, float]:
     from datetime import UTC, datetime, timedelta
 
+    from digest.app.refresh import refresh
     from digest.config import load_config
-    from digest.refresh import refresh
     from digest.store import Store
 
     sources = "\n".join(

@@ -1,4 +1,4 @@
-"""Throughput of digest.fetch.fetch_feeds against a loopback server.
+"""Throughput of digest.fetch.http.fetch_feeds against a loopback server.
 
     .venv/bin/python bench/fetch_http.py [--feeds 200] [--entries 50] [--concurrency 10]
 
@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from httpserver import LoopbackServer, RequestHandler  # noqa: E402
 
-from digest.fetch import fetch_feeds  # noqa: E402
+from digest.fetch.http import fetch_feeds  # noqa: E402
 from digest.types import FeedState, Fetched, FetchSettings, NotModified, Source  # noqa: E402
 from digest.types import SourceKind as Kind  # noqa: E402
 

@@ -18,8 +18,8 @@ import tracemalloc
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from digest.group import group_stories
-from digest.rank import rank
+from digest.draft.group import group_stories
+from digest.rank.score import rank
 from digest.types import (
     Config,
     Entry,

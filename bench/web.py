@@ -19,7 +19,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from digest import pipeline
+from digest.app import pipeline
 from digest.config import load_config
 from digest.store import Store
 from digest.types import (

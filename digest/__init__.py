@@ -24,7 +24,11 @@ __version__ = "0.1.0"
 # a module marked absent is httpx's own fallback. Saves that much of a fetch's memory.
 sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
 
-_HOMES = {"DigestError": "digest.errors", "Store": "digest.store", "load_config": "digest.config"}
+_HOMES = {
+    "DigestError": "digest.errors",
+    "Store": "digest.store",
+    "load_config": "digest.config",
+}
 
 
 def __getattr__(name: str) -> Any:

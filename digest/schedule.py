@@ -15,10 +15,10 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from digest import pipeline
+from digest.app import pipeline
+from digest.app.refresh import refresh
 from digest.config import load_config
 from digest.errors import DigestError, LeaseHeldError
-from digest.refresh import refresh
 from digest.store import Store
 from digest.types import Config
 

@@ -128,7 +128,7 @@ class Source:
 
 
 class RuleKind(StrEnum):
-    """What an editor rule looks at (see digest.rules)."""
+    """What an editor rule looks at (see digest.rank.rules)."""
 
     SOURCE = "source"  # the source's name or feed URL
     AUTHOR = "author"  # a phrase in an entry's authors

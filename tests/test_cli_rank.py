@@ -13,9 +13,9 @@ from click.testing import CliRunner, Result
 from feedgen import write_config
 from test_learn import ARXIV, BLOG, papers, posts, seed
 
-from digest import pipeline
+from digest.app import pipeline
 from digest.config import load_config
-from digest.history import parse_history
+from digest.rank.history import parse_history
 from digest.store import Store
 from digest.types import Rule, RuleKind
 

@@ -16,7 +16,7 @@ import httpx
 import pytest
 from ruamel.yaml import YAML
 
-from digest.demosite import DATA_DIR, date_helpers, demo_sources, render_site, serve_demo_site
+from digest.demo.site import DATA_DIR, date_helpers, demo_sources, render_site, serve_demo_site
 from digest.types import SourceKind
 
 EXPECTED = {

@@ -1,4 +1,4 @@
-"""Article extraction (digest.extract): golden pages, decoding, refusals, and the worker
+"""Article extraction (digest.extract.article): golden pages, decoding, refusals, and the worker
 pool's hard time limit against hostile pages (RELIABILITY.md P11)."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import pytest
 from test_summarize import make_entry
 
 from digest.errors import ExtractError
-from digest.extract import decode_html, extract_article, extract_articles, summarize
+from digest.extract.article import decode_html, extract_article, extract_articles, summarize
 from digest.types import Article, SummaryMethod
 
 PAGES = Path(__file__).parent / "golden" / "pages"

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from lxml import html as lxml_html
 
-from digest.extract import extract_articles
+from digest.extract.article import extract_articles
 from digest.types import Article
 
 pytestmark = pytest.mark.corpus

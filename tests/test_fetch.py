@@ -25,9 +25,9 @@ from httpserver import (
     retry_after,
 )
 
-from digest import fetch as fetch_module
-from digest.fetch import fetch_feeds, fetch_pages, make_guard, max_age
-from digest.politeness import next_fetch_at
+from digest.fetch import http as fetch_module
+from digest.fetch.http import fetch_feeds, fetch_pages, make_guard, max_age
+from digest.fetch.politeness import next_fetch_at
 from digest.types import (
     FeedState,
     Fetched,

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rankkit import make_entry
 
-from digest.group import group_stories
+from digest.draft.group import group_stories
 from digest.types import Entry, LinkRole, SourceKind
 
 PAPER = "https://arxiv.org/abs/2611.01234"

@@ -16,8 +16,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from digest.errors import BlockedAddressError, ConfigError, FetchError
-from digest.fetch import fetch_pages
-from digest.guard import AddressGuard, guarded_get, is_blocked, literal_ip, make_client
+from digest.fetch.guard import AddressGuard, guarded_get, is_blocked, literal_ip, make_client
+from digest.fetch.http import fetch_pages
 from digest.types import Fetched, FetchFailed, FetchSettings
 
 FEED = b"<?xml version='1.0'?><rss version='2.0'><channel><title>ok</title></channel></rss>"

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 from rankkit import make_config
 
-from digest import learn, pipeline
+from digest.app import pipeline
+from digest.rank import learn
 from digest.store import Store
 from digest.store.history import history_count, history_featured, issue_number
 from digest.types import (

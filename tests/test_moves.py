@@ -9,7 +9,7 @@ from pathlib import Path
 from feedgen import Item, load, rss, write_config
 from httpserver import LoopbackServer
 
-from digest.refresh import refresh
+from digest.app.refresh import refresh
 from digest.store import Store
 from digest.store.feeds import ADOPT_MOVE_AFTER
 

@@ -13,9 +13,9 @@ from feedgen import Item, atom_releases, days_ago, load, rss, write_config
 from httpserver import LoopbackServer
 
 import digest.parse.feed as parser
-from digest import pipeline
+from digest.app import pipeline
+from digest.app.refresh import FETCH_LEASE, refresh
 from digest.errors import LeaseHeldError, ReviewError
-from digest.refresh import FETCH_LEASE, refresh
 from digest.store import Store
 from digest.types import Action, Config, DraftStatus, ItemStatus
 

@@ -8,7 +8,7 @@ from email.utils import format_datetime
 
 import pytest
 
-from digest.politeness import MAX_RETRY_AFTER, next_fetch_at, parse_retry_after
+from digest.fetch.politeness import MAX_RETRY_AFTER, next_fetch_at, parse_retry_after
 from digest.types import FeedState, Fetched, FetchFailed, FetchSettings, NotModified, Source
 from digest.types import SourceKind as Kind
 

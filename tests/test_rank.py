@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 from rankkit import make_config, make_entry, summary_for
 
+from digest.draft.group import group_stories
 from digest.errors import ParseError
-from digest.group import group_stories
 from digest.identity import canonical_url
 from digest.parse import parse_feed
-from digest.rank import rank, topic_pattern
-from digest.sections import RelevanceModel, fill_sections
+from digest.rank.score import rank, topic_pattern
+from digest.rank.sections import RelevanceModel, fill_sections
 from digest.types import Candidate, Entry, SourceKind, Summary, SummaryMethod, Topic
 
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from digest.config import load_config
+from digest.draft.review import ALL_ITEMS, apply_decisions, check_decision, make_issue
 from digest.errors import ReviewError
-from digest.review import ALL_ITEMS, apply_decisions, check_decision, make_issue
 from digest.types import (
     Action,
     Candidate,

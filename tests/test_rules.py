@@ -10,11 +10,11 @@ import pytest
 from rankkit import NOW, make_config, make_entry, summary_for
 
 from digest.config import load_config
+from digest.draft.group import group_stories
 from digest.errors import ConfigError
-from digest.group import group_stories
-from digest.rank import rank
-from digest.rules import RULE_POINTS, Subject, apply_rules, matches, subject_of
-from digest.sections import RelevanceModel
+from digest.rank.rules import RULE_POINTS, Subject, apply_rules, matches, subject_of
+from digest.rank.score import rank
+from digest.rank.sections import RelevanceModel
 from digest.types import Candidate, Entry, Rule, RuleKind, SourceKind
 
 

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from rankkit import make_config, make_entry, summary_for
 
-from digest.group import group_stories
-from digest.history import evaluate_sections, format_report, parse_history
-from digest.rank import rank
-from digest.sections import (
+from digest.draft.group import group_stories
+from digest.rank.history import evaluate_sections, format_report, parse_history
+from digest.rank.score import rank
+from digest.rank.sections import (
     Features,
     SectionModel,
     fill_sections,

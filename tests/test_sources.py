@@ -11,10 +11,10 @@ from click.testing import CliRunner
 from feedgen import Item, load, rss, write_config
 from httpserver import LoopbackServer
 
+from digest.app.sources import add_feed, export_opml, import_opml
 from digest.cli import cli
 from digest.config import load_config
 from digest.errors import ParseError
-from digest.sources import add_feed, export_opml, import_opml
 from digest.store import Store
 from digest.types import SourceKind
 

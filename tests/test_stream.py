@@ -1,4 +1,4 @@
-"""A large refresh goes through digest.stream: fetch, parse (workers) and store overlap.
+"""A large refresh goes through digest.app.stream: fetch, parse (workers) and store overlap.
 Over a real loopback server: the healthy feeds store, the ReDoS feed (P4) ends as
 parse_timeout, a 500 is a fetch error, and the second run is all 304 with no writes
 but the feeds' state."""
@@ -17,12 +17,12 @@ from feedgen import Item, days_ago, load, rss, write_config
 from httpserver import LoopbackServer
 from test_workers import redos_feed
 
-import digest.refresh as refreshing
+import digest.app.refresh as refreshing
 from digest import workers
-from digest.fetch import make_guard
-from digest.refresh import refresh
+from digest.app.refresh import refresh
+from digest.app.stream import stream_feeds
+from digest.fetch.http import make_guard
 from digest.store import Store
-from digest.stream import stream_feeds
 from digest.types import Config, FetchResult, NotModified
 
 HEALTHY = 10

@@ -1,4 +1,4 @@
-"""Teaser detection, text choice and one-paragraph summaries (digest.summarize): pure."""
+"""Teaser detection, text choice and one-paragraph summaries (digest.extract.summarize): pure."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from digest.summarize import (
+from digest.extract.summarize import (
     choose_text,
     is_teaser,
     needs_article,
@@ -372,7 +372,7 @@ def test_summary_is_bounded_plain_and_complete(words: list[list[str]], max_words
 
 
 def test_metadata_comes_from_the_article_else_the_feed() -> None:
-    from digest.summarize import metadata
+    from digest.extract.summarize import metadata
     from digest.types import Article, Metadata
 
     words = "word " * 700

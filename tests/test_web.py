@@ -13,10 +13,9 @@ from pathlib import Path
 import pytest
 from feedgen import load, write_config
 
-import digest.cli_web  # noqa: F401 - registers `digest serve` until cli.py imports it
-from digest import pipeline
+from digest.app import pipeline
+from digest.app.refresh import FETCH_LEASE
 from digest.errors import ConfigError, StorageBusyError
-from digest.refresh import FETCH_LEASE
 from digest.store import Store
 from digest.types import Config, Draft, EntryData, Fetched, ItemStatus, ParsedFeed
 from digest.web.app import create_app

@@ -18,8 +18,8 @@ import pytest
 from feedgen import Item, days_ago, load, rss, write_config
 from httpserver import LoopbackServer
 
-from digest import pipeline
-from digest.refresh import refresh
+from digest.app import pipeline
+from digest.app.refresh import refresh
 from digest.store import Store
 from digest.types import Config, Draft, ItemStatus
 

@@ -11,8 +11,8 @@ import time
 import pytest
 
 from digest import workers
+from digest.app.refresh import parse_all
 from digest.errors import ParseError
-from digest.refresh import parse_all
 from digest.types import FeedState, Fetched, FetchResult, ParsedFeed, Source, SourceKind
 from digest.workers import Failed, Pool, TimeLimitExceeded, run_all, time_limit
 

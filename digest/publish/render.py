@@ -1,7 +1,8 @@
 """The one jinja2 Environment that renders every output format.
 
-Templates are looked up first in ``publish.templates_dir`` (an editor may
-override a single template there) and then in the shipped ``templates/`` folder.
+Templates are looked up first in ``publish.templates_dir`` (by default the
+``templates/`` folder beside feeds.yaml, where an editor overrides a single template)
+and then in ``digest/publish/templates``, which ships inside the package.
 Autoescape is on for HTML and XML templates (``*.html.j2``, ``*.atom.j2``, ...);
 Markdown and plain text get their escaping from the views and the ``md`` filter.
 Feed text only ever arrives as template *data*, never as template source.
@@ -25,7 +26,7 @@ from digest.publish.view import rfc3339
 
 log = logging.getLogger("digest.publish")
 
-SHIPPED_TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+# Shipped inside the package, so an installed wheel renders exactly as a clone does.
 PACKAGED_TEMPLATES = Path(__file__).resolve().parent / "templates"
 _AUTOESCAPE = select_autoescape(enabled_extensions=("html", "htm", "xml", "atom"), default=False)
 
@@ -47,9 +48,7 @@ def _wrap(text: str, width: int = 70, indent: str = "") -> str:
 
 
 def _search_path(templates_dir: Path | None) -> list[Path]:
-    paths = [templates_dir] if templates_dir is not None else []
-    paths += [p for p in (SHIPPED_TEMPLATES, PACKAGED_TEMPLATES) if p.is_dir()]
-    return paths
+    return [templates_dir, PACKAGED_TEMPLATES] if templates_dir else [PACKAGED_TEMPLATES]
 
 
 @lru_cache(maxsize=8)

@@ -3,7 +3,7 @@
 They belong to one pseudo-feed per install, ``digest:manual`` (kind blog, name
 "Added by the editor"), so they flow through grouping, ranking and publishing like
 any other entry. The pseudo-feed is never fetched: it is not in feeds.yaml, and
-``digest.refresh.refresh`` only fetches configured sources.
+``digest.app.refresh.refresh`` only fetches configured sources.
 """
 
 from __future__ import annotations

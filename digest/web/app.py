@@ -41,7 +41,7 @@ from digest.web.security import (
 
 log = logging.getLogger("digest.web")
 
-TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "web"
+TEMPLATES = Path(__file__).resolve().parent / "templates"
 STATIC = Path(__file__).resolve().parent / "static"
 T = TypeVar("T")
 

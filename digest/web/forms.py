@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
-from digest import pipeline
+from digest.app import pipeline
 from digest.errors import ReviewError
 from digest.store import Store
 from digest.types import Action, Config, Draft, DraftItem

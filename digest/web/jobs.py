@@ -10,9 +10,9 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from digest import pipeline
+from digest.app import pipeline
+from digest.app.refresh import FETCH_LEASE, fetch_lease, holder_id, refresh
 from digest.errors import DigestError, LeaseHeldError
-from digest.refresh import FETCH_LEASE, fetch_lease, holder_id, refresh
 from digest.store import Store
 from digest.types import Config
 

@@ -11,12 +11,12 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from digest import pipeline
+from digest.app import pipeline
+from digest.app.additions import add_url
 from digest.errors import ConflictError, DigestError, StorageBusyError
 from digest.store import Store
 from digest.types import Draft, ItemStatus
 from digest.web import outputs
-from digest.web.additions import add_url
 from digest.web.app import Web, error_text, redirect, render, wants_json
 from digest.web.forms import apply_item_form, mention_section
 from digest.web.search import search_entries

@@ -1,0 +1,167 @@
+"""Managing sources: discover a feed from a page, add it to feeds.yaml keeping the
+file's comments and order, and OPML 2.0 import/export.
+
+Adding a feed costs one GET when the URL is the feed itself (two when a page has
+to be read first); the feed's first fetch is stored right away, so the scheduler
+does not fetch it again straight after.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+from xml.etree.ElementTree import Element, SubElement, tostring
+
+import defusedxml.ElementTree as SafeET
+from defusedxml import DefusedXmlException
+from lxml import html as lxml_html
+
+from digest.config import append_entries, load_config
+from digest.errors import ConfigError, DigestError, ParseError
+from digest.fetch.http import fetch_pages, make_guard
+from digest.fetch.politeness import next_fetch_at
+from digest.parse import parse_feed
+from digest.store import Store
+from digest.types import (
+    Config,
+    FeedState,
+    Fetched,
+    FetchFailed,
+    ParsedFeed,
+    Source,
+    SourceKind,
+)
+
+FEED_TYPES = (
+    "application/rss+xml",
+    "application/atom+xml",
+    "application/feed+json",
+    "application/json",
+    "application/rdf+xml",
+)
+
+
+@dataclass(frozen=True)
+class Found:
+    """A feed located and validated by `digest add`."""
+
+    url: str
+    fetched: Fetched
+    parsed: ParsedFeed
+    kind: SourceKind
+
+
+def feed_links(page: str, base: str) -> list[str]:
+    """Feed URLs a page advertises with <link rel="alternate" type="...">."""
+    try:
+        tree = lxml_html.fromstring(page)
+    except (ValueError, lxml_html.etree.ParserError):
+        return []
+    links = []
+    for link in tree.iter("link"):
+        rel = (link.get("rel") or "").lower().split()
+        kind = (link.get("type") or "").lower().split(";")[0].strip()
+        if "alternate" in rel and kind in FEED_TYPES and link.get("href"):
+            links.append(urljoin(base, link.get("href", "")))
+    return links
+
+
+def guess_kind(url: str, parsed: ParsedFeed) -> SourceKind:
+    host, path = urlsplit(url).hostname or "", urlsplit(url).path
+    if host.endswith("arxiv.org"):
+        return SourceKind.ARXIV
+    if host in {"github.com", "gitlab.com"} and "releases" in path:
+        return SourceKind.RELEASE
+    if any(e.enclosures and e.enclosures[0].type.startswith("audio") for e in parsed.entries):
+        return SourceKind.PODCAST
+    return SourceKind.BLOG
+
+
+def _get(url: str, config: Config) -> Fetched:
+    (result,) = fetch_pages([url], config.fetch, guard=make_guard(config.fetch))
+    if isinstance(result, FetchFailed):
+        raise DigestError(f"cannot fetch {url}: {result.message}", code=result.code)
+    return result
+
+
+def discover(url: str, config: Config) -> Found:
+    """The feed at ``url``, or the first feed the page at ``url`` links to."""
+    first = _get(url, config)
+    try:
+        parsed = parse_feed(first.body, url=first.final_url, headers=dict(first.headers))
+        return Found(first.final_url, first, parsed, guess_kind(first.final_url, parsed))
+    except ParseError:
+        page = first.body.decode("utf-8", "replace")
+    for candidate in feed_links(page, first.final_url)[:1]:
+        fetched = _get(candidate, config)
+        parsed = parse_feed(fetched.body, url=fetched.final_url, headers=dict(fetched.headers))
+        return Found(fetched.final_url, fetched, parsed, guess_kind(fetched.final_url, parsed))
+    raise ParseError(
+        f"{url} is not a feed and links to none", code="not_a_feed",
+        hint="pass the feed's own URL (look for RSS or Atom on the site)",
+    )  # fmt: skip
+
+
+def append_sources(path: Path, sources: Sequence[dict[str, object]]) -> list[str]:
+    """Append sources to feeds.yaml (comments and order kept, re-validated); returns
+    the URLs added (already-present URLs are skipped)."""
+    before = {s.url for s in load_config(path).sources}
+    append_entries(path, "sources", sources, unique="url")
+    return [url for url in dict.fromkeys(str(s["url"]) for s in sources) if url not in before]
+
+
+def add_feed(
+    config: Config, store: Store, url: str, *, now: datetime, kind: SourceKind | None = None,
+    section: str | None = None, name: str | None = None,
+) -> Source:  # fmt: skip
+    """Discover, add to feeds.yaml, and store the first fetch (the only GET)."""
+    found = discover(url, config)
+    source = Source(
+        url=found.url,
+        name=name or found.parsed.title or found.url,
+        kind=kind or found.kind,
+        section=section,
+    )
+    entry: dict[str, object] = {"name": source.name, "url": source.url, "kind": source.kind.value,
+             "section": section}  # fmt: skip
+    if not append_sources(config.path, [entry]):
+        raise ConfigError(f"{source.url} is already in {config.path}")
+    store.sync_sources([*config.sources, source], now=now)
+    when = next_fetch_at(found.fetched, FeedState(source.url), source, config.fetch, now=now)
+    store.record_fetch(found.fetched, found.parsed, now=now, next_fetch_at=when)
+    return source
+
+
+def import_opml(data: bytes) -> list[dict[str, object]]:
+    """Sources from an OPML file, parsed with defusedxml (no entities, no DTDs)."""
+    try:
+        root = SafeET.parse(io.BytesIO(data), forbid_dtd=True).getroot()
+    except (SafeET.ParseError, DefusedXmlException) as e:
+        raise ParseError("not a usable OPML file", code="bad_opml",
+                         hint="export it again from your feed reader") from e  # fmt: skip
+    sources = []
+    for outline in root.iter("outline"):
+        url = outline.get("xmlUrl")
+        if not url or urlsplit(url).scheme not in {"http", "https"}:
+            continue
+        name = outline.get("title") or outline.get("text") or url
+        kind = outline.get("category", "").strip().lower()
+        kind = kind if kind in {k.value for k in SourceKind} else "blog"
+        sources.append({"name": name, "url": url, "kind": kind})
+    return sources
+
+
+def export_opml(config: Config) -> bytes:
+    root = Element("opml", version="2.0")
+    head = SubElement(root, "head")
+    SubElement(head, "title").text = config.newsletter.title
+    body = SubElement(root, "body")
+    for s in config.sources:
+        SubElement(body, "outline", type="rss", text=s.name, title=s.name, xmlUrl=s.url,
+                   category=s.kind.value)  # fmt: skip
+    data: bytes = tostring(root, encoding="utf-8", xml_declaration=True)
+    return data

@@ -1,0 +1,160 @@
+"""The commands of the editor's week that are not review: check, fetch, feeds, run,
+publish, issues, search, demo. Each is a few lines over the application layer."""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+
+from digest.app import pipeline
+from digest.app.refresh import refresh
+from digest.cli import console
+from digest.cli.base import App, cli, handle_errors, pass_app
+
+
+@cli.command()
+@pass_app
+@handle_errors
+def check(app: App) -> None:
+    """Validate feeds.yaml and print what it configures."""
+    c = app.config
+    console.out.print(f"{app.config_path}: ok - {len(c.sections)} sections, "
+                      f"{len(c.sources)} sources, language {c.newsletter.language}")  # fmt: skip
+
+
+@cli.command()
+@click.option("--all", "fetch_all", is_flag=True, help="Fetch every feed, not only the due ones.")
+@click.option("--no-summaries", is_flag=True, help="Skip article extraction and summaries.")
+@pass_app
+@handle_errors
+def fetch(app: App, fetch_all: bool, no_summaries: bool) -> None:
+    """Fetch due feeds once (for cron), store entries and summarise them.
+
+    Exits non-zero only when the config is invalid or every feed failed; each
+    feed's error is recorded and shown by `digest feeds`.
+    """
+    config = app.config
+    with app.store() as store, console.progress_bar(True) as progress:
+        outcomes = refresh(store, config, now=app.now(), due_only=not fetch_all,
+                                    progress=progress)  # fmt: skip
+        if not no_summaries:
+            pipeline.summarise_pending(store, config, now=app.now(), progress=progress)
+    console.print_failures(outcomes)
+    console.out.print(console.fetch_summary(outcomes))
+    if outcomes and all(not o.ok for o in outcomes):
+        sys.exit(1)
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON objects instead of a table.")
+@pass_app
+@handle_errors
+def feeds(app: App, as_json: bool) -> None:
+    """Show each feed's health: status, last success, last error, next fetch."""
+    with app.store() as store:
+        store.sync_sources(app.config.sources, now=app.now())
+        rows = store.feed_health(now=app.now())
+    if as_json:
+        click.echo(console.feeds_json(rows))
+    else:
+        console.out.print(console.feeds_table(rows))
+
+
+@cli.command()
+@click.option("--once", is_flag=True, help="Run one tick and the draft job, then exit.")
+@pass_app
+@handle_errors
+def run(app: App, once: bool) -> None:
+    """Run the scheduler: fetch due feeds every tick, build the draft weekly."""
+    from digest.schedule import run_daemon, tick_job
+
+    if once:
+        tick_job(app.config_path, app.db_path)
+        return
+    run_daemon(app.config, app.config_path, app.db_path)
+
+
+@cli.command()
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Output folder [default: publish.output_dir in feeds.yaml]",
+)
+@click.option("--eml", is_flag=True, help="Print the path of the .eml message file.")
+@click.option("--send", is_flag=True, help="Send the e-mail with the smtp settings of feeds.yaml.")
+@pass_app
+@handle_errors
+def publish(app: App, out_dir: Path | None, eml: bool, send: bool) -> None:
+    """Publish the approved draft: web archive, Markdown, e-mail, Atom, JSON Feed."""
+    with app.store() as store:
+        files = pipeline.publish(store, app.config, now=app.now(), out_dir=out_dir)
+        sent = pipeline.send_issue(store, app.config) if send else None
+    console.out.print(f"HTML:     {files.html}\nMarkdown: {files.markdown}\n"
+                      f"Index:    {files.index}\nAtom:     {files.atom}")  # fmt: skip
+    for extra in files.extra:
+        if eml or extra.suffix != ".eml":
+            console.out.print(f"          {extra}")
+    if sent is not None:
+        console.out.print(f"sent issue #{sent} by e-mail")
+
+
+@cli.command()
+@pass_app
+@handle_errors
+def issues(app: App) -> None:
+    """List published issues."""
+    with app.store() as store:
+        for issue in store.issues():
+            count = sum(len(s.items) for s in issue.sections)
+            console.out.print(f"#{issue.number}  {issue.published:%Y-%m-%d}  {issue.draft_key}  "
+                              f"{count} items  {issue.uid}")  # fmt: skip
+
+
+@cli.command()
+@click.argument("query")
+@click.option(
+    "--since",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default=None,
+    help="Only entries first seen on or after this date (YYYY-MM-DD).",
+)
+@click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON objects.")
+@pass_app
+@handle_errors
+def search(app: App, query: str, since: datetime | None, limit: int, as_json: bool) -> None:
+    """Full-text search over titles, summaries and article text.
+
+    QUERY uses SQLite FTS5 syntax: words, "exact phrases", AND, OR, NOT, prefix*.
+    """
+    with app.store() as store:
+        floor = since.replace(tzinfo=UTC) if since else None
+        hits = store.search(query, since=floor, limit=limit)
+    if as_json:
+        click.echo(console.hits_json(hits))
+    elif not hits:
+        console.out.print("no matches")
+    else:
+        console.out.print(console.hits_table(hits))
+
+
+@cli.command()
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path),
+    default=Path("demo-output"),
+    help="Where to write the demo's config and published files.",
+)
+@pass_app
+@handle_errors
+def demo(app: App, out_dir: Path) -> None:
+    """Run the whole job offline on the project's sample feeds (served on 127.0.0.1)."""
+    from digest.demo.run import run_demo
+
+    run_demo(app.config_path, out_dir, app.db_path if app.db_given else None)

@@ -1,0 +1,248 @@
+"""Teaching the ranker: import past issues, try a rule on past weeks, suggest
+sections for items on stdin, and evaluate section guesses over a history file."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import defaultdict
+from pathlib import Path
+from typing import Any, TextIO
+
+import click
+from rich.markup import escape
+
+from digest.cli import console
+from digest.cli.base import App, cli, handle_errors, pass_app
+from digest.config import append_entries, load_config
+from digest.errors import ConfigError
+from digest.rank import learn
+from digest.rank.history import evaluate_sections, format_report, parse_history
+from digest.rank.rules import Subject, describe, matches, pin_sections
+from digest.rank.sections import history_features, suggest
+from digest.types import Config, HistoryItem, Rule, RuleKind
+
+KINDS = [k.value for k in RuleKind]
+
+
+@cli.group()
+def history() -> None:
+    """Past issues as labelled data for the section model."""
+
+
+@history.command("import")
+@click.argument("file", type=click.Path(exists=True, path_type=Path))
+@pass_app
+@handle_errors
+def history_import(app: App, file: Path) -> None:
+    """Import past issues (JSON Lines or Markdown, or a folder of them).
+
+    Items are stored under the configured section their section name matches (key,
+    title or alias); importing the same file again changes nothing.
+    """
+    with app.store() as store:
+        done = learn.import_history(store, app.config, file, now=app.now())
+    for problem in done.problems:
+        console.err.print(f"[yellow]warning[/]: {escape(problem)}")
+    if done.unknown:
+        names = ", ".join(f"{name!r} ({n})" for name, n in done.unknown.items())
+        console.err.print(
+            f"[yellow]warning[/]: {sum(done.unknown.values())} items in unknown sections: "
+            f"{escape(names)}"
+        )
+    click.echo(
+        f"read {done.read} items; stored {done.stored} from {done.issues} issues "
+        f"({done.new} new, {done.stored - done.new} already stored); "
+        f"{sum(done.unknown.values())} in unknown sections; {len(done.problems)} bad lines"
+    )
+
+
+@cli.group()
+def rules() -> None:
+    """Editor rules (feeds.yaml `rules:`): try one on past weeks before saving it."""
+
+
+def _rule(config: Config, like: tuple[str, str] | None, dislike: tuple[str, str] | None,
+          section: str | None) -> Rule:  # fmt: skip
+    if (like is None) == (dislike is None):
+        raise click.UsageError("give exactly one of --like KIND VALUE or --dislike KIND VALUE")
+    kind, value = like or dislike  # type: ignore[misc]
+    key = None
+    if section is not None:
+        found = config.section(section)
+        if found is None:
+            raise ConfigError(f"unknown section {section!r}", hint="use a key, title or alias")
+        key = found.key
+    return Rule(RuleKind(kind), value, like=like is not None, section=key)
+
+
+_RULE_OPTIONS = [
+    click.option("--like", nargs=2, type=(click.Choice(KINDS), str), default=None,
+                 metavar="KIND VALUE", help="Like items whose KIND (source, author, title, "
+                 "url) matches VALUE."),
+    click.option("--dislike", nargs=2, type=(click.Choice(KINDS), str), default=None,
+                 metavar="KIND VALUE", help="Dislike items whose KIND matches VALUE."),
+    click.option("--section", default=None,
+                 help="Scope: a like pins items into it; a dislike only applies there."),
+]  # fmt: skip
+
+
+def rule_options(fn: Any) -> Any:
+    for option in reversed(_RULE_OPTIONS):
+        fn = option(fn)
+    return fn
+
+
+@rules.command("test")
+@rule_options
+@click.option("--weeks", type=click.IntRange(1, 520), default=4, show_default=True)
+@pass_app
+@handle_errors
+def rules_test(
+    app: App, like: tuple[str, str] | None, dislike: tuple[str, str] | None,
+    section: str | None, weeks: int,
+) -> None:  # fmt: skip
+    """Dry-run a new rule over the past weeks' drafts; nothing is saved.
+
+    Each draft is rebuilt in memory from its stored entries, with and without the
+    rule (your decisions replayed on both), and the items that would enter or leave
+    each section are listed.
+    """
+    rule = _rule(app.config, like, dislike, section)
+    with app.store() as store:
+        keys, changes = learn.rule_changes(store, app.config, rule, now=app.now(), weeks=weeks)
+    click.echo(f"rule: {describe(rule)}")
+    if not keys:
+        click.echo(f"no drafts built in the last {weeks} weeks")
+        return
+    for key in keys:
+        click.echo("\n".join(_week_lines(key, [c for c in changes if c.draft_key == key])))
+    click.echo(f"{len(changes)} items would change place in {len(keys)} drafts")
+
+
+def _week_lines(key: str, changes: list[learn.Change]) -> list[str]:
+    if not changes:
+        return [f"{key}: no change"]
+    entering: dict[str, list[learn.Change]] = defaultdict(list)
+    leaving: dict[str, list[learn.Change]] = defaultdict(list)
+    for c in changes:
+        if c.after is not None:
+            entering[c.after].append(c)
+        if c.before is not None:
+            leaving[c.before].append(c)
+    lines = [f"{key}:"]
+    for section in sorted(set(entering) | set(leaving)):
+        lines.append(f"  {section}: +{len(entering[section])} -{len(leaving[section])}")
+        lines += [f"    + {c.title} (from {c.before or 'not placed'})" for c in entering[section]]
+        lines += [f"    - {c.title} (to {c.after or 'not placed'})" for c in leaving[section]]
+    return lines
+
+
+@rules.command("add")
+@rule_options
+@pass_app
+@handle_errors
+def rules_add(
+    app: App, like: tuple[str, str] | None, dislike: tuple[str, str] | None, section: str | None
+) -> None:
+    """Append a rule to feeds.yaml's `rules:` (comments and order are kept)."""
+    rule = _rule(app.config, like, dislike, section)
+    added = append_rule(app.config_path, rule)
+    click.echo(f"{'added' if added else 'already present'}: {describe(rule)}")
+
+
+def append_rule(path: Path, rule: Rule) -> bool:
+    """Append ``rule`` to feeds.yaml's ``rules:`` (comments kept, re-validated);
+    False when an identical rule is already there."""
+    if rule in load_config(path).rules:
+        return False
+    entry = {"like" if rule.like else "dislike": rule.kind.value, "value": rule.value,
+             "section": rule.section}  # fmt: skip
+    return append_entries(path, "rules", [entry]) == 1
+
+
+@cli.group()
+def sections() -> None:
+    """Section suggestions from the model trained on the database."""
+
+
+@sections.command("suggest")
+@pass_app
+@handle_errors
+def sections_suggest(app: App) -> None:
+    """Read items as JSON Lines on stdin (title, summary, links, optional kind) and
+    write them back with `sections`: [{"section": KEY, "score": ...}], best first.
+
+    Bad lines are reported on stderr with their number; the others are still
+    written, and the exit status is 1.
+    """
+    config = app.config
+    with app.store() as store:
+        model = learn.section_model(store, config)
+    bad = _suggest_stream(sys.stdin, config, model)
+    if bad:
+        sys.exit(1)
+
+
+def _suggest_stream(stream: TextIO, config: Config, model: Any) -> int:
+    bad = 0
+    for number, line in enumerate(stream, start=1):
+        if not line.strip():
+            continue
+        try:
+            data = json.loads(line)
+            item = _item(data)
+        except json.JSONDecodeError as e:
+            bad += 1
+            console.err.print(f"[red]error[/]: stdin:{number}: not JSON ({escape(e.msg)})")
+            continue
+        except (TypeError, ValueError) as e:
+            bad += 1
+            console.err.print(f"[red]error[/]: stdin:{number}: {escape(str(e))}")
+            continue
+        found = suggest(history_features(item), config, model)
+        subject = Subject(titles=(item.title,), urls=item.links)
+        pinned = pin_sections(found, [r for r in config.rules if matches(r, subject)])
+        data["sections"] = [{"section": s.section, "score": s.confidence} for s in pinned]
+        click.echo(json.dumps(data, ensure_ascii=False))
+    return bad
+
+
+def _item(data: Any) -> HistoryItem:
+    if not isinstance(data, dict):
+        raise TypeError("expected a JSON object")
+    title, summary = data.get("title"), data.get("summary", "")
+    links, kind = data.get("links", []), data.get("kind")
+    if not isinstance(title, str) or not title.strip():
+        raise ValueError("missing or empty 'title'")
+    if not isinstance(summary, str):
+        raise TypeError("'summary' must be a string")
+    if not isinstance(links, list) or not all(isinstance(u, str) for u in links):
+        raise TypeError("'links' must be a list of strings")
+    if kind is not None and not isinstance(kind, str):
+        raise TypeError("'kind' must be a string")
+    return HistoryItem("", None, "", title.strip(), summary, tuple(links), kind or None)
+
+
+@cli.group("eval")
+def evaluate() -> None:
+    """Measure the ranker on labelled history."""
+
+
+@evaluate.command("sections")
+@click.argument("file", type=click.Path(exists=True, path_type=Path))
+@click.option("--warmup", type=click.IntRange(1), default=3, show_default=True,
+              help="Issues used only for training before the first prediction.")  # fmt: skip
+@pass_app
+@handle_errors
+def eval_sections(app: App, file: Path, warmup: int) -> None:
+    """Rolling evaluation over a history file or folder: for each issue k, train on
+    the issues before k and predict k's sections. Prints accuracy, macro-F1, top-2
+    accuracy and per-section precision, recall and F1."""
+    items, problems = parse_history(file)
+    for problem in problems:
+        console.err.print(f"[yellow]warning[/]: {escape(problem)}")
+    if not items:
+        console.err.print(f"[red]error[/]: no history items in {escape(str(file))}")
+        sys.exit(1)
+    click.echo(format_report(evaluate_sections(items, app.config, warmup=warmup)))

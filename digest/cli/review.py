@@ -1,0 +1,147 @@
+"""Review commands: build, show and act on the weekly draft from the terminal.
+The web page calls the same pipeline functions, so both stay equivalent."""
+
+from __future__ import annotations
+
+import click
+
+from digest.app import pipeline
+from digest.cli import console
+from digest.cli.base import App, cli, handle_errors, pass_app
+from digest.errors import ReviewError
+from digest.types import Action, Draft
+
+
+@cli.group()
+def draft() -> None:
+    """Build, show, approve or reopen the weekly draft."""
+
+
+@draft.command("build")
+@pass_app
+@handle_errors
+def draft_build(app: App) -> None:
+    """Rank this week's candidates into the sections (decisions are kept)."""
+    with app.store() as store:
+        result = pipeline.build_draft(store, app.config, now=app.now())
+    placed = sum(len(s.items) for s in result.sections)
+    console.out.print(f"draft {result.key}: {placed} items placed, "
+                      f"{len(result.unplaced)} more candidates")  # fmt: skip
+
+
+@draft.command("show")
+@click.option("--all", "show_all", is_flag=True, help="List every unplaced candidate too.")
+@click.option("--key", default=None, help="A draft other than the latest, e.g. 2026-W48.")
+@pass_app
+@handle_errors
+def draft_show(app: App, show_all: bool, key: str | None) -> None:
+    """Show the draft as the issue will read, with scores, reasons and links."""
+    with app.store() as store:
+        console.draft_view(pipeline.require_draft(store, app.config, key), show_all=show_all)
+
+
+@draft.command("approve")
+@click.option("--all-items", is_flag=True, help="Approve every placed item first.")
+@pass_app
+@handle_errors
+def draft_approve(app: App, all_items: bool) -> None:
+    """Approve the draft; `digest publish` then publishes its approved items."""
+    with app.store() as store:
+        result = pipeline.approve_draft(store, app.config, now=app.now(), all_items=all_items)
+    console.out.print(f"draft {result.key} approved")
+
+
+@draft.command("reopen")
+@pass_app
+@handle_errors
+def draft_reopen(app: App) -> None:
+    """Put an approved draft back into review."""
+    with app.store() as store:
+        result = pipeline.reopen_draft(store, app.config, now=app.now())
+    console.out.print(f"draft {result.key} reopened")
+
+
+def _resolve(current: Draft, ref: str) -> str:
+    """An item by its number in `draft show`, its full key or a unique key prefix."""
+    refs = console.item_refs(current)
+    if ref in refs:
+        return refs[ref].key
+    matches = [i.key for i in current.items() if i.key == ref or i.key.startswith(ref)]
+    if len(matches) != 1:
+        raise ReviewError(
+            f"{ref!r} matches {len(matches)} items", hint="use the number from `digest draft show`"
+        )
+    return matches[0]
+
+
+def _act(app: App, action: Action, refs: tuple[str, ...], value: str | None = None) -> None:
+    with app.store() as store:
+        current = pipeline.require_draft(store, app.config)
+        keys = [_resolve(current, ref) for ref in refs]
+        now = app.now()
+        for key in keys:
+            pipeline.decide(store, app.config, action, key, value, now=now, draft_key=current.key)
+    console.out.print(f"{action.value}: {len(keys)} item(s)")
+
+
+@cli.command()
+@click.argument("items", nargs=-1, required=True)
+@pass_app
+@handle_errors
+def approve(app: App, items: tuple[str, ...]) -> None:
+    """Approve items (numbers from `digest draft show`, or keys)."""
+    _act(app, Action.APPROVE, items)
+
+
+@cli.command()
+@click.argument("items", nargs=-1, required=True)
+@pass_app
+@handle_errors
+def reject(app: App, items: tuple[str, ...]) -> None:
+    """Reject items; they stay one `digest draft show --all` away."""
+    _act(app, Action.REJECT, items)
+
+
+@cli.command()
+@click.argument("items", nargs=-1, required=True)
+@pass_app
+@handle_errors
+def reset(app: App, items: tuple[str, ...]) -> None:
+    """Put items back to pending review."""
+    _act(app, Action.RESET, items)
+
+
+@cli.command()
+@click.argument("item")
+@click.argument("section")
+@pass_app
+@handle_errors
+def move(app: App, item: str, section: str) -> None:
+    """Move an item to another section (key, title or alias)."""
+    _act(app, Action.MOVE, (item,), section)
+
+
+@cli.command()
+@click.argument("item")
+@click.argument("position", type=click.IntRange(min=1))
+@pass_app
+@handle_errors
+def reorder(app: App, item: str, position: int) -> None:
+    """Move an item to POSITION (1 = first) inside its section."""
+    _act(app, Action.REORDER, (item,), str(position - 1))
+
+
+@cli.command()
+@click.argument("item")
+@click.option("--title", default=None, help="New title.")
+@click.option("--summary", default=None, help="New summary (one paragraph).")
+@pass_app
+@handle_errors
+def edit(app: App, item: str, title: str | None, summary: str | None) -> None:
+    """Rewrite an item's title and/or summary; the generated text is kept beside it."""
+    if title is None and summary is None:
+        raise click.UsageError("give --title and/or --summary")
+    if title is not None:
+        _act(app, Action.EDIT_TITLE, (item,), title)
+    if summary is not None:
+        _act(app, Action.EDIT_SUMMARY, (item,), summary)

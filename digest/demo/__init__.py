@@ -1,0 +1,5 @@
+"""DEMO: `digest demo`, the whole job offline on the sample site this package ships.
+
+``site`` serves ``data/`` on 127.0.0.1; ``run`` writes a demo feeds.yaml and drives the
+application layer over it, as an editor's week would.
+"""

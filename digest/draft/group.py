@@ -1,0 +1,335 @@
+"""Group entries from several feeds into stories: one paper, its code, the blog post
+about it and the podcast episode discussing it become one :class:`Story`.
+
+Two entries join when they share an identity (canonical URL, arXiv id, code
+repository), when one's content links point at the paper or repository the other is
+about, or when their titles are near-identical (token Jaccard >= 0.8, different feeds,
+within ``title_window_days``). Union-find makes the result a partition of the input.
+
+What an entry is "about" is judged narrowly, because one false join merges two
+stories: roundups (links to more than ``_MAX_REFS`` papers/repositories) are about
+none of them; a repository counts only when the title names it ("Announcing
+tinyllm", not "built on transformers"); a paper older than ``_RECENT_MONTHS`` (from
+its yymm id) is a citation, which joins the paper's own entry but not other posts
+citing it.
+
+Story keys are stable across rebuilds because they come from the story's earliest
+entry (first_seen, then id), which later arrivals cannot displace: ``arxiv:<id>`` when
+a paper is involved, else ``url:<sha1(canonical)[:16]>``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import math
+import re
+from collections import Counter, defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
+
+from digest.identity import arxiv_id, canonical_url, link_role
+from digest.types import Entry, LinkRole, SourceKind, Story, StoryLink
+
+_FORGES = frozenset({"github.com", "gitlab.com", "huggingface.co", "codeberg.org"})
+
+__all__ = ["group_stories", "title_tokens"]
+
+log = logging.getLogger("digest.draft.group")
+
+TITLE_JACCARD = 0.8
+_MIN_TITLE_TOKENS = 3  # "Release v1.2" must not merge two repositories' releases
+_RECENT_MONTHS = 3
+_MAX_REFS = 3  # more paper/code links than this: a roundup, not a story about one thing
+_LEAD_MIN_WORDS = 50
+_REF_ROLES = frozenset({LinkRole.PAPER, LinkRole.CODE, LinkRole.RELEASE})
+_TOKEN_RE = re.compile(r"\w+")
+_TAG_RE = re.compile(r"<[^>]+>")
+_STOP = frozenset({"a", "an", "the", "of", "and", "or", "to", "in", "on", "for", "with", "is"})
+
+
+class _UnionFind:
+    def __init__(self, size: int) -> None:
+        self.parent = list(range(size))
+
+    def find(self, i: int) -> int:
+        while self.parent[i] != i:
+            self.parent[i] = self.parent[self.parent[i]]
+            i = self.parent[i]
+        return i
+
+    def union(self, a: int, b: int) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[max(ra, rb)] = min(ra, rb)
+
+
+def group_stories(
+    entries: Sequence[Entry], *, now: datetime, title_window_days: int = 7
+) -> list[Story]:
+    """Partition ``entries`` into stories, newest story first (by latest rank_time)."""
+    demoted = _demoted(entries)
+    idents = [_identify(e, now, i in demoted) for i, e in enumerate(entries)]
+    uf = _UnionFind(len(entries))
+    _union_by_tokens(entries, idents, uf)
+    _union_by_titles(entries, uf, timedelta(days=title_window_days))
+    groups: dict[int, list[int]] = defaultdict(list)
+    for i in range(len(entries)):
+        groups[uf.find(i)].append(i)
+    stories = [_make_story([(entries[i], idents[i]) for i in g]) for g in groups.values()]
+    # rank_time is capped at now by the store; capping again keeps a bad clock harmless
+    stories.sort(key=lambda s: (-max(min(e.rank_time, now) for e in s.entries).timestamp(), s.key))
+    log.debug("grouped %d entries into %d stories", len(entries), len(stories))
+    return stories
+
+
+# --- identities ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Ident:
+    """``own``: what the entry is (URL, paper, repository). ``shared``: what it is
+    about (token -> URL): recent papers, repositories its title names, other paper
+    URLs; these join entries to each other. ``pointers``: older papers it cites, which
+    join it only to that paper's own entry, never to other entries citing it."""
+
+    own: frozenset[str]
+    shared: Mapping[str, str]
+    pointers: frozenset[str]
+    url: str  # what a url: key is hashed from
+
+
+def _canonical(entry: Entry) -> str:
+    return entry.canonical or canonical_url(entry.link or "") or f"entry:{entry.id}"
+
+
+def _demoted(entries: Sequence[Entry]) -> set[int]:
+    """Entries whose URL names a site, not a document: homepages, and every entry but
+    the earliest of one feed sharing a link (podcasts often link each episode to the
+    show page). Keeping the earliest one's identity keeps its story key stable."""
+    demoted: set[int] = set()
+    first: dict[tuple[str, str], int] = {}
+    order = sorted(range(len(entries)), key=lambda i: _seen_order(entries[i]))
+    for i in order:
+        url = _canonical(entries[i])
+        slot = (entries[i].feed_url, url)
+        if slot in first or urlsplit(url).path in {"", "/"}:
+            demoted.add(i)
+        first.setdefault(slot, i)
+    return demoted
+
+
+def _repo_key(url: str) -> str | None:
+    """``repo:github.com/owner/repo`` for any page inside a code repository."""
+    parts = urlsplit(url)
+    host = parts.netloc.lower().removeprefix("www.")
+    segments = [s.lower() for s in parts.path.split("/") if s]
+    if host in {"github.com", "gitlab.com", "codeberg.org"} and len(segments) >= 2:
+        return f"repo:{host}/{segments[0]}/{segments[1]}"
+    if host == "huggingface.co" and segments:
+        if segments[0] in {"datasets", "spaces"} and len(segments) >= 3:
+            return f"repo:{host}/{'/'.join(segments[:3])}"
+        if segments[0] not in {"blog", "docs", "learn", "papers", "posts"} and len(segments) >= 2:
+            return f"repo:{host}/{'/'.join(segments[:2])}"
+    return None
+
+
+def _identify(entry: Entry, now: datetime, demoted: bool) -> _Ident:
+    url = _canonical(entry)
+    identity = f"entry:{entry.feed_url}#{entry.guid}" if demoted else url
+    own = {f"url:{identity}"}
+    paper = entry.arxiv_id or arxiv_id(url)
+    if paper:
+        own.add(f"arxiv:{paper}")
+    repo = _repo_key(url)
+    if repo:
+        own.add(repo)
+    shared, pointers = _references(entry, now)
+    return _Ident(frozenset(own), shared, frozenset(pointers), identity)
+
+
+def _references(entry: Entry, now: datetime) -> tuple[dict[str, str], set[str]]:
+    shared: dict[str, str] = {}
+    pointers: set[str] = set()
+    seen: set[str] = set()
+    title = _words_line(entry.title)
+    for raw in entry.links:
+        url = canonical_url(raw)
+        role = link_role(url)
+        paper = arxiv_id(url)
+        repo = None if paper else _repo_key(url)
+        if role not in _REF_ROLES or (role is not LinkRole.PAPER and repo is None):
+            continue  # not a paper or a repository (a profile page, a site's blog post)
+        token = f"arxiv:{paper}" if paper else (repo or f"url:{url}")
+        seen.add(token)
+        if paper and not _recent_paper(paper, now):
+            pointers.add(token)
+        elif repo and _words_line(repo.rsplit("/", 1)[-1]) not in title:
+            continue  # a dependency it mentions ("built on transformers"), not its topic
+        else:
+            shared.setdefault(token, url)
+    if len(seen) > _MAX_REFS:
+        return {}, set()
+    return shared, pointers
+
+
+def _words_line(text: str) -> str:
+    """Lowercase words joined and padded with spaces, for whole-word containment."""
+    return " " + " ".join(re.findall(r"[^\W_]+", text.casefold())) + " "
+
+
+def _recent_paper(paper: str, now: datetime) -> bool:
+    """New-style ids start with yymm; a paper from the last few months is news."""
+    match = re.fullmatch(r"(\d{2})(\d{2})\.\d{4,5}", paper)
+    if match is None:
+        return False
+    months = (now.year - 2000 - int(match[1])) * 12 + now.month - int(match[2])
+    return -1 <= months <= _RECENT_MONTHS
+
+
+def _union_by_tokens(entries: Sequence[Entry], idents: Sequence[_Ident], uf: _UnionFind) -> None:
+    first: dict[str, int] = {}
+    owner: dict[str, int] = {}
+    per_feed: set[tuple[str, str]] = set()
+    for i in sorted(range(len(entries)), key=lambda i: _seen_order(entries[i])):
+        for token in sorted(idents[i].own | idents[i].shared.keys()):
+            if token.startswith("repo:"):
+                # one feed's releases, commits or posts about its own project are
+                # separate items; only the earliest carries the repository across feeds
+                slot = (entries[i].feed_url, token)
+                if slot in per_feed:
+                    continue
+                per_feed.add(slot)
+            if token in idents[i].own:
+                owner.setdefault(token, i)
+            if token in first:
+                uf.union(first[token], i)
+            else:
+                first[token] = i
+    for i, ident in enumerate(idents):
+        for token in ident.pointers:
+            if token in owner:
+                uf.union(owner[token], i)
+
+
+# --- near-identical titles -----------------------------------------------------
+
+
+def title_tokens(title: str) -> frozenset[str]:
+    """Casefolded word tokens of a title, minus a few stop words."""
+    words = _TOKEN_RE.findall(title.casefold())
+    return frozenset(w for w in words if w not in _STOP)
+
+
+def _union_by_titles(entries: Sequence[Entry], uf: _UnionFind, window: timedelta) -> None:
+    """Prefix filtering: two sets with Jaccard >= t share a token among the rarest
+    ``|A| - ceil(t*|A|) + 1`` of each, so only those tokens are indexed (near-linear)."""
+    token_sets = [title_tokens(e.title) for e in entries]
+    freq: Counter[str] = Counter(t for ts in token_sets for t in ts)
+    index: dict[str, list[int]] = defaultdict(list)
+    for i, tokens in enumerate(token_sets):
+        if sum(1 for t in tokens if len(t) > 1 and not t.isdigit()) < _MIN_TITLE_TOKENS:
+            continue  # "v1.2.0", "Episode 12": too little said to call two the same
+        ordered = sorted(tokens, key=lambda t: (freq[t], t))
+        prefix = len(tokens) - math.ceil(TITLE_JACCARD * len(tokens)) + 1
+        seen: set[int] = set()
+        for token in ordered[:prefix]:
+            for j in index[token]:
+                if j not in seen and _titles_match(entries, token_sets, i, j, window):
+                    uf.union(i, j)
+                seen.add(j)
+            index[token].append(i)
+
+
+def _titles_match(
+    entries: Sequence[Entry], sets: list[frozenset[str]], i: int, j: int, window: timedelta
+) -> bool:
+    a, b = entries[i], entries[j]
+    if a.feed_url == b.feed_url or abs(a.rank_time - b.rank_time) > window:
+        return False
+    union = len(sets[i] | sets[j])
+    return union > 0 and len(sets[i] & sets[j]) / union >= TITLE_JACCARD
+
+
+# --- building a story -----------------------------------------------------------
+
+
+def _words(entry: Entry) -> int:
+    text = _TAG_RE.sub(" ", entry.content_html or entry.summary_html)
+    return len(text.split())
+
+
+def _lead_key(entry: Entry) -> tuple[int, int, float, int]:
+    """An explainer beats a listing: a blog/news post with real text leads, then the
+    arXiv entry (its abstract is a good summary), then the entry with the most text."""
+    words = _words(entry)
+    if entry.kind in {SourceKind.BLOG, SourceKind.NEWS} and words >= _LEAD_MIN_WORDS:
+        tier = 0
+    elif entry.kind is SourceKind.ARXIV:
+        tier = 1
+    else:
+        tier = 2
+    return (tier, -min(words, 400), entry.first_seen.timestamp(), entry.id)
+
+
+def _seen_order(entry: Entry) -> tuple[float, int]:
+    return (entry.first_seen.timestamp(), entry.id)
+
+
+def _story_key(ordered: Sequence[tuple[Entry, _Ident]]) -> str:
+    """The first paper of the earliest entry (its own, else one it is about), else of
+    the next entries; else the earliest entry's canonical URL. Pointer tokens never
+    name a story: they are not joined across entries, so they would not be unique."""
+    for _, ident in ordered:
+        tokens = sorted(t for t in ident.own if t.startswith("arxiv:"))
+        tokens += [t for t in ident.shared if t.startswith("arxiv:")]
+        if tokens:
+            return tokens[0]
+    digest = hashlib.sha1(ordered[0][1].url.encode("utf-8")).hexdigest()[:16]
+    return f"url:{digest}"
+
+
+def _story_links(ordered: Sequence[tuple[Entry, _Ident]]) -> tuple[StoryLink, ...]:
+    """Each member's own link as published (deduplicated by canonical form), then the
+    papers and repositories they point at; code links are cut to the repository, so
+    a release's notes add one "code" link rather than one per pull request."""
+    links: dict[str, StoryLink] = {}
+    for entry, _ in ordered:
+        if entry.link:
+            canonical = entry.canonical or canonical_url(entry.link)
+            # arXiv's canonical form is its abs page for the latest version: show that.
+            url = canonical if arxiv_id(entry.link) else entry.link
+            link = StoryLink(url, link_role(url, entry.kind), entry.source_name)
+            links.setdefault(canonical, link)
+    for entry, ident in ordered:
+        for url in ident.shared.values():
+            role = link_role(url)
+            url = _repository(url) if role == LinkRole.CODE else url
+            links.setdefault(canonical_url(url), StoryLink(url, role, entry.source_name))
+    return tuple(links.values())
+
+
+def _repository(url: str) -> str:
+    """https://github.com/org/repo/pull/41 -> https://github.com/org/repo"""
+    parts = urlsplit(url)
+    segments = [s for s in parts.path.split("/") if s]
+    if parts.hostname in _FORGES and len(segments) > 2:
+        return f"{parts.scheme}://{parts.netloc}/{segments[0]}/{segments[1]}"
+    return url
+
+
+def _make_story(members: Sequence[tuple[Entry, _Ident]]) -> Story:
+    lead = min((e for e, _ in members), key=_lead_key)
+    by_seen = sorted(members, key=lambda m: _seen_order(m[0]))
+    entries = (lead, *(e for e, _ in by_seen if e is not lead))
+    key = _story_key(by_seen)
+    links = _story_links(by_seen)
+    primary: str | None
+    if key.startswith("arxiv:"):
+        paper = next((ln.url for ln in links if arxiv_id(ln.url) == key[6:]), None)
+        primary = paper or f"https://arxiv.org/abs/{key[6:]}"
+    else:
+        primary = by_seen[0][0].link or by_seen[0][0].canonical
+    return Story(key=key, entries=entries, links=links, primary_link=primary)

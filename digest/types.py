@@ -107,6 +107,8 @@ class SectionConfig:
     quota: int = 5
     priority_cut: bool = False
     keywords: tuple[str, ...] = ()
+    # A section the editor stopped using: kept for history and past issues, never suggested.
+    retired: bool = False
 
     def matches(self, name: str) -> bool:
         wanted = name.strip().casefold()

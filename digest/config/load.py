@@ -262,6 +262,7 @@ def _sections(root: _Node) -> tuple[SectionConfig, ...]:
                 quota=node.get("quota", _count, 5),
                 priority_cut=node.get("priority_cut", _bool, False),
                 keywords=node.get("keywords", _strings, ()),
+                retired=node.get("retired", _bool, False),
             )
         )
     return tuple(sections)

@@ -8,6 +8,7 @@ publish again, serve the review pages and fetch every page those link to.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -92,7 +93,8 @@ def run(args: Sequence[str], *, cwd: Path, timeout: float, env: dict[str, str]) 
     try:
         out, err = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)  # its workers too (the demo's fork server)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)  # its workers too (the demo's fork server)
         out, err = proc.communicate()
         pytest.fail(f"`{shown}` took more than {timeout:.0f} s\n{tail(out)}\n{tail(err)}")
     assert proc.returncode == 0, (
@@ -227,6 +229,18 @@ def free_port() -> int:
         return port
 
 
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    """End the server's process group (only it: the group was made for it)."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=15)
+
+
 def wait_until_listening(proc: subprocess.Popen[bytes], port: int, log: Path) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -261,12 +275,7 @@ def served(installed: Installed) -> Iterator[Served]:
         wait_until_listening(proc, port, log)
         yield Served(f"http://127.0.0.1:{port}", log)
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=15)
+        stop(proc)
 
 
 def same_origin_links(base: str, page: str, html: str) -> set[str]:

@@ -36,8 +36,9 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "digest"
-# What setuptools reads to build the wheel; copied so the build's own build/ and
-# *.egg-info (where a stale file could hide a missing one) never land in the checkout.
+# What setuptools reads to build the wheel (add any file pyproject.toml starts to name,
+# such as a license file); copied so the build's own build/ and *.egg-info, where a
+# stale file could hide a missing one, never land in the checkout.
 BUILD_INPUTS = ("pyproject.toml", "README.md", "digest")
 SKIPPED = shutil.ignore_patterns("__pycache__", "*.pyc")
 # Output files that publish writes but the review pages do not serve, by design.

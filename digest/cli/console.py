@@ -9,7 +9,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.markup import escape
@@ -17,8 +17,13 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from digest.app.refresh import ProgressFn
+from digest.app.update import UpdateResult
 from digest.store import FeedHealth, SearchHit
-from digest.types import Draft, DraftItem, ItemStatus, Outcome
+from digest.types import Draft, DraftItem, ItemStatus, Outcome, PublishedFiles
+
+if TYPE_CHECKING:
+    from digest.app.additions import Added
+    from digest.demo.run import DemoRun
 
 out = Console(highlight=False, soft_wrap=False)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -61,6 +66,42 @@ def print_failures(outcomes: Sequence[Outcome]) -> None:
     for o in outcomes:
         if not o.ok:
             err.print(f"[red]error[/] {escape(o.key)}: {o.code}: {escape(o.detail)}")
+
+
+def print_update(result: UpdateResult) -> None:
+    """Each failed feed on stderr, then one line of totals."""
+    print_failures(result.outcomes)
+    out.print(fetch_summary(result.outcomes))
+
+
+def print_files(files: PublishedFiles, *, eml: bool = True) -> None:
+    out.print(f"HTML:     {files.html}\nMarkdown: {files.markdown}\n"
+              f"Index:    {files.index}\nAtom:     {files.atom}")  # fmt: skip
+    for extra in files.extra:
+        if eml or extra.suffix != ".eml":
+            out.print(f"          {extra}")
+
+
+def print_demo(run: DemoRun) -> None:
+    out.print(f"[bold]demo[/]: sample feeds served at {run.base_url}")
+    print_update(run.update)
+    out.print(f"summaries: {run.update.summarised} made")
+    draft_view(run.draft)
+    out.print("\n[bold]published[/]:")
+    print_files(run.files)
+    out.print(f"\nReview it yourself: digest --config {run.config_path} --db {run.db_path} "
+              "draft show")  # fmt: skip
+
+
+def added_line(added: Added) -> str:
+    """What `digest draft add` answers: the item's title, and whether it was new."""
+    where = f"section {added.section}" if added.section else "not placed"
+    if added.already:
+        return (
+            f"already in the draft ({added.status.value}, {where}): "
+            f"{escape(added.title)} [dim]{escape(added.key)}[/]; nothing changed"
+        )
+    return f"added and approved ({where}): {escape(added.title)} [dim]{escape(added.key)}[/]"
 
 
 def feeds_table(rows: Sequence[FeedHealth]) -> Table:

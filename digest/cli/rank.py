@@ -12,15 +12,14 @@ from typing import Any, TextIO
 import click
 from rich.markup import escape
 
+from digest.app.rules import add_rule, make_rule
 from digest.cli import console
 from digest.cli.base import App, cli, handle_errors, pass_app
-from digest.config import append_entries, load_config
-from digest.errors import ConfigError
 from digest.rank import learn
-from digest.rank.history import evaluate_sections, format_report, parse_history
+from digest.rank.history import evaluate_sections, format_report, item_from_json, parse_history
 from digest.rank.rules import Subject, describe, matches, pin_sections
 from digest.rank.sections import history_features, suggest
-from digest.types import Config, HistoryItem, Rule, RuleKind
+from digest.types import Config, Rule, RuleKind
 
 KINDS = [k.value for k in RuleKind]
 
@@ -67,13 +66,7 @@ def _rule(config: Config, like: tuple[str, str] | None, dislike: tuple[str, str]
     if (like is None) == (dislike is None):
         raise click.UsageError("give exactly one of --like KIND VALUE or --dislike KIND VALUE")
     kind, value = like or dislike  # type: ignore[misc]
-    key = None
-    if section is not None:
-        found = config.section(section)
-        if found is None:
-            raise ConfigError(f"unknown section {section!r}", hint="use a key, title or alias")
-        key = found.key
-    return Rule(RuleKind(kind), value, like=like is not None, section=key)
+    return make_rule(config, RuleKind(kind), value, like=like is not None, section=section)
 
 
 _RULE_OPTIONS = [
@@ -147,18 +140,8 @@ def rules_add(
 ) -> None:
     """Append a rule to feeds.yaml's `rules:` (comments and order are kept)."""
     rule = _rule(app.config, like, dislike, section)
-    added = append_rule(app.config_path, rule)
+    added = add_rule(app.config_path, rule)
     click.echo(f"{'added' if added else 'already present'}: {describe(rule)}")
-
-
-def append_rule(path: Path, rule: Rule) -> bool:
-    """Append ``rule`` to feeds.yaml's ``rules:`` (comments kept, re-validated);
-    False when an identical rule is already there."""
-    if rule in load_config(path).rules:
-        return False
-    entry = {"like" if rule.like else "dislike": rule.kind.value, "value": rule.value,
-             "section": rule.section}  # fmt: skip
-    return append_entries(path, "rules", [entry]) == 1
 
 
 @cli.group()
@@ -191,7 +174,7 @@ def _suggest_stream(stream: TextIO, config: Config, model: Any) -> int:
             continue
         try:
             data = json.loads(line)
-            item = _item(data)
+            item = item_from_json(data, labelled=False)
         except json.JSONDecodeError as e:
             bad += 1
             console.err.print(f"[red]error[/]: stdin:{number}: not JSON ({escape(e.msg)})")
@@ -206,22 +189,6 @@ def _suggest_stream(stream: TextIO, config: Config, model: Any) -> int:
         data["sections"] = [{"section": s.section, "score": s.confidence} for s in pinned]
         click.echo(json.dumps(data, ensure_ascii=False))
     return bad
-
-
-def _item(data: Any) -> HistoryItem:
-    if not isinstance(data, dict):
-        raise TypeError("expected a JSON object")
-    title, summary = data.get("title"), data.get("summary", "")
-    links, kind = data.get("links", []), data.get("kind")
-    if not isinstance(title, str) or not title.strip():
-        raise ValueError("missing or empty 'title'")
-    if not isinstance(summary, str):
-        raise TypeError("'summary' must be a string")
-    if not isinstance(links, list) or not all(isinstance(u, str) for u in links):
-        raise TypeError("'links' must be a list of strings")
-    if kind is not None and not isinstance(kind, str):
-        raise TypeError("'kind' must be a string")
-    return HistoryItem("", None, "", title.strip(), summary, tuple(links), kind or None)
 
 
 @cli.group("eval")

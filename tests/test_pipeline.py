@@ -14,8 +14,9 @@ from httpserver import LoopbackServer
 
 import digest.parse.feed as parser
 from digest.app import drafting, publishing, summarise
-from digest.app.lease import FETCH_LEASE
+from digest.app.lease import FETCH_LEASE, fetch_lease
 from digest.app.refresh import refresh
+from digest.app.update import update
 from digest.errors import LeaseHeldError, ReviewError
 from digest.store import Store
 from digest.types import Action, Config, DraftStatus, ItemStatus
@@ -214,3 +215,39 @@ def test_review_lifecycle_guards(world: Config, store: Store, now: datetime) -> 
         drafting.decide(store, world, Action.REJECT, draft.items()[0].key, now=now)
     with pytest.raises(ReviewError, match="no approved items"):
         publishing.publish(store, world, now=now)
+
+
+def test_update_refreshes_then_summarises_under_one_lease(
+    world: Config, store: Store, now: datetime
+) -> None:
+    stages: list[tuple[str, int, int]] = []
+    result = update(store, world, now=now, progress=lambda *p: stages.append(p))
+    assert len(result.outcomes) == 6 and result.failed == 2 and not result.all_failed
+    assert result.new_entries == store.count_entries() == 6
+    window = store.entries_since(now - timedelta(days=world.rank.window_days))
+    assert result.summarised == len(store.summaries_for(window)) == 6
+    assert stages[0][0] == "fetch" and stages[-1] == ("summaries", 1, 1)
+    # The lease is released: another run takes it at once.
+    store.acquire_lease(FETCH_LEASE, "cron:1", now=now, ttl=timedelta(minutes=10))
+    again = update(store, world, now=now + timedelta(minutes=11), summaries=False)
+    assert again.summarised == 0
+
+
+def test_update_does_nothing_while_another_run_holds_the_lease(
+    world: Config, store: Store, server: LoopbackServer, now: datetime
+) -> None:
+    store.acquire_lease(FETCH_LEASE, "web:7", now=now, ttl=timedelta(minutes=10))
+    with pytest.raises(LeaseHeldError, match="web:7"):
+        update(store, world, now=now)
+    assert server.hits_total() == 0 and store.count_entries() == 0
+
+
+def test_a_run_holding_the_lease_can_call_update(
+    world: Config, store: Store, now: datetime
+) -> None:
+    with fetch_lease(store, world, now=now):
+        assert update(store, world, now=now, summaries=False).new_entries == 6
+        # update's nested hold ended, but the outer run still holds the lease.
+        with pytest.raises(LeaseHeldError):
+            store.acquire_lease(FETCH_LEASE, "cron:1", now=now, ttl=timedelta(minutes=10))
+    store.acquire_lease(FETCH_LEASE, "cron:1", now=now, ttl=timedelta(minutes=10))

@@ -93,15 +93,15 @@ def print_demo(run: DemoRun) -> None:
               "draft show")  # fmt: skip
 
 
-def added_line(added: Added) -> str:
+def print_added(added: Added) -> None:
     """What `digest draft add` answers: the item's title, and whether it was new."""
     where = f"section {added.section}" if added.section else "not placed"
     if added.already:
-        return (
-            f"already in the draft ({added.status.value}, {where}): "
-            f"{escape(added.title)} [dim]{escape(added.key)}[/]; nothing changed"
-        )
-    return f"added and approved ({where}): {escape(added.title)} [dim]{escape(added.key)}[/]"
+        out.print(f"already in the draft: {escape(added.title)}")
+        out.print(f"  nothing changed ({added.status.value}, {where}, key {escape(added.key)})")
+    else:
+        out.print(f"added and approved: {escape(added.title)}")
+        out.print(f"  {where}, key {escape(added.key)}")
 
 
 def feeds_table(rows: Sequence[FeedHealth]) -> Table:

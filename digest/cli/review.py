@@ -80,7 +80,7 @@ def draft_add(app: App, url: str, section: str | None) -> None:
     """
     with app.store() as store:
         added = add_url(store, app.config, url, now=app.now(), section=section)
-    console.out.print(console.added_line(added))
+    console.print_added(added)
 
 
 def _resolve(current: Draft, ref: str) -> str:

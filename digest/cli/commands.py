@@ -1,5 +1,6 @@
 """The commands of the editor's week that are not review: check, fetch, feeds, run,
-publish, issues, search, demo. Each is a few lines over the application layer."""
+publish, issues, search, demo. Each is a few lines over the application layer
+(fetch: digest.app.update; publish: digest.app.publishing); none holds a use case."""
 
 from __future__ import annotations
 
@@ -11,8 +12,8 @@ import click
 
 from digest.app import publishing
 from digest.app.update import update
-from digest.cli import console
-from digest.cli.base import App, cli, handle_errors, pass_app
+from digest.cli import _console as console
+from digest.cli._base import App, cli, handle_errors, pass_app
 
 
 @cli.command()

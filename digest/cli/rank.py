@@ -1,5 +1,7 @@
-"""Teaching the ranker: import past issues, try a rule on past weeks, suggest
-sections for items on stdin, and evaluate section guesses over a history file."""
+"""Teaching the ranker: import past issues, try a rule on past weeks, add it to
+feeds.yaml (digest.app.rules), suggest sections for items on stdin (read with
+digest.rank.history's item reader), and evaluate section guesses over a history
+file. The models and the rules are digest.rank's; this module only calls and prints."""
 
 from __future__ import annotations
 
@@ -13,8 +15,8 @@ import click
 from rich.markup import escape
 
 from digest.app.rules import add_rule, make_rule
-from digest.cli import console
-from digest.cli.base import App, cli, handle_errors, pass_app
+from digest.cli import _console as console
+from digest.cli._base import App, cli, handle_errors, pass_app
 from digest.rank import learn
 from digest.rank.history import evaluate_sections, format_report, item_from_json, parse_history
 from digest.rank.rules import Subject, describe, matches, pin_sections

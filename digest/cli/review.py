@@ -8,8 +8,8 @@ import click
 
 from digest.app import drafting
 from digest.app.additions import add_url
-from digest.cli import console
-from digest.cli.base import App, cli, handle_errors, pass_app
+from digest.cli import _console as console
+from digest.cli._base import App, cli, handle_errors, pass_app
 from digest.errors import ReviewError
 from digest.types import Action, Draft
 

@@ -22,9 +22,9 @@ from digest.clock import Clock, system_clock
 from digest.errors import ConfigError, StorageBusyError
 from digest.sanitize import safe_url
 from digest.types import Config, ItemStatus
-from digest.web import routes
-from digest.web.base import Web, busy, http_error
-from digest.web.jobs import RefreshJob
+from digest.web import _routes as routes
+from digest.web._base import Web, busy, http_error
+from digest.web._jobs import RefreshJob
 from digest.web.security import LOOPBACK_HOSTS, SecurityMiddleware, Signer, is_loopback
 
 __all__ = ["create_app"]

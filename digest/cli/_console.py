@@ -1,5 +1,6 @@
-"""Terminal output for the CLI: tables, the draft view and progress bars (rich).
-Only the CLI imports this; the library never prints."""
+"""Terminal output for the CLI: tables, the draft view, the results of the use cases
+and progress bars (rich). Only the CLI imports this; the library never prints, and
+nothing here reads the database or calls a use case."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """The review app's routes: pages (GET) and actions (POST -> 303 or 409), each a few
-lines over a use case of digest.app. Responses are built with digest.web.base; no
+lines over a use case of digest.app. Responses are built with digest.web._base; no
 route talks to a stage or renders an issue itself."""
 
 from __future__ import annotations
@@ -18,10 +18,10 @@ from digest.app.additions import add_url
 from digest.errors import ConflictError, DigestError, StorageBusyError
 from digest.store import Store
 from digest.types import Draft, ItemStatus
-from digest.web import outputs
-from digest.web.base import Web, error_text, redirect, render, wants_json
-from digest.web.forms import apply_item_form, mention_section
-from digest.web.search import search_entries
+from digest.web import _outputs as outputs
+from digest.web._base import Web, error_text, redirect, render, wants_json
+from digest.web._forms import apply_item_form, mention_section
+from digest.web._search import search_entries
 from digest.web.security import safe_next
 
 Action = Callable[[Web, Store, dict[str, str]], str]

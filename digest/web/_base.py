@@ -22,7 +22,7 @@ from digest.clock import Clock
 from digest.errors import DigestError
 from digest.store import Store
 from digest.types import Config
-from digest.web.jobs import RefreshJob
+from digest.web._jobs import RefreshJob
 from digest.web.security import FLASH_COOKIE, Signer, cookie_header, safe_next
 
 T = TypeVar("T")

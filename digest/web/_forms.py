@@ -1,4 +1,5 @@
-"""Item forms of the draft page -> the editor decisions the CLI would record.
+"""Item forms of the draft page -> the editor decisions the CLI would record. It
+validates the form and plans decisions; recording them is digest.app.drafting's.
 
 Every item form posts ``item``, ``version`` (the item's version the page showed),
 ``draft`` (the draft key) and ``op``; ``apply_item_form`` turns that into one or

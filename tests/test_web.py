@@ -358,3 +358,16 @@ def test_origin_null_is_trusted_only_with_sec_fetch_site_same_origin(
     response = client.post("/draft/build", data={"csrf": csrf_of(client)}, headers=headers,
                            follow_redirects=False)  # fmt: skip
     assert response.status_code == status
+
+
+def test_adding_a_url_already_in_the_draft_says_so_and_changes_nothing(
+    client: TestClient, world: tuple[Config, Path]
+) -> None:
+    before = current(world)
+    page = client.post(
+        "/add", data={"csrf": csrf_of(client), "url": "https://example.org/blog/1/?utm_source=x"}
+    )
+    assert page.status_code == 200
+    assert "add by URL" not in page.text  # not an error
+    assert "already in the draft (pending): blog post number 1" in page.text
+    assert current(world) == before

@@ -128,6 +128,10 @@ def test_draft_add_refuses_what_it_cannot_add_before_fetching(
     assert unknown.exit_code == 1 and "unknown section 'nowhere'" in unknown.output
     not_web = run("draft", "add", "javascript:alert(1)", config=config)  # type: ignore[operator]
     assert not_web.exit_code == 1 and "not a web address" in not_web.output
+    for step in (("fetch",), ("draft", "build"), ("draft", "approve")):
+        assert run(*step, config=config).exit_code == 0  # type: ignore[operator]
+    closed = run("draft", "add", url, config=config)  # type: ignore[operator]
+    assert closed.exit_code == 1 and "is approved; nothing was added" in closed.output
     assert server.hits["/notes.html"] == 0
     helped = run("draft", "add", "--help")  # type: ignore[operator]
     assert "Add the page at URL to this week's draft, approved." in helped.output

@@ -30,6 +30,8 @@ from digest.types import (
     Config,
     Draft,
     DraftItem,
+    DraftStatus,
+    Entry,
     EntryData,
     FetchFailed,
     ItemStatus,
@@ -68,13 +70,10 @@ def add_url(
     found = _in_draft(current, wanted)
     if current is not None and found is not None:
         return _added(current, found.key, already=True)
-    article = _fetch_article(wanted, config)
-    entry = add_manual_entry(store, _entry_data(article, wanted), now=now)
-    rank = config.rank
-    summary = summarize(
-        entry, article, min_words=rank.summary_min_words, max_words=rank.summary_max_words
-    )
-    store.save_summaries([(entry, summary, article.text)], now=now)
+    if current is not None and current.status != DraftStatus.DRAFT:
+        raise ReviewError(f"draft {current.key} is {current.status.value}; nothing was added",
+                          hint="run `digest draft reopen` to change it")  # fmt: skip
+    entry = _store_page(store, config, _fetch_article(wanted, config), wanted, now=now)
     draft = drafting.build_draft(store, config, now=now)
     item = next((i for i in draft.items() if entry.id in {e.id for e in i.candidate.story.entries}),
                 None)  # fmt: skip
@@ -89,6 +88,19 @@ def add_url(
                                 draft_key=draft.key)  # fmt: skip
     log.info("editor added %s as %s", wanted, item.key)
     return _added(draft, item.key, already=False)
+
+
+def _store_page(
+    store: Store, config: Config, article: Article, url: str, *, now: datetime
+) -> Entry:
+    """The page as an entry of the editor's pseudo-feed, with its summary."""
+    entry = add_manual_entry(store, _entry_data(article, url), now=now)
+    rank = config.rank
+    summary = summarize(
+        entry, article, min_words=rank.summary_min_words, max_words=rank.summary_max_words
+    )
+    store.save_summaries([(entry, summary, article.text)], now=now)
+    return entry
 
 
 def _added(draft: Draft, key: str, *, already: bool) -> Added:

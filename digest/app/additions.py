@@ -17,7 +17,6 @@ from datetime import datetime
 
 from digest.app import drafting
 from digest.errors import BlockedAddressError, ExtractError, FetchError, ReviewError
-from digest.extract.article import extract_articles
 from digest.extract.summarize import summarize, word_count
 from digest.fetch.http import fetch_pages, make_guard
 from digest.identity import canonical_url
@@ -144,6 +143,10 @@ def _in_draft(draft: Draft | None, url: str) -> DraftItem | None:
 
 
 def _fetch_article(url: str, config: Config) -> Article:
+    # Here, not at the top: trafilatura takes a third of a second to import, and every
+    # `digest` command imports this module (through `digest draft add`).
+    from digest.extract.article import extract_articles
+
     page = fetch_pages([url], config.fetch, guard=make_guard(config.fetch))[0]
     if isinstance(page, FetchFailed):
         kind = BlockedAddressError if page.code == "blocked_address" else FetchError

@@ -158,6 +158,17 @@ def test_fetch_exits_1_and_says_so_while_another_run_holds_the_lease(
     assert server.hits_total() == 0
 
 
+def test_run_once_ticks_and_builds_the_draft_at_the_injected_time(
+    run: object, server: LoopbackServer, tmp_path: Path, now: datetime
+) -> None:
+    config = write_config(tmp_path, serve_world(server, now))
+    result = run("run", "--once", config=config)  # type: ignore[operator]
+    assert result.exit_code == 0, result.output
+    with Store.open(tmp_path / "cli.sqlite") as store:
+        assert store.count_entries() > 0
+        assert store.latest_draft_key() == drafting.week_of(now)[0]
+
+
 def test_publish_send_uses_the_smtp_settings_of_feeds_yaml(
     run: object, server: LoopbackServer, tmp_path: Path, now: datetime, smtpd: tuple[object, int]
 ) -> None:

@@ -67,10 +67,11 @@ def feeds(app: App, as_json: bool) -> None:
 @handle_errors
 def run(app: App, once: bool) -> None:
     """Run the scheduler: fetch due feeds every tick, build the draft weekly."""
-    from digest.schedule import run_daemon, tick_job
+    from digest.schedule import draft_job, run_daemon, tick_job
 
-    if once:
+    if once:  # as its help says: the tick, then the draft job
         tick_job(app.config_path, app.db_path, clock=app.clock)
+        draft_job(app.config_path, app.db_path, clock=app.clock)
         return
     run_daemon(app.config, app.config_path, app.db_path, clock=app.clock)
 

@@ -9,6 +9,7 @@ One module per use case:
 - ``additions``: add an item to the draft by URL;
 - ``publishing``: publish the approved draft, send an issue by e-mail;
 - ``sources``: add a feed, OPML import and export;  ``rules``: add an editor rule;
+- ``suggest``: section suggestions for items given on stdin;
 - ``lease``: the fetch lease the runs share.
 
 This is the only layer that wires the stages to the store. It renders nothing for a

@@ -15,12 +15,12 @@ import click
 from rich.markup import escape
 
 from digest.app.rules import add_rule, make_rule
+from digest.app.suggest import Suggester, section_suggester
 from digest.cli import _console as console
 from digest.cli._base import App, cli, handle_errors, pass_app
 from digest.rank import learn
 from digest.rank.history import evaluate_sections, format_report, item_from_json, parse_history
-from digest.rank.rules import Subject, describe, matches, pin_sections
-from digest.rank.sections import history_features, suggest
+from digest.rank.rules import describe
 from digest.types import Config, Rule, RuleKind
 
 KINDS = [k.value for k in RuleKind]
@@ -161,15 +161,14 @@ def sections_suggest(app: App) -> None:
     Bad lines are reported on stderr with their number; the others are still
     written, and the exit status is 1.
     """
-    config = app.config
     with app.store() as store:
-        model = learn.section_model(store, config)
-    bad = _suggest_stream(sys.stdin, config, model)
-    if bad:
+        sections_for = section_suggester(store, app.config)
+    if _suggest_stream(sys.stdin, sections_for):
         sys.exit(1)
 
 
-def _suggest_stream(stream: TextIO, config: Config, model: Any) -> int:
+def _suggest_stream(stream: TextIO, sections_for: Suggester) -> int:
+    """Each good line written back with its sections; the number of bad lines."""
     bad = 0
     for number, line in enumerate(stream, start=1):
         if not line.strip():
@@ -185,10 +184,8 @@ def _suggest_stream(stream: TextIO, config: Config, model: Any) -> int:
             bad += 1
             console.err.print(f"[red]error[/]: stdin:{number}: {escape(str(e))}")
             continue
-        found = suggest(history_features(item), config, model)
-        subject = Subject(titles=(item.title,), urls=item.links)
-        pinned = pin_sections(found, [r for r in config.rules if matches(r, subject)])
-        data["sections"] = [{"section": s.section, "score": s.confidence} for s in pinned]
+        found = sections_for(item)
+        data["sections"] = [{"section": s.section, "score": s.confidence} for s in found]
         click.echo(json.dumps(data, ensure_ascii=False))
     return bad
 

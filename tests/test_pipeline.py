@@ -251,3 +251,19 @@ def test_a_run_holding_the_lease_can_call_update(
         with pytest.raises(LeaseHeldError):
             store.acquire_lease(FETCH_LEASE, "cron:1", now=now, ttl=timedelta(minutes=10))
     store.acquire_lease(FETCH_LEASE, "cron:1", now=now, ttl=timedelta(minutes=10))
+
+
+def test_update_still_holds_the_lease_while_it_summarises(
+    world: Config, store: Store, now: datetime
+) -> None:
+    refused: list[str] = []
+
+    def progress(stage: str, done: int, total: int) -> None:
+        if stage == "summaries" and done == 0:  # the fetches are over, summaries next
+            try:
+                store.acquire_lease(FETCH_LEASE, "cron:2", now=now, ttl=timedelta(minutes=1))
+            except LeaseHeldError as e:
+                refused.append(str(e))
+
+    assert update(store, world, now=now, progress=progress).summarised == 6
+    assert len(refused) == 1

@@ -20,7 +20,7 @@ from rich.table import Table
 from digest.app.refresh import ProgressFn
 from digest.app.update import UpdateResult
 from digest.store import FeedHealth, SearchHit
-from digest.types import Draft, DraftItem, ItemStatus, Outcome, PublishedFiles
+from digest.types import Draft, DraftItem, ItemStatus, PublishedFiles
 
 if TYPE_CHECKING:
     from digest.app.additions import Added
@@ -57,22 +57,13 @@ def progress_bar(enabled: bool) -> Iterator[ProgressFn | None]:
         yield update
 
 
-def fetch_summary(outcomes: Sequence[Outcome]) -> str:
-    failed = [o for o in outcomes if not o.ok]
-    new = sum(o.new_entries for o in outcomes)
-    return f"fetched {len(outcomes)} feeds: {new} new entries, {len(failed)} failed"
-
-
-def print_failures(outcomes: Sequence[Outcome]) -> None:
-    for o in outcomes:
-        if not o.ok:
-            err.print(f"[red]error[/] {escape(o.key)}: {o.code}: {escape(o.detail)}")
-
-
 def print_update(result: UpdateResult) -> None:
     """Each failed feed on stderr, then one line of totals."""
-    print_failures(result.outcomes)
-    out.print(fetch_summary(result.outcomes))
+    for o in result.outcomes:
+        if not o.ok:
+            err.print(f"[red]error[/] {escape(o.key)}: {o.code}: {escape(o.detail)}")
+    out.print(f"fetched {len(result.outcomes)} feeds: {result.new_entries} new entries, "
+              f"{result.failed} failed")  # fmt: skip
 
 
 def print_files(files: PublishedFiles, *, eml: bool = True) -> None:

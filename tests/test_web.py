@@ -371,3 +371,13 @@ def test_adding_a_url_already_in_the_draft_says_so_and_changes_nothing(
     assert "add by URL" not in page.text  # not an error
     assert "already in the draft (pending): blog post number 1" in page.text
     assert current(world) == before
+
+
+def test_the_add_form_offers_the_sections_and_defaults_to_where_it_ranks(
+    client: TestClient, world: tuple[Config, Path]
+) -> None:
+    page = client.get("/").text
+    form = page[page.index('<form method="post" action="/add"') :]
+    form = form[: form.index("</form>")]
+    assert '<option value="" selected>where it ranks</option>' in form
+    assert all(f'<option value="{s.key}">' in form for s in world[0].sections)

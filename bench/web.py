@@ -19,7 +19,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from digest.app import pipeline
+from digest.app import drafting, summarise
 from digest.config import load_config
 from digest.store import Store
 from digest.types import (
@@ -73,9 +73,9 @@ def world(tmp: Path, candidates: int) -> tuple[Config, Path]:
             result = Fetched(s.url, s.url, 200, {}, b"")
             store.record_fetch(result, ParsedFeed(s.url, s.name, None, entries), now=NOW,
                                next_fetch_at=NOW + timedelta(hours=1))  # fmt: skip
-        pipeline.summarise_pending(store, config, now=NOW)
+        summarise.summarise_pending(store, config, now=NOW)
         started = time.perf_counter()
-        draft = pipeline.build_draft(store, config, now=NOW)
+        draft = drafting.build_draft(store, config, now=NOW)
         print(f"build_draft: {len(draft.items())} candidates in "
               f"{(time.perf_counter() - started) * 1000:.0f} ms")  # fmt: skip
     return config, db

@@ -13,7 +13,7 @@ from click.testing import CliRunner, Result
 from feedgen import write_config
 from test_learn import ARXIV, BLOG, papers, posts, seed
 
-from digest.app import pipeline
+from digest.app import drafting
 from digest.config import load_config
 from digest.rank.history import parse_history
 from digest.store import Store
@@ -133,8 +133,8 @@ def test_rules_test_prints_what_a_rule_would_move(
     with Store.open(db) as store:
         seed(store, now, ARXIV, papers(2))
         seed(store, now, BLOG, posts("course", 2))
-        pipeline.build_draft(store, load_config(config), now=now)
-    week = pipeline.week_of(now)[0]
+        drafting.build_draft(store, load_config(config), now=now)
+    week = drafting.week_of(now)[0]
     result = run("rules", "test", "--like", "title", "paper number 1", "--section", "Tools")
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines() == [

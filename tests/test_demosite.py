@@ -230,3 +230,22 @@ def test_packaged_config_keeps_the_project_sections() -> None:
     ours = yaml.load(project.read_text(encoding="utf-8"))
     assert packaged["sections"] == ours["sections"]
     assert packaged["newsletter"] == ours["newsletter"]
+
+
+def test_digest_demo_runs_the_editors_week_through_the_use_cases(
+    tmp_path: Path, now: datetime
+) -> None:
+    from click.testing import CliRunner
+
+    from digest.cli import cli
+
+    out = tmp_path / "demo"
+    result = CliRunner().invoke(cli, ["demo", "--out", str(out)], obj=lambda: now,
+                                catch_exceptions=False)  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "sample feeds served at http://127.0.0.1:" in result.output
+    assert f"fetched {len(EXPECTED)} feeds:" in result.output and " 0 failed" in result.output
+    assert re.search(r"summaries: [1-9]\d* made", result.output)
+    issue = out / "public" / "issues" / "1" / "index.html"
+    assert issue.exists() and str(issue) in result.output.replace("\n", "")
+    assert "Review it yourself: digest --config" in result.output

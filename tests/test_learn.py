@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from rankkit import make_config
 
-from digest.app import pipeline
+from digest.app import drafting
 from digest.rank import learn
 from digest.store import Store
 from digest.store.history import history_count, history_featured, issue_number
@@ -112,7 +112,7 @@ def test_imported_history_counts_as_already_featured(
     assert issue_number("Issue 41") == 41 and issue_number("special") == 0
     assert history_featured(store.db)["arxiv:2611.00002"] == 41
     seed(store, now, ARXIV, papers(3))
-    draft = pipeline.build_draft(store, config, now=now)
+    draft = drafting.build_draft(store, config, now=now)
     by_link = {i.candidate.story.lead.link: i for i in draft.items()}
     labels = [r.label for r in by_link["https://arxiv.org/abs/2611.00002"].candidate.reasons]
     assert "already featured in #41" in labels
@@ -131,9 +131,9 @@ def test_section_model_trains_on_history_and_on_the_editors_moves(
     model = learn.section_model(store, config)
     assert model is not None and model.size >= 90
     seed(store, now, BLOG, posts("course", 3))
-    draft = pipeline.build_draft(store, config, now=now)
+    draft = drafting.build_draft(store, config, now=now)
     item = draft.items()[0]
-    pipeline.decide(store, config, Action.MOVE, item.key, "ethics", now=now)
+    drafting.decide(store, config, Action.MOVE, item.key, "ethics", now=now)
     labelled = {i.title: i.section for i in learn.labelled_items(store, config)}
     assert labelled[item.title] == "ethics"
     assert len(labelled) == history_count(store.db) + 1  # pending items teach nothing
@@ -144,11 +144,11 @@ def test_learned_relevance_changes_the_order_after_approve_and_reject(
 ) -> None:
     seed(store, now, BLOG, posts("retrieval augmented generation", 6)
          + posts("celebrity gossip", 6))  # fmt: skip
-    draft = pipeline.build_draft(store, config, now=now)
+    draft = drafting.build_draft(store, config, now=now)
     assert learn.relevance_model(store, config) is None
     for item in draft.items():
         action = Action.APPROVE if "Retrieval" in item.title else Action.REJECT
-        pipeline.decide(store, config, action, item.key, now=now)
+        drafting.decide(store, config, action, item.key, now=now)
     approved, rejected = learn.relevance_texts(store, config)
     assert (len(approved), len(rejected)) == (6, 6)
 
@@ -176,12 +176,12 @@ def test_rebuild_with_rules_and_models_never_moves_or_drops_decided_items(
     learn.import_history(store, config, GOLDEN / "issues-01-11.jsonl", now=now)
     seed(store, now, ARXIV, papers(4))
     seed(store, now, BLOG, posts("course", 3))
-    draft = pipeline.build_draft(store, config, now=now)
+    draft = drafting.build_draft(store, config, now=now)
     first, second = draft.sections[0].items[:2]
     third = draft.items()[-1]
-    pipeline.decide(store, config, Action.APPROVE, first.key, now=now)
-    pipeline.decide(store, config, Action.MOVE, second.key, "ethics", now=now)
-    pipeline.decide(store, config, Action.REJECT, third.key, now=now)
+    drafting.decide(store, config, Action.APPROVE, first.key, now=now)
+    drafting.decide(store, config, Action.MOVE, second.key, "ethics", now=now)
+    drafting.decide(store, config, Action.REJECT, third.key, now=now)
 
     later = now + timedelta(days=3)  # the first papers are still in the window
     seed(store, later, ARXIV, papers(3, start=50, age=0.1))
@@ -189,7 +189,7 @@ def test_rebuild_with_rules_and_models_never_moves_or_drops_decided_items(
         Rule(RuleKind.SOURCE, "arXiv cs.CL", section="education"),
         Rule(RuleKind.TITLE, "parsing", like=False),
     ))  # fmt: skip
-    rebuilt = pipeline.build_draft(store, ruled, now=later)
+    rebuilt = drafting.build_draft(store, ruled, now=later)
     assert rebuilt.key == draft.key
     kept = rebuilt.item(first.key)
     assert kept is not None and kept.status == ItemStatus.APPROVED
@@ -210,10 +210,10 @@ def test_rule_changes_lists_items_entering_and_leaving_sections(
 ) -> None:
     seed(store, now, ARXIV, papers(2))
     seed(store, now, BLOG, posts("course", 2))
-    pipeline.build_draft(store, config, now=now)
+    drafting.build_draft(store, config, now=now)
     rule = Rule(RuleKind.URL, "*://arxiv.org/abs/2611.00001*", section="tools")
     keys, changes = learn.rule_changes(store, config, rule, now=now, weeks=4)
-    assert keys == [pipeline.week_of(now)[0]]
+    assert keys == [drafting.week_of(now)[0]]
     assert [(c.title, c.before, c.after) for c in changes] == [
         ("Paper number 1 on parsing", "publications", "tools")
     ]
@@ -226,10 +226,10 @@ def test_approve_all_keeps_every_placed_item_where_it_was(
 ) -> None:
     seed(store, now, ARXIV, papers(3))
     seed(store, now, BLOG, posts("course", 2))
-    draft = pipeline.build_draft(store, config, now=now)
+    draft = drafting.build_draft(store, config, now=now)
     placed = {i.key: i.section for s in draft.sections for i in s.items}
-    pipeline.decide(store, config, Action.APPROVE_ALL, "*", now=now)
+    drafting.decide(store, config, Action.APPROVE_ALL, "*", now=now)
     ruled = replace(config, rules=(Rule(RuleKind.SOURCE, "Lab Blog", section="tools"),))
-    rebuilt = pipeline.build_draft(store, ruled, now=now + timedelta(hours=1))
+    rebuilt = drafting.build_draft(store, ruled, now=now + timedelta(hours=1))
     assert {i.key: i.section for s in rebuilt.sections for i in s.items} == placed
     assert all(i.status == ItemStatus.APPROVED for s in rebuilt.sections for i in s.items)

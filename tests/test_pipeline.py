@@ -13,8 +13,10 @@ from feedgen import Item, atom_releases, days_ago, load, rss, write_config
 from httpserver import LoopbackServer
 
 import digest.parse.feed as parser
-from digest.app import pipeline
-from digest.app.refresh import FETCH_LEASE, refresh
+from digest.app import drafting, publishing, summarise
+from digest.app.lease import FETCH_LEASE, fetch_lease
+from digest.app.refresh import refresh
+from digest.app.update import update
 from digest.errors import LeaseHeldError, ReviewError
 from digest.store import Store
 from digest.types import Action, Config, DraftStatus, ItemStatus
@@ -106,8 +108,8 @@ def test_whole_pipeline_to_a_published_atom_feed(
     assert health["Broken"].next_fetch_at is not None and health["Broken"].next_fetch_at > now
     assert health["Example Lab"].entries == 2
 
-    assert pipeline.summarise_pending(store, world, now=now) == 6
-    draft = pipeline.build_draft(store, world, now=now)
+    assert summarise.summarise_pending(store, world, now=now) == 6
+    draft = drafting.build_draft(store, world, now=now)
     placed = [i for s in draft.sections for i in s.items]
     assert placed and all(i.candidate.reasons for i in placed)
     assert all(i.summary and i.candidate.summary.method for i in placed)
@@ -119,8 +121,8 @@ def test_whole_pipeline_to_a_published_atom_feed(
     episode = next(i for i in draft.items() if i.title.startswith("Ep. 7"))
     assert episode.candidate.summary.meta.duration_seconds == 41 * 60 + 5
 
-    pipeline.approve_draft(store, world, now=now, all_items=True)
-    files = pipeline.publish(store, world, now=now, out_dir=tmp_path / "out")
+    drafting.approve_draft(store, world, now=now, all_items=True)
+    files = publishing.publish(store, world, now=now, out_dir=tmp_path / "out")
     parsed = feedparser.parse(io.BytesIO(files.atom.read_bytes()))
     assert parsed.bozo == 0
     assert len(parsed.entries) == 1
@@ -145,12 +147,12 @@ def test_decisions_survive_a_rebuild_after_new_fetches(
     world: Config, store: Store, server: LoopbackServer, now: datetime
 ) -> None:
     refresh(store, world, now=now)
-    pipeline.summarise_pending(store, world, now=now)
-    draft = pipeline.build_draft(store, world, now=now)
+    summarise.summarise_pending(store, world, now=now)
+    draft = drafting.build_draft(store, world, now=now)
     first, second = draft.sections[0].items[:2]
-    pipeline.decide(store, world, Action.EDIT_TITLE, first.key, "Edited title", now=now)
-    pipeline.decide(store, world, Action.APPROVE, first.key, now=now)
-    pipeline.decide(store, world, Action.MOVE, second.key, "ethics", now=now)
+    drafting.decide(store, world, Action.EDIT_TITLE, first.key, "Edited title", now=now)
+    drafting.decide(store, world, Action.APPROVE, first.key, now=now)
+    drafting.decide(store, world, Action.MOVE, second.key, "ethics", now=now)
 
     later = now + timedelta(hours=2)
     server.route("/arxiv.xml", body=rss("cs.CL", [
@@ -159,8 +161,8 @@ def test_decisions_survive_a_rebuild_after_new_fetches(
              guid="oai:arXiv.org:2611.00009v1", published=later),
     ]))  # fmt: skip
     refresh(store, world, now=later, due_only=False)
-    pipeline.summarise_pending(store, world, now=later)
-    rebuilt = pipeline.build_draft(store, world, now=later)
+    summarise.summarise_pending(store, world, now=later)
+    rebuilt = drafting.build_draft(store, world, now=later)
     kept = rebuilt.item(first.key)
     assert kept is not None and kept.title == "Edited title"
     assert kept.status == ItemStatus.APPROVED and kept.generated_title == first.generated_title
@@ -199,17 +201,69 @@ def test_a_parser_crash_fails_only_that_feed(
 
 def test_review_lifecycle_guards(world: Config, store: Store, now: datetime) -> None:
     with pytest.raises(ReviewError, match="no draft"):
-        pipeline.require_draft(store, world)
+        drafting.require_draft(store, world)
     refresh(store, world, now=now)
-    pipeline.summarise_pending(store, world, now=now)
-    draft = pipeline.build_draft(store, world, now=now)
+    summarise.summarise_pending(store, world, now=now)
+    draft = drafting.build_draft(store, world, now=now)
     with pytest.raises(ReviewError, match="not approved"):
-        pipeline.publish(store, world, now=now)
+        publishing.publish(store, world, now=now)
     with pytest.raises(ReviewError, match="unknown section"):
-        pipeline.decide(store, world, Action.MOVE, draft.items()[0].key, "nowhere", now=now)
-    approved = pipeline.approve_draft(store, world, now=now)
+        drafting.decide(store, world, Action.MOVE, draft.items()[0].key, "nowhere", now=now)
+    approved = drafting.approve_draft(store, world, now=now)
     assert approved.status == DraftStatus.APPROVED
     with pytest.raises(ReviewError, match="reopen"):
-        pipeline.decide(store, world, Action.REJECT, draft.items()[0].key, now=now)
+        drafting.decide(store, world, Action.REJECT, draft.items()[0].key, now=now)
     with pytest.raises(ReviewError, match="no approved items"):
-        pipeline.publish(store, world, now=now)
+        publishing.publish(store, world, now=now)
+
+
+def test_update_refreshes_then_summarises_under_one_lease(
+    world: Config, store: Store, now: datetime
+) -> None:
+    stages: list[tuple[str, int, int]] = []
+    result = update(store, world, now=now, progress=lambda *p: stages.append(p))
+    assert len(result.outcomes) == 6 and result.failed == 2 and not result.all_failed
+    assert result.new_entries == store.count_entries() == 6
+    window = store.entries_since(now - timedelta(days=world.rank.window_days))
+    assert result.summarised == len(store.summaries_for(window)) == 6
+    assert stages[0][0] == "fetch" and stages[-1] == ("summaries", 1, 1)
+    # The lease is released: another run takes it at once.
+    store.acquire_lease(FETCH_LEASE, "cron:1", now=now, ttl=timedelta(minutes=10))
+    again = update(store, world, now=now + timedelta(minutes=11), summaries=False)
+    assert again.summarised == 0
+
+
+def test_update_does_nothing_while_another_run_holds_the_lease(
+    world: Config, store: Store, server: LoopbackServer, now: datetime
+) -> None:
+    store.acquire_lease(FETCH_LEASE, "web:7", now=now, ttl=timedelta(minutes=10))
+    with pytest.raises(LeaseHeldError, match="web:7"):
+        update(store, world, now=now)
+    assert server.hits_total() == 0 and store.count_entries() == 0
+
+
+def test_a_run_holding_the_lease_can_call_update(
+    world: Config, store: Store, now: datetime
+) -> None:
+    with fetch_lease(store, world, now=now):
+        assert update(store, world, now=now, summaries=False).new_entries == 6
+        # update's nested hold ended, but the outer run still holds the lease.
+        with pytest.raises(LeaseHeldError):
+            store.acquire_lease(FETCH_LEASE, "cron:1", now=now, ttl=timedelta(minutes=10))
+    store.acquire_lease(FETCH_LEASE, "cron:1", now=now, ttl=timedelta(minutes=10))
+
+
+def test_update_still_holds_the_lease_while_it_summarises(
+    world: Config, store: Store, now: datetime
+) -> None:
+    refused: list[str] = []
+
+    def progress(stage: str, done: int, total: int) -> None:
+        if stage == "summaries" and done == 0:  # the fetches are over, summaries next
+            try:
+                store.acquire_lease(FETCH_LEASE, "cron:2", now=now, ttl=timedelta(minutes=1))
+            except LeaseHeldError as e:
+                refused.append(str(e))
+
+    assert update(store, world, now=now, progress=progress).summarised == 6
+    assert len(refused) == 1

@@ -9,7 +9,13 @@ from pathlib import Path
 import pytest
 
 from digest.config import load_config
-from digest.draft.review import ALL_ITEMS, apply_decisions, check_decision, make_issue
+from digest.draft.review import (
+    ALL_ITEMS,
+    apply_decisions,
+    check_decision,
+    keep_decided,
+    make_issue,
+)
 from digest.errors import ReviewError
 from digest.types import (
     Action,
@@ -142,3 +148,52 @@ def test_issue_identity_is_stable_across_republishing(config: Config, now: datet
 def test_an_unapproved_draft_cannot_become_an_issue(config: Config, now: datetime) -> None:
     with pytest.raises(ReviewError, match="not approved"):
         make_issue(draft(config, now), config, number=1, now=now)
+
+
+def rebuilt(config: Config, now: datetime, placed: dict[str, list[DraftItem]],
+            unplaced: list[DraftItem]) -> Draft:  # fmt: skip
+    sections = tuple(
+        DraftSection(s, tuple(replace(i, section=s.key, position=n)
+                              for n, i in enumerate(placed.get(s.key, []))))
+        for s in config.sections
+    )  # fmt: skip
+    return Draft(KEY, now, now + timedelta(days=7), DraftStatus.DRAFT, sections, tuple(unplaced))
+
+
+def test_keep_decided_without_a_previous_snapshot_is_the_rebuild(
+    config: Config, now: datetime
+) -> None:
+    fresh = rebuilt(config, now, {"tools": [item("e", "tools")]}, [])
+    assert keep_decided(fresh, None, [decision(Action.APPROVE, "e", at=now)]) == fresh
+
+
+def test_decided_items_keep_their_place_in_a_rebuild(config: Config, now: datetime) -> None:
+    previous = draft(config, now)  # publications a b c, tools d, unplaced x
+    fresh_c = item("c", "publications", score=2.0)
+    fresh = rebuilt(
+        config,
+        now,
+        {
+            "publications": [fresh_c, item("e", "publications"), item("a", "publications")],
+            "tools": [item("x", "tools")],
+        },
+        [item("d", "tools")],
+    )  # b left the window; undecided a and d follow the rebuild
+    decided = [decision(Action.APPROVE, "b", at=now), decision(Action.EDIT_TITLE, "c", "T", at=now),
+               decision(Action.REJECT, "x", at=now)]  # fmt: skip
+    kept = keep_decided(fresh, previous, decided)
+    assert keys(kept, "publications") == ["e", "b", "c", "a"]
+    publications = next(s for s in kept.sections if s.config.key == "publications")
+    assert [i.position for i in publications.items] == [0, 1, 2, 3]
+    assert keys(kept, "tools") == []  # x was unplaced when the editor decided on it
+    assert [i.key for i in kept.unplaced] == ["d", "x"]
+    c = kept.item("c")
+    assert c is not None and c.candidate.score == 2.0  # the fresh candidate, the old place
+
+
+def test_approve_all_keeps_every_item_placed_at_the_time(config: Config, now: datetime) -> None:
+    previous = draft(config, now)
+    fresh = rebuilt(config, now, {"tools": [item("a", "tools"), item("x", "tools")]}, [])
+    kept = keep_decided(fresh, previous, [decision(Action.APPROVE_ALL, ALL_ITEMS, at=now)])
+    assert keys(kept, "publications") == ["a", "b", "c"]
+    assert keys(kept, "tools") == ["d", "x"]  # d back at its place; x (unplaced then) follows

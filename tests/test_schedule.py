@@ -11,20 +11,20 @@ from feedgen import Item, rss, write_config
 from httpserver import LoopbackServer
 
 from digest import schedule
+from digest.app import drafting
 from digest.config import load_config
 from digest.store import Store
 
 
 def test_the_daemon_ticks_fetches_and_schedules_the_weekly_draft(
-    server: LoopbackServer, tmp_path: Path
+    server: LoopbackServer, tmp_path: Path, now: datetime
 ) -> None:
-    now = datetime.now(UTC)
     server.route("/feed.xml", body=rss("F", [Item("Hello", "https://example.org/a", "Text.",
                                                   published=now)]))  # fmt: skip
     path = write_config(tmp_path, [{"name": "F", "url": server.url("/feed.xml"), "kind": "blog"}])
     db = tmp_path / "daemon.sqlite"
     scheduler = BackgroundScheduler(timezone=UTC)
-    schedule.configure(scheduler, load_config(path), path, db)
+    schedule.configure(scheduler, load_config(path), path, db, clock=lambda: now)
     scheduler.start()
     try:
         deadline = time.monotonic() + 20
@@ -39,10 +39,25 @@ def test_the_daemon_ticks_fetches_and_schedules_the_weekly_draft(
     assert str(jobs["draft"].trigger).startswith("cron[day_of_week='mon', hour='8', minute='0'")
     with Store.open(db) as store:
         assert store.count_entries() == 1
+        # The job ran at the injected time: the feed's success is dated `now`.
+        assert store.feed_health(now=now)[0].last_success_at == now
+
+
+def test_the_draft_job_builds_the_draft_of_the_clocks_week(
+    server: LoopbackServer, tmp_path: Path, now: datetime
+) -> None:
+    server.route("/feed.xml", body=rss("F", [Item("Hello", "https://example.org/a", "Text.",
+                                                  published=now)]))  # fmt: skip
+    path = write_config(tmp_path, [{"name": "F", "url": server.url("/feed.xml"), "kind": "blog"}])
+    db = tmp_path / "draft.sqlite"
+    schedule.tick_job(path, db, clock=lambda: now)
+    schedule.draft_job(path, db, clock=lambda: now)
+    with Store.open(db) as store:
+        assert store.latest_draft_key() == drafting.week_of(now)[0]
 
 
 def test_a_tick_skips_quietly_while_another_run_holds_the_lease(
-    server: LoopbackServer, tmp_path: Path
+    server: LoopbackServer, tmp_path: Path, now: datetime
 ) -> None:
     server.route("/feed.xml", body=rss("F", []))
     path = write_config(tmp_path, [{"name": "F", "url": server.url("/feed.xml"), "kind": "blog"}])
@@ -50,6 +65,6 @@ def test_a_tick_skips_quietly_while_another_run_holds_the_lease(
     from datetime import timedelta
 
     with Store.open(db) as store:
-        store.acquire_lease("fetch", "cron:9", now=datetime.now(UTC), ttl=timedelta(minutes=5))
-    schedule.tick_job(path, db)
+        store.acquire_lease("fetch", "cron:9", now=now, ttl=timedelta(minutes=5))
+    schedule.tick_job(path, db, clock=lambda: now)
     assert server.hits["/feed.xml"] == 0

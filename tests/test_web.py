@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from feedgen import load, write_config
 
-from digest.app import pipeline
-from digest.app.refresh import FETCH_LEASE
+from digest.app import drafting, summarise
+from digest.app.lease import FETCH_LEASE
 from digest.errors import ConfigError, StorageBusyError
 from digest.store import Store
 from digest.types import Config, Draft, EntryData, Fetched, ItemStatus, ParsedFeed
@@ -62,8 +62,8 @@ def make_world(tmp_path: Path, now: datetime, count: int = 8) -> tuple[Config, P
             result = Fetched(source.url, source.url, 200, {}, b"")
             feed = ParsedFeed(source.url, source.name, None, feed_entries(now, prefix, count))
             store.record_fetch(result, feed, now=now, next_fetch_at=now + timedelta(hours=1))
-        pipeline.summarise_pending(store, config, now=now)
-        pipeline.build_draft(store, config, now=now)
+        summarise.summarise_pending(store, config, now=now)
+        drafting.build_draft(store, config, now=now)
     return config, db
 
 
@@ -90,7 +90,7 @@ def csrf_of(client: TestClient, path: str = "/") -> str:
 def current(world: tuple[Config, Path]) -> Draft:
     config, db = world
     with Store.open(db) as store:
-        return pipeline.require_draft(store, config)
+        return drafting.require_draft(store, config)
 
 
 def act(client: TestClient, draft: Draft, key: str, op: str, **fields: str) -> object:
@@ -339,7 +339,7 @@ def test_a_busy_database_is_a_message_not_a_traceback(
     def busy(*args: object, **kwargs: object) -> None:
         raise StorageBusyError("cannot start a write: the database is busy")
 
-    monkeypatch.setattr(pipeline, "current_draft", busy)
+    monkeypatch.setattr(drafting, "current_draft", busy)
     response = client.get("/")
     assert response.status_code == 503 and "busy" in response.text
     assert "Traceback" not in response.text
@@ -358,3 +358,26 @@ def test_origin_null_is_trusted_only_with_sec_fetch_site_same_origin(
     response = client.post("/draft/build", data={"csrf": csrf_of(client)}, headers=headers,
                            follow_redirects=False)  # fmt: skip
     assert response.status_code == status
+
+
+def test_adding_a_url_already_in_the_draft_says_so_and_changes_nothing(
+    client: TestClient, world: tuple[Config, Path]
+) -> None:
+    before = current(world)
+    page = client.post(
+        "/add", data={"csrf": csrf_of(client), "url": "https://example.org/blog/1/?utm_source=x"}
+    )
+    assert page.status_code == 200
+    assert "add by URL" not in page.text  # not an error
+    assert "already in the draft (pending): blog post number 1" in page.text
+    assert current(world) == before
+
+
+def test_the_add_form_offers_the_sections_and_defaults_to_where_it_ranks(
+    client: TestClient, world: tuple[Config, Path]
+) -> None:
+    page = client.get("/").text
+    form = page[page.index('<form method="post" action="/add"') :]
+    form = form[: form.index("</form>")]
+    assert '<option value="" selected>where it ranks</option>' in form
+    assert all(f'<option value="{s.key}">' in form for s in world[0].sections)

@@ -18,10 +18,10 @@ import pytest
 from feedgen import Item, days_ago, load, rss, write_config
 from httpserver import LoopbackServer
 
-from digest.app import pipeline
+from digest.app import drafting, summarise
 from digest.app.refresh import refresh
 from digest.store import Store
-from digest.types import Config, Draft, ItemStatus
+from digest.types import Action, Config, Draft, ItemStatus
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
@@ -56,7 +56,7 @@ class World:
 
     def draft(self) -> Draft:
         with Store.open(self.db) as store:
-            return pipeline.require_draft(store, self.config)
+            return drafting.require_draft(store, self.config)
 
 
 def free_port() -> int:
@@ -81,8 +81,8 @@ def build_world(server: LoopbackServer, tmp: Path, now: datetime) -> tuple[Confi
     db = tmp / "db" / "browser.sqlite"
     with Store.open(db) as store:
         refresh(store, config, now=now)
-        pipeline.summarise_pending(store, config, now=now)
-        pipeline.build_draft(store, config, now=now)
+        summarise.summarise_pending(store, config, now=now)
+        drafting.build_draft(store, config, now=now)
     return config, db
 
 
@@ -223,11 +223,11 @@ def test_review_reorder_edit_add_approve_and_publish(world: World, page: Any) ->
 
 def test_a_stale_tab_gets_the_conflict_message(world: World, page: Any) -> None:
     with Store.open(world.db) as store:
-        pipeline.reopen_draft(store, world.config, now=datetime.now().astimezone())
+        drafting.reopen_draft(store, world.config, now=datetime.now().astimezone())
     page.goto(world.base + "/")
     key = next(i for s in world.draft().sections for i in s.items).key
     with Store.open(world.db) as store:  # another tab acts first
-        pipeline.decide(store, world.config, pipeline.Action.RESET, key,
+        drafting.decide(store, world.config, Action.RESET, key,
                         now=datetime.now().astimezone())  # fmt: skip
     submit(page, item(page, key).locator("form.move button").click)
     assert "changed elsewhere; reload" in page.locator("#messages").inner_text()

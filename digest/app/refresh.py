@@ -8,13 +8,11 @@ Each feed comes back as one Outcome, so one failure never hides the others.
 from __future__ import annotations
 
 import logging
-import os
-import socket
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import datetime
 
+from digest.app.lease import fetch_lease
 from digest.app.stream import stream_feeds
 from digest.errors import DigestError, ParseError
 from digest.fetch.http import fetch_feeds, make_guard
@@ -36,29 +34,11 @@ from digest.workers import Failed, TimeLimitExceeded, can_time_limit, run_all, t
 
 log = logging.getLogger("digest.app.refresh")
 
-FETCH_LEASE = "fetch"
 PARSE_IN_WORKERS_FROM = 8  # below this many bodies a process pool costs more than it saves
 PARSE_WORKERS = 2  # both cores; the main process meanwhile stores what is parsed
 PARSE_TIMEOUT = 10.0  # wall-clock seconds per feed body (P4)
 
 ProgressFn = Callable[[str, int, int], None]  # (what, done, total)
-
-
-def holder_id() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
-
-
-@contextmanager
-def fetch_lease(store: Store, config: Config, *, now: datetime) -> Iterator[None]:
-    """The lease shared by `digest fetch` (cron), `digest run` and "refresh now":
-    two runs never overlap; a crashed run's lease expires after the worst case."""
-    ttl = timedelta(seconds=config.fetch.deadline_seconds * 4 + 600)
-    holder = holder_id()
-    store.acquire_lease(FETCH_LEASE, holder, now=now, ttl=ttl)
-    try:
-        yield
-    finally:
-        store.release_lease(FETCH_LEASE, holder)
 
 
 def refresh(

@@ -3,7 +3,8 @@ file's comments and order, and OPML 2.0 import/export.
 
 Adding a feed costs one GET when the URL is the feed itself (two when a page has
 to be read first); the feed's first fetch is stored right away, so the scheduler
-does not fetch it again straight after.
+does not fetch it again straight after. Later fetches are digest.app.refresh's; this
+module never removes a source.
 """
 
 from __future__ import annotations

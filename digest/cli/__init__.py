@@ -1,14 +1,16 @@
 """CLI: the `digest` command, click commands of a few lines over the application layer.
 
-``base`` holds the group, the shared context (config, database, clock) and the error
+``_base`` holds the group, the shared context (config, database, clock) and the error
 handling; each other module registers its commands on the group. Output goes through
-``console`` (rich tables and progress).
+``_console`` (rich tables and progress). Only ``cli`` and ``main`` are public.
+
+No command holds a use case: each parses options, calls digest.app and prints.
 """
 
 from __future__ import annotations
 
 from digest.cli import commands, rank, review, sources, web  # noqa: F401  (register commands)
-from digest.cli.base import cli
+from digest.cli._base import cli
 
 __all__ = ["cli", "main"]
 

@@ -1,5 +1,6 @@
 """The commands of the editor's week that are not review: check, fetch, feeds, run,
-publish, issues, search, demo. Each is a few lines over the application layer."""
+publish, issues, search, demo. Each is a few lines over the application layer
+(fetch: digest.app.update; publish: digest.app.publishing); none holds a use case."""
 
 from __future__ import annotations
 
@@ -9,10 +10,10 @@ from pathlib import Path
 
 import click
 
-from digest.app import pipeline
-from digest.app.refresh import refresh
-from digest.cli import console
-from digest.cli.base import App, cli, handle_errors, pass_app
+from digest.app import publishing
+from digest.app.update import update
+from digest.cli import _console as console
+from digest.cli._base import App, cli, handle_errors, pass_app
 
 
 @cli.command()
@@ -33,18 +34,15 @@ def check(app: App) -> None:
 def fetch(app: App, fetch_all: bool, no_summaries: bool) -> None:
     """Fetch due feeds once (for cron), store entries and summarise them.
 
-    Exits non-zero only when the config is invalid or every feed failed; each
-    feed's error is recorded and shown by `digest feeds`.
+    Exits non-zero only when the config is invalid, every feed failed, or another
+    run (the daemon, the web page) holds the fetch lease; each feed's error is
+    recorded and shown by `digest feeds`.
     """
-    config = app.config
     with app.store() as store, console.progress_bar(True) as progress:
-        outcomes = refresh(store, config, now=app.now(), due_only=not fetch_all,
-                                    progress=progress)  # fmt: skip
-        if not no_summaries:
-            pipeline.summarise_pending(store, config, now=app.now(), progress=progress)
-    console.print_failures(outcomes)
-    console.out.print(console.fetch_summary(outcomes))
-    if outcomes and all(not o.ok for o in outcomes):
+        result = update(store, app.config, now=app.now(), due_only=not fetch_all,
+                        summaries=not no_summaries, progress=progress)  # fmt: skip
+    console.print_update(result)
+    if result.all_failed:
         sys.exit(1)
 
 
@@ -69,12 +67,13 @@ def feeds(app: App, as_json: bool) -> None:
 @handle_errors
 def run(app: App, once: bool) -> None:
     """Run the scheduler: fetch due feeds every tick, build the draft weekly."""
-    from digest.schedule import run_daemon, tick_job
+    from digest.schedule import draft_job, run_daemon, tick_job
 
-    if once:
-        tick_job(app.config_path, app.db_path)
+    if once:  # as its help says: the tick, then the draft job
+        tick_job(app.config_path, app.db_path, clock=app.clock)
+        draft_job(app.config_path, app.db_path, clock=app.clock)
         return
-    run_daemon(app.config, app.config_path, app.db_path)
+    run_daemon(app.config, app.config_path, app.db_path, clock=app.clock)
 
 
 @cli.command()
@@ -92,13 +91,9 @@ def run(app: App, once: bool) -> None:
 def publish(app: App, out_dir: Path | None, eml: bool, send: bool) -> None:
     """Publish the approved draft: web archive, Markdown, e-mail, Atom, JSON Feed."""
     with app.store() as store:
-        files = pipeline.publish(store, app.config, now=app.now(), out_dir=out_dir)
-        sent = pipeline.send_issue(store, app.config) if send else None
-    console.out.print(f"HTML:     {files.html}\nMarkdown: {files.markdown}\n"
-                      f"Index:    {files.index}\nAtom:     {files.atom}")  # fmt: skip
-    for extra in files.extra:
-        if eml or extra.suffix != ".eml":
-            console.out.print(f"          {extra}")
+        files = publishing.publish(store, app.config, now=app.now(), out_dir=out_dir)
+        sent = publishing.send_issue(store, app.config) if send else None
+    console.print_files(files, eml=eml)
     if sent is not None:
         console.out.print(f"sent issue #{sent} by e-mail")
 
@@ -157,4 +152,7 @@ def demo(app: App, out_dir: Path) -> None:
     """Run the whole job offline on the project's sample feeds (served on 127.0.0.1)."""
     from digest.demo.run import run_demo
 
-    run_demo(app.config_path, out_dir, app.db_path if app.db_given else None)
+    with console.progress_bar(True) as progress:
+        result = run_demo(app.config_path, out_dir, app.db_path if app.db_given else None,
+                          now=app.now(), progress=progress)  # fmt: skip
+    console.print_demo(result)

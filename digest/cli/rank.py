@@ -1,5 +1,7 @@
-"""Teaching the ranker: import past issues, try a rule on past weeks, suggest
-sections for items on stdin, and evaluate section guesses over a history file."""
+"""Teaching the ranker: import past issues, try a rule on past weeks, add it to
+feeds.yaml (digest.app.rules), suggest sections for items on stdin (read with
+digest.rank.history's item reader), and evaluate section guesses over a history
+file. The models and the rules are digest.rank's; this module only calls and prints."""
 
 from __future__ import annotations
 
@@ -12,15 +14,14 @@ from typing import Any, TextIO
 import click
 from rich.markup import escape
 
-from digest.cli import console
-from digest.cli.base import App, cli, handle_errors, pass_app
-from digest.config import append_entries, load_config
-from digest.errors import ConfigError
+from digest.app.rules import add_rule, make_rule
+from digest.app.suggest import Suggester, section_suggester
+from digest.cli import _console as console
+from digest.cli._base import App, cli, handle_errors, pass_app
 from digest.rank import learn
-from digest.rank.history import evaluate_sections, format_report, parse_history
-from digest.rank.rules import Subject, describe, matches, pin_sections
-from digest.rank.sections import history_features, suggest
-from digest.types import Config, HistoryItem, Rule, RuleKind
+from digest.rank.history import evaluate_sections, format_report, item_from_json, parse_history
+from digest.rank.rules import describe
+from digest.types import Config, Rule, RuleKind
 
 KINDS = [k.value for k in RuleKind]
 
@@ -67,13 +68,7 @@ def _rule(config: Config, like: tuple[str, str] | None, dislike: tuple[str, str]
     if (like is None) == (dislike is None):
         raise click.UsageError("give exactly one of --like KIND VALUE or --dislike KIND VALUE")
     kind, value = like or dislike  # type: ignore[misc]
-    key = None
-    if section is not None:
-        found = config.section(section)
-        if found is None:
-            raise ConfigError(f"unknown section {section!r}", hint="use a key, title or alias")
-        key = found.key
-    return Rule(RuleKind(kind), value, like=like is not None, section=key)
+    return make_rule(config, RuleKind(kind), value, like=like is not None, section=section)
 
 
 _RULE_OPTIONS = [
@@ -147,18 +142,8 @@ def rules_add(
 ) -> None:
     """Append a rule to feeds.yaml's `rules:` (comments and order are kept)."""
     rule = _rule(app.config, like, dislike, section)
-    added = append_rule(app.config_path, rule)
+    added = add_rule(app.config_path, rule)
     click.echo(f"{'added' if added else 'already present'}: {describe(rule)}")
-
-
-def append_rule(path: Path, rule: Rule) -> bool:
-    """Append ``rule`` to feeds.yaml's ``rules:`` (comments kept, re-validated);
-    False when an identical rule is already there."""
-    if rule in load_config(path).rules:
-        return False
-    entry = {"like" if rule.like else "dislike": rule.kind.value, "value": rule.value,
-             "section": rule.section}  # fmt: skip
-    return append_entries(path, "rules", [entry]) == 1
 
 
 @cli.group()
@@ -176,22 +161,21 @@ def sections_suggest(app: App) -> None:
     Bad lines are reported on stderr with their number; the others are still
     written, and the exit status is 1.
     """
-    config = app.config
     with app.store() as store:
-        model = learn.section_model(store, config)
-    bad = _suggest_stream(sys.stdin, config, model)
-    if bad:
+        sections_for = section_suggester(store, app.config)
+    if _suggest_stream(sys.stdin, sections_for):
         sys.exit(1)
 
 
-def _suggest_stream(stream: TextIO, config: Config, model: Any) -> int:
+def _suggest_stream(stream: TextIO, sections_for: Suggester) -> int:
+    """Each good line written back with its sections; the number of bad lines."""
     bad = 0
     for number, line in enumerate(stream, start=1):
         if not line.strip():
             continue
         try:
             data = json.loads(line)
-            item = _item(data)
+            item = item_from_json(data, labelled=False)
         except json.JSONDecodeError as e:
             bad += 1
             console.err.print(f"[red]error[/]: stdin:{number}: not JSON ({escape(e.msg)})")
@@ -200,28 +184,10 @@ def _suggest_stream(stream: TextIO, config: Config, model: Any) -> int:
             bad += 1
             console.err.print(f"[red]error[/]: stdin:{number}: {escape(str(e))}")
             continue
-        found = suggest(history_features(item), config, model)
-        subject = Subject(titles=(item.title,), urls=item.links)
-        pinned = pin_sections(found, [r for r in config.rules if matches(r, subject)])
-        data["sections"] = [{"section": s.section, "score": s.confidence} for s in pinned]
+        found = sections_for(item)
+        data["sections"] = [{"section": s.section, "score": s.confidence} for s in found]
         click.echo(json.dumps(data, ensure_ascii=False))
     return bad
-
-
-def _item(data: Any) -> HistoryItem:
-    if not isinstance(data, dict):
-        raise TypeError("expected a JSON object")
-    title, summary = data.get("title"), data.get("summary", "")
-    links, kind = data.get("links", []), data.get("kind")
-    if not isinstance(title, str) or not title.strip():
-        raise ValueError("missing or empty 'title'")
-    if not isinstance(summary, str):
-        raise TypeError("'summary' must be a string")
-    if not isinstance(links, list) or not all(isinstance(u, str) for u in links):
-        raise TypeError("'links' must be a list of strings")
-    if kind is not None and not isinstance(kind, str):
-        raise TypeError("'kind' must be a string")
-    return HistoryItem("", None, "", title.strip(), summary, tuple(links), kind or None)
 
 
 @cli.group("eval")

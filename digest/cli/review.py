@@ -1,13 +1,15 @@
-"""Review commands: build, show and act on the weekly draft from the terminal.
-The web page calls the same pipeline functions, so both stay equivalent."""
+"""Review commands: build, show and act on the weekly draft from the terminal, and
+add an item by URL. Each is a few lines over digest.app.drafting and
+digest.app.additions, the use cases the web page calls too, so both stay equivalent."""
 
 from __future__ import annotations
 
 import click
 
-from digest.app import pipeline
-from digest.cli import console
-from digest.cli.base import App, cli, handle_errors, pass_app
+from digest.app import drafting
+from digest.app.additions import add_url
+from digest.cli import _console as console
+from digest.cli._base import App, cli, handle_errors, pass_app
 from digest.errors import ReviewError
 from digest.types import Action, Draft
 
@@ -23,7 +25,7 @@ def draft() -> None:
 def draft_build(app: App) -> None:
     """Rank this week's candidates into the sections (decisions are kept)."""
     with app.store() as store:
-        result = pipeline.build_draft(store, app.config, now=app.now())
+        result = drafting.build_draft(store, app.config, now=app.now())
     placed = sum(len(s.items) for s in result.sections)
     console.out.print(f"draft {result.key}: {placed} items placed, "
                       f"{len(result.unplaced)} more candidates")  # fmt: skip
@@ -37,7 +39,7 @@ def draft_build(app: App) -> None:
 def draft_show(app: App, show_all: bool, key: str | None) -> None:
     """Show the draft as the issue will read, with scores, reasons and links."""
     with app.store() as store:
-        console.draft_view(pipeline.require_draft(store, app.config, key), show_all=show_all)
+        console.draft_view(drafting.require_draft(store, app.config, key), show_all=show_all)
 
 
 @draft.command("approve")
@@ -47,7 +49,7 @@ def draft_show(app: App, show_all: bool, key: str | None) -> None:
 def draft_approve(app: App, all_items: bool) -> None:
     """Approve the draft; `digest publish` then publishes its approved items."""
     with app.store() as store:
-        result = pipeline.approve_draft(store, app.config, now=app.now(), all_items=all_items)
+        result = drafting.approve_draft(store, app.config, now=app.now(), all_items=all_items)
     console.out.print(f"draft {result.key} approved")
 
 
@@ -57,8 +59,28 @@ def draft_approve(app: App, all_items: bool) -> None:
 def draft_reopen(app: App) -> None:
     """Put an approved draft back into review."""
     with app.store() as store:
-        result = pipeline.reopen_draft(store, app.config, now=app.now())
+        result = drafting.reopen_draft(store, app.config, now=app.now())
     console.out.print(f"draft {result.key} reopened")
+
+
+@draft.command("add")
+@click.argument("url")
+@click.option(
+    "--section",
+    default=None,
+    help="Put it in this section (key, title or alias) [default: where it ranks].",
+)
+@pass_app
+@handle_errors
+def draft_add(app: App, url: str, section: str | None) -> None:
+    """Add the page at URL to this week's draft, approved.
+
+    The page is fetched and its article extracted, stored as an entry "added by the
+    editor", and the draft is rebuilt. A URL already in the draft is left as it is.
+    """
+    with app.store() as store:
+        added = add_url(store, app.config, url, now=app.now(), section=section)
+    console.print_added(added)
 
 
 def _resolve(current: Draft, ref: str) -> str:
@@ -76,11 +98,11 @@ def _resolve(current: Draft, ref: str) -> str:
 
 def _act(app: App, action: Action, refs: tuple[str, ...], value: str | None = None) -> None:
     with app.store() as store:
-        current = pipeline.require_draft(store, app.config)
+        current = drafting.require_draft(store, app.config)
         keys = [_resolve(current, ref) for ref in refs]
         now = app.now()
         for key in keys:
-            pipeline.decide(store, app.config, action, key, value, now=now, draft_key=current.key)
+            drafting.decide(store, app.config, action, key, value, now=now, draft_key=current.key)
     console.out.print(f"{action.value}: {len(keys)} item(s)")
 
 

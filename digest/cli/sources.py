@@ -1,4 +1,6 @@
-"""Source commands: add a feed, OPML import and export, re-enable a gone feed."""
+"""Source commands: add a feed, OPML import and export, re-enable a gone feed.
+Discovery, feeds.yaml edits and OPML are digest.app.sources; this module only calls
+and prints."""
 
 from __future__ import annotations
 
@@ -7,8 +9,8 @@ from pathlib import Path
 import click
 
 from digest.app import sources
-from digest.cli import console
-from digest.cli.base import App, cli, handle_errors, pass_app
+from digest.cli import _console as console
+from digest.cli._base import App, cli, handle_errors, pass_app
 from digest.types import SourceKind
 
 

@@ -1,11 +1,12 @@
-"""`digest serve`: the editor's review pages in a browser (Starlette under uvicorn)."""
+"""`digest serve`: the editor's review pages in a browser (Starlette under uvicorn).
+The app is digest.web.app's; this module only checks the address and starts it."""
 
 from __future__ import annotations
 
 import click
 
-from digest.cli import console
-from digest.cli.base import App, cli, handle_errors, pass_app
+from digest.cli import _console as console
+from digest.cli._base import App, cli, handle_errors, pass_app
 from digest.web.security import is_loopback
 
 

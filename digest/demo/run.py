@@ -1,23 +1,26 @@
 """`digest demo`: the whole job, offline, on the sample feeds this project ships.
 
 It serves digest/demo/data on 127.0.0.1, writes a demo feeds.yaml (the project's
-newsletter and sections, the demo's sources, 127.0.0.1 allowed), then fetches,
-extracts, ranks, builds the draft, approves it (standing in for the editor) and
-publishes every format."""
+newsletter and sections, the demo's sources, 127.0.0.1 allowed), then calls the same
+use cases as an editor's week (digest.app): update, build the draft, approve it
+(standing in for the editor) and publish every format. It prints nothing: it returns
+a DemoRun that the CLI shows."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from ruamel.yaml import YAML
 
-from digest.app import pipeline
-from digest.app.refresh import refresh
-from digest.cli import console
+from digest.app import drafting, publishing
+from digest.app.refresh import ProgressFn
+from digest.app.update import UpdateResult, update
 from digest.config import load_config
 from digest.demo.site import demo_sources, serve_demo_site
 from digest.store import Store
+from digest.types import Draft, PublishedFiles
 
 _PACKAGED = Path(__file__).parent / "data" / "feeds.yaml"
 
@@ -39,28 +42,37 @@ def write_demo_config(base_config: Path, base_url: str, out_dir: Path) -> Path:
     return path
 
 
-def run_demo(base_config: Path, out_dir: Path, db_path: Path | None = None) -> None:
-    now = datetime.now(UTC).replace(microsecond=0)
+@dataclass(frozen=True)
+class DemoRun:
+    """What a demo run made, for the CLI to show."""
+
+    base_url: str  # where the sample site was served (gone once the run ends)
+    config_path: Path
+    db_path: Path
+    update: UpdateResult
+    draft: Draft  # as built, before the stand-in editor approved it
+    files: PublishedFiles
+
+
+def run_demo(
+    base_config: Path,
+    out_dir: Path,
+    db_path: Path | None = None,
+    *,
+    now: datetime,
+    progress: ProgressFn | None = None,
+) -> DemoRun:
+    """Serve the sample site, then fetch, summarise, build, approve and publish into
+    ``out_dir`` (the database too, unless ``db_path`` is given; it starts empty)."""
     db_path = db_path or out_dir / "demo.sqlite"
     for stale in db_path.parent.glob(db_path.name + "*"):
         stale.unlink()  # a fresh demo every time
-    say = console.out.print
     with serve_demo_site(now) as base_url:
-        config = load_config(write_demo_config(base_config, base_url, out_dir))
-        say(f"[bold]demo[/]: sample feeds served at {base_url}")
-        with Store.open(db_path) as store, console.progress_bar(True) as progress:
-            outcomes = refresh(store, config, now=now, due_only=False, progress=progress)
-            console.print_failures(outcomes)
-            say(console.fetch_summary(outcomes))
-            made = pipeline.summarise_pending(store, config, now=now, progress=progress)
-            say(f"summaries: {made} made")
-            draft = pipeline.build_draft(store, config, now=now)
-            console.draft_view(draft)
-            pipeline.approve_draft(store, config, now=now, all_items=True)
-            files = pipeline.publish(store, config, now=now)
-    say("\n[bold]published[/]:")
-    say(f"  HTML      {files.html}\n  Markdown  {files.markdown}\n  Index     {files.index}\n"
-        f"  Atom      {files.atom}")  # fmt: skip
-    for extra in files.extra:
-        say(f"            {extra}")
-    say(f"\nReview it yourself: digest --config {out_dir / 'feeds.yaml'} --db {db_path} draft show")
+        config_path = write_demo_config(base_config, base_url, out_dir)
+        config = load_config(config_path)
+        with Store.open(db_path) as store:
+            updated = update(store, config, now=now, due_only=False, progress=progress)
+            draft = drafting.build_draft(store, config, now=now)
+            drafting.approve_draft(store, config, now=now, all_items=True)
+            files = publishing.publish(store, config, now=now)
+    return DemoRun(base_url, config_path, db_path, updated, draft, files)

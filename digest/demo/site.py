@@ -9,6 +9,8 @@ URLs: the pipeline never fetches them, it only groups them into stories.
 
     with serve_demo_site(now) as base:
         sources = demo_sources(base)
+
+It only serves files; running the job over them is digest.demo.run's.
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
 """The review stage: a pure state machine from (draft snapshot, editor decisions) to
 the draft the editor sees, and from an approved draft to an immutable Issue.
 
-Decisions are replayed in order on every read, so a rebuilt snapshot (new fetches,
-new scores) never undoes an approval, a move or an edit.
+Decisions are replayed in order on every read, and a rebuilt snapshot keeps every
+decided item where it was (``keep_decided``), so new fetches and new scores never undo
+an approval, a move or an edit. Loading and saving drafts is digest.app.drafting's job.
 """
 
 from __future__ import annotations
@@ -139,6 +140,34 @@ def _freeze(draft: Draft, work: dict[str, _Working], order: dict[str, list[str]]
     return replace(
         draft, sections=sections, unplaced=tuple(frozen(w, n) for n, w in enumerate(unplaced))
     )
+
+
+def keep_decided(draft: Draft, previous: Draft | None, decisions: Sequence[Decision]) -> Draft:
+    """A rebuilt ``draft`` in which the items the editor decided on keep the section
+    and position they had in the ``previous`` snapshot (new scores, models or rules
+    never move them) and take the fresh candidate where there is one; decided items
+    that left the window stay. Undecided items are placed as the rebuild put them."""
+    if previous is None:
+        return draft
+    decided = {d.item_key for d in decisions}
+    if ALL_ITEMS in decided:  # "approve all" decided every item placed at the time
+        decided |= {i.key for s in previous.sections for i in s.items}
+    old: dict[str, tuple[DraftItem, str | None]] = {i.key: (i, None) for i in previous.unplaced}
+    old |= {i.key: (i, s.config.key) for s in previous.sections for i in s.items}
+    fresh = {i.key: i for i in draft.items()}
+    keep = {k: (replace(fresh.get(k, item), section=item.section), sec, item.position)
+            for k, (item, sec) in old.items() if k in decided}  # fmt: skip
+    sections = []
+    for s in draft.sections:
+        items = [i for i in s.items if i.key not in keep]
+        for item, sec, position in sorted(keep.values(), key=lambda kept: kept[2]):
+            if sec == s.config.key:
+                items.insert(min(position, len(items)), item)
+        renumbered = tuple(replace(i, position=n) for n, i in enumerate(items))
+        sections.append(replace(s, items=renumbered))
+    unplaced = [i for i in draft.unplaced if i.key not in keep]
+    unplaced += [item for item, sec, _ in keep.values() if sec is None]
+    return replace(draft, sections=tuple(sections), unplaced=tuple(unplaced))
 
 
 def check_decision(

@@ -30,7 +30,14 @@ from typing import Any
 from digest.rank.sections import SectionModel, history_features, suggest
 from digest.types import Config, HistoryItem
 
-__all__ = ["EvalReport", "SectionFigures", "evaluate_sections", "format_report", "parse_history"]
+__all__ = [
+    "EvalReport",
+    "SectionFigures",
+    "evaluate_sections",
+    "format_report",
+    "item_from_json",
+    "parse_history",
+]
 
 log = logging.getLogger("digest.rank.history")
 
@@ -69,7 +76,7 @@ def _parse_jsonl(lines: Sequence[str]) -> tuple[list[HistoryItem], list[tuple[in
         if not line.strip():
             continue
         try:
-            items.append(_item_from_json(json.loads(line)))
+            items.append(item_from_json(json.loads(line)))
         except json.JSONDecodeError as e:
             bad.append((number, f"not JSON ({e.msg})"))
         except (TypeError, ValueError) as e:
@@ -77,10 +84,12 @@ def _parse_jsonl(lines: Sequence[str]) -> tuple[list[HistoryItem], list[tuple[in
     return items, bad
 
 
-def _item_from_json(data: Any) -> HistoryItem:
+def item_from_json(data: Any, *, labelled: bool = True) -> HistoryItem:
+    """One JSON Lines item; TypeError or ValueError saying what is wrong. An item not
+    ``labelled`` (one to suggest sections for) needs no issue or section."""
     if not isinstance(data, dict):
         raise TypeError("expected an object")
-    for name in ("issue", "section", "title"):
+    for name in ("issue", "section", "title") if labelled else ("title",):
         if not isinstance(data.get(name), str | int) or not str(data[name]).strip():
             raise ValueError(f"missing or empty {name!r}")
     links = data.get("links", [])
@@ -93,9 +102,9 @@ def _item_from_json(data: Any) -> HistoryItem:
     when = date.fromisoformat(str(raw_date)[:10]) if raw_date else None
     kind = data.get("kind")
     return HistoryItem(
-        issue=str(data["issue"]).strip(),
+        issue=str(data.get("issue", "")).strip(),
         date=when,
-        section=str(data["section"]).strip(),
+        section=str(data.get("section", "")).strip(),
         title=str(data["title"]).strip(),
         summary=summary.strip(),
         links=tuple(links),

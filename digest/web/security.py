@@ -10,6 +10,7 @@
 - a strict Content-Security-Policy and friends on every response.
 
 Redirect targets go through :func:`safe_next`, flash messages through a signed cookie.
+No route or template lives here, and nothing here reads the database.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Search for the review page, over the store's FTS5 index (titles, summaries and
 article text). A query FTS5 cannot parse (``NEAR(``, ``) OR (1=1``, a lone quote)
 is searched again with each word quoted, so the page never shows an error for
-what an editor typed."""
+what an editor typed. The index itself is digest.store's; this module only queries it."""
 
 from __future__ import annotations
 

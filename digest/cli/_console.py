@@ -1,5 +1,6 @@
-"""Terminal output for the CLI: tables, the draft view and progress bars (rich).
-Only the CLI imports this; the library never prints."""
+"""Terminal output for the CLI: tables, the draft view, the results of the use cases
+and progress bars (rich). Only the CLI imports this; the library never prints, and
+nothing here reads the database or calls a use case."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.markup import escape
@@ -17,8 +18,13 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from digest.app.refresh import ProgressFn
+from digest.app.update import UpdateResult
 from digest.store import FeedHealth, SearchHit
-from digest.types import Draft, DraftItem, ItemStatus, Outcome
+from digest.types import Draft, DraftItem, ItemStatus, PublishedFiles
+
+if TYPE_CHECKING:
+    from digest.app.additions import Added
+    from digest.demo.run import DemoRun
 
 out = Console(highlight=False, soft_wrap=False)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -51,16 +57,43 @@ def progress_bar(enabled: bool) -> Iterator[ProgressFn | None]:
         yield update
 
 
-def fetch_summary(outcomes: Sequence[Outcome]) -> str:
-    failed = [o for o in outcomes if not o.ok]
-    new = sum(o.new_entries for o in outcomes)
-    return f"fetched {len(outcomes)} feeds: {new} new entries, {len(failed)} failed"
-
-
-def print_failures(outcomes: Sequence[Outcome]) -> None:
-    for o in outcomes:
+def print_update(result: UpdateResult) -> None:
+    """Each failed feed on stderr, then one line of totals."""
+    for o in result.outcomes:
         if not o.ok:
             err.print(f"[red]error[/] {escape(o.key)}: {o.code}: {escape(o.detail)}")
+    out.print(f"fetched {len(result.outcomes)} feeds: {result.new_entries} new entries, "
+              f"{result.failed} failed")  # fmt: skip
+
+
+def print_files(files: PublishedFiles, *, eml: bool = True) -> None:
+    out.print(f"HTML:     {files.html}\nMarkdown: {files.markdown}\n"
+              f"Index:    {files.index}\nAtom:     {files.atom}")  # fmt: skip
+    for extra in files.extra:
+        if eml or extra.suffix != ".eml":
+            out.print(f"          {extra}")
+
+
+def print_demo(run: DemoRun) -> None:
+    out.print(f"[bold]demo[/]: sample feeds served at {run.base_url}")
+    print_update(run.update)
+    out.print(f"summaries: {run.update.summarised} made")
+    draft_view(run.draft)
+    out.print("\n[bold]published[/]:")
+    print_files(run.files)
+    out.print(f"\nReview it yourself: digest --config {run.config_path} --db {run.db_path} "
+              "draft show")  # fmt: skip
+
+
+def print_added(added: Added) -> None:
+    """What `digest draft add` answers: the item's title, and whether it was new."""
+    where = f"section {added.section}" if added.section else "not placed"
+    if added.already:
+        out.print(f"already in the draft: {escape(added.title)}")
+        out.print(f"  nothing changed ({added.status.value}, {where}, key {escape(added.key)})")
+    else:
+        out.print(f"added and approved: {escape(added.title)}")
+        out.print(f"  {where}, key {escape(added.key)}")
 
 
 def feeds_table(rows: Sequence[FeedHealth]) -> Table:

@@ -1,4 +1,6 @@
-"""The review app's routes: pages (GET) and actions (POST -> 303 or 409)."""
+"""The review app's routes: pages (GET) and actions (POST -> 303 or 409), each a few
+lines over a use case of digest.app. Responses are built with digest.web._base; no
+route talks to a stage or renders an issue itself."""
 
 from __future__ import annotations
 
@@ -11,15 +13,15 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from digest.app import pipeline
+from digest.app import drafting, publishing
 from digest.app.additions import add_url
 from digest.errors import ConflictError, DigestError, StorageBusyError
 from digest.store import Store
 from digest.types import Draft, ItemStatus
-from digest.web import outputs
-from digest.web.app import Web, error_text, redirect, render, wants_json
-from digest.web.forms import apply_item_form, mention_section
-from digest.web.search import search_entries
+from digest.web import _outputs as outputs
+from digest.web._base import Web, error_text, redirect, render, wants_json
+from digest.web._forms import apply_item_form, mention_section
+from digest.web._search import search_entries
 from digest.web.security import safe_next
 
 Action = Callable[[Web, Store, dict[str, str]], str]
@@ -78,7 +80,7 @@ UNPLACED_PAGE = 100
 async def draft_page(
     web: Web, request: Request, *, status: int = 200, messages: list[list[str]] | None = None
 ) -> HTMLResponse:
-    draft = await web.run(lambda s: pipeline.current_draft(s, web.config))
+    draft = await web.run(lambda s: drafting.current_draft(s, web.config))
     show = request.query_params.get("show") == "unplaced"
     limit = request.query_params.get("limit", "")
     # The unplaced list is paged: hundreds of candidates would make the page slow to use.
@@ -180,28 +182,31 @@ async def simple_action(request: Request, label: str, fn: Action) -> Response:
 
 
 def approve(web: Web, store: Store, form: dict[str, str]) -> str:
-    draft = pipeline.approve_draft(store, web.config, now=web.clock(),
+    draft = drafting.approve_draft(store, web.config, now=web.clock(),
                                    all_items=form.get("all_items") == "1")  # fmt: skip
     return f"draft {draft.key} approved"
 
 
 def reopen(web: Web, store: Store, form: dict[str, str]) -> str:
-    return f"draft {pipeline.reopen_draft(store, web.config, now=web.clock()).key} reopened"
+    return f"draft {drafting.reopen_draft(store, web.config, now=web.clock()).key} reopened"
 
 
 def rebuild(web: Web, store: Store, form: dict[str, str]) -> str:
-    draft = pipeline.build_draft(store, web.config, now=web.clock())
+    draft = drafting.build_draft(store, web.config, now=web.clock())
     return f"draft {draft.key} rebuilt: {sum(len(s.items) for s in draft.sections)} items placed"
 
 
 def publish(web: Web, store: Store, form: dict[str, str]) -> str:
-    files = pipeline.publish(store, web.config, now=web.clock(), out_dir=web.out_dir)
+    files = publishing.publish(store, web.config, now=web.clock(), out_dir=web.out_dir)
     return f"published {files.html.relative_to(web.out_dir).as_posix()}"
 
 
 def add(web: Web, store: Store, form: dict[str, str]) -> str:
-    key = add_url(store, web.config, form.get("url", ""), now=web.clock())
-    return f"added and approved: {key}"
+    added = add_url(store, web.config, form.get("url", ""), now=web.clock(),
+                    section=form.get("section") or None)  # fmt: skip
+    if added.already:
+        return f"already in the draft ({added.status.value}): {added.title}"
+    return f"added and approved: {added.title}"
 
 
 async def start_refresh(request: Request) -> Response:

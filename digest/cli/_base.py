@@ -1,4 +1,5 @@
-"""The `digest` group, the context every command shares, and how errors reach the terminal."""
+"""The `digest` group, the context every command shares (config, database, the
+injected clock), and how errors reach the terminal. It registers no command."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from typing import Any, TypeVar
 import click
 from rich.markup import escape
 
-from digest.cli import console
+from digest.cli import _console as console
 from digest.clock import Clock, system_clock
 from digest.config import load_config, resolve_config_path, resolve_db_path
 from digest.errors import DigestError

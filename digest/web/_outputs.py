@@ -1,5 +1,6 @@
 """Serving the published files to the review page: only the names publish writes,
-each with its own content type. Never SVG, never an arbitrary file, never `..`."""
+each with its own content type. Never SVG, never an arbitrary file, never `..`.
+It renders nothing: the files are digest.app.publishing's output."""
 
 from __future__ import annotations
 

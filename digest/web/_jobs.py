@@ -1,17 +1,20 @@
-""" "Refresh now": fetch, summarise and rebuild the draft in a background thread,
-under the same fetch lease as cron and the daemon, with progress the page can poll."""
+""" "Refresh now": the update use case (fetch, summarise; digest.app.update) and a
+draft rebuild in a background thread, under the same fetch lease as cron and the
+daemon, with progress the page can poll. It only runs and reports: the work is the
+use cases'."""
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
-from digest.app import pipeline
-from digest.app.refresh import FETCH_LEASE, fetch_lease, holder_id, refresh
+from digest.app import drafting
+from digest.app.lease import FETCH_LEASE, fetch_lease, holder_id, lease_ttl
+from digest.app.update import update
+from digest.clock import Clock
 from digest.errors import DigestError, LeaseHeldError
 from digest.store import Store
 from digest.types import Config
@@ -47,7 +50,7 @@ class RefreshJob:
     """At most one refresh per process (the lease's holder id is per process, so the
     lease alone cannot tell two clicks in one server apart)."""
 
-    def __init__(self, config: Config, db_path: Path, clock: Callable[[], datetime]) -> None:
+    def __init__(self, config: Config, db_path: Path, clock: Clock) -> None:
         self.config = config
         self.db_path = db_path
         self.clock = clock
@@ -71,8 +74,8 @@ class RefreshJob:
                 raise LeaseHeldError("a fetch is already running", hint="see its progress")
             now = self.clock()
             with Store.open(self.db_path) as store:  # fail now, not in the thread
-                store.acquire_lease(FETCH_LEASE, holder_id(),
-                                    now=now, ttl=self._ttl())  # fmt: skip
+                store.acquire_lease(FETCH_LEASE, holder_id(), now=now,
+                                    ttl=lease_ttl(self.config))  # fmt: skip
             self._status = RefreshStatus(running=True, stage="starting", started_at=now)
         self._thread = threading.Thread(
             target=self._run, args=(due_only,), name="digest-refresh", daemon=True
@@ -82,9 +85,6 @@ class RefreshJob:
     def join(self, timeout: float | None = None) -> None:
         if self._thread is not None:
             self._thread.join(timeout)
-
-    def _ttl(self) -> timedelta:
-        return timedelta(seconds=self.config.fetch.deadline_seconds * 4 + 600)
 
     def _progress(self, stage: str, done: int, total: int) -> None:
         self._update(stage=stage, done=done, total=total)
@@ -105,20 +105,17 @@ class RefreshJob:
 
     def _work(self, store: Store, due_only: bool) -> str:
         config, clock = self.config, self.clock
-        outcomes = refresh(store, config, now=clock(), due_only=due_only,
-                                    progress=self._progress)  # fmt: skip
-        # refresh() released the lease; hold it again while summarising and building.
+        # One hold of the lease from the first fetch to the rebuilt draft (update's
+        # own hold nests in it), so cron cannot slip in between.
         with fetch_lease(store, config, now=clock()):
-            self._update(stage="summaries", done=0, total=0)
-            summarised = pipeline.summarise_pending(store, config, now=clock(),
-                                                    progress=self._progress)  # fmt: skip
+            result = update(store, config, now=clock(), due_only=due_only,
+                            progress=self._progress)  # fmt: skip
             self._update(stage="draft", done=0, total=1)
-            draft = pipeline.build_draft(store, config, now=clock())
-        failed = sum(1 for o in outcomes if not o.ok)
-        new = sum(o.new_entries for o in outcomes)
+            draft = drafting.build_draft(store, config, now=clock())
         placed = sum(len(s.items) for s in draft.sections)
-        return (f"fetched {len(outcomes)} feeds ({failed} failed), {new} new entries, "
-                f"{summarised} summarised; draft {draft.key} has {placed} items")  # fmt: skip
+        return (f"fetched {len(result.outcomes)} feeds ({result.failed} failed), "
+                f"{result.new_entries} new entries, {result.summarised} summarised; "
+                f"draft {draft.key} has {placed} items")  # fmt: skip
 
     def _release(self) -> None:
         try:

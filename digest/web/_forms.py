@@ -1,8 +1,9 @@
-"""Item forms of the draft page -> the editor decisions the CLI would record.
+"""Item forms of the draft page -> the editor decisions the CLI would record. It
+validates the form and plans decisions; recording them is digest.app.drafting's.
 
 Every item form posts ``item``, ``version`` (the item's version the page showed),
 ``draft`` (the draft key) and ``op``; ``apply_item_form`` turns that into one or
-two ``pipeline.decide`` calls guarded by the version, so a stale tab gets a
+two ``drafting.decide`` calls guarded by the version, so a stale tab gets a
 ConflictError instead of silently overwriting another tab's work.
 """
 
@@ -11,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
-from digest.app import pipeline
+from digest.app import drafting
 from digest.errors import ReviewError
 from digest.store import Store
 from digest.types import Action, Config, Draft, DraftItem
@@ -74,7 +75,7 @@ def apply_item_form(
     store: Store, config: Config, form: Mapping[str, str], *, now: datetime
 ) -> tuple[Draft, int]:
     """Record the form's decisions; return the new draft and how many were made."""
-    draft = pipeline.require_draft(store, config, form.get("draft") or None)
+    draft = drafting.require_draft(store, config, form.get("draft") or None)
     item = draft.item(form.get("item", ""))
     if item is None:
         raise ReviewError("that item is no longer in the draft", hint="reload the page")
@@ -82,6 +83,6 @@ def apply_item_form(
     placed = any(item in s.items for s in draft.sections)
     decisions = plan(form.get("op", ""), form, item, config, placed=placed)
     for n, (action, value) in enumerate(decisions):
-        draft = pipeline.decide(store, config, action, item.key, value, now=now,
+        draft = drafting.decide(store, config, action, item.key, value, now=now,
                                 draft_key=draft.key, expected_version=version + n)  # fmt: skip
     return draft, len(decisions)

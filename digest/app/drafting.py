@@ -1,0 +1,118 @@
+"""Build the draft and review it: (re)build this week's draft from the ranked
+window, read it as the editor left it, record decisions, approve and reopen.
+
+The review rules themselves are pure (digest.draft.review); this module loads what
+they need from the store and saves what they decide. It does not publish
+(digest.app.publishing) and renders nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from digest.draft.review import ALL_ITEMS, apply_decisions, check_decision, keep_decided
+from digest.errors import ReviewError
+from digest.store import Store
+from digest.types import Action, Config, Decision, Draft, DraftStatus
+
+__all__ = [
+    "approve_draft",
+    "build_draft",
+    "current_draft",
+    "decide",
+    "reopen_draft",
+    "require_draft",
+    "week_of",
+]
+
+# The rank stage (scikit-learn) is imported where a draft is built, so the commands
+# that only read or decide on a draft stay quick to start.
+
+
+def week_of(now: datetime) -> tuple[str, datetime, datetime]:
+    """ISO week key and its [Monday 00:00, next Monday) period in UTC."""
+    year, week, weekday = now.isocalendar()
+    start = (now - timedelta(days=weekday - 1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    return f"{year}-W{week:02d}", start, start + timedelta(days=7)
+
+
+def build_draft(store: Store, config: Config, *, now: datetime) -> Draft:
+    """(Re)build this week's draft from the window's entries. Items the editor has
+    decided on are kept even if they left the window; decisions are re-applied."""
+    from digest.rank import learn
+    from digest.rank.sections import fill_sections
+
+    key, start, end = week_of(now)
+    previous = store.load_draft(key, config.sections)
+    if previous is not None and previous.status != DraftStatus.DRAFT:
+        raise ReviewError(
+            f"draft {key} is {previous.status.value}; it is not rebuilt",
+            hint="run `digest draft reopen` to change it",
+        )
+    # The learned models (None on a cold start) and feeds.yaml's rules; issue memory
+    # includes imported history (see digest.rank.learn and digest.store.history).
+    candidates = learn.window_candidates(
+        store, config, now=now, models=learn.train_models(store, config),
+        featured=learn.featured(store),
+    )  # fmt: skip
+    draft = fill_sections(candidates, config, key=key, period_start=start, period_end=end)
+    draft = keep_decided(draft, previous, store.decisions(key))
+    store.save_draft(draft, now=now)
+    return current_draft(store, config, key=key)  # type: ignore[return-value]
+
+
+def current_draft(store: Store, config: Config, *, key: str | None = None) -> Draft | None:
+    """The draft as the editor left it (snapshot + decisions); the latest by default."""
+    key = key or store.latest_draft_key()
+    if key is None:
+        return None
+    snapshot = store.load_draft(key, config.sections)
+    return apply_decisions(snapshot, store.decisions(key)) if snapshot else None
+
+
+def require_draft(store: Store, config: Config, key: str | None = None) -> Draft:
+    draft = current_draft(store, config, key=key)
+    if draft is None:
+        raise ReviewError("there is no draft yet", hint="run `digest draft build` first")
+    return draft
+
+
+def decide(
+    store: Store,
+    config: Config,
+    action: Action,
+    item_key: str,
+    value: str | None = None,
+    *,
+    now: datetime,
+    draft_key: str | None = None,
+    expected_version: int | None = None,
+    editor: str = "editor",
+) -> Draft:
+    """Record one editor decision and return the draft with it applied."""
+    draft = require_draft(store, config, draft_key)
+    check_decision(draft, config, action, item_key, value)
+    if action == Action.MOVE and value is not None:
+        value = config.section(value).key  # type: ignore[union-attr]
+    store.add_decision(
+        Decision(draft.key, item_key, action, value, now, editor),
+        expected_version=expected_version,
+    )
+    return require_draft(store, config, draft.key)
+
+
+def approve_draft(
+    store: Store, config: Config, *, now: datetime, all_items: bool = False, key: str | None = None
+) -> Draft:
+    """Mark the draft approved; with ``all_items`` first approve every placed item."""
+    draft = require_draft(store, config, key)
+    if all_items:
+        draft = decide(store, config, Action.APPROVE_ALL, ALL_ITEMS, now=now, draft_key=draft.key)
+    store.set_draft_status(draft.key, DraftStatus.APPROVED, now=now)
+    return require_draft(store, config, draft.key)
+
+
+def reopen_draft(store: Store, config: Config, *, now: datetime, key: str | None = None) -> Draft:
+    draft = require_draft(store, config, key)
+    store.set_draft_status(draft.key, DraftStatus.DRAFT, now=now)
+    return require_draft(store, config, draft.key)

@@ -19,7 +19,14 @@ from typing import Any
 
 import feedparser
 
-from digest.errors import ParseError
+from digest.errors import (
+    CHARSET_OVERRIDE,
+    DUPLICATE_IDS,
+    NOT_WELL_FORMED,
+    RECOVERED_WITH_LOSSES,
+    SKIPPED_ENTRIES,
+    ParseError,
+)
 from digest.identity import arxiv_id, canonical_url, content_hash, make_keys
 from digest.parse.extras import (
     arxiv_extra,
@@ -31,7 +38,7 @@ from digest.parse.extras import (
 from digest.parse.fast import read_fast
 from digest.parse.jsonfeed import read_json_feed
 from digest.sanitize import clean_html, html_to_text, safe_url, strip_control
-from digest.types import Enclosure, EntryData, ParsedFeed, SourceKind
+from digest.types import Enclosure, EntryData, ParsedFeed, ParseWarning, SourceKind
 
 __all__ = ["parse_feed"]
 
@@ -62,7 +69,7 @@ def parse_feed(
     feedparser."""
     if not body.strip():
         raise ParseError(f"{url}: the response body is empty", code="empty")
-    warnings: list[str] = []
+    warnings: list[ParseWarning] = []
     pod: Mapping[str, dict[str, str]] = {}
     feed: Mapping[str, Any]
     items: list[Any]
@@ -90,13 +97,15 @@ def parse_feed(
 
 
 def _read_xml(
-    body: bytes, url: str, headers: Mapping[str, str], warnings: list[str], fast: bool
+    body: bytes, url: str, headers: Mapping[str, str], warnings: list[ParseWarning], fast: bool
 ) -> tuple[Mapping[str, Any], list[Any]]:
     if body[:1].isspace():  # whitespace before <?xml makes the strict parser give up
         body = body.lstrip()
     if fast and (found := read_fast(body, headers)) is not None:
         return found
-    lowered = _settle_charset(body, {k.lower(): v for k, v in headers.items()}, warnings)
+    lowered = {k.lower(): v for k, v in headers.items()}
+    body, lowered = _repair_utf8(body, lowered, warnings)
+    lowered = _settle_charset(body, lowered, warnings)
     # No content-location on purpose: feedparser would resolve guids against it, and a
     # guid must not change when the feed moves. Relative links are resolved by us.
     try:
@@ -113,8 +122,41 @@ def _read_xml(
     _check_is_feed(raw, body, url)
     exc = raw.get("bozo_exception")
     if raw.get("bozo") and not isinstance(exc, feedparser.NonXMLContentType):
-        warnings.append(f"feed is not well-formed: {type(exc).__name__}: {exc}")
+        warnings.append(_bozo_warning(exc, raw.get("encoding")))
     return raw.get("feed", {}), list(raw.get("entries", []))
+
+
+def _bozo_warning(exc: Any, encoding: Any) -> ParseWarning:
+    """feedparser's "bozo" exception as a coded warning: a charset it overrode, or XML
+    it read past an error (a truncated feed, a stray ``&``...)."""
+    if isinstance(exc, feedparser.CharacterEncodingOverride | feedparser.CharacterEncodingUnknown):
+        return ParseWarning(CHARSET_OVERRIDE, f"read as {encoding or 'unknown'}: {exc}")
+    return ParseWarning(NOT_WELL_FORMED, f"feed is not well-formed: {type(exc).__name__}: {exc}")
+
+
+def _repair_utf8(
+    body: bytes, headers: dict[str, str], warnings: list[ParseWarning]
+) -> tuple[bytes, dict[str, str]]:
+    """UTF-8 text with a few stray bytes stays UTF-8 (the strays become U+FFFD): read
+    as a legacy charset instead, every other non-ASCII letter would turn to mojibake
+    ("SÃ£o Paulo"). A real legacy text has no (or few) valid multi-byte sequences."""
+    if body.isascii() or body.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in body[:4]:
+        return body, headers
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    else:
+        return body, headers
+    text = body.decode("utf-8", "replace")
+    bad = text.count("\ufffd")
+    good = sum(1 for c in text if ord(c) > 127) - bad
+    if good < bad or bad > max(3, good // 10):
+        return body, headers
+    warnings.append(
+        ParseWarning(RECOVERED_WITH_LOSSES, f"{bad} stray byte(s) not UTF-8, replaced by U+FFFD")
+    )
+    return text.encode("utf-8"), headers
 
 
 def _with_authors(entry: EntryData | str, authors: tuple[str, ...]) -> EntryData | str:
@@ -125,7 +167,9 @@ def _with_authors(entry: EntryData | str, authors: tuple[str, ...]) -> EntryData
     )
 
 
-def _settle_charset(body: bytes, headers: dict[str, str], warnings: list[str]) -> dict[str, str]:
+def _settle_charset(
+    body: bytes, headers: dict[str, str], warnings: list[ParseWarning]
+) -> dict[str, str]:
     """Bytes that decode as UTF-8 (with non-ASCII or under a UTF-16/32 label) are UTF-8,
     whatever the header or the XML declaration claim: a legacy-encoded text almost
     never happens to be valid UTF-8, and trusting the label would store mojibake."""
@@ -143,7 +187,8 @@ def _settle_charset(body: bytes, headers: dict[str, str], warnings: list[str]) -
     wrong = [c for c in claims if c.lower().replace("_", "-") not in _UTF8_NAMES]
     if not wrong or (body.isascii() and not any(c.lower().startswith("utf-") for c in wrong)):
         return headers
-    warnings.append(f"charset conflict: declared {', '.join(wrong)} but the bytes are UTF-8")
+    message = f"declared {', '.join(wrong)} but the bytes are UTF-8; read as UTF-8"
+    warnings.append(ParseWarning(CHARSET_OVERRIDE, message))
     media = ctype.split(";", 1)[0].strip() or "application/xml"
     if media.startswith("text/"):
         media = "application/xml"  # RFC 3023 text/* would ignore the XML declaration
@@ -162,19 +207,22 @@ def _check_is_feed(raw: Any, body: bytes, url: str) -> None:
     raise ParseError(f"{url}: no feed found in the response", code="not_a_feed")
 
 
-def _fold(entries: Iterable[EntryData | str], warnings: list[str]) -> tuple[EntryData, ...]:
+def _fold(
+    entries: Iterable[EntryData | str], warnings: list[ParseWarning]
+) -> tuple[EntryData, ...]:
     """Drop unidentifiable entries (their warning is the str) and repeated guids."""
     seen: dict[str, EntryData] = {}
     duplicates = 0
     for entry in entries:
         if isinstance(entry, str):
-            warnings.append(entry)
+            warnings.append(ParseWarning(SKIPPED_ENTRIES, entry))
         elif entry.guid in seen:
             duplicates += 1
         else:
             seen[entry.guid] = entry
     if duplicates:
-        warnings.append(f"{duplicates} entries repeat an earlier id and were skipped")
+        message = f"{duplicates} entries repeat an earlier id and were skipped"
+        warnings.append(ParseWarning(DUPLICATE_IDS, message))
     return tuple(seen.values())
 
 

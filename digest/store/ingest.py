@@ -18,13 +18,20 @@ __all__ = ["upsert_entries"]
 
 
 def upsert_entries(
-    conn: sqlite3.Connection, feed_url: str, entries: Sequence[EntryData], now: datetime
+    conn: sqlite3.Connection,
+    feed_url: str,
+    entries: Sequence[EntryData],
+    now: datetime,
+    *,
+    backlog: bool = False,
 ) -> int:
     """One SELECT of the feed's known identities, then batched writes: new entries are
     inserted and indexed, changed ones (by content hash) rewritten and re-indexed, and
     unchanged ones only get ``last_seen``. Same rules as one-by-one: (feed, guid) first,
     then the narrow arXiv id / canonical link fallback, earlier entries of the batch
-    included. Returns the number of new entries."""
+    included. With ``backlog`` (the feed's first fetch, or one after a long gap) new
+    undated entries are marked as backlog: kept and searchable, never candidates.
+    Returns the number of new entries."""
     if not entries:
         return 0
     known = _Known.load(conn, feed_url)
@@ -55,6 +62,9 @@ def upsert_entries(
         elif found not in inserts:
             unchanged.append(found)
     _write(conn, inserts, updates, unchanged, texts, now)
+    if backlog:
+        undated = [(i,) for i, v in inserts.items() if v[6] is None]  # v[6]: published
+        conn.executemany("UPDATE entries SET backlog = 1 WHERE id = ?", undated)
     return len(inserts)
 
 

@@ -27,17 +27,21 @@ from digest.errors import (
     SKIPPED_ENTRIES,
     ParseError,
 )
-from digest.identity import arxiv_id, canonical_url, content_hash, make_keys
+from digest.identity import arxiv_id, canonical_url, content_hash, fallback_id, make_keys
 from digest.parse.extras import (
     arxiv_extra,
+    derived_title,
+    episode_link,
+    original_link,
     parse_duration,
     podcast_extra,
     podcast_tags,
     release_extra,
+    release_link,
 )
 from digest.parse.fast import read_fast
 from digest.parse.jsonfeed import read_json_feed
-from digest.sanitize import clean_html, html_to_text, safe_url, strip_control
+from digest.sanitize import clean_html, decode_entities, html_to_text, safe_url, strip_control
 from digest.types import Enclosure, EntryData, ParsedFeed, ParseWarning, SourceKind
 
 __all__ = ["parse_feed"]
@@ -52,6 +56,7 @@ _CHARSET_RE = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9._:-]+)", re.I)
 _UTF8_NAMES = frozenset({"utf-8", "utf8", "ascii", "us-ascii"})
 _HREF_RE = re.compile(r' href="([^"]+)"')  # nh3 writes one space before each attribute
 _SPACE_RE = re.compile(r"\s+")
+_DECLARED_RE = re.compile(rb"<!ENTITY\s+([A-Za-z_][\w.-]*)")  # general entities, not %
 
 
 def parse_feed(
@@ -79,21 +84,30 @@ def parse_feed(
         feed, items = _read_xml(body, url, headers or {}, warnings, fast)
         if b"podcastindex" in body or b"xmlns:podcast" in body:
             pod = podcast_tags(body)
+    declared = _dtd_entities(body)
     entries = [
-        _entry(e, url, kind, pod, n) if isinstance(e, Mapping) else e
+        _entry(e, url, kind, pod, n, declared) if isinstance(e, Mapping) else e
         for n, e in enumerate(items, 1)
     ]
     if authors := _authors(feed.get("authors") or [], kind):  # Atom: entries inherit these
         entries = [_with_authors(e, authors) for e in entries]
     return ParsedFeed(
         url=url,
-        title=_text(feed.get("title", ""), feed.get("title_detail")),
+        title=_text(feed.get("title", ""), feed.get("title_detail"), declared),
         link=safe_url(feed.get("link"), url),
         entries=_fold(entries, warnings),
         warnings=tuple(warnings),
         ttl_minutes=_int(feed.get("ttl")),
         new_feed_url=safe_url(feed.get("itunes_new-feed-url"), url),
     )
+
+
+def _dtd_entities(body: bytes) -> frozenset[str]:
+    """Entities the document's DTD declares: never expanded (billion laughs), so a
+    reference to one left in a text value is not text and is dropped."""
+    if b"<!ENTITY" not in body:
+        return frozenset()
+    return frozenset(m.decode("ascii", "replace") for m in _DECLARED_RE.findall(body))
 
 
 def _read_xml(
@@ -232,13 +246,16 @@ def _entry(
     kind: SourceKind,
     pod: Mapping[str, dict[str, str]],
     position: int,
+    declared: frozenset[str] = frozenset(),
 ) -> EntryData | str:
     """One feedparser-shaped entry -> EntryData, or a warning when it has no identity."""
     raw_link = e.get("link")
     # feedparser copies a permalink guid into a missing link: only trust it if absolute.
     link = safe_url(raw_link, None if raw_link == e.get("id") else url)
+    # A proxy's original link (feedburner:origLink...) is the article, not a tracker.
+    link = safe_url(original_link(e), link or url) or link
     base = link or url
-    title = _text(e.get("title", ""), e.get("title_detail"))
+    title = _text(e.get("title", ""), e.get("title_detail"), declared)
     published = _date(e.get("published_parsed") or e.get("created_parsed"))
     # Not e.get(): FeedParserDict answers "updated" with "published" when it is missing.
     updated = _date(dict.get(e, "updated_parsed") if isinstance(e, dict) else None)
@@ -259,12 +276,17 @@ def _entry(
     podcast_extra(e, pod.get(str(e.get("id") or raw_link or title), {}), base, extra)
     release_extra(link, str(e.get("id") or ""), url, extra)
     enclosures = _enclosures(e.get("enclosures") or [], base)
+    # After the guid: a page the feed did not give changes where it links, not who it is.
+    link = release_link(link, extra) or link or episode_link(enclosures)
+    if not title and (title := derived_title(summary or content)):
+        extra["title_derived"] = "true"  # the editor sees it was not the feed's
     # The store's keys are taken here, in the parse worker, not in the storing process.
     keys = make_keys(link, guid, title, summary, content)
     # An Atom entry with content only has that content as its summary too: scan it once.
     bodies = content if content == summary else content + summary
     return EntryData(
-        guid=guid, link=link, title=title, authors=_authors(e.get("authors") or [], kind),
+        guid=guid, link=link, title=title,
+        authors=_authors(e.get("authors") or [], kind, declared),
         published=published or updated, updated=updated,
         summary_html=summary, content_html=content, categories=categories,
         enclosures=enclosures, image=_image(e, enclosures, base), arxiv_id=ident,
@@ -294,17 +316,21 @@ def _guid(raw_id: Any, link: str | None, title: str, when: datetime | None) -> s
     if guid:
         return guid if len(guid) <= _MAX_GUID else "sha256:" + content_hash(guid)
     if link:
-        return canonical_url(link)
+        return fallback_id(link)
     if title:
         return "sha256:" + content_hash(title, when.isoformat() if when else "")
     return None
 
 
-def _text(value: Any, detail: Mapping[str, Any] | None) -> str:
+def _text(
+    value: Any, detail: Mapping[str, Any] | None, declared: frozenset[str] = frozenset()
+) -> str:
+    """Plain text of a title: HTML is read as HTML; in plain text, references left
+    after XML parsing are decoded once (sanitize.decode_entities)."""
     text = strip_control(str(value or ""))
     if (detail or {}).get("type") in _HTML_TYPES:
         return html_to_text(text)
-    return _SPACE_RE.sub(" ", text).strip()
+    return _SPACE_RE.sub(" ", strip_control(decode_entities(text, declared))).strip()
 
 
 def _fragment(value: Any, detail: Mapping[str, Any] | None, base: str) -> str:
@@ -331,10 +357,13 @@ def _date(parsed: Any) -> datetime | None:
         return None
 
 
-def _authors(raw: Sequence[Mapping[str, Any]], kind: SourceKind) -> tuple[str, ...]:
+def _authors(
+    raw: Sequence[Mapping[str, Any]], kind: SourceKind, declared: frozenset[str] = frozenset()
+) -> tuple[str, ...]:
     names: list[str] = []
     for author in raw:
-        name = strip_control(str(author.get("name") or author.get("email") or ""))
+        name = str(author.get("name") or author.get("email") or "")
+        name = strip_control(decode_entities(name, declared))
         if kind is SourceKind.ARXIV:  # rss.arxiv.org puts all authors in one dc:creator
             names.extend(name.split(","))
         else:

@@ -42,6 +42,8 @@ def test_golden(feed: Path) -> None:
             assert actual == value, f"{got.guid}: {key}"
     if "WARNINGS" in want:
         assert len(parsed.warnings) == want["WARNINGS"], parsed.warnings
+    if "WARNING_CODES" in want:
+        assert [w.code for w in parsed.warnings] == want["WARNING_CODES"], parsed.warnings
 
 
 def _golden(name: str) -> ParsedFeed:

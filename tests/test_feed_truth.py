@@ -139,7 +139,10 @@ def test_the_review_page_says_undated_where_a_date_is_unknown(
     dated = Item("A dated note on attention", server.url("/notes/2"),
                  "Routing and language models again, in another note. " * 4,
                  published=world.now - timedelta(days=1))  # fmt: skip
-    world.serve("quiet", rss("Quiet", [item, dated]))
+    untitled = Item("", server.url("/notes/3"),
+                    "Tokenizers for Welsh are small. Language models need fewer of them. " * 3,
+                    published=world.now - timedelta(days=2))  # fmt: skip
+    world.serve("quiet", rss("Quiet", [item, dated, untitled]))
     world.fetch(after=timedelta(hours=2))
     assert world.run("draft", "build").exit_code == 0
     shown = world.run("draft", "show").output
@@ -152,6 +155,8 @@ def test_the_review_page_says_undated_where_a_date_is_unknown(
         page = client.get("/").text
     assert page.count('class="undated"') == 1  # the undated item only
     assert "An undated note on attention" in page
+    assert page.count('class="derived"') == 1  # the untitled item, with its headline
+    assert "Tokenizers for Welsh are small." in page
 
 
 # --- 3 and 10. identity -----------------------------------------------------------------

@@ -89,7 +89,7 @@ def parse_feed(
         _entry(e, url, kind, pod, n, declared) if isinstance(e, Mapping) else e
         for n, e in enumerate(items, 1)
     ]
-    if authors := _authors(feed.get("authors") or [], kind):  # Atom: entries inherit these
+    if authors := _authors(feed.get("authors") or [], kind, declared):  # Atom: entries inherit
         entries = [_with_authors(e, authors) for e in entries]
     return ParsedFeed(
         url=url,
@@ -118,7 +118,7 @@ def _read_xml(
     if fast and (found := read_fast(body, headers)) is not None:
         return found
     lowered = {k.lower(): v for k, v in headers.items()}
-    body, lowered = _repair_utf8(body, lowered, warnings)
+    body = _repair_utf8(body, warnings)
     lowered = _settle_charset(body, lowered, warnings)
     # No content-location on purpose: feedparser would resolve guids against it, and a
     # guid must not change when the feed moves. Relative links are resolved by us.
@@ -148,29 +148,27 @@ def _bozo_warning(exc: Any, encoding: Any) -> ParseWarning:
     return ParseWarning(NOT_WELL_FORMED, f"feed is not well-formed: {type(exc).__name__}: {exc}")
 
 
-def _repair_utf8(
-    body: bytes, headers: dict[str, str], warnings: list[ParseWarning]
-) -> tuple[bytes, dict[str, str]]:
+def _repair_utf8(body: bytes, warnings: list[ParseWarning]) -> bytes:
     """UTF-8 text with a few stray bytes stays UTF-8 (the strays become U+FFFD): read
     as a legacy charset instead, every other non-ASCII letter would turn to mojibake
     ("SÃ£o Paulo"). A real legacy text has no (or few) valid multi-byte sequences."""
     if body.isascii() or body.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in body[:4]:
-        return body, headers
+        return body
     try:
         body.decode("utf-8")
     except UnicodeDecodeError:
         pass
     else:
-        return body, headers
+        return body
     text = body.decode("utf-8", "replace")
     bad = text.count("\ufffd")
-    good = sum(1 for c in text if ord(c) > 127) - bad
+    good = len(text) - len(text.encode("ascii", "ignore")) - bad  # valid non-ASCII letters
     if good < bad or bad > max(3, good // 10):
-        return body, headers
+        return body
     warnings.append(
         ParseWarning(RECOVERED_WITH_LOSSES, f"{bad} stray byte(s) not UTF-8, replaced by U+FFFD")
     )
-    return text.encode("utf-8"), headers
+    return text.encode("utf-8")
 
 
 def _with_authors(entry: EntryData | str, authors: tuple[str, ...]) -> EntryData | str:

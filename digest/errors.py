@@ -99,6 +99,18 @@ FETCH_CODES = frozenset(
 )
 
 
+# Codes of parser warnings: the feed was read, but not as written. Each is stored with
+# the fetch attempt and on the feed (status "warning"), shown and logged (ADR 0011).
+NOT_WELL_FORMED = "not_well_formed"  # broken XML read by the tolerant parser (truncated...)
+CHARSET_OVERRIDE = "charset_override"  # the declared charset was wrong; another was used
+RECOVERED_WITH_LOSSES = "recovered_with_losses"  # stray bytes replaced to keep the rest
+SKIPPED_ENTRIES = "skipped_entries"  # entries without any identity, or not objects
+DUPLICATE_IDS = "duplicate_ids"  # entries repeating an earlier id in the same document
+WARNING_CODES = frozenset(
+    {NOT_WELL_FORMED, CHARSET_OVERRIDE, RECOVERED_WITH_LOSSES, SKIPPED_ENTRIES, DUPLICATE_IDS}
+)
+
+
 class FetchError(DigestError):
     """One fetch failed. ``retry_after`` (seconds) is set when the server asked."""
 

@@ -15,7 +15,16 @@ from urllib.parse import urlsplit, urlunsplit
 from digest.sanitize import fts_text
 from digest.types import EntryData, EntryKeys, LinkRole, SourceKind
 
-__all__ = ["arxiv_id", "canonical_url", "content_hash", "entry_keys", "link_role", "make_keys"]
+__all__ = [
+    "arxiv_id",
+    "canonical_url",
+    "content_hash",
+    "entry_keys",
+    "fallback_id",
+    "fragment",
+    "link_role",
+    "make_keys",
+]
 
 # New style 2401.12345 (4 or 5 digits), old style cs/0601001 or math.GT/0309136.
 _ARXIV_NEW = r"\d{4}\.\d{4,5}(?!\d)"
@@ -111,6 +120,33 @@ def canonical_url(url: str) -> str:
             return f"https://arxiv.org/abs/{_normalise_arxiv(match.group('id'))}"
     path = parts.path.rstrip("/") or "/"
     return urlunsplit(("https", host, path, _clean_query(parts.query), ""))
+
+
+def fallback_id(link: str) -> str:
+    """An entry's identity when its feed gives no id: its canonical link, keeping a
+    fragment that names a part of the page ("post#comment-12": two comments of one
+    post differ only there) and dropping one that names page furniture ("#comments",
+    "#more-123") or tracking. Not a per-document rule ("keep it when two entries
+    collide"): that would change an entry's id as its neighbours come and go (ADR 0011)."""
+    canonical = canonical_url(link)
+    tail = fragment(link)
+    if not tail or _NOISE_FRAGMENT_RE.match(tail) or not canonical.startswith("https://"):
+        return canonical
+    return f"{canonical}#{tail}"
+
+
+def fragment(link: str | None) -> str:
+    """The fragment of a link ("" without one)."""
+    _, _, tail = (link or "").strip().partition("#")
+    return tail
+
+
+# Fragments that point at a page's furniture, or carry tracking, not at an entry.
+_NOISE_FRAGMENT_RE = re.compile(
+    r"^(?:comments?|respond|reply|disqus_thread|more(?:-\d+)?|(?:read|continue)[-_]?(?:more|reading)"
+    r"|content|main|top|page|article|post|entry|utm_.*|xtor=.*|ref=.*|at_.*|\.\w+)$",
+    re.IGNORECASE,
+)
 
 
 def _canonical_host(netloc: str) -> str:

@@ -10,11 +10,20 @@ from __future__ import annotations
 
 import html as htmllib
 import re
+from html.entities import html5 as _HTML5
 from urllib.parse import urljoin, urlsplit
 
 import nh3
 
-__all__ = ["clean_html", "clean_text", "fts_text", "html_to_text", "safe_url", "strip_control"]
+__all__ = [
+    "clean_html",
+    "clean_text",
+    "decode_entities",
+    "fts_text",
+    "html_to_text",
+    "safe_url",
+    "strip_control",
+]
 
 ALLOWED_TAGS = frozenset(
     {
@@ -243,3 +252,27 @@ def clean_text(cleaned_html: str) -> str:
     """:func:`html_to_text` of a fragment clean_html already sanitised, without a
     second nh3 pass (an arXiv abstract: 16 -> 4 us)."""
     return " ".join(fts_text(cleaned_html).split())
+
+
+_ENTITY_RE = re.compile(r"&(#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{0,31});")
+
+
+def decode_entities(text: str, dtd_entities: frozenset[str] = frozenset()) -> str:
+    """A plain-text value (a text title, an author, a feed title) with character
+    references still in it after XML parsing: its publisher escaped it twice
+    ("Blog &amp;#8211; InfluxData"), and a reader expects "Blog – InfluxData". Each
+    HTML reference is decoded once; others stay as written ("Q&A;"), except those named
+    in ``dtd_entities``: entities the document's DTD declared, which are never expanded
+    (an entity attack's "&lol9;") and are not text (ADR 0011)."""
+    if "&" not in text:
+        return text
+
+    def one(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name.startswith("#"):
+            return htmllib.unescape(match.group(0))
+        if name in dtd_entities:
+            return ""
+        return _HTML5.get(f"{name};", match.group(0))
+
+    return _ENTITY_RE.sub(one, text)

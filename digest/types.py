@@ -340,12 +340,24 @@ class EntryData:
 
 
 @dataclass(frozen=True)
+class ParseWarning:
+    """Something the parser recovered from; ``code`` is one of errors.WARNING_CODES.
+    Warnings are stored against the feed (status "warning"), not dropped."""
+
+    code: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.message}"
+
+
+@dataclass(frozen=True)
 class ParsedFeed:
     url: str
     title: str
     link: str | None
     entries: tuple[EntryData, ...]
-    warnings: tuple[str, ...] = ()
+    warnings: tuple[ParseWarning, ...] = ()
     ttl_minutes: int | None = None
     new_feed_url: str | None = None
 

@@ -392,3 +392,17 @@ def test_arxiv_hosts_one_at_a_time_with_a_gap(
 )
 def test_max_age(headers: dict[str, str], seconds: float | None, now: datetime) -> None:
     assert max_age(headers, now) == seconds
+
+
+def test_gzip_without_content_encoding_is_sniffed_under_the_same_cap(
+    server: LoopbackServer,
+) -> None:
+    """ADR 0011 (bodies): a .gz file served as is, with no Content-Encoding, is found
+    by its magic bytes and inflated under the same decoded-byte cap."""
+    server.route("/feed.xml.gz", body=gzip.compress(FEED))
+    server.route("/bomb.gz", body=gzip.compress(bytes(20 * MB)))
+    server.route("/plain", body=b"\x1f not gzip")
+    results = run(server, "/feed.xml.gz", "/bomb.gz", "/plain")
+    assert results[0].body == FEED  # type: ignore[union-attr]
+    assert code(results[1]) == "too_large"
+    assert results[2].body == b"\x1f not gzip"  # type: ignore[union-attr]

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from digest.identity import arxiv_id, canonical_url, content_hash, link_role
+from digest.identity import arxiv_id, canonical_url, content_hash, fallback_id, link_role
 from digest.types import LinkRole, SourceKind
 
 
@@ -152,3 +152,21 @@ def test_canonical_url_drops_tracking_and_fragment(url: str) -> None:
         assert "#" not in result
         assert "utm_" not in result
         assert "://www." not in result
+
+
+@pytest.mark.parametrize(
+    ("link", "expected"),
+    [
+        ("https://b.example/post#comment-12", "https://b.example/post#comment-12"),
+        ("http://www.b.example/post/#c3", "https://b.example/post#c3"),
+        ("https://b.example/post#comments", "https://b.example/post"),
+        ("https://b.example/post#more-123", "https://b.example/post"),
+        ("https://b.example/post#utm_source=rss", "https://b.example/post"),
+        ("https://b.example/post#", "https://b.example/post"),
+        ("https://b.example/post", "https://b.example/post"),
+    ],
+)
+def test_fallback_id_keeps_a_fragment_that_names_part_of_the_page(link: str, expected: str) -> None:
+    """ADR 0011: two comments of one post differ only after '#'; page furniture and
+    tracking after '#' do not make an entry."""
+    assert fallback_id(link) == expected

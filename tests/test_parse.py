@@ -42,6 +42,8 @@ def test_golden(feed: Path) -> None:
             assert actual == value, f"{got.guid}: {key}"
     if "WARNINGS" in want:
         assert len(parsed.warnings) == want["WARNINGS"], parsed.warnings
+    if "WARNING_CODES" in want:
+        assert [w.code for w in parsed.warnings] == want["WARNING_CODES"], parsed.warnings
 
 
 def _golden(name: str) -> ParsedFeed:
@@ -227,7 +229,8 @@ def test_p6_undefined_entity_parses_with_a_warning() -> None:
     parsed = parse_feed(body, url="https://example.com/feed")
     assert [e.link for e in parsed.entries] == ["https://example.com/a", "https://example.com/b"]
     assert "Quoted" in parsed.entries[0].title
-    assert parsed.warnings and "well-formed" in parsed.warnings[0]
+    assert parsed.warnings and "well-formed" in parsed.warnings[0].message
+    assert parsed.warnings[0].code == "not_well_formed"
 
 
 def test_p7_one_unidentifiable_entry_among_twenty() -> None:
@@ -243,7 +246,8 @@ def test_p7_one_unidentifiable_entry_among_twenty() -> None:
     )
     parsed = parse_feed(body, url="https://example.com/feed")
     assert len(parsed.entries) == 20
-    assert len(parsed.warnings) == 1 and "entry 11" in parsed.warnings[0]
+    assert len(parsed.warnings) == 1 and "entry 11" in parsed.warnings[0].message
+    assert parsed.warnings[0].code == "skipped_entries"
 
 
 def test_duplicate_guids_are_folded_first_wins() -> None:
@@ -255,7 +259,7 @@ def test_duplicate_guids_are_folded_first_wins() -> None:
     )
     parsed = parse_feed(body, url="https://example.com/feed")
     assert [e.title for e in parsed.entries] == ["first"]
-    assert any("repeat" in w for w in parsed.warnings)
+    assert any("repeat" in w.message and w.code == "duplicate_ids" for w in parsed.warnings)
 
 
 # --- P8: charsets -------------------------------------------------------------

@@ -17,6 +17,7 @@ from digest.sanitize import (
     ALLOWED_ATTRIBUTES,
     ALLOWED_TAGS,
     clean_html,
+    decode_entities,
     html_to_text,
     safe_url,
     strip_control,
@@ -311,3 +312,23 @@ def test_character_references_to_controls_do_not_survive_cleaning(raw: str) -> N
 @given(st.text(alphabet=st.characters(max_codepoint=0x7F)) | st.text())
 def test_strip_control_ascii_fast_path_drops_what_the_regex_drops(text: str) -> None:
     assert strip_control(text) == _CONTROL_RE.sub("", text)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Blog &#8211; InfluxData", "Blog – InfluxData"),
+        ("Ann &gt; Bob &amp; co", "Ann > Bob & co"),
+        ("&#x41;BC", "ABC"),
+        ("R&D; and Q&A", "R&D; and Q&A"),  # looks like a reference, is not one
+        ("AT&T", "AT&T"),
+        ("&amp;amp;", "&amp;"),  # once, not until nothing is left
+        ("t &lol9;", "t &lol9;"),  # unknown, and not declared by the document
+    ],
+)
+def test_decode_entities_decodes_each_reference_once(text: str, expected: str) -> None:
+    assert decode_entities(text) == expected
+
+
+def test_decode_entities_drops_references_to_the_documents_own_entities() -> None:
+    assert decode_entities("t &lol9; &amp;", frozenset({"lol9"})) == "t  &"

@@ -21,13 +21,15 @@ URL = "https://example.org/feed.xml"
 @pytest.fixture
 def filled(store: Store, now: datetime) -> Store:
     store.sync_sources([Source(URL, "Example", SourceKind.BLOG)], now=now)
-    entries = (
+    entries = (  # dated: an undated entry of a first fetch is backlog (ADR 0011)
         EntryData("a", "https://example.org/a", "Sparse attention at scale",
-                  summary_html="<p>Routing tokens to a <b>sparse</b> set of keys.</p>"),
+                  summary_html="<p>Routing tokens to a <b>sparse</b> set of keys.</p>",
+                  published=now),
         EntryData("b", "https://example.org/b", "Évaluation multilingue",
-                  summary_html="<p>Benchmarks for Portuguese and French models.</p>"),
+                  summary_html="<p>Benchmarks for Portuguese and French models.</p>",
+                  published=now),
         EntryData("c", "https://example.org/c", "Quotes ' and \" and ) OR (1=1",
-                  summary_html="<p>A title full of SQL and FTS syntax.</p>"),
+                  summary_html="<p>A title full of SQL and FTS syntax.</p>", published=now),
     )  # fmt: skip
     fetched = Fetched(URL, URL, 200, {}, b"")
     store.record_fetch(fetched, ParsedFeed(URL, "Example", None, entries), now=now,

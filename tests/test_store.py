@@ -4,7 +4,7 @@ identity, a locked or corrupt file, leases and decision conflicts (S1, S2, S3, D
 from __future__ import annotations
 
 import sqlite3
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,7 @@ from digest.types import (
 )
 
 URL = "https://example.org/feed.xml"
+NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)  # the `now` fixture
 
 
 def fetched(etag: str | None = '"v1"') -> Fetched:
@@ -36,6 +37,7 @@ def feed(*entries: EntryData) -> ParsedFeed:
 
 
 def entry(guid: str, title: str = "Title", link: str | None = None, **kw: object) -> EntryData:
+    kw.setdefault("published", NOW)  # dated: an undated first-fetch entry is backlog (ADR 0011)
     return EntryData(guid=guid, link=link or f"https://example.org/{guid}", title=title, **kw)  # type: ignore[arg-type]
 
 

@@ -5,7 +5,7 @@ same as html_to_text on sanitised HTML."""
 from __future__ import annotations
 
 import sqlite3
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import given
@@ -16,6 +16,7 @@ from digest.store import Store
 from digest.types import EntryData, Fetched, ParsedFeed, Source, SourceKind
 
 URL = "https://example.org/feed.xml"
+NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)  # the `now` fixture
 
 
 def fetched() -> Fetched:
@@ -27,8 +28,9 @@ def feed(*entries: EntryData) -> ParsedFeed:
 
 
 def entry(guid: str, title: str = "Title", link: str | None = None, body: str = "") -> EntryData:
+    # Dated: an undated entry of a feed's first fetch is backlog (ADR 0011).
     return EntryData(guid=guid, link=link or f"https://example.org/{guid}", title=title,
-                     content_html=body)  # fmt: skip
+                     content_html=body, published=NOW)  # fmt: skip
 
 
 @pytest.fixture

@@ -111,11 +111,11 @@ def test_a_feed_whose_store_fails_rolls_back_alone_inside_the_group(
 
     real = feeds_store.upsert_entries
 
-    def failing(conn: Any, feed_url: str, *args: Any) -> int:
+    def failing(conn: Any, feed_url: str, *args: Any, **kw: Any) -> int:
         if feed_url.endswith("/f3.xml"):
-            real(conn, feed_url, *args)  # rows written, then the failure: all must go
+            real(conn, feed_url, *args, **kw)  # rows written, then the failure: all must go
             raise StorageError("disk trouble")
-        return real(conn, feed_url, *args)
+        return real(conn, feed_url, *args, **kw)
 
     monkeypatch.setattr(feeds_store, "upsert_entries", failing)
     outcomes = {o.key.rsplit("/", 1)[1]: o for o in refresh(store, many, now=now)}

@@ -198,5 +198,5 @@ def _store_one(
     if isinstance(result, FetchFailed):
         log.warning("%s: %s: %s", source.name, result.code, result.message)
         return Outcome(source.url, False, result.message, result.code)
-    warnings = "; ".join(feed.warnings) if feed else ""
+    warnings = "; ".join(map(str, feed.warnings)) if feed else ""
     return Outcome(source.url, True, warnings or "ok", None, new_entries=new)

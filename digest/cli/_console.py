@@ -29,7 +29,8 @@ if TYPE_CHECKING:
 out = Console(highlight=False, soft_wrap=False)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
-_STATUS_STYLE = {"ok": "green", "error": "red", "gone": "magenta", "never": "yellow"}
+_STATUS_STYLE = {"ok": "green", "warning": "dark_orange", "error": "red", "gone": "magenta",
+                 "never": "yellow"}  # fmt: skip
 _ITEM_MARK = {ItemStatus.APPROVED: "[green]✔[/]", ItemStatus.REJECTED: "[red]✘[/]",
               ItemStatus.PENDING: "[yellow]·[/]"}  # fmt: skip
 
@@ -97,11 +98,14 @@ def print_added(added: Added) -> None:
 
 
 def feeds_table(rows: Sequence[FeedHealth]) -> Table:
-    table = Table("name", "kind", "status", "last success", "last error", "7 days",
-                  "next fetch", title="Feeds")  # fmt: skip
+    table = Table("name", "kind", "status", "last success", "last error or warnings",
+                  "7 days", "next fetch", title="Feeds")  # fmt: skip
     for r in rows:
         style = _STATUS_STYLE.get(r.status, "")
         error = f"{r.last_error_code}: {r.last_error}" if r.last_error_code else ""
+        if r.warnings and not error:  # the codes first: the messages may be long
+            codes = ", ".join(dict.fromkeys(w.code for w in r.warnings))
+            error = f"{codes}: {r.warnings[0].message}"
         if r.moved_to:
             error = f"moved to {r.moved_to} (update feeds.yaml) {error}".strip()
         table.add_row(escape(r.name), r.kind, f"[{style}]{r.status}[/]", when(r.last_success_at),

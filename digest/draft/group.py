@@ -301,7 +301,7 @@ def _story_links(ordered: Sequence[tuple[Entry, _Ident]]) -> tuple[StoryLink, ..
             canonical = entry.canonical or canonical_url(entry.link)
             # arXiv's canonical form is its abs page for the latest version: show that.
             url = canonical if arxiv_id(entry.link) else entry.link
-            link = StoryLink(url, link_role(url, entry.kind), entry.source_name)
+            link = StoryLink(url, _own_role(entry, url), entry.source_name)
             links.setdefault(canonical, link)
     for entry, ident in ordered:
         for url in ident.shared.values():
@@ -309,6 +309,14 @@ def _story_links(ordered: Sequence[tuple[Entry, _Ident]]) -> tuple[StoryLink, ..
             url = _repository(url) if role == LinkRole.CODE else url
             links.setdefault(canonical_url(url), StoryLink(url, role, entry.source_name))
     return tuple(links.values())
+
+
+def _own_role(entry: Entry, url: str) -> LinkRole:
+    """An entry linking to its own audio or video file (an episode without a page) is
+    a podcast episode, whatever its feed's kind."""
+    media = any(e.url == entry.link and e.type.startswith(("audio/", "video/"))
+                for e in entry.enclosures)  # fmt: skip
+    return LinkRole.PODCAST if media else link_role(url, entry.kind)
 
 
 def _repository(url: str) -> str:

@@ -439,12 +439,37 @@ async def _read(response: httpx.Response, limit: int) -> bytes:
     if announced.isdigit() and int(announced) > limit:
         raise FetchError(f"Content-Length {announced} exceeds {limit} bytes", code="too_large")
     layers = _layers(response.headers.get("content-encoding", ""))
+    raw = response.aiter_raw()
+    if not layers:  # a .gz file served as is: same inflation, same cap
+        raw, layers = await _sniff_gzip(raw)
     out = bytearray()
-    async for piece in _decoded(response.aiter_raw(), layers):
+    async for piece in _decoded(raw, layers):
         out += piece
         if len(out) > limit:
             raise FetchError(f"body exceeds {limit} bytes once decoded", code="too_large")
     return bytes(out)
+
+
+async def _sniff_gzip(raw: AsyncIterator[bytes]) -> tuple[AsyncIterator[bytes], list[_Inflate]]:
+    """A body without Content-Encoding that starts with gzip's magic bytes (1f 8b, then
+    method 8) is gzip: inflate it as if the header had said so (ADR 0011)."""
+    head = b""
+    async for chunk in raw:
+        head += chunk
+        if len(head) >= len(_GZIP_MAGIC):
+            break
+    layers = [_Inflate("gzip")] if head.startswith(_GZIP_MAGIC) else []
+
+    async def replay() -> AsyncIterator[bytes]:
+        if head:
+            yield head
+        async for chunk in raw:
+            yield chunk
+
+    return replay(), layers
+
+
+_GZIP_MAGIC = b"\x1f\x8b\x08"
 
 
 def _layers(header: str) -> list[_Inflate]:

@@ -7,13 +7,24 @@ import html
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 from lxml import etree
 
 from digest.sanitize import clean_text, safe_url, strip_control
+from digest.types import Enclosure
 
-__all__ = ["arxiv_extra", "parse_duration", "podcast_extra", "podcast_tags", "release_extra"]
+__all__ = [
+    "arxiv_extra",
+    "derived_title",
+    "episode_link",
+    "original_link",
+    "parse_duration",
+    "podcast_extra",
+    "podcast_tags",
+    "release_extra",
+    "release_link",
+]
 
 _SPACE_RE = re.compile(r"\s+")
 _ANNOUNCE_RE = re.compile(r"Announce Type:\s*([a-z-]+)", re.I)
@@ -26,6 +37,10 @@ _DURATION_RE = re.compile(
     r"\s*(?:(?P<s>\d+(?:\.\d+)?)\s*s(?:ec(?:ond)?s?)?)?$",
     re.I,
 )
+_MEDIA_EXT = (".mp3", ".m4a", ".aac", ".ogg", ".oga", ".opus", ".wav", ".flac", ".mp4", ".m4v",
+              ".mov", ".webm")  # fmt: skip
+_TITLE_WORDS = 12
+_SENTENCE_END_RE = re.compile(r"(?<=[.!?…])\s")
 _ISO_DURATION_RE = re.compile(r"^P(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)$", re.I)
 
 
@@ -165,3 +180,44 @@ def _podcast_item(item: Any) -> dict[str, str]:
     if persons:
         tags["persons"] = ", ".join(dict.fromkeys(persons))
     return {k: v for k, v in tags.items() if v}
+
+
+def original_link(e: Mapping[str, Any]) -> str | None:
+    """The article behind a proxy: ``feedburner:origLink``, or the same element of
+    another proxy's namespace (pheedo:origLink...), which feedparser files under
+    ``<prefix>_origlink``. The item's own link then only counts a click (ADR 0011)."""
+    for key, value in e.items():
+        if key.endswith("origlink") and isinstance(value, str) and value.strip():
+            return value.strip()
+    return None
+
+
+def episode_link(enclosures: Sequence[Enclosure]) -> str | None:
+    """An episode without a page links to its audio (or video) file."""
+    for enclosure in enclosures:
+        path = enclosure.url.split("?", 1)[0].lower()
+        if enclosure.type.startswith(("audio/", "video/")) or path.endswith(_MEDIA_EXT):
+            return enclosure.url
+    return None
+
+
+def release_link(link: str | None, extra: Mapping[str, str]) -> str | None:
+    """A GitHub release links to its release page, whatever else the entry links to
+    (a tag, a commit, or nothing)."""
+    repo, tag = extra.get("repository"), extra.get("tag")
+    if not repo or not tag or _RELEASE_RE.match(link or ""):
+        return None
+    return f"https://github.com/{repo}/releases/tag/{quote(tag, safe='')}"
+
+
+def derived_title(summary_html: str) -> str:
+    """A headline for an untitled entry: the first sentence of its (sanitised) text,
+    at most a dozen words, with an ellipsis when cut."""
+    text = clean_text(summary_html)
+    if not text:
+        return ""
+    sentence = _SENTENCE_END_RE.split(text, maxsplit=1)[0]
+    words = sentence.split()
+    if len(words) <= _TITLE_WORDS:
+        return " ".join(words)
+    return " ".join(words[:_TITLE_WORDS]).rstrip(",;:") + "…"

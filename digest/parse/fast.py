@@ -33,6 +33,9 @@ CONTENT = "{http://purl.org/rss/1.0/modules/content/}"
 DC = "{http://purl.org/dc/elements/1.1/}"
 ARXIV = "{http://arxiv.org/schemas/atom}"
 ITUNES = "{http://www.itunes.com/dtds/podcast-1.0.dtd}"
+# feedburner:origLink is the article behind the proxy's tracking link; the same element
+# in another proxy's namespace is left to feedparser (see _inert).
+ORIG_LINK = "{http://rssnamespace.org/feedburner/ext/1.0}origLink"
 # rss.arxiv.org's listings (RSS and Atom) add these to each entry: the announce type is
 # read (arxiv_announce_type); feedparser files dc:rights under "rights", never read.
 _ARXIV_ENTRY = frozenset({f"{ARXIV}announce_type", f"{DC}rights"})
@@ -55,7 +58,7 @@ _RSS_CHANNEL = frozenset({
 })  # fmt: skip
 _RSS_ITEM = frozenset({
     "title", "link", "guid", "pubDate", "description", "category", "comments", "enclosure",
-    f"{CONTENT}encoded", f"{DC}creator", f"{DC}date", f"{ATOM}link", *_ARXIV_ENTRY,
+    f"{CONTENT}encoded", f"{DC}creator", f"{DC}date", f"{ATOM}link", ORIG_LINK, *_ARXIV_ENTRY,
     *_ITUNES_READ, *_ITUNES_IGNORED, f"{ITUNES}author", f"{ITUNES}image", f"{ITUNES}keywords",
     f"{ITUNES}summary",
 })  # fmt: skip
@@ -66,10 +69,10 @@ _ATOM_FEED = frozenset(
 _ATOM_ENTRY = frozenset(
     f"{ATOM}{t}" for t in ("id", "title", "link", "published", "updated", "summary", "content",
                            "author", "category", "contributor", "rights")
-) | {f"{DC}creator", *_ARXIV_ENTRY}  # fmt: skip
+) | {f"{DC}creator", ORIG_LINK, *_ARXIV_ENTRY}  # fmt: skip
 _SINGLE = frozenset({
     "title", "link", "guid", "pubDate", "description", f"{CONTENT}encoded", f"{DC}date",
-    "ttl", f"{ATOM}id", f"{ATOM}title", f"{ATOM}published", f"{ATOM}updated",
+    "ttl", f"{ATOM}id", f"{ATOM}title", f"{ATOM}published", f"{ATOM}updated", ORIG_LINK,
     f"{ATOM}summary", f"{ATOM}content", f"{ARXIV}announce_type", f"{DC}rights",
 })  # fmt: skip
 _TEXT_TYPES = {None: "text/plain", "text": "text/plain", "text/plain": "text/plain",
@@ -167,6 +170,8 @@ def _inert(el: Any) -> bool:
     if len(el) or not el.tag.startswith("{"):
         return False
     uri, local = el.tag[1:].split("}", 1)
+    if local.lower() == "origlink":  # a proxy's original link: read (digest.parse.extras)
+        return False
     prefix = _FeedParserMixin.namespaces.get(uri.lower(), el.prefix or "")
     if "backend.userland.com/rss" in uri.lower() or not prefix:
         return False
@@ -347,6 +352,8 @@ def _rss_item(item: Any, bodies: _Bodies) -> dict[str, Any]:
             )
         elif tag == f"{ATOM}link":
             _alternate(e, el)
+        elif tag == ORIG_LINK:
+            e["feedburner_origlink"] = _text(el)
         elif tag.startswith(ITUNES):
             _itunes_item(e, el)
         else:
@@ -413,6 +420,8 @@ def _atom_entry(entry: Any) -> dict[str, Any]:
         if not el.tag.startswith(ATOM):
             if el.tag == f"{DC}creator":
                 e.setdefault("authors", []).append(_rss_author(el))
+            elif el.tag == ORIG_LINK:
+                e["feedburner_origlink"] = _text(el)
             else:
                 _arxiv(e, el)
             continue

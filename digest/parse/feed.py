@@ -19,19 +19,30 @@ from typing import Any
 
 import feedparser
 
-from digest.errors import ParseError
-from digest.identity import arxiv_id, canonical_url, content_hash, make_keys
+from digest.errors import (
+    CHARSET_OVERRIDE,
+    DUPLICATE_IDS,
+    NOT_WELL_FORMED,
+    RECOVERED_WITH_LOSSES,
+    SKIPPED_ENTRIES,
+    ParseError,
+)
+from digest.identity import arxiv_id, canonical_url, content_hash, fallback_id, make_keys
 from digest.parse.extras import (
     arxiv_extra,
+    derived_title,
+    episode_link,
+    original_link,
     parse_duration,
     podcast_extra,
     podcast_tags,
     release_extra,
+    release_link,
 )
 from digest.parse.fast import read_fast
 from digest.parse.jsonfeed import read_json_feed
-from digest.sanitize import clean_html, html_to_text, safe_url, strip_control
-from digest.types import Enclosure, EntryData, ParsedFeed, SourceKind
+from digest.sanitize import clean_html, decode_entities, html_to_text, safe_url, strip_control
+from digest.types import Enclosure, EntryData, ParsedFeed, ParseWarning, SourceKind
 
 __all__ = ["parse_feed"]
 
@@ -45,6 +56,7 @@ _CHARSET_RE = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9._:-]+)", re.I)
 _UTF8_NAMES = frozenset({"utf-8", "utf8", "ascii", "us-ascii"})
 _HREF_RE = re.compile(r' href="([^"]+)"')  # nh3 writes one space before each attribute
 _SPACE_RE = re.compile(r"\s+")
+_DECLARED_RE = re.compile(rb"<!ENTITY\s+([A-Za-z_][\w.-]*)")  # general entities, not %
 
 
 def parse_feed(
@@ -62,7 +74,7 @@ def parse_feed(
     feedparser."""
     if not body.strip():
         raise ParseError(f"{url}: the response body is empty", code="empty")
-    warnings: list[str] = []
+    warnings: list[ParseWarning] = []
     pod: Mapping[str, dict[str, str]] = {}
     feed: Mapping[str, Any]
     items: list[Any]
@@ -72,15 +84,16 @@ def parse_feed(
         feed, items = _read_xml(body, url, headers or {}, warnings, fast)
         if b"podcastindex" in body or b"xmlns:podcast" in body:
             pod = podcast_tags(body)
+    declared = _dtd_entities(body)
     entries = [
-        _entry(e, url, kind, pod, n) if isinstance(e, Mapping) else e
+        _entry(e, url, kind, pod, n, declared) if isinstance(e, Mapping) else e
         for n, e in enumerate(items, 1)
     ]
-    if authors := _authors(feed.get("authors") or [], kind):  # Atom: entries inherit these
+    if authors := _authors(feed.get("authors") or [], kind, declared):  # Atom: entries inherit
         entries = [_with_authors(e, authors) for e in entries]
     return ParsedFeed(
         url=url,
-        title=_text(feed.get("title", ""), feed.get("title_detail")),
+        title=_text(feed.get("title", ""), feed.get("title_detail"), declared),
         link=safe_url(feed.get("link"), url),
         entries=_fold(entries, warnings),
         warnings=tuple(warnings),
@@ -89,14 +102,24 @@ def parse_feed(
     )
 
 
+def _dtd_entities(body: bytes) -> frozenset[str]:
+    """Entities the document's DTD declares: never expanded (billion laughs), so a
+    reference to one left in a text value is not text and is dropped."""
+    if b"<!ENTITY" not in body:
+        return frozenset()
+    return frozenset(m.decode("ascii", "replace") for m in _DECLARED_RE.findall(body))
+
+
 def _read_xml(
-    body: bytes, url: str, headers: Mapping[str, str], warnings: list[str], fast: bool
+    body: bytes, url: str, headers: Mapping[str, str], warnings: list[ParseWarning], fast: bool
 ) -> tuple[Mapping[str, Any], list[Any]]:
     if body[:1].isspace():  # whitespace before <?xml makes the strict parser give up
         body = body.lstrip()
     if fast and (found := read_fast(body, headers)) is not None:
         return found
-    lowered = _settle_charset(body, {k.lower(): v for k, v in headers.items()}, warnings)
+    lowered = {k.lower(): v for k, v in headers.items()}
+    body = _repair_utf8(body, warnings)
+    lowered = _settle_charset(body, lowered, warnings)
     # No content-location on purpose: feedparser would resolve guids against it, and a
     # guid must not change when the feed moves. Relative links are resolved by us.
     try:
@@ -113,8 +136,39 @@ def _read_xml(
     _check_is_feed(raw, body, url)
     exc = raw.get("bozo_exception")
     if raw.get("bozo") and not isinstance(exc, feedparser.NonXMLContentType):
-        warnings.append(f"feed is not well-formed: {type(exc).__name__}: {exc}")
+        warnings.append(_bozo_warning(exc, raw.get("encoding")))
     return raw.get("feed", {}), list(raw.get("entries", []))
+
+
+def _bozo_warning(exc: Any, encoding: Any) -> ParseWarning:
+    """feedparser's "bozo" exception as a coded warning: a charset it overrode, or XML
+    it read past an error (a truncated feed, a stray ``&``...)."""
+    if isinstance(exc, feedparser.CharacterEncodingOverride | feedparser.CharacterEncodingUnknown):
+        return ParseWarning(CHARSET_OVERRIDE, f"read as {encoding or 'unknown'}: {exc}")
+    return ParseWarning(NOT_WELL_FORMED, f"feed is not well-formed: {type(exc).__name__}: {exc}")
+
+
+def _repair_utf8(body: bytes, warnings: list[ParseWarning]) -> bytes:
+    """UTF-8 text with a few stray bytes stays UTF-8 (the strays become U+FFFD): read
+    as a legacy charset instead, every other non-ASCII letter would turn to mojibake
+    ("SÃ£o Paulo"). A real legacy text has no (or few) valid multi-byte sequences."""
+    if body.isascii() or body.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in body[:4]:
+        return body
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    else:
+        return body
+    text = body.decode("utf-8", "replace")
+    bad = text.count("\ufffd")
+    good = len(text) - len(text.encode("ascii", "ignore")) - bad  # valid non-ASCII letters
+    if good < bad or bad > max(3, good // 10):
+        return body
+    warnings.append(
+        ParseWarning(RECOVERED_WITH_LOSSES, f"{bad} stray byte(s) not UTF-8, replaced by U+FFFD")
+    )
+    return text.encode("utf-8")
 
 
 def _with_authors(entry: EntryData | str, authors: tuple[str, ...]) -> EntryData | str:
@@ -125,7 +179,9 @@ def _with_authors(entry: EntryData | str, authors: tuple[str, ...]) -> EntryData
     )
 
 
-def _settle_charset(body: bytes, headers: dict[str, str], warnings: list[str]) -> dict[str, str]:
+def _settle_charset(
+    body: bytes, headers: dict[str, str], warnings: list[ParseWarning]
+) -> dict[str, str]:
     """Bytes that decode as UTF-8 (with non-ASCII or under a UTF-16/32 label) are UTF-8,
     whatever the header or the XML declaration claim: a legacy-encoded text almost
     never happens to be valid UTF-8, and trusting the label would store mojibake."""
@@ -143,7 +199,8 @@ def _settle_charset(body: bytes, headers: dict[str, str], warnings: list[str]) -
     wrong = [c for c in claims if c.lower().replace("_", "-") not in _UTF8_NAMES]
     if not wrong or (body.isascii() and not any(c.lower().startswith("utf-") for c in wrong)):
         return headers
-    warnings.append(f"charset conflict: declared {', '.join(wrong)} but the bytes are UTF-8")
+    message = f"declared {', '.join(wrong)} but the bytes are UTF-8; read as UTF-8"
+    warnings.append(ParseWarning(CHARSET_OVERRIDE, message))
     media = ctype.split(";", 1)[0].strip() or "application/xml"
     if media.startswith("text/"):
         media = "application/xml"  # RFC 3023 text/* would ignore the XML declaration
@@ -162,19 +219,22 @@ def _check_is_feed(raw: Any, body: bytes, url: str) -> None:
     raise ParseError(f"{url}: no feed found in the response", code="not_a_feed")
 
 
-def _fold(entries: Iterable[EntryData | str], warnings: list[str]) -> tuple[EntryData, ...]:
+def _fold(
+    entries: Iterable[EntryData | str], warnings: list[ParseWarning]
+) -> tuple[EntryData, ...]:
     """Drop unidentifiable entries (their warning is the str) and repeated guids."""
     seen: dict[str, EntryData] = {}
     duplicates = 0
     for entry in entries:
         if isinstance(entry, str):
-            warnings.append(entry)
+            warnings.append(ParseWarning(SKIPPED_ENTRIES, entry))
         elif entry.guid in seen:
             duplicates += 1
         else:
             seen[entry.guid] = entry
     if duplicates:
-        warnings.append(f"{duplicates} entries repeat an earlier id and were skipped")
+        message = f"{duplicates} entries repeat an earlier id and were skipped"
+        warnings.append(ParseWarning(DUPLICATE_IDS, message))
     return tuple(seen.values())
 
 
@@ -184,13 +244,16 @@ def _entry(
     kind: SourceKind,
     pod: Mapping[str, dict[str, str]],
     position: int,
+    declared: frozenset[str] = frozenset(),
 ) -> EntryData | str:
     """One feedparser-shaped entry -> EntryData, or a warning when it has no identity."""
     raw_link = e.get("link")
     # feedparser copies a permalink guid into a missing link: only trust it if absolute.
     link = safe_url(raw_link, None if raw_link == e.get("id") else url)
+    # A proxy's original link (feedburner:origLink...) is the article, not a tracker.
+    link = safe_url(original_link(e), link or url) or link
     base = link or url
-    title = _text(e.get("title", ""), e.get("title_detail"))
+    title = _text(e.get("title", ""), e.get("title_detail"), declared)
     published = _date(e.get("published_parsed") or e.get("created_parsed"))
     # Not e.get(): FeedParserDict answers "updated" with "published" when it is missing.
     updated = _date(dict.get(e, "updated_parsed") if isinstance(e, dict) else None)
@@ -211,12 +274,17 @@ def _entry(
     podcast_extra(e, pod.get(str(e.get("id") or raw_link or title), {}), base, extra)
     release_extra(link, str(e.get("id") or ""), url, extra)
     enclosures = _enclosures(e.get("enclosures") or [], base)
+    # After the guid: a page the feed did not give changes where it links, not who it is.
+    link = release_link(link, extra) or link or episode_link(enclosures)
+    if not title and (title := derived_title(summary or content)):
+        extra["title_derived"] = "true"  # the editor sees it was not the feed's
     # The store's keys are taken here, in the parse worker, not in the storing process.
     keys = make_keys(link, guid, title, summary, content)
     # An Atom entry with content only has that content as its summary too: scan it once.
     bodies = content if content == summary else content + summary
     return EntryData(
-        guid=guid, link=link, title=title, authors=_authors(e.get("authors") or [], kind),
+        guid=guid, link=link, title=title,
+        authors=_authors(e.get("authors") or [], kind, declared),
         published=published or updated, updated=updated,
         summary_html=summary, content_html=content, categories=categories,
         enclosures=enclosures, image=_image(e, enclosures, base), arxiv_id=ident,
@@ -246,17 +314,21 @@ def _guid(raw_id: Any, link: str | None, title: str, when: datetime | None) -> s
     if guid:
         return guid if len(guid) <= _MAX_GUID else "sha256:" + content_hash(guid)
     if link:
-        return canonical_url(link)
+        return fallback_id(link)
     if title:
         return "sha256:" + content_hash(title, when.isoformat() if when else "")
     return None
 
 
-def _text(value: Any, detail: Mapping[str, Any] | None) -> str:
+def _text(
+    value: Any, detail: Mapping[str, Any] | None, declared: frozenset[str] = frozenset()
+) -> str:
+    """Plain text of a title: HTML is read as HTML; in plain text, references left
+    after XML parsing are decoded once (sanitize.decode_entities)."""
     text = strip_control(str(value or ""))
     if (detail or {}).get("type") in _HTML_TYPES:
         return html_to_text(text)
-    return _SPACE_RE.sub(" ", text).strip()
+    return _SPACE_RE.sub(" ", strip_control(decode_entities(text, declared))).strip()
 
 
 def _fragment(value: Any, detail: Mapping[str, Any] | None, base: str) -> str:
@@ -283,10 +355,13 @@ def _date(parsed: Any) -> datetime | None:
         return None
 
 
-def _authors(raw: Sequence[Mapping[str, Any]], kind: SourceKind) -> tuple[str, ...]:
+def _authors(
+    raw: Sequence[Mapping[str, Any]], kind: SourceKind, declared: frozenset[str] = frozenset()
+) -> tuple[str, ...]:
     names: list[str] = []
     for author in raw:
-        name = strip_control(str(author.get("name") or author.get("email") or ""))
+        name = str(author.get("name") or author.get("email") or "")
+        name = strip_control(decode_entities(name, declared))
         if kind is SourceKind.ARXIV:  # rss.arxiv.org puts all authors in one dc:creator
             names.extend(name.split(","))
         else:

@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from feedparser.datetimes import _parse_date
+
 from digest.errors import ParseError
 
 __all__ = ["JsonFeed", "read_json_feed"]
@@ -61,8 +63,8 @@ def _item(item: Mapping[str, Any]) -> dict[str, Any]:
         "summary": _str(item.get("summary")),
         "summary_detail": {"type": "text/plain"},
         "content": content,
-        "published_parsed": _iso_date(item.get("date_published")),
-        "updated_parsed": _iso_date(item.get("date_modified")),
+        "published_parsed": _date(item.get("date_published")),
+        "updated_parsed": _date(item.get("date_modified")),
         "authors": _authors(item),
         "tags": [{"term": t} for t in _list(item.get("tags")) if isinstance(t, str)],
         "enclosures": [
@@ -90,14 +92,17 @@ def _str(value: Any) -> str:
     return str(value) if isinstance(value, int | float) and not isinstance(value, bool) else ""
 
 
-def _iso_date(value: Any) -> time.struct_time | None:
-    """RFC 3339 -> UTC struct_time, like feedparser's ``*_parsed`` values."""
-    if not isinstance(value, str):
+def _date(value: Any) -> time.struct_time | None:
+    """RFC 3339 -> UTC struct_time, like feedparser's ``*_parsed`` values. Real
+    generators also write RFC 822 ("Mon, 02 Jan 2023 10:00:00 GMT") and the other
+    forms RSS feeds use: those are read as feedparser reads an RSS date (ADR 0011)."""
+    if not isinstance(value, str) or not value.strip():
         return None
     try:
         parsed = datetime.fromisoformat(value.strip())
     except ValueError:
-        return None
+        lenient: time.struct_time | None = _parse_date(value.strip())
+        return lenient
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
     try:

@@ -107,6 +107,9 @@ def _recency(story: Story, now: datetime, half_life_days: float) -> Reason:
     age_days = max(0.0, (now - newest).total_seconds() / 86400)
     half_life = max(half_life_days, 0.01)
     points = RECENCY_POINTS * 0.5 ** (age_days / half_life)
+    if all(e.published is None for e in story.entries):  # its age is only when we saw it
+        label = f"undated, first seen {age_days:.1f} days ago (half-life {half_life_days:g} d)"
+        return Reason(label, points)
     return Reason(f"{age_days:.1f} days old (half-life {half_life_days:g} d)", points)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
@@ -24,11 +25,18 @@ from digest.types import (
     Metadata,
     NotModified,
     ParsedFeed,
+    ParseWarning,
     Source,
     SourceKind,
     Summary,
     SummaryMethod,
 )
+
+log = logging.getLogger(__name__)
+
+# An undated entry first seen when a feed had no success for this long (or ever) is
+# backlog, not news: it is stored and searchable, never a candidate (ADR 0011).
+BACKLOG_GAP = timedelta(days=14)
 
 # These columns hold JSON; entries are read through one SELECT joined with feeds.
 _ENTRY_SELECT = """
@@ -55,6 +63,7 @@ class FeedHealth:
     entries_7d: int
     error_count: int
     moved_to: str | None = None
+    warnings: tuple[ParseWarning, ...] = ()  # of the last parse; status is then "warning"
 
 
 class FeedStore:
@@ -128,6 +137,7 @@ class FeedStore:
                 entries_7d=r["n7"],
                 error_count=r["error_count"],
                 moved_to=r["moved_to"],
+                warnings=_warnings(r["warnings"]),
             )
             for r in self.db.query(sql, [week_ago])
         ]
@@ -147,22 +157,32 @@ class FeedStore:
         transaction (no network I/O inside); return the number of new entries.
         ``error`` (code, message) reports a failure after fetching, e.g. parsing."""
         with transaction(self.db) as conn:
-            new = upsert_entries(conn, result.url, parsed.entries, now) if parsed else 0
+            new = 0
+            if parsed:
+                backlog = _in_backlog(conn, result.url, now)
+                new = upsert_entries(conn, result.url, parsed.entries, now, backlog=backlog)
             _update_feed(conn, result, parsed, now, next_fetch_at, error)
             code, message, status = _attempt(result, error)
+            warned = parsed.warnings if parsed and not code else ()
+            outcome = "error" if code else "warning" if warned else "ok"
             conn.execute(
                 "INSERT INTO fetch_attempts (feed_url, at, outcome, status, code, message, "
-                "new_entries) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (result.url, iso(now), "error" if code else "ok", status, code, message, new),
+                "new_entries, warnings) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (result.url, iso(now), outcome, status, code, message, new, _dump(warned)),
             )
+        for warning in warned:  # shown with -v; the feed's status says "warning"
+            log.info("%s: warning %s", result.url, warning)
         return new
 
     # --- entries and summaries ---------------------------------------------
 
     def entries_since(self, since: datetime) -> list[Entry]:
+        """Entries of enabled feeds whose rank time is ``since`` or later: the
+        candidates of a window. An undated backlog entry never is (ADR 0011)."""
         rows = self.db.query(
             _ENTRY_SELECT + " WHERE f.enabled = 1 AND "
-            "MIN(COALESCE(e.published, e.first_seen), e.first_seen) >= ? ORDER BY e.id",
+            "MIN(COALESCE(e.published, e.first_seen), e.first_seen) >= ? "
+            "AND NOT (e.backlog = 1 AND e.published IS NULL) ORDER BY e.id",
             [iso(since)],
         )
         return [_entry(r) for r in rows]
@@ -226,6 +246,24 @@ def _feed_state(r: dict[str, Any]) -> FeedState:
     )
 
 
+def _in_backlog(conn: sqlite3.Connection, url: str, now: datetime) -> bool:
+    """Is this fetch a feed's backlog: its first success, or the first after a gap of
+    BACKLOG_GAP? Never for the editor's pseudo-feeds (``digest:...``)."""
+    if url.startswith("digest:"):
+        return False
+    row = conn.execute("SELECT last_success_at FROM feeds WHERE url = ?", (url,)).fetchone()
+    last = from_iso(row[0]) if row else None
+    return last is None or now - last > BACKLOG_GAP
+
+
+def _warnings(raw: str | None) -> tuple[ParseWarning, ...]:
+    return tuple(ParseWarning(code, message) for code, message in json.loads(raw or "[]"))
+
+
+def _dump(warnings: Sequence[ParseWarning]) -> str:
+    return dumps([[w.code, w.message] for w in warnings]) if warnings else "[]"
+
+
 def _attempt(
     result: FetchResult, error: tuple[str, str] | None
 ) -> tuple[str | None, str | None, int | None]:
@@ -254,15 +292,22 @@ def _update_feed(
         return
     assert isinstance(result, Fetched | NotModified)
     _track_move(conn, result.url, _move_signal(result, parsed))
-    # Validators are saved even on 304: servers rotate them.
+    # Validators are saved even on 304: servers rotate them. A 304 keeps the warnings
+    # of the body it confirms; a new body replaces them.
     conn.execute(
-        "UPDATE feeds SET status = 'ok', error_count = 0, last_error_code = NULL, "
-        "last_error = NULL, last_success_at = ?, next_fetch_at = ?, "
+        "UPDATE feeds SET warnings = COALESCE(?, warnings), error_count = 0, "
+        "last_error_code = NULL, last_error = NULL, last_success_at = ?, next_fetch_at = ?, "
         "etag = COALESCE(?, etag), last_modified = COALESCE(?, last_modified), "
         "title = COALESCE(?, title), site_link = COALESCE(?, site_link) WHERE url = ?",
-        (iso(now), iso(next_fetch_at), result.etag, result.last_modified,
-         parsed.title if parsed else None, parsed.link if parsed else None, result.url),
+        (_dump(parsed.warnings) if parsed else None, iso(now), iso(next_fetch_at), result.etag,
+         result.last_modified, parsed.title if parsed else None,
+         parsed.link if parsed else None, result.url),
     )  # fmt: skip
+    conn.execute(
+        "UPDATE feeds SET status = CASE warnings WHEN '[]' THEN 'ok' ELSE 'warning' END "
+        "WHERE url = ?",
+        (result.url,),
+    )
 
 
 # A permanent move (301/308 or itunes:new-feed-url) is adopted only after it repeats,

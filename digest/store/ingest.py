@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from digest.identity import entry_keys
+from digest.identity import entry_keys, fallback_id
 from digest.store.db import dumps, iso
 from digest.store.index import index_entries, reindex, unindex_entries
 from digest.types import EntryData
@@ -18,13 +18,20 @@ __all__ = ["upsert_entries"]
 
 
 def upsert_entries(
-    conn: sqlite3.Connection, feed_url: str, entries: Sequence[EntryData], now: datetime
+    conn: sqlite3.Connection,
+    feed_url: str,
+    entries: Sequence[EntryData],
+    now: datetime,
+    *,
+    backlog: bool = False,
 ) -> int:
     """One SELECT of the feed's known identities, then batched writes: new entries are
     inserted and indexed, changed ones (by content hash) rewritten and re-indexed, and
     unchanged ones only get ``last_seen``. Same rules as one-by-one: (feed, guid) first,
     then the narrow arXiv id / canonical link fallback, earlier entries of the batch
-    included. Returns the number of new entries."""
+    included. With ``backlog`` (the feed's first fetch, or one after a long gap) new
+    undated entries are marked as backlog: kept and searchable, never candidates.
+    Returns the number of new entries."""
     if not entries:
         return 0
     known = _Known.load(conn, feed_url)
@@ -37,10 +44,10 @@ def upsert_entries(
     for data in entries:
         keys = data.keys or entry_keys(data)  # a parse worker took them, as a rule
         canonical, digest_ = keys.canonical, keys.content_hash
-        found = known.find(data, canonical)
+        found = known.find(data, canonical, digest_)
         if found is None:
             inserts[next_id] = _entry_values(feed_url, data, canonical, digest_, seen)
-            known.add(next_id, data.guid, data.arxiv_id, canonical, digest_)
+            known.add(next_id, data.guid, data.arxiv_id, canonical, digest_, data.link)
             texts[next_id] = keys.search_text
             next_id += 1
         elif known.hashes[found] != digest_:
@@ -50,11 +57,14 @@ def upsert_entries(
                 inserts[found] = (*first[:2], *values[2:8], first[8], *values[9:])
             else:
                 updates[found] = values
-            known.add(found, None, data.arxiv_id, canonical, digest_)
+            known.add(found, None, data.arxiv_id, canonical, digest_, data.link)
             texts[found] = keys.search_text
         elif found not in inserts:
             unchanged.append(found)
     _write(conn, inserts, updates, unchanged, texts, now)
+    if backlog:
+        undated = [(i,) for i, v in inserts.items() if v[6] is None]  # v[6]: published
+        conn.executemany("UPDATE entries SET backlog = 1 WHERE id = ?", undated)
     return len(inserts)
 
 
@@ -97,38 +107,53 @@ def _next_id(conn: sqlite3.Connection) -> int:
 
 @dataclass
 class _Known:
-    """A feed's stored identities: guid, arXiv id and canonical link -> entry id, as the
-    rows will be once this batch is written; ``hashes`` holds each id's content hash."""
+    """A feed's stored identities: guid, arXiv id, canonical link and (for entries
+    without a link) content hash -> entry id, as the rows will be once this batch is
+    written; ``hashes`` holds each id's content hash, ``links`` its link's fallback id."""
 
     guids: dict[str, int]
     arxiv: dict[str, int]
     canonical: dict[str, int]
     hashes: dict[int, str]
+    links: dict[int, str]
+    linkless: dict[str, int]  # content hash -> id, of entries without a link
 
     @classmethod
     def load(cls, conn: sqlite3.Connection, feed_url: str) -> _Known:
-        known = cls({}, {}, {}, {})
+        known = cls({}, {}, {}, {}, {}, {})
         rows = conn.execute(
-            "SELECT id, guid, arxiv_id, canonical, content_hash FROM entries "
+            "SELECT id, guid, arxiv_id, canonical, content_hash, link FROM entries "
             "WHERE feed_url = ? ORDER BY id",
             (feed_url,),
         )
-        for entry_id, guid, arxiv, canonical, digest_ in rows:
-            known.add(entry_id, guid, arxiv, canonical, digest_)
+        for entry_id, guid, arxiv, canonical, digest_, link in rows:
+            known.add(entry_id, guid, arxiv, canonical, digest_, link)
         return known
 
-    def find(self, data: EntryData, canonical: str) -> int | None:
-        """(feed, guid) first; then a narrow fallback for publishers whose GUIDs churn:
-        the same canonical link (or arXiv id) in the same feed is the same entry."""
+    def find(self, data: EntryData, canonical: str, digest_: str) -> int | None:
+        """(feed, guid) first; then narrow fallbacks for publishers whose GUIDs churn:
+        the same canonical link (or arXiv id) in the same feed is the same entry, unless
+        the links differ in a fragment that tells entries apart ("post#c1", "post#c2");
+        without a link, the same content is (ADR 0011)."""
         found = self.guids.get(data.guid)
         if found is None and data.arxiv_id:
             found = self.arxiv.get(data.arxiv_id)
         if found is None and data.link:
             found = self.canonical.get(canonical)
+            if found is not None and self.links.get(found, "") != fallback_id(data.link):
+                found = None
+        if found is None and not data.link:
+            found = self.linkless.get(digest_)
         return found
 
     def add(
-        self, entry_id: int, guid: str | None, arxiv: str | None, canonical: str, digest_: str
+        self,
+        entry_id: int,
+        guid: str | None,
+        arxiv: str | None,
+        canonical: str,
+        digest_: str,
+        link: str | None,
     ) -> None:
         """Record a row (``guid`` None: an update, which keeps the row's guid). The
         lowest id wins a fallback key, as the indexed SELECT returned it."""
@@ -138,6 +163,10 @@ class _Known:
             self.arxiv.setdefault(arxiv, entry_id)
         self.canonical.setdefault(canonical, entry_id)
         self.hashes[entry_id] = digest_
+        if link:
+            self.links[entry_id] = fallback_id(link)
+        else:
+            self.linkless.setdefault(digest_, entry_id)
 
 
 _COLUMNS = (

@@ -192,6 +192,14 @@ MIGRATIONS: tuple[str, ...] = (
     );
     INSERT INTO search_index (search_index) VALUES ('rebuild');
     """,
+    # 7: parser warnings are data (ADR 0011): [[code, message], ...] of the last parse on
+    # the feed (its status is then 'warning') and of each attempt; an undated entry
+    # first seen in a feed's backlog (first fetch, or after a long gap) is not news.
+    """
+    ALTER TABLE feeds ADD COLUMN warnings TEXT NOT NULL DEFAULT '[]';
+    ALTER TABLE fetch_attempts ADD COLUMN warnings TEXT NOT NULL DEFAULT '[]';
+    ALTER TABLE entries ADD COLUMN backlog INTEGER NOT NULL DEFAULT 0;
+    """,
 )
 
 

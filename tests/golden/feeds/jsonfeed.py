@@ -32,7 +32,8 @@ ENTRIES = [
         "guid": "7",
         "link": "https://elsewhere.example/post",
         "authors": ("Editors",),  # inherited from the feed
-        "title": "",
+        "title": "Plain <text> here.",  # untitled: its first sentence (ADR 0011)
+        "extra": {"title_derived": "true"},
         "published": None,
         "content_html": "<p>Plain &lt;text&gt; here.</p><p>Second paragraph.</p>",
     },

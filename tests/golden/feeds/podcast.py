@@ -37,7 +37,7 @@ ENTRIES = [
     },
     {
         "guid": "gdr-41",
-        "link": None,
+        "link": "https://cdn.example.org/gdr-41.m4a",  # no <link>: the episode's audio
         "duration_seconds": 2730,
         "enclosures": (Enclosure("https://cdn.example.org/gdr-41.m4a", "audio/x-m4a", 1000),),
         "summary_html": "Short one.",  # RSS description is HTML: no <p> added

@@ -111,7 +111,10 @@ def url(value: Any) -> str:
 def number(value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ValueError(f"expected a number, got {got(value)}")
-    result = float(value)  # an int too large for a float raises OverflowError
+    try:
+        result = float(value)
+    except OverflowError:  # an int too large for a float
+        result = math.inf
     if not math.isfinite(result):
         raise ValueError(f"expected a finite number, got {got(value)}")
     return result
@@ -270,7 +273,7 @@ def finish(spec: Spec, value: Any) -> Any:
     unit = _UNIT.get(spec.setting.form) if spec.setting.form else None
     if unit is None:
         if isinstance(value, int | float) and not isinstance(value, bool):
-            _check_bounds(spec, value, lambda v: f"{v:g}")
+            _check_bounds(spec, value, _number_text)
         return value
     # A duration: bounds are in the field's unit, shown as durations.
     amount = value / unit
@@ -291,13 +294,19 @@ def bounds_text(spec: Spec, show: Callable[[float], str] | None = None) -> str:
     s = spec.setting
     unit = _UNIT.get(s.form) if s.form else None
     if show is None:
-        show = (lambda v: duration_text(v * unit)) if unit else (lambda v: f"{v:g}")
+        show = (lambda v: duration_text(v * unit)) if unit else _number_text
     noun = {int: "a whole number", float: "a number"}.get(spec.value_type, "a value")
     noun = "a duration" if unit else noun
     if s.ge is not None and s.le is not None:
         return f"{noun} from {show(s.ge)} to {show(s.le)}"
     parts = [(">=", s.ge), (">", s.gt), ("<=", s.le)]
     return " ".join([noun, " and ".join(f"{op} {show(v)}" for op, v in parts if v is not None)])
+
+
+def _number_text(value: float) -> str:
+    if isinstance(value, int):  # YAML ints are unbounded; float() of a huge one overflows
+        return str(value) if abs(value) < 10**18 else "a number too large"
+    return str(int(value)) if value.is_integer() else f"{value:g}"
 
 
 def duration_text(total_seconds: float) -> str:
@@ -309,3 +318,64 @@ def duration_text(total_seconds: float) -> str:
         if total_seconds >= size and total_seconds % size == 0:
             return f"{int(total_seconds // size)}{suffix}"
     return f"{total_seconds:g}s"
+
+
+# --- how a value reads back, for docs/config.md and `digest check` ------------------
+
+
+def show(spec: Spec, value: Any) -> str:
+    """A value as the editor would write it in feeds.yaml."""
+    unit = _UNIT.get(spec.setting.form) if spec.setting.form else None
+    if value is None:
+        return "none"
+    if isinstance(value, tuple):
+        return "[" + ", ".join(show(spec, v) for v in value) + "]"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Enum):
+        return str(value.value)
+    if unit is not None:
+        return duration_text(value * unit)
+    if spec.setting.form is Form.WEEKDAY:
+        return _WEEKDAYS[value - 1]
+    if isinstance(value, float):
+        return f"{value:g}"
+    if value == "":
+        return '""'
+    return str(value)
+
+
+def type_text(spec: Spec) -> str:
+    """What a key holds, in words: "duration from 1m to 4w", "list of text"."""
+    if spec.block is not None:
+        return "list of mappings" if spec.many else "mapping"
+    form = spec.setting.form
+    if form is Form.LANGUAGE:
+        from digest.publish.i18n import CATALOGS
+
+        noun = "one of " + ", ".join(k.replace("_", "-") for k in CATALOGS)
+    elif form is not None:
+        noun = _FORM_NOUNS[form]
+    elif isinstance(spec.value_type, type) and issubclass(spec.value_type, Enum):
+        noun = "one of " + ", ".join(str(e.value) for e in spec.value_type)
+    else:
+        noun = _TYPE_NOUNS[spec.value_type]
+    if not spec.many and any(b is not None for b in (spec.setting.ge, spec.setting.gt,
+                                                      spec.setting.le)):  # fmt: skip
+        noun = bounds_text(spec).removeprefix("a ")
+    return f"list of {noun}" if spec.many else noun
+
+
+_FORM_NOUNS = {
+    Form.URL: "http(s) URL",
+    Form.SLUG: "slug (a-z, 0-9, - and _)",
+    Form.MINUTES: "duration",
+    Form.SECONDS: "duration",
+    Form.WEEKDAY: "weekday (monday..sunday or 1..7)",
+    Form.CLOCK: 'time "HH:MM" (UTC)',
+    Form.HOST: "host, IP, host:port or [IPv6]:port",
+    Form.EMAIL: "e-mail address",
+    Form.ENV_NAME: "environment variable name",
+}
+_TYPE_NOUNS = {str: "text", int: "whole number", float: "number", bool: "true or false",
+               Path: "path"}  # fmt: skip

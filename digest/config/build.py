@@ -92,7 +92,9 @@ class Node:
 
 
 def _kind(value: Any) -> str:
-    return "a list" if isinstance(value, list) else type(value).__name__
+    if isinstance(value, dict | list):
+        return got(value)
+    return type(value).__name__
 
 
 @dataclass

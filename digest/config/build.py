@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -50,7 +51,7 @@ class Node:
 
     def line_of(self, key: str | None) -> int:
         if key is not None and key in self.data:
-            return int(self.data.lc.key(key)[0]) + 1
+            return _line(lambda: self.data.lc.key(key), self.line)
         return self.line
 
     def join(self, key: str | None) -> str:
@@ -73,8 +74,9 @@ class Node:
             return []
         if not isinstance(value, CommentedSeq):
             raise self.error(f"expected a list, got {_kind(value)}", key)
+        line = self.line_of(key)
         return [
-            Node(self.path, item, f"{self.join(key)}[{i}]", int(value.lc.item(i)[0]) + 1)
+            Node(self.path, item, f"{self.join(key)}[{i}]", _line(partial(value.lc.item, i), line))
             for i, item in enumerate(value)
         ]
 
@@ -89,6 +91,14 @@ class Node:
             if key not in allowed:
                 expected = ", ".join(sorted(allowed))
                 raise self.error(f"unknown key; expected one of {expected}", str(key))
+
+
+def _line(position: Callable[[], Any], fallback: int) -> int:
+    """ruamel's 1-based line of a key or item; keys merged in with `<<:` have none."""
+    try:
+        return int(position()[0]) + 1
+    except (KeyError, IndexError, TypeError):
+        return fallback
 
 
 def _kind(value: Any) -> str:

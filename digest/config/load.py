@@ -83,6 +83,10 @@ def parse_yaml(path: Path, text: str) -> object:
     except (ValueError, TypeError, OverflowError) as e:
         # ruamel's constructors raise plain errors on bad explicit tags (`!!int xyz`)
         raise ConfigError(f"{path}:1: YAML value error: {_first_line(e)}") from None
+    except Exception as e:
+        # and on some odd ones, its own bugs (`!!set` on a scalar: AttributeError);
+        # parsing is pure, so whatever fails here means "not YAML we can read".
+        raise ConfigError(f"{path}:1: YAML the parser cannot read") from e
 
 
 def _first_line(error: Exception) -> str:

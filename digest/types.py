@@ -103,6 +103,7 @@ class Form(StrEnum):
     LANGUAGE = "language"  # a language the publish stage has words for
     EMAIL = "email"  # an e-mail address
     ENV_NAME = "env_name"  # the name of an environment variable
+    HEADER = "header"  # printable ASCII on one line: it goes into an HTTP header
 
 
 @dataclass(frozen=True)
@@ -293,7 +294,9 @@ class FetchSettings:
     )
     user_agent: str = field(
         default="digest/0.1 (+https://github.com/digest-newsletter/digest)",
-        metadata=setting("Product token sent as User-Agent; contact_url is appended."),
+        metadata=setting(
+            "Product token sent as User-Agent; contact_url is appended.", form=Form.HEADER
+        ),
     )
     allow_hosts: tuple[str, ...] = field(
         default=(),

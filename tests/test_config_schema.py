@@ -10,6 +10,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -71,6 +72,25 @@ def test_check_prints_what_the_file_configures(tmp_path: Path, now: datetime) ->
     assert "sources: 3 arxiv, 13 blog, 3 news, 3 podcast, 6 release" in result.output
     assert "e-mail: not configured" in result.output
     assert "  fetch.allow_hosts=[127.0.0.1:8080]" in result.output
+
+
+def test_check_says_whether_the_smtp_password_is_in_the_environment(
+    tmp_path: Path, now: datetime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "feeds.yaml"
+    smtp = "  smtp: {host: mail.example, user: ed, password_env: MY_PW, recipients: [a@b.example]}"
+    text = PROJECT.read_text(encoding="utf-8").replace(
+        "  feed_items: 20", f"  feed_items: 20\n{smtp}"
+    )
+    path.write_text(text, encoding="utf-8")
+    monkeypatch.delenv("MY_PW", raising=False)
+    result = CliRunner().invoke(cli, ["--config", str(path), "check"], obj=lambda: now)
+    assert "e-mail: mail.example:587 to 1 recipients, as ed, password from $MY_PW (NOT set)" in (
+        result.output
+    )
+    monkeypatch.setenv("MY_PW", "secret")
+    result = CliRunner().invoke(cli, ["--config", str(path), "check"], obj=lambda: now)
+    assert "password from $MY_PW (set)" in result.output and "secret" not in result.output
 
 
 def test_check_reference_prints_docs_config_md(now: datetime) -> None:

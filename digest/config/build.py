@@ -205,8 +205,26 @@ def _fetch(node: Node, values: dict[str, Any], ctx: Context) -> None:
 
 def _publish(node: Node, values: dict[str, Any], ctx: Context) -> None:
     # `templates/` beside feeds.yaml overrides the shipped templates when it exists.
-    if values["templates_dir"] is None and (ctx.base / "templates").is_dir():
+    if values["templates_dir"] is None and _is_dir(ctx.base / "templates"):
         values["templates_dir"] = ctx.base / "templates"
+    elif values["templates_dir"] is not None and not _is_dir(values["templates_dir"]):
+        raise node.error(f"{values['templates_dir']} is not a folder", "templates_dir")
+    if not _is_dir(values["output_dir"]) and _exists(values["output_dir"]):
+        raise node.error(f"{values['output_dir']} exists and is not a folder", "output_dir")
+
+
+def _is_dir(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except OSError:  # a name too long, a permission denied: not a folder we can use
+        return False
+
+
+def _exists(path: Path) -> bool:
+    try:
+        return path.exists()
+    except OSError:
+        return True
 
 
 def _rank(node: Node, values: dict[str, Any], ctx: Context) -> None:

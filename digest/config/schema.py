@@ -16,6 +16,7 @@ from dataclasses import MISSING, Field, dataclass, fields, is_dataclass
 from enum import Enum
 from pathlib import Path
 from typing import Any, Union, get_args, get_origin, get_type_hints
+from urllib.parse import urlsplit
 
 from digest.types import Form, Setting
 
@@ -92,19 +93,39 @@ def got(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def text(value: Any) -> str:
     if not isinstance(value, str | int | float) or isinstance(value, bool):
         raise ValueError(f"expected text, got {got(value)}")
     result = str(value).strip()
     if not result:
         raise ValueError("must not be empty")
+    if _CONTROL.search(result):  # a quoted "\x07" gets past the YAML reader
+        raise ValueError(f"must not contain control characters, got {got(result)}")
     return result
 
 
 def url(value: Any) -> str:
+    """An absolute http(s) URL with a host and, if any, a valid port."""
     result = text(value)
-    if not re.match(r"^https?://[^\s/?#]+[^\s]*$", result):
-        raise ValueError(f"expected an http(s) URL, got {result!r}")
+    try:
+        parts = urlsplit(result)
+        port = parts.port
+        valid = parts.scheme in ("http", "https") and bool(parts.hostname)
+        valid = valid and not re.search(r"\s", result) and port != 0
+    except ValueError:  # urlsplit refuses a port out of range or a bad [IPv6]
+        valid = False
+    if not valid:
+        raise ValueError(f"expected an http(s) URL, got {got(result)}")
+    return result
+
+
+def header(value: Any) -> str:
+    result = text(value)
+    if not re.fullmatch(r"[\x20-\x7e]+", result):
+        raise ValueError(f"expected printable ASCII (it is sent as a header), got {got(result)}")
     return result
 
 
@@ -250,6 +271,7 @@ _FORMS: dict[Form, Convert] = {
     Form.LANGUAGE: language,
     Form.EMAIL: email,
     Form.ENV_NAME: env_name,
+    Form.HEADER: header,
 }
 _TYPES: dict[Any, Convert] = {str: text, int: count, float: number, bool: boolean, Path: text}
 
@@ -376,6 +398,7 @@ _FORM_NOUNS = {
     Form.HOST: "host, IP, host:port or [IPv6]:port",
     Form.EMAIL: "e-mail address",
     Form.ENV_NAME: "environment variable name",
+    Form.HEADER: "text (printable ASCII)",
 }
 _TYPE_NOUNS = {str: "text", int: "whole number", float: "number", bool: "true or false",
                Path: "path"}  # fmt: skip

@@ -6,6 +6,7 @@ the schema, so a new key shows up here without touching this module.
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -47,7 +48,11 @@ def _section(section: SectionConfig) -> str:
 def _smtp(config: Config) -> str:
     smtp = config.publish.smtp
     assert smtp is not None
-    return f"{smtp.host}:{smtp.port} to {len(smtp.recipients)} recipients"
+    text = f"{smtp.host}:{smtp.port} to {len(smtp.recipients)} recipients"
+    if smtp.user:  # the password is only ever in the environment: say if `--send` will find it
+        found = "set" if os.environ.get(smtp.password_env) else "NOT set"
+        text += f", as {smtp.user}, password from ${smtp.password_env} ({found})"
+    return text
 
 
 def _changed(config: Config) -> Iterator[str]:

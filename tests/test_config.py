@@ -274,3 +274,16 @@ def test_a_retired_section_is_kept(tmp_path: Path) -> None:
     text = GOOD.replace("quota: 2}", "quota: 2, retired: true}")
     papers, honourable = load_config(write(tmp_path, text)).sections
     assert papers.retired and not honourable.retired
+
+
+def test_append_entries_refuses_a_broken_file_and_leaves_it_as_it_was(tmp_path: Path) -> None:
+    from digest.config import append_entries
+
+    path = tmp_path / "feeds.yaml"
+    path.write_bytes(GOOD.encode("utf-16"))
+    with pytest.raises(ConfigError, match="not UTF-8"):
+        append_entries(path, "sources", [{"url": "https://b.example/f", "kind": "blog"}])
+    assert path.read_bytes() == GOOD.encode("utf-16")
+    path.write_bytes(b"\xef\xbb\xbf" + GOOD.encode())  # UTF-8 with a BOM is fine
+    assert append_entries(path, "sources", [{"url": "https://b.example/f", "kind": "blog"}]) == 1
+    assert [s.url for s in load_config(path).sources][-1] == "https://b.example/f"

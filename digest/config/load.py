@@ -100,11 +100,12 @@ def append_entries(
     comments and order (ruamel round trip), then re-validate it; on a mistake the file
     is restored and the ConfigError raised. With ``unique``, entries whose value for
     that field is already in the list are skipped. Returns how many were appended."""
+    load_config(path)  # append only to a valid file: the checks below then hold
     yaml = YAML(typ="rt")
     yaml.preserve_quotes = True
     yaml.width = 4096
-    backup = path.read_text(encoding="utf-8")
-    data = yaml.load(backup)
+    backup = path.read_bytes()
+    data = yaml.load(read_text(path))
     if data.get(key) is None:
         data[key] = CommentedSeq()
     items: CommentedSeq = data[key]
@@ -124,7 +125,7 @@ def append_entries(
         try:
             load_config(path)
         except ConfigError:
-            path.write_text(backup, encoding="utf-8")  # never leave a broken file behind
+            path.write_bytes(backup)  # never leave a broken file behind
             raise
     return added
 

@@ -17,7 +17,8 @@ from typing import Any, TypeVar
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from digest.config import schema
-from digest.config.schema import Spec, got
+from digest.config.forms import got, text
+from digest.config.schema import Spec
 from digest.errors import ConfigError
 from digest.types import (
     Config,
@@ -245,7 +246,7 @@ def _rule(node: Node, ctx: Context) -> Rule:
     if not node.has("value"):
         raise node.error("is required", "value")
     value = node.read("value", schema.converter(value_spec))
-    section = node.read("section", schema.text) if node.has("section") else None
+    section = node.read("section", text) if node.has("section") else None
     if section is not None:
         found = next((s for s in ctx.sections if s.matches(section)), None)
         if found is None:

@@ -203,7 +203,8 @@ class Source:
         default=None, metadata=setting("The section its items go to first (a section key).")
     )
     weight: float = field(
-        default=1.0, metadata=setting("Multiplies its items' scores.", ge=0, le=100)
+        default=1.0,
+        metadata=setting("Above 1 raises its items' scores, below 1 lowers them.", ge=0, le=10),
     )
     interval_minutes: int = field(
         default=60,
@@ -404,10 +405,14 @@ class RankSettings:
         default=(), metadata=setting("Phrases that move scores up or down.")
     )
     summary_min_words: int = field(
-        default=40, metadata=setting("Shortest summary worth keeping.", ge=1, le=1000)
+        default=40,
+        metadata=setting(
+            "A summary ends at the first paragraph end past this many words.", ge=1, le=1000
+        ),
     )
     summary_max_words: int = field(
-        default=90, metadata=setting("Summaries are cut to this many words.", ge=1, le=1000)
+        default=90,
+        metadata=setting("Summaries keep whole sentences up to this many words.", ge=1, le=1000),
     )
 
 

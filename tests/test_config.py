@@ -141,7 +141,7 @@ BAD_VALUES = [
     (("weight: 1.0}", "weight: .inf}"), r":8: sources\[0\].weight: expected a finite number"),
     (("weight: 1.0}", "weight: -.inf}"), r":8: sources\[0\].weight: expected a finite number"),
     (("weight: 1.0}", "weight: 1" + "0" * 400 + "}"), r"sources\[0\].weight: expected a finite"),
-    (("weight: 1.0}", "weight: -1}"), r"sources\[0\].weight: expected a number from 0 to 100"),
+    (("weight: 1.0}", "weight: -1}"), r"sources\[0\].weight: expected a number from 0 to 10,"),
     (("weight: 1.0}", "weight: true}"), r"sources\[0\].weight: expected a number, got True"),
     (("interval: 6h", "interval: 99999999999w"),
      r":8: sources\[0\].interval: expected a duration from 1m to 4w, got 99999999999w"),

@@ -159,6 +159,7 @@ BAD_VALUES = [
     (("  title: T\n", "  title: T\n  language: fr\n"),
      r":3: newsletter.language: expected one of en, pt-BR, got 'fr'"),
     (("  title: T\n", "  title: T\n  language: xx-zz\n"), r"newsletter.language: expected one"),
+    (("  title: T\n", "  title: T\n  language: pt-PT\n"), r"newsletter.language: expected one"),
     (("  title: T\n", '  title: "T\\x07"\n'), r":2: newsletter.title: must not contain control"),
     (("  title: T\n", "  title: [T]\n"), r":2: newsletter.title: expected text, got a list"),
     (("  title: T\n", "  title: 2024-01-01\n"), r":2: newsletter.title: expected text, got dat"),
@@ -265,9 +266,16 @@ def test_allow_hosts_the_config_accepts_are_read_by_the_guard(tmp_path: Path) ->
 
 
 def test_languages_publish_has_words_for(tmp_path: Path) -> None:
-    for language in ("en", "pt-BR", "pt_br", "en-GB"):
+    from digest.config.forms import LANGUAGES
+    from digest.publish.i18n import CATALOGS, translator
+
+    # config may not import publish (the import contract): the two lists stay equal here
+    assert {tag.replace("-", "_") for tag in LANGUAGES} == set(CATALOGS)
+    for language in ("en", "pt-BR", "pt_br", "EN"):
         text = GOOD.replace("  title: T\n", f"  title: T\n  language: {language}\n")
-        assert load_config(write(tmp_path, text)).newsletter.language == language
+        config = load_config(write(tmp_path, text))
+        assert config.newsletter.language == language
+        assert translator(language).catalog is CATALOGS[translator(language).locale]
 
 
 def test_a_retired_section_is_kept(tmp_path: Path) -> None:

@@ -194,9 +194,7 @@ def type_text(spec: Spec) -> str:
         return "list of mappings" if spec.many else "mapping"
     form = spec.setting.form
     if form is Form.LANGUAGE:
-        from digest.publish.i18n import CATALOGS
-
-        noun = "one of " + ", ".join(k.replace("_", "-") for k in CATALOGS)
+        noun = "one of " + ", ".join(forms.LANGUAGES)
     elif form is not None:
         noun = _FORM_NOUNS[form]
     elif isinstance(spec.value_type, type) and issubclass(spec.value_type, Enum):

@@ -13,8 +13,6 @@ from digest.app import pipeline
 from digest.app.refresh import refresh
 from digest.cli import console
 from digest.cli.base import App, cli, handle_errors, pass_app
-from digest.config import reference as config_reference
-from digest.config.summary import describe
 
 
 @cli.command()
@@ -23,6 +21,9 @@ from digest.config.summary import describe
 @handle_errors
 def check(app: App, reference: bool) -> None:
     """Validate feeds.yaml and print what it configures (exit 2 on a mistake)."""
+    from digest.config import reference as config_reference
+    from digest.config.summary import describe
+
     if reference:
         click.echo(config_reference.markdown(), nl=False)
         return

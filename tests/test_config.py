@@ -125,13 +125,24 @@ def test_utf8_with_a_bom_is_accepted(tmp_path: Path) -> None:
     "document",
     [
         "newsletter: " + "[" * 5000 + "]" * 5000,
-        "newsletter:\n" + "".join("  " * i + "- \n" for i in range(1, 5000)),
+        "newsletter:\n" + "- " * 5000 + "x\n",  # block style: the parser's recursion
         "sources: " + "{a: " * 5000 + "1" + "}" * 5000,
     ],
 )
 def test_deep_nesting_is_a_config_error(tmp_path: Path, document: str) -> None:
-    with pytest.raises(ConfigError, match=r"feeds.yaml:\d+: "):
+    with pytest.raises(ConfigError, match=r"feeds.yaml:\d+: YAML nested too deeply"):
         load_config(write(tmp_path, document))
+
+
+def test_a_huge_file_is_refused_before_parsing(tmp_path: Path) -> None:
+    text = GOOD + "".join("  " * i + "- \n" for i in range(1, 3000))  # 9 MB of indentation
+    with pytest.raises(ConfigError, match=r"feeds.yaml:1: larger than 4 MiB"):
+        load_config(write(tmp_path, text))
+
+
+def test_brackets_in_quotes_and_comments_are_not_nesting(tmp_path: Path) -> None:
+    text = GOOD.replace("title: T", f"title: '{'[' * 500}'  # {'{' * 500}")
+    assert load_config(write(tmp_path, text)).newsletter.title == "[" * 500
 
 
 # --- every value is checked where it is written ------------------------------------
@@ -146,6 +157,7 @@ BAD_VALUES = [
     (("interval: 6h", "interval: 99999999999w"),
      r":8: sources\[0\].interval: expected a duration from 1m to 4w, got 99999999999w"),
     (("interval: 6h", "interval: 1" + "0" * 400), r"sources\[0\].interval: expected a duration"),
+    (("interval: 6h", "interval: '5" + " " * 50_000 + "x'"), r"interval: expected a duration like"),
     (("interval: 6h", "interval: 0"), r"sources\[0\].interval: expected a duration from 1m"),
     (("interval: 6h", "interval: .nan"), r"sources\[0\].interval: expected a duration like"),
     (("interval: 6h", "interval: [6h]"), r"sources\[0\].interval: expected a duration.*a list"),

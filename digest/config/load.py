@@ -69,8 +69,15 @@ def read_text(path: Path) -> str:
         ) from None
 
 
+MAX_FLOW_DEPTH = 100  # feeds.yaml nests a few levels; ruamel slows quadratically on deep [[[
+
+
 def parse_yaml(path: Path, text: str) -> object:
     """The ruamel round-trip tree (it keeps line numbers), or a ConfigError."""
+    deep = _too_deep(text, MAX_FLOW_DEPTH)
+    if deep:
+        raise ConfigError(f"{path}:{deep}: YAML nested too deeply (more than "
+                          f"{MAX_FLOW_DEPTH} levels of [ or {{)")  # fmt: skip
     try:
         return YAML(typ="rt").load(text)
     except MarkedYAMLError as e:
@@ -87,6 +94,32 @@ def parse_yaml(path: Path, text: str) -> object:
         # and on some odd ones, its own bugs (`!!set` on a scalar: AttributeError);
         # parsing is pure, so whatever fails here means "not YAML we can read".
         raise ConfigError(f"{path}:1: YAML the parser cannot read") from e
+
+
+def _too_deep(text: str, limit: int) -> int:
+    """The line where [ and { nest deeper than ``limit``, else 0. Quotes and comments
+    are skipped roughly: a misread apostrophe can only hide brackets, and 100 open
+    brackets in one plain scalar do not occur in a feeds.yaml."""
+    depth, line, quote, comment, previous = 0, 1, "", False, " "
+    for char in text:
+        if char == "\n":
+            line, comment = line + 1, False
+        elif comment or (quote and char != quote):
+            pass
+        elif quote:  # the closing quote (a backslash-escaped one barely matters here)
+            quote = ""
+        elif char in "'\"":
+            quote = char
+        elif char == "#" and previous in " \t":
+            comment = True
+        elif char in "[{":
+            depth += 1
+            if depth > limit:
+                return line
+        elif char in "]}":
+            depth = max(depth - 1, 0)
+        previous = char
+    return 0
 
 
 def _first_line(error: Exception) -> str:

@@ -243,11 +243,11 @@ def _rule(node: Node, ctx: Context) -> Rule:
     if len(present) != 1:
         raise node.error("give exactly one of like or dislike (source, author, title, url)")
     kind = node.read(present[0], schema.converter(kind_spec))
-    if not node.has("value"):
-        raise node.error("is required", "value")
-    value = node.read("value", schema.converter(value_spec))
-    section = node.read("section", text) if node.has("section") else None
-    if section is not None:
+    if not node.has(value_spec.key):
+        raise node.error("is required", value_spec.key)
+    value = node.read(value_spec.key, schema.converter(value_spec))
+    section = node.read(section_spec.key, text) if node.has(section_spec.key) else None
+    if section is not None:  # a key, title or alias, stored as the key
         found = next((s for s in ctx.sections if s.matches(section)), None)
         if found is None:
             keys = ", ".join(s.key for s in ctx.sections)

@@ -85,15 +85,73 @@ class Action(StrEnum):
 
 
 # --- config ---------------------------------------------------------------
+# The config dataclasses are also feeds.yaml's schema: each field's ``setting(...)``
+# says how it is written there, its bounds and its help text. digest.config parses,
+# validates, describes (`digest check`) and documents (docs/config.md) from it alone.
+
+
+class Form(StrEnum):
+    """How a config value is written when its annotation alone does not say."""
+
+    URL = "url"  # an absolute http(s) URL
+    SLUG = "slug"  # lower-case letters, digits, - and _
+    MINUTES = "minutes"  # a duration: 90 (minutes), 30s, 30m, 6h, 1d or 1w
+    SECONDS = "seconds"  # the same durations, kept in seconds
+    WEEKDAY = "weekday"  # monday..sunday or 1..7
+    CLOCK = "clock"  # "HH:MM"
+    HOST = "host"  # host, IP address, host:port or [IPv6]:port
+    LANGUAGE = "language"  # a language the publish stage has words for
+    EMAIL = "email"  # an e-mail address
+    ENV_NAME = "env_name"  # the name of an environment variable
+    HEADER = "header"  # printable ASCII on one line: it goes into an HTTP header
+
+
+@dataclass(frozen=True)
+class Setting:
+    """How one config field appears in feeds.yaml (see ``setting``)."""
+
+    help: str
+    key: str | None = None  # the YAML key when it differs from the attribute
+    form: Form | None = None
+    ge: float | None = None  # bounds, in the field's own unit
+    gt: float | None = None
+    le: float | None = None
+    fallback: str | None = None  # when absent: the value of this other field
+    default_doc: str | None = None  # a default computed at load time, in words
+
+
+def setting(
+    help: str,
+    *,
+    key: str | None = None,
+    form: Form | None = None,
+    ge: float | None = None,
+    gt: float | None = None,
+    le: float | None = None,
+    fallback: str | None = None,
+    default_doc: str | None = None,
+) -> dict[str, Setting]:
+    """``field(metadata=setting(...))``: declare a field as a feeds.yaml key. Fields
+    without it (``Config.path``, ``Rule.like``) are derived, not written by the editor."""
+    return {"setting": Setting(help, key, form, ge, gt, le, fallback, default_doc)}
 
 
 @dataclass(frozen=True)
 class Newsletter:
-    title: str
-    site_url: str
-    language: str = "en"
-    description: str = ""
-    author: str = ""
+    """What the newsletter is called and where it lives."""
+
+    title: str = field(metadata=setting("The newsletter's name, in every issue and feed."))
+    site_url: str = field(
+        metadata=setting(
+            "Where the published archive lives; links in feeds and e-mail.", form=Form.URL
+        )
+    )
+    language: str = field(
+        default="en",
+        metadata=setting("Language of the issue's fixed words and dates.", form=Form.LANGUAGE),
+    )
+    description: str = field(default="", metadata=setting("One line under the title."))
+    author: str = field(default="", metadata=setting("Who signs the newsletter."))
 
 
 @dataclass(frozen=True)
@@ -101,14 +159,31 @@ class SectionConfig:
     """A section of the issue. ``priority_cut`` marks "Honourable mentions":
     good items that did not make a main section, not a topic of its own."""
 
-    key: str
-    title: str
-    aliases: tuple[str, ...] = ()
-    quota: int = 5
-    priority_cut: bool = False
-    keywords: tuple[str, ...] = ()
-    # A section the editor stopped using: kept for history and past issues, never suggested.
-    retired: bool = False
+    key: str = field(
+        metadata=setting("Stable identifier, used by sources and rules.", form=Form.SLUG)
+    )
+    title: str = field(metadata=setting("The heading in the issue."))
+    aliases: tuple[str, ...] = field(
+        default=(),
+        metadata=setting("Other names (past titles, translations) that mean this section."),
+    )
+    quota: int = field(default=5, metadata=setting("Most items the draft puts here.", ge=0, le=100))
+    priority_cut: bool = field(
+        default=False,
+        metadata=setting(
+            "Honourable mentions: good items that did not make a main section, not a topic."
+        ),
+    )
+    keywords: tuple[str, ...] = field(
+        default=(),
+        metadata=setting("Words that suggest this section before the model has learned."),
+    )
+    retired: bool = field(
+        default=False,
+        metadata=setting(
+            "A section the editor stopped using: kept for history and past issues, never suggested."
+        ),
+    )
 
     def matches(self, name: str) -> bool:
         wanted = name.strip().casefold()
@@ -119,14 +194,34 @@ class SectionConfig:
 
 @dataclass(frozen=True)
 class Source:
-    url: str
-    name: str
-    kind: SourceKind
-    section: str | None = None
-    weight: float = 1.0
-    interval_minutes: int = 60
-    extract: ExtractPolicy = ExtractPolicy.AUTO
-    max_bytes: int | None = None
+    """One feed the newsletter reads."""
+
+    url: str = field(metadata=setting("The feed's address; unique in the file.", form=Form.URL))
+    name: str = field(metadata=setting("Shown to the editor and in rules.", fallback="url"))
+    kind: SourceKind = field(metadata=setting("What the source publishes."))
+    section: str | None = field(
+        default=None, metadata=setting("The section its items go to first (a section key).")
+    )
+    weight: float = field(
+        default=1.0,
+        metadata=setting("Above 1 raises its items' scores, below 1 lowers them.", ge=0, le=10),
+    )
+    interval_minutes: int = field(
+        default=60,
+        metadata=setting("How often to fetch it.", key="interval", form=Form.MINUTES,
+                         ge=1, le=4 * 7 * 24 * 60),
+    )  # fmt: skip
+    extract: ExtractPolicy = field(
+        default=ExtractPolicy.AUTO,
+        metadata=setting("When to fetch article pages: for teasers only, always or never."),
+    )
+    max_bytes: int | None = field(
+        default=None,
+        metadata=setting(
+            "Byte cap for this feed instead of fetch.max_bytes (big podcasts).",
+            ge=1, le=1 << 31, default_doc="fetch.max_bytes",
+        ),
+    )  # fmt: skip
 
 
 class RuleKind(StrEnum):
@@ -144,42 +239,109 @@ class Rule:
     like pins matching items into that section; a dislike then applies only to
     items suggested for it."""
 
-    kind: RuleKind
-    value: str
+    kind: RuleKind = field(
+        metadata=setting(
+            "Give exactly one: what a like (+5) or a dislike (-5) matches.", key="like|dislike"
+        )
+    )
+    value: str = field(
+        metadata=setting("A source name or feed URL, an author or title phrase, or a URL glob.")
+    )
     like: bool = True
-    section: str | None = None
+    section: str | None = field(
+        default=None,
+        metadata=setting(
+            "A like pins items there; a dislike applies only to items suggested there."
+        ),
+    )
 
 
 @dataclass(frozen=True)
 class Topic:
     """A keyword or phrase whose presence moves a score up (weight > 0) or down."""
 
-    phrase: str
-    weight: float
+    phrase: str = field(metadata=setting("A word or phrase (case-insensitive, whole words)."))
+    weight: float = field(
+        default=1.0,
+        metadata=setting("Points added when it appears (negative: less).", ge=-100, le=100),
+    )
 
 
 @dataclass(frozen=True)
 class FetchSettings:
-    concurrency: int = 10
-    per_host: int = 2
-    timeout_seconds: float = 10.0
-    deadline_seconds: float = 30.0
-    max_bytes: int = 10 * 1024 * 1024
-    max_redirects: int = 5
-    user_agent: str = "digest/0.1 (+https://github.com/digest-newsletter/digest)"
-    allow_hosts: tuple[str, ...] = ()
-    min_interval_minutes: int = 15
-    max_interval_minutes: int = 24 * 60
+    """How feeds are fetched: bounds, politeness and the address guard."""
+
+    concurrency: int = field(default=10, metadata=setting("Feeds fetched at once.", ge=1, le=256))
+    per_host: int = field(
+        default=2, metadata=setting("Requests at once to one host (arXiv: always 1).", ge=1, le=32)
+    )
+    timeout_seconds: float = field(
+        default=10.0,
+        metadata=setting(
+            "Seconds of inactivity before a fetch fails.", key="timeout", gt=0, le=600
+        ),
+    )
+    deadline_seconds: float = field(
+        default=30.0,
+        metadata=setting("Seconds for a whole fetch, however slowly the server drips.",
+                         key="deadline", gt=0, le=3600),
+    )  # fmt: skip
+    max_bytes: int = field(
+        default=10 * 1024 * 1024,
+        metadata=setting("Decoded bytes per fetch (gzip bombs stop here).", ge=1, le=1 << 31),
+    )
+    max_redirects: int = field(
+        default=5, metadata=setting("Redirects followed per fetch.", ge=0, le=20)
+    )
+    user_agent: str = field(
+        default="digest/0.1 (+https://github.com/digest-newsletter/digest)",
+        metadata=setting(
+            "Product token sent as User-Agent; contact_url is appended.", form=Form.HEADER
+        ),
+    )
+    allow_hosts: tuple[str, ...] = field(
+        default=(),
+        metadata=setting(
+            "Private or loopback hosts the address guard lets through (the demo, tests).",
+            form=Form.HOST,
+        ),
+    )
+    min_interval_minutes: int = field(
+        default=15,
+        metadata=setting("Never fetch a feed more often, whatever it asks.", key="min_interval",
+                         form=Form.MINUTES, ge=1, le=24 * 60),
+    )  # fmt: skip
+    max_interval_minutes: int = field(
+        default=24 * 60,
+        metadata=setting("Never wait longer between fetches, even after errors.",
+                         key="max_interval", form=Form.MINUTES, ge=1, le=4 * 7 * 24 * 60),
+    )  # fmt: skip
+    contact_url: str | None = field(
+        default=None,
+        metadata=setting("A page about the newsletter, added to the User-Agent.", form=Form.URL),
+    )
 
 
 @dataclass(frozen=True)
 class ScheduleSettings:
     """When `digest run` builds the weekly draft (ISO weekday 1=Monday, HH:MM UTC)."""
 
-    draft_weekday: int = 1
-    draft_time: str = "08:00"
-    tick_minutes: int = 5
-    misfire_grace_seconds: int = 3600
+    draft_weekday: int = field(
+        default=1, metadata=setting("The day `digest run` builds the draft.", form=Form.WEEKDAY)
+    )
+    draft_time: str = field(
+        default="08:00", metadata=setting("The time (UTC) it builds it.", form=Form.CLOCK)
+    )
+    tick_minutes: int = field(
+        default=5,
+        metadata=setting("How often `digest run` looks for due feeds.", key="tick",
+                         form=Form.MINUTES, ge=1, le=24 * 60),
+    )  # fmt: skip
+    misfire_grace_seconds: int = field(
+        default=3600,
+        metadata=setting("A job missed by less than this still runs.", key="misfire_grace",
+                         form=Form.SECONDS, ge=60, le=7 * 24 * 3600),
+    )  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -187,44 +349,98 @@ class SmtpSettings:
     """Where `digest publish --send` delivers the e-mail; the password is read from
     the environment variable ``password_env``, never from feeds.yaml."""
 
-    host: str
-    port: int = 587
-    starttls: bool = True
-    user: str | None = None
-    password_env: str = "DIGEST_SMTP_PASSWORD"
-    sender: str = "digest@localhost"
-    recipients: tuple[str, ...] = ()
-    timeout_seconds: float = 30.0
+    host: str = field(metadata=setting("The mail server."))
+    port: int = field(default=587, metadata=setting("Its port.", ge=1, le=65535))
+    starttls: bool = field(default=True, metadata=setting("Upgrade the connection with STARTTLS."))
+    user: str | None = field(default=None, metadata=setting("Login name, if it needs one."))
+    password_env: str = field(
+        default="DIGEST_SMTP_PASSWORD",
+        metadata=setting("The environment variable holding the password.", form=Form.ENV_NAME),
+    )
+    sender: str = field(
+        default="digest@localhost", metadata=setting("The From address.", form=Form.EMAIL)
+    )
+    recipients: tuple[str, ...] = field(
+        default=(), metadata=setting("Where the issue is sent.", form=Form.EMAIL)
+    )
+    timeout_seconds: float = field(
+        default=30.0, metadata=setting("Seconds before a send fails.", gt=0, le=600)
+    )
 
 
 @dataclass(frozen=True)
 class PublishSettings:
-    output_dir: Path = Path("public")
-    templates_dir: Path | None = None
-    feed_items: int = 20
-    smtp: SmtpSettings | None = None
+    """Where and how issues are published."""
+
+    output_dir: Path = field(
+        default=Path("public"),
+        metadata=setting("Folder of the published archive (relative to feeds.yaml)."),
+    )
+    templates_dir: Path | None = field(
+        default=None,
+        metadata=setting(
+            "Templates that replace the shipped ones (relative to feeds.yaml).",
+            default_doc="templates/ beside feeds.yaml, when it exists",
+        ),
+    )
+    feed_items: int = field(
+        default=20, metadata=setting("Issues in the Atom and JSON feeds.", ge=1, le=1000)
+    )
+    smtp: SmtpSettings | None = field(
+        default=None, metadata=setting("E-mail delivery; without it --send fails.")
+    )
 
 
 @dataclass(frozen=True)
 class RankSettings:
-    window_days: int = 7
-    half_life_days: float = 3.0
-    topics: tuple[Topic, ...] = ()
-    summary_min_words: int = 40
-    summary_max_words: int = 90
+    """How candidates are scored."""
+
+    window_days: int = field(
+        default=7, metadata=setting("Days of entries a draft considers.", ge=1, le=365)
+    )
+    half_life_days: float = field(
+        default=3.0, metadata=setting("Days after which freshness counts half.", gt=0, le=365)
+    )
+    topics: tuple[Topic, ...] = field(
+        default=(), metadata=setting("Phrases that move scores up or down.")
+    )
+    summary_min_words: int = field(
+        default=40,
+        metadata=setting(
+            "A summary ends at the first paragraph end past this many words.", ge=1, le=1000
+        ),
+    )
+    summary_max_words: int = field(
+        default=90,
+        metadata=setting("Summaries keep whole sentences up to this many words.", ge=1, le=1000),
+    )
 
 
 @dataclass(frozen=True)
 class Config:
+    """The whole of feeds.yaml."""
+
     path: Path
-    newsletter: Newsletter
-    sections: tuple[SectionConfig, ...]
-    sources: tuple[Source, ...]
-    fetch: FetchSettings = field(default_factory=FetchSettings)
-    schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
-    publish: PublishSettings = field(default_factory=PublishSettings)
-    rank: RankSettings = field(default_factory=RankSettings)
-    rules: tuple[Rule, ...] = ()
+    newsletter: Newsletter = field(metadata=setting("What the newsletter is."))
+    sections: tuple[SectionConfig, ...] = field(
+        metadata=setting("The sections in the order of an issue; at least one.", ge=1)
+    )
+    sources: tuple[Source, ...] = field(metadata=setting("The feeds to read."))
+    fetch: FetchSettings = field(
+        default_factory=FetchSettings, metadata=setting("How feeds are fetched.")
+    )
+    schedule: ScheduleSettings = field(
+        default_factory=ScheduleSettings, metadata=setting("When `digest run` works.")
+    )
+    publish: PublishSettings = field(
+        default_factory=PublishSettings, metadata=setting("Where issues are published.")
+    )
+    rank: RankSettings = field(
+        default_factory=RankSettings, metadata=setting("How candidates are scored.")
+    )
+    rules: tuple[Rule, ...] = field(
+        default=(), metadata=setting("The editor's standing likes and dislikes.")
+    )
 
     def section(self, name: str) -> SectionConfig | None:
         """The section whose key, title or alias is ``name`` (case-insensitive)."""

@@ -17,13 +17,19 @@ from digest.cli._base import App, cli, handle_errors, pass_app
 
 
 @cli.command()
+@click.option("--reference", is_flag=True, help="Print every feeds.yaml key (docs/config.md).")
 @pass_app
 @handle_errors
-def check(app: App) -> None:
-    """Validate feeds.yaml and print what it configures."""
-    c = app.config
-    console.out.print(f"{app.config_path}: ok - {len(c.sections)} sections, "
-                      f"{len(c.sources)} sources, language {c.newsletter.language}")  # fmt: skip
+def check(app: App, reference: bool) -> None:
+    """Validate feeds.yaml and print what it configures (exit 2 on a mistake)."""
+    from digest.config import reference as config_reference
+    from digest.config.summary import describe
+
+    if reference:
+        click.echo(config_reference.markdown(), nl=False)
+        return
+    for line in describe(app.config):
+        click.echo(line)
 
 
 @cli.command()

@@ -7,7 +7,7 @@ handling; each other module registers its commands on the group. Output goes thr
 
 from __future__ import annotations
 
-from digest.cli import commands, rank, review, sources, web  # noqa: F401  (register commands)
+from digest.cli import commands, rank, review, sources, translate, web  # noqa: F401  (register commands)
 from digest.cli.base import cli
 
 __all__ = ["cli", "main"]

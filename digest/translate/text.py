@@ -39,7 +39,7 @@ _MARKER = re.compile(r"^\s*(?:[-*+]\s+|\d+[.)]\s+|#{1,6}\s+|>\s*)*")
 # link's placeholder too: "Veja o [o artigo](url)" -> "Veja [o artigo](url)".
 _DOUBLED_ARTICLE = re.compile(r"\b(o|a|os|as|um|uma|the|an) \[(\1) ", re.IGNORECASE)
 # Below this many characters a "short" ratio is noise ("Code." -> "Código.").
-MIN_CHECKED_CHARS = 30
+MIN_CHECKED_CHARS = 60
 
 
 @dataclass(frozen=True)

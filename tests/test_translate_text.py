@@ -14,6 +14,7 @@ from digest.errors import ConfigError, TranslateError
 from digest.translate import Glossary, Term, Translator, check, load_glossary, split_sentences
 from digest.translate.glossary import default_glossary, parse_glossary
 from digest.translate.protect import shield, urls
+from digest.translate.sentences import chunk
 
 
 class FakeEngine:
@@ -62,6 +63,17 @@ GLOSSARY = Glossary(
 )
 def test_split_sentences(text: str, expected: list[str]) -> None:
     assert split_sentences(text) == expected
+
+
+def test_chunk_cuts_long_sentences_at_clauses() -> None:
+    sentence = "first part here; second part here, third part here: fourth part."
+    assert chunk(sentence, 100) == [sentence]
+    assert chunk(sentence, 35) == [
+        "first part here; second part here,",
+        "third part here: fourth part.",
+    ]
+    assert " ".join(chunk(sentence, 10)) == sentence  # a clause longer than the limit stays
+    assert chunk("no clause ends at all in this one", 5) == ["no clause ends at all in this one"]
 
 
 # --- glossary --------------------------------------------------------------------

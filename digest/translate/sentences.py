@@ -60,3 +60,21 @@ def _is_abbreviation(before: str) -> bool:
     if word in ABBREVIATIONS:
         return True
     return len(word) == 1 and word.isalpha()
+
+
+_CLAUSE_END = re.compile(r"(?<=[;:,])\s+")
+
+
+def chunk(sentence: str, limit: int) -> list[str]:
+    """``sentence`` cut after ``;``, ``:`` or ``,`` into pieces of at most ``limit``
+    characters where it can be. The bundled engine's output stops near 580 characters
+    however long the input, so a run-on sentence is sent as clauses instead."""
+    if len(sentence) <= limit:
+        return [sentence]
+    pieces: list[str] = []
+    for clause in _CLAUSE_END.split(sentence):
+        if pieces and len(pieces[-1]) + 1 + len(clause) <= limit:
+            pieces[-1] = f"{pieces[-1]} {clause}"
+        else:
+            pieces.append(clause)
+    return pieces

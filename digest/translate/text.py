@@ -31,7 +31,7 @@ from digest.translate.protect import (
     unshield,
     urls,
 )
-from digest.translate.sentences import split_sentences
+from digest.translate.sentences import chunk, split_sentences
 
 # Leading Markdown that is layout, not prose: list markers, headings, quotes.
 _MARKER = re.compile(r"^\s*(?:[-*+]\s+|\d+[.)]\s+|#{1,6}\s+|>\s*)*")
@@ -77,26 +77,29 @@ class Translator:
         source: str = "en",
         target: str = "pt-BR",
         min_ratio: float = 0.8,
+        max_chars: int | None = 400,
     ) -> None:
         self.engine = engine
         self.glossary = glossary
         self.source = source
         self.target = target
         self.min_ratio = min_ratio
+        self.max_chars = max_chars
 
     def translate(self, text: str) -> Translated:
         """``text`` (Markdown, one or more lines) translated, with its flags."""
         lines = text.split("\n")
         markers = [_MARKER.match(line).group(0) for line in lines]  # type: ignore[union-attr]
         bodies = [
-            _unit(shield(line[len(m) :], self.glossary))
+            self._unit(shield(line[len(m) :], self.glossary))
             for line, m in zip(lines, markers, strict=True)
         ]
-        units = [*bodies, *(_unit(label) for b in bodies for label in b.shielded.labels())]
+        labels = [self._unit(label) for b in bodies for label in b.shielded.labels()]
+        units = [*bodies, *labels]
         flags = self._run(units)
-        labels = iter(units[len(bodies) :])
+        pending = iter(labels)
         noted: set[str] = set()
-        out = [m + self._restore(b, labels, noted) for m, b in zip(markers, bodies, strict=True)]
+        out = [m + self._restore(b, pending, noted) for m, b in zip(markers, bodies, strict=True)]
         result = _DOUBLED_ARTICLE.sub(r"[\2 ", "\n".join(out))
         return Translated(result, (*flags, *self.check(text, result)))
 
@@ -110,6 +113,12 @@ class Translator:
         for v in check(self.glossary, source, translation):
             flags.append(Flag("glossary", f"{v.term}: expected {v.detail}"))
         return flags
+
+    def _unit(self, shielded: Shielded) -> _Unit:
+        sentences = split_sentences(shielded.text)
+        if self.max_chars:
+            sentences = [piece for s in sentences for piece in chunk(s, self.max_chars)]
+        return _Unit(shielded, sentences)
 
     def _run(self, units: Sequence[_Unit]) -> list[Flag]:
         """Translate every sentence of ``units`` in one batch; fill ``unit.out``."""
@@ -167,10 +176,6 @@ class Translator:
             return span.original
 
         return unshield(" ".join(unit.out), unit.shielded.spans, render)
-
-
-def _unit(shielded: Shielded) -> _Unit:
-    return _Unit(shielded, split_sentences(shielded.text))
 
 
 def _spaced(source: str, translation: str) -> str:

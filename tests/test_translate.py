@@ -165,6 +165,7 @@ def test_cli_pipe_end_to_end(now: datetime, tmp_path: Path) -> None:
     assert "loop" in out[0]["summary"]  # the editor's glossary term was kept
     assert all(isinstance(r["flags"], list) for r in out)
     assert urls(out[0]["summary"]) == urls(json.loads(lines[0])["summary"])
+    assert "translated 3 items to pt-BR; flags: none" in result.stderr
 
 
 def test_cli_rejects_a_line_that_is_not_json(now: datetime) -> None:

@@ -11,7 +11,18 @@ from pathlib import Path
 import pytest
 
 from digest.errors import ConfigError, TranslateError
-from digest.translate import Glossary, Term, Translator, check, load_glossary, split_sentences
+from digest.translate import (
+    Edition,
+    Glossary,
+    SourceItem,
+    Term,
+    TitlePolicy,
+    Translator,
+    check,
+    load_glossary,
+    split_sentences,
+    translate_item,
+)
 from digest.translate.glossary import default_glossary, parse_glossary
 from digest.translate.protect import shield, urls
 from digest.translate.sentences import chunk
@@ -211,3 +222,28 @@ def test_an_engine_that_loses_sentences_is_an_error() -> None:
 def test_blank_lines_and_markers_keep_the_layout() -> None:
     done = Translator(FakeEngine(), GLOSSARY).translate("## Title\n\n1. first\n> quoted")
     assert done.text == "## TITLE\n\n1. FIRST\n> QUOTED"
+
+
+def test_a_doubled_article_before_a_link_is_removed() -> None:
+    answers = {"See XQ0Z now.": "Veja o XQ0Z agora.", "the XQ0Z": "o XQ0Z"}
+    translator = Translator(FakeEngine(answers.__getitem__), GLOSSARY)
+    done = translator.translate("See [the paper](https://x.org/p) now.")
+    assert done.text == "Veja [o artigo](https://x.org/p) agora."
+
+
+def test_title_policy_and_flag_fields() -> None:
+    def halve_long(s: str) -> str:
+        return s[: len(s) // 2] if len(s) >= 60 else s.upper()
+
+    translator = Translator(FakeEngine(halve_long), GLOSSARY)
+    item = SourceItem(
+        "A title on NLP", "A summary that is long enough to be cut short by the engine."
+    )
+    kept = translate_item(Edition("pt-BR", translator, TitlePolicy.KEEP), item)
+    assert kept.title == "A title on NLP"
+    assert [(f.field, f.kind) for f in kept.flags] == [("summary", "short")]
+    assert kept.source_hash == item.source_hash
+    done = translate_item(Edition("pt-BR", translator, TitlePolicy.TRANSLATE), item)
+    assert done.title == "A TITLE ON NLP"
+    changed = SourceItem(item.title, item.summary + " More.")
+    assert changed.source_hash != item.source_hash  # what marks a translation stale

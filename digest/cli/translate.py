@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
 from typing import Any, TextIO
 
 import click
 
+from digest.cli import console
 from digest.cli.base import cli, handle_errors
 from digest.errors import TranslateError
 from digest.translate import (
@@ -54,8 +56,13 @@ def translate(
         make_engine(engine, url=url), load_glossary(target, glossary), source=source, target=target
     )
     edition = Edition(target, translator, TitlePolicy(titles))
+    items, kinds = 0, Counter[str]()
     for record in translate_records(edition, _records(file)):
         click.echo(json.dumps(record, ensure_ascii=False))
+        items += 1
+        kinds.update(flag["kind"] for flag in record["flags"])
+    found = ", ".join(f"{kind} {n}" for kind, n in sorted(kinds.items())) or "none"
+    console.err.print(f"translated {items} items to {target}; flags: {found}")
 
 
 def _records(file: TextIO) -> Any:

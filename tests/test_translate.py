@@ -186,3 +186,10 @@ def test_missing_engine_says_how_to_install_it(
     result = CliRunner().invoke(cli, ["translate", "--to", "pt-BR"], input="", obj=lambda: now)
     assert result.exit_code == 1
     assert "pip install 'digest[translate]'" in result.stderr
+
+
+def test_curly_quotes_survive(translator: Translator) -> None:
+    # The raw model drops curly quotes and mangles their contents ("-judged").
+    done = translator.translate("The model’s outputs are “judged” by itself.")
+    assert "“julgadas”" in done.text, done.text
+    assert "-judged" not in done.text and "judged" not in done.text

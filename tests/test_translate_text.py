@@ -247,3 +247,24 @@ def test_title_policy_and_flag_fields() -> None:
     assert done.title == "A TITLE ON NLP"
     changed = SourceItem(item.title, item.summary + " More.")
     assert changed.source_hash != item.source_hash  # what marks a translation stale
+
+
+def test_quotes_go_in_straight_and_come_back_curly() -> None:
+    engine = FakeEngine(lambda s: s.replace("said", "disse"))
+    done = Translator(engine, GLOSSARY).translate("She said “yes” and ‘no’ to `x = 'a'`.")
+    assert engine.batches == [["She said \"yes\" and 'no' to XQ0Z."]]
+    assert done.text == "She disse “yes” and ’no’ to `x = 'a'`."  # code is untouched
+    plain = Translator(engine, GLOSSARY).translate('She said "yes".')
+    assert plain.text == 'She disse "yes".'
+
+
+def test_fallback_leaves_punctuation_between_spans_alone() -> None:
+    calls: list[str] = []
+
+    def mangle(s: str) -> str:
+        calls.append(s)
+        return "nada" if "XQ" in s else s.upper()
+
+    done = Translator(FakeEngine(mangle), GLOSSARY).translate("NLP | Hugging Face | see it")
+    assert done.text == "NLP | Hugging Face | SEE IT"
+    assert calls[1:] == [" | see it"]  # the " | " between the two spans is not sent

@@ -38,6 +38,11 @@ _MARKER = re.compile(r"^\s*(?:[-*+]\s+|\d+[.)]\s+|#{1,6}\s+|>\s*)*")
 # A label translated on its own brings its article, and the engine adds one before the
 # link's placeholder too: "Veja o [o artigo](url)" -> "Veja [o artigo](url)".
 _DOUBLED_ARTICLE = re.compile(r"\b(o|a|os|as|um|uma|the|an) \[(\1) ", re.IGNORECASE)
+# The bundled model drops curly quotes, and mangles what they enclose ("“judged”" ->
+# "-judged"); it keeps straight ones. So quotes go in straight and come back curly.
+_STRAIGHT = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'"})
+_PAIRED_QUOTES = re.compile(r'"([^"\n]*)"')
+_LETTER = re.compile(r"[^\W\d_]")
 # Below this many characters a "short" ratio is noise ("Code." -> "Código.").
 MIN_CHECKED_CHARS = 60
 
@@ -115,7 +120,7 @@ class Translator:
         return flags
 
     def _unit(self, shielded: Shielded) -> _Unit:
-        sentences = split_sentences(shielded.text)
+        sentences = split_sentences(shielded.text.translate(_STRAIGHT))
         if self.max_chars:
             sentences = [piece for s in sentences for piece in chunk(s, self.max_chars)]
         return _Unit(shielded, sentences)
@@ -143,7 +148,8 @@ class Translator:
     def _in_pieces(self, sentence: str) -> str:
         """Translate the prose between placeholders on its own; keep placeholders."""
         pieces = split_at_placeholders(sentence)
-        prose = [p for p in pieces if p.strip() and not re.fullmatch(r"XQ\d+Z", p)]
+        # Only pieces with a letter: the model invents words for a lone "." or " | ".
+        prose = [p for p in pieces if _LETTER.search(p) and not re.fullmatch(r"XQ\d+Z", p)]
         done = dict(zip(prose, self._engine(prose), strict=True))
         return "".join(_spaced(p, done[p]) if p in done else p for p in pieces)
 
@@ -175,7 +181,12 @@ class Translator:
                 return span.term.render(span.original, first=first)
             return span.original
 
-        return unshield(" ".join(unit.out), unit.shielded.spans, render)
+        text = " ".join(unit.out)
+        if any(q in unit.shielded.text for q in "“”"):
+            text = _PAIRED_QUOTES.sub(r"“\1”", text)
+        if any(q in unit.shielded.text for q in "‘’"):
+            text = text.replace("'", "’")
+        return unshield(text, unit.shielded.spans, render)
 
 
 def _spaced(source: str, translation: str) -> str:

@@ -5,11 +5,14 @@ from __future__ import annotations
 import importlib.util
 import json
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from httpserver import LoopbackServer, RequestHandler
 
+from digest.cli import cli
 from digest.errors import TranslateError
 from digest.translate import (
     ArgosEngine,
@@ -124,3 +127,31 @@ def test_argos_translates_with_an_installed_model() -> None:
     except TranslateError as e:
         pytest.skip(f"no Argos en->pt model installed: {e}")
     assert len(out) == 1 and out[0] and out[0] != "The paper is out."
+
+
+def test_cli_pipe_through_a_libretranslate_server(
+    server: tuple[LoopbackServer, FakeLibreTranslate], now: datetime
+) -> None:
+    srv, fake = server
+    line = json.dumps({"title": "A title", "summary": "One. [Two](https://x.org/2)", "id": 7})
+    args = ["translate", "--to", "pt-BR", "--engine", "libretranslate", "--url", srv.url()]
+    result = CliRunner().invoke(cli, args, input=line + "\n", obj=lambda: now)
+    assert result.exit_code == 0, result.output
+    record = json.loads(result.stdout)
+    assert record == {
+        "id": 7,
+        "title": "A title",
+        "summary": "<pt> One. [<pt> Two](https://x.org/2)",
+        "language": "pt-BR",
+        "source_hash": record["source_hash"],
+        "flags": [],
+    }
+    assert len(record["source_hash"]) == 16
+    assert [b["q"] for b in fake.bodies] == [["One.", "Two"]]
+
+
+def test_cli_without_a_url_for_libretranslate(now: datetime) -> None:
+    args = ["translate", "--to", "pt-BR", "--engine", "libretranslate"]
+    result = CliRunner().invoke(cli, args, input="", obj=lambda: now)
+    assert result.exit_code == 1
+    assert "needs a server URL" in result.stderr

@@ -23,6 +23,7 @@ from digest.errors import TranslateError
 from digest.translate.engine import Engine
 from digest.translate.glossary import Glossary, check
 from digest.translate.protect import (
+    PLACEHOLDER,
     Shielded,
     Span,
     placeholder_problems,
@@ -127,11 +128,14 @@ class Translator:
 
     def _run(self, units: Sequence[_Unit]) -> list[Flag]:
         """Translate every sentence of ``units`` in one batch; fill ``unit.out``."""
-        batch = [s for u in units for s in u.sentences]
+        batch = [s for u in units for s in u.sentences if _has_prose(s)]
         answers = iter(self._engine(batch))
         flags: list[Flag] = []
         for unit in units:
             for sentence in unit.sentences:
+                if not _has_prose(sentence):  # "XQ0Z | XQ1Z": nothing to translate
+                    unit.out.append(sentence)
+                    continue
                 unit.out.append(self._accept(sentence, next(answers), flags))
         return flags
 
@@ -149,7 +153,7 @@ class Translator:
         """Translate the prose between placeholders on its own; keep placeholders."""
         pieces = split_at_placeholders(sentence)
         # Only pieces with a letter: the model invents words for a lone "." or " | ".
-        prose = [p for p in pieces if _LETTER.search(p) and not re.fullmatch(r"XQ\d+Z", p)]
+        prose = [p for p in pieces if _has_prose(p)]
         done = dict(zip(prose, self._engine(prose), strict=True))
         return "".join(_spaced(p, done[p]) if p in done else p for p in pieces)
 
@@ -187,6 +191,11 @@ class Translator:
         if any(q in unit.shielded.text for q in "‘’"):
             text = text.replace("'", "’")
         return unshield(text, unit.shielded.spans, render)
+
+
+def _has_prose(text: str) -> bool:
+    """Whether ``text`` has a letter outside its placeholders."""
+    return _LETTER.search(PLACEHOLDER.sub("", text)) is not None
 
 
 def _spaced(source: str, translation: str) -> str:

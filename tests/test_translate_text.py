@@ -268,3 +268,36 @@ def test_fallback_leaves_punctuation_between_spans_alone() -> None:
     done = Translator(FakeEngine(mangle), GLOSSARY).translate("NLP | Hugging Face | see it")
     assert done.text == "NLP | Hugging Face | SEE IT"
     assert calls[1:] == [" | see it"]  # the " | " between the two spans is not sent
+
+
+def test_determiners_before_plural_terms_become_plural() -> None:
+    glossary = Glossary(
+        "pt-BR",
+        (Term("large language models", target="grandes modelos"), Term("LLMs"), Term("NLP")),
+    )
+    answers = {
+        "It uses XQ0Z and XQ1Z for XQ2Z.": "Usa o XQ0Z e do XQ1Z pela XQ2Z.",
+    }
+    engine = FakeEngine(answers.__getitem__)
+    done = Translator(engine, glossary).translate("It uses large language models and LLMs for NLP.")
+    assert done.text == "Usa os grandes modelos e dos LLMs pela NLP."
+    french = Translator(engine, glossary, target="fr").translate(
+        "It uses large language models and LLMs for NLP."
+    )
+    assert french.text == "Usa o grandes modelos e do LLMs pela NLP."  # only for pt
+
+
+@pytest.mark.parametrize(
+    ("term", "plural"),
+    [
+        (Term("embeddings"), True),
+        (Term("LLMs"), True),
+        (Term("Transformers"), False),
+        (Term("Papers with Code"), False),
+        (Term("prompt"), False),
+        (Term("paper", target="artigo"), False),
+        (Term("papers", target="artigos"), True),
+    ],
+)
+def test_plural_terms(term: Term, plural: bool) -> None:
+    assert term.plural is plural

@@ -43,6 +43,17 @@ class Term:
         # Word boundaries that also work for terms starting or ending with a symbol.
         return re.compile(rf"(?<![\w-]){re.escape(self.term)}(?![\w-])", flags)
 
+    @property
+    def plural(self) -> bool:
+        """Whether the rendered term is a plural noun ("artigos", "embeddings"), so a
+        Portuguese determiner before it must be plural too. Names never are."""
+        if self.target is not None:
+            return self.target.split()[0].endswith("s")
+        # "embeddings", "LLMs"; not "Transformers" or "Papers with Code" (names).
+        return (self.term.islower() and self.term.endswith("s")) or bool(
+            re.fullmatch(r"[A-Z]{2,}s", self.term)
+        )
+
     def render(self, found: str, *, first: bool) -> str:
         """What replaces ``found`` (the source spelling) in the translation."""
         if self.target is not None:

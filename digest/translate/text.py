@@ -43,6 +43,8 @@ _DOUBLED_ARTICLE = re.compile(r"\b(o|a|os|as|um|uma|the|an) \[(\1) ", re.IGNOREC
 # "-judged"); it keeps straight ones. So quotes go in straight and come back curly.
 _STRAIGHT = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'"})
 _PAIRED_QUOTES = re.compile(r'"([^"\n]*)"')
+# Portuguese singular determiners and contractions; each takes an "s" in the plural.
+_PT_DETERMINER = re.compile(r"\b([OoAa]|[NnDd][oa]|[Aa]o|[Pp]el[oa]) (XQ(\d+)Z)")
 _LETTER = re.compile(r"[^\W\d_]")
 # Below this many characters a "short" ratio is noise ("Code." -> "Código.").
 MIN_CHECKED_CHARS = 60
@@ -186,11 +188,27 @@ class Translator:
             return span.original
 
         text = " ".join(unit.out)
+        if self.target.lower().startswith("pt"):
+            text = _plural_determiners(text, unit.shielded.spans)
         if any(q in unit.shielded.text for q in "“”"):
             text = _PAIRED_QUOTES.sub(r"“\1”", text)
         if any(q in unit.shielded.text for q in "‘’"):
             text = text.replace("'", "’")
         return unshield(text, unit.shielded.spans, render)
+
+
+def _plural_determiners(text: str, spans: Sequence[Span]) -> str:
+    """The model sees a placeholder as a singular noun ("integra o XQ3Z"); before a
+    plural term the determiner becomes plural ("integra os grandes modelos")."""
+
+    def repl(m: re.Match[str]) -> str:
+        n = int(m.group(3))
+        term = spans[n].term if n < len(spans) else None
+        if term is None or not term.plural:
+            return m.group(0)
+        return f"{m.group(1)}s {m.group(2)}"
+
+    return _PT_DETERMINER.sub(repl, text)
 
 
 def _has_prose(text: str) -> bool:

@@ -122,7 +122,8 @@ def main() -> None:
     args = parser.parse_args()
     issue = [json.loads(line) for line in args.issue.read_text(encoding="utf-8").splitlines()]
     paragraphs = len(issue) * (2 if args.titles == "translate" else 1)
-    words = sum(len(item["summary"].split()) for item in issue)
+    fields = ["summary", "title"] if args.titles == "translate" else ["summary"]
+    words = sum(len(item[f].split()) for item in issue for f in fields)
 
     load_before = os.getloadavg()[0]
     single = one_core(issue, args)

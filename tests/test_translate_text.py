@@ -9,6 +9,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from digest.errors import ConfigError, TranslateError
 from digest.translate import (
@@ -301,3 +303,26 @@ def test_determiners_before_plural_terms_become_plural() -> None:
 )
 def test_plural_terms(term: Term, plural: bool) -> None:
     assert term.plural is plural
+
+
+# --- properties ------------------------------------------------------------------
+
+_WORDS = st.sampled_from(
+    ["The", "model", "e.g.", "et al.", "v2.1", "3.5%", "NLP", "Hugging Face", "it.", "Yes!",
+     "(see", "Fig.", "2)", "dair.ai", "https://x.org/a_(b)", "[the code](https://y.org/c)",
+     "`x.y()`", "J.", "Smith", "ok?", "“quoted”", "-", "|"]
+)  # fmt: skip
+_TEXT = st.lists(_WORDS, max_size=30).map(" ".join)
+
+
+@given(_TEXT)
+def test_splitting_keeps_every_word(text: str) -> None:
+    assert " ".join(split_sentences(text)).split() == text.split()
+
+
+@given(st.lists(_TEXT, min_size=1, max_size=3).map("\n".join))
+def test_an_identity_engine_gives_the_text_back(text: str) -> None:
+    kept_only = Glossary("pt-BR", (Term("Hugging Face"), Term("NLP")))
+    done = Translator(FakeEngine(lambda s: s), kept_only, target="en").translate(text)
+    assert done.text.split() == text.split()
+    assert done.flags == ()

@@ -326,3 +326,8 @@ def test_an_identity_engine_gives_the_text_back(text: str) -> None:
     done = Translator(FakeEngine(lambda s: s), kept_only, target="en").translate(text)
     assert done.text.split() == text.split()
     assert done.flags == ()
+
+
+def test_a_doubled_article_in_the_source_stays() -> None:
+    text = "The [the code](https://y.org/c) is here."
+    assert Translator(FakeEngine(lambda s: s), GLOSSARY).translate(text).text == text

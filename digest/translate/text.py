@@ -108,7 +108,9 @@ class Translator:
         pending = iter(labels)
         noted: set[str] = set()
         out = [m + self._restore(b, pending, noted) for m, b in zip(markers, bodies, strict=True)]
-        result = _DOUBLED_ARTICLE.sub(r"[\2 ", "\n".join(out))
+        result = "\n".join(out)
+        if not _DOUBLED_ARTICLE.search(text):  # unless the source doubles it itself
+            result = _DOUBLED_ARTICLE.sub(r"[\2 ", result)
         return Translated(result, (*flags, *self.check(text, result)))
 
     def check(self, source: str, translation: str) -> list[Flag]:

@@ -17,7 +17,8 @@ fits, the error also subclasses it, so callers may catch either::
      ├── ReviewError (ValueError)             code "review"
      ├── SearchError (ValueError)             code "bad_query"
      ├── LeaseHeldError                       code "lease_held"
-     └── PublishError                         code "publish"
+     ├── PublishError                         code "publish"
+     └── TranslateError                       code "translate" / "engine_missing"
 
 Third-party exceptions are translated at stage boundaries with ``raise X(...) from e``;
 ``str()`` of an error includes its cause so one line tells the whole story.
@@ -170,3 +171,9 @@ class PublishError(DigestError):
     """Rendering or writing an issue failed."""
 
     code = "publish"
+
+
+class TranslateError(DigestError):
+    """A translation engine is missing, refused the text or answered nonsense."""
+
+    code = "translate"

@@ -191,14 +191,14 @@ def test_f10_permanent_redirect_only_for_301_308_chains(server: LoopbackServer) 
 # --- F11, F12: rate limits ----------------------------------------------------------------
 
 
-def test_f11_retry_after_seconds_and_http_date(server: LoopbackServer) -> None:
+def test_f11_retry_after_and_http_date(server: LoopbackServer) -> None:
     when = datetime.now(UTC) + timedelta(seconds=600)
     server.handler("/429", retry_after(429, "120"))
     server.handler("/503", retry_after(503, format_datetime(when, usegmt=True)))
     server.handler("/forever", retry_after(429, "99999999"))
     results = run(server, "/429", "/503", "/forever")
     assert [code(r) for r in results] == ["rate_limited"] * 3
-    waits = [r.retry_after_seconds for r in results]  # type: ignore[union-attr]
+    waits = [r.retry_after for r in results]  # type: ignore[union-attr]
     assert waits[0] == 120
     assert waits[1] is not None and 590 <= waits[1] <= 600
     assert waits[2] == 24 * 3600
@@ -221,7 +221,7 @@ def test_f12_rate_limited_without_header_is_one_get(server: LoopbackServer) -> N
     server.route("/429", status=429, body=b"no")
     (result,) = run(server, "/429")
     assert isinstance(result, FetchFailed) and result.code == "rate_limited"
-    assert result.retry_after_seconds is None and result.status == 429
+    assert result.retry_after is None and result.status == 429
     assert server.hits["/429"] == 1  # no retry inside a run
 
 

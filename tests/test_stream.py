@@ -75,7 +75,7 @@ def test_stream_feeds_calls_store_once_per_feed_with_a_small_window(
         assert index not in seen
         seen[index] = (result, reply)
 
-    stream_feeds(jobs, many.fetch, make_guard(many.fetch), store_one, window=2,
+    stream_feeds(jobs, many.fetch, store_one, guard=make_guard(many.fetch), window=2,
                  parse_timeout=1.0)  # fmt: skip
     assert sorted(seen) == list(range(len(jobs)))
     assert all(result.url == state.url for (state, _), (result, _) in
@@ -98,8 +98,8 @@ def test_while_the_caller_cannot_store_feeds_wait_and_none_is_lost(
         asks += 1
         return asks > 40  # "busy" for the first 40 turns of the loop
 
-    stream_feeds(jobs, many.fetch, make_guard(many.fetch), lambda i, *_: stored.append(i),
-                 can_store=can_store, window=4, parse_timeout=1.0)  # fmt: skip
+    stream_feeds(jobs, many.fetch, lambda i, *_: stored.append(i), can_store=can_store,
+                 window=4, parse_timeout=1.0)  # fmt: skip
     assert sorted(stored) == list(range(len(jobs)))
 
 

@@ -25,13 +25,13 @@ from httpserver import (
     retry_after,
 )
 
+from digest.errors import FetchError
 from digest.fetch import http as fetch_module
 from digest.fetch.http import fetch_feeds, fetch_pages, make_guard, max_age
 from digest.fetch.politeness import next_fetch_at
 from digest.types import (
     FeedState,
     Fetched,
-    FetchFailed,
     FetchResult,
     FetchSettings,
     NotModified,
@@ -76,7 +76,7 @@ def run(server: LoopbackServer, *paths: str, **kw: object) -> list[FetchResult]:
 
 
 def code(result: FetchResult) -> str:
-    return result.code if isinstance(result, FetchFailed) else type(result).__name__
+    return result.code if isinstance(result, FetchError) else type(result).__name__
 
 
 # --- F1-F4: bounded time and bytes ------------------------------------------------
@@ -220,7 +220,7 @@ def test_f11_next_fetch_honours_retry_after_end_to_end(server: LoopbackServer) -
 def test_f12_rate_limited_without_header_is_one_get(server: LoopbackServer) -> None:
     server.route("/429", status=429, body=b"no")
     (result,) = run(server, "/429")
-    assert isinstance(result, FetchFailed) and result.code == "rate_limited"
+    assert isinstance(result, FetchError) and result.code == "rate_limited"
     assert result.retry_after is None and result.status == 429
     assert server.hits["/429"] == 1  # no retry inside a run
 
@@ -268,7 +268,7 @@ def test_pages_get_no_conditional_headers_and_reject_a_stray_304(server: Loopbac
     server.route("/page", status=304)
     server.route("/article", body=b"<html><p>hi</p></html>", content_type="text/html")
     page, article = fetch_pages([server.url("/page"), server.url("/article")], settings_for(server))
-    assert isinstance(page, FetchFailed) and page.code == "http_error" and page.status == 304
+    assert isinstance(page, FetchError) and page.code == "http_error" and page.status == 304
     assert isinstance(article, Fetched) and article.headers["content-type"] == "text/html"
     sent = server.headers_for("/article")[0]
     assert "if-none-match" not in sent and sent["accept"].startswith("text/html")

@@ -454,13 +454,22 @@ async def _read(response: httpx.Response, limit: int) -> bytes:
         raise FetchError(
             f"Content-Length {announced} exceeds {limit} bytes", code=ErrorCode.TOO_LARGE
         )
-    layers = _layers(response.headers.get("content-encoding", ""))
+    if response.is_stream_consumed:  # handed over read (httpx.MockTransport's content=)
+        pieces = _whole(response.content)  # which httpx has decoded
+    else:
+        pieces = _decoded(
+            response.aiter_raw(), _layers(response.headers.get("content-encoding", ""))
+        )
     out = bytearray()
-    async for piece in _decoded(response.aiter_raw(), layers):
+    async for piece in pieces:
         out += piece
         if len(out) > limit:
             raise FetchError(f"body exceeds {limit} bytes once decoded", code=ErrorCode.TOO_LARGE)
     return bytes(out)
+
+
+async def _whole(body: bytes) -> AsyncIterator[bytes]:
+    yield body
 
 
 def _layers(header: str) -> list[_Inflate]:

@@ -16,6 +16,7 @@ from digest.app.stream import (
     Parser,
     WorkerParser,
     choose_parser,
+    from_worker,
     parse_one,
 )
 from digest.errors import ErrorCode, ParseError
@@ -221,3 +222,16 @@ def test_a_parse_error_travels_from_a_worker_as_itself() -> None:
     (reply,) = _parse_all(WorkerParser(5.0, 1), _jobs([b"<html><body>hi</body></html>"]))
     assert isinstance(reply, ParseError) and reply.code == ErrorCode.NOT_A_FEED
     assert reply.url == "https://example.org/feed0.xml"
+
+
+def test_a_job_the_pool_killed_or_lost_becomes_the_feeds_parse_error() -> None:
+    url = "https://example.org/feed.xml"
+    timed_out = from_worker(Failed("timeout", "took over 2s"), url, 2.0)
+    died = from_worker(Failed("died", "worker died"), url, 2.0)
+    crashed = from_worker(Failed("crashed", "RuntimeError: boom"), url, 2.0)
+    assert isinstance(timed_out, ParseError) and timed_out.code == ErrorCode.PARSE_TIMEOUT
+    assert isinstance(died, ParseError) and died.code == ErrorCode.PARSER_CRASH
+    assert isinstance(crashed, ParseError) and "RuntimeError: boom" in str(crashed)
+    assert {timed_out.url, died.url, crashed.url} == {url}
+    parsed = ParsedFeed(url, "Good", None, ())
+    assert from_worker(parsed, url, 2.0) is parsed  # a value passes through untouched

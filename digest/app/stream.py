@@ -215,7 +215,9 @@ async def _stream(
         fetching = asyncio.gather(*(one(client, i, s, src) for i, (s, src) in enumerate(jobs)))
         while not fetching.done():
             collect(0)
-            await asyncio.sleep(POLL_SECONDS)
+            # Not a plain sleep: the loop ends the moment the last fetch does (a tiny
+            # refresh would otherwise lose up to POLL_SECONDS for nothing).
+            await asyncio.wait([fetching], timeout=POLL_SECONDS)
         await fetching  # raises what a fetch raised
     while parser.pending:  # the last parses; a slow one may take up to parse_timeout
         collect(DRAIN_POLL_SECONDS)  # ticking, so the group never waits on a slow parse

@@ -121,9 +121,8 @@ def _store_one(
     """One feed's fetch and parse, stored under its identity ``state.url`` (an adopted
     move was fetched at its new URL), as the Outcome of its value or its error."""
     feed = parsed if isinstance(parsed, ParsedFeed) else None
-    failure: DigestError | None = parsed if isinstance(parsed, DigestError) else None
-    if isinstance(result, FetchError):
-        failure = result
+    parse_error = parsed if isinstance(parsed, DigestError) else None
+    failure = result if isinstance(result, FetchError) else parse_error
     when = next_fetch_at(
         failure or result,
         state,
@@ -135,8 +134,7 @@ def _store_one(
     )
     try:
         group.join()
-        new = store.record_fetch(result, feed, now=now, next_fetch_at=when,
-                                 error=parsed if isinstance(parsed, DigestError) else None,
+        new = store.record_fetch(result, feed, now=now, next_fetch_at=when, error=parse_error,
                                  feed_url=state.url)  # fmt: skip
     except DigestError as e:  # this feed's transaction rolled back; the others go on
         return Outcome.failed(source.url, e.detached())

@@ -19,7 +19,7 @@ from typing import Any
 
 import feedparser
 
-from digest.errors import ParseError
+from digest.errors import ErrorCode, ParseError
 from digest.identity import arxiv_id, canonical_url, content_hash, make_keys
 from digest.parse.extras import (
     arxiv_extra,
@@ -61,7 +61,7 @@ def parse_feed(
     (:mod:`digest.parse.fast`, same result); anything else, and ``fast=False``, by
     feedparser."""
     if not body.strip():
-        raise ParseError(f"{url}: the response body is empty", code="empty")
+        raise ParseError(f"{url}: the response body is empty", code=ErrorCode.EMPTY)
     warnings: list[str] = []
     pod: Mapping[str, dict[str, str]] = {}
     feed: Mapping[str, Any]
@@ -109,7 +109,7 @@ def _read_xml(
             sanitize_html=False,
         )
     except Exception as e:  # feedparser's loose parser has many internal failure modes
-        raise ParseError(f"{url}: feedparser failed", code="parse_error") from e
+        raise ParseError(f"{url}: feedparser failed", code=ErrorCode.PARSE_ERROR) from e
     _check_is_feed(raw, body, url)
     exc = raw.get("bozo_exception")
     if raw.get("bozo") and not isinstance(exc, feedparser.NonXMLContentType):
@@ -155,11 +155,13 @@ def _check_is_feed(raw: Any, body: bytes, url: str) -> None:
         return
     head = body[:4096]
     if _HTML_SNIFF_RE.search(head):
-        raise ParseError(f"{url}: got an HTML page, not a feed", code="not_a_feed")
+        raise ParseError(f"{url}: got an HTML page, not a feed", code=ErrorCode.NOT_A_FEED)
     if _XML_SNIFF_RE.match(head.lstrip(b"\xef\xbb\xbf")):
         exc = raw.get("bozo_exception")
-        raise ParseError(f"{url}: unreadable feed: {type(exc).__name__}: {exc}", code="parse_error")
-    raise ParseError(f"{url}: no feed found in the response", code="not_a_feed")
+        raise ParseError(
+            f"{url}: unreadable feed: {type(exc).__name__}: {exc}", code=ErrorCode.PARSE_ERROR
+        )
+    raise ParseError(f"{url}: no feed found in the response", code=ErrorCode.NOT_A_FEED)
 
 
 def _fold(entries: Iterable[EntryData | str], warnings: list[str]) -> tuple[EntryData, ...]:

@@ -204,29 +204,25 @@ def extract_article(
 # --- the worker pool (digest.workers) -----------------------------------------
 
 Job = tuple[str, bytes, str, int]  # url, body, content type, max bytes
-Reply = Article | tuple[str, str]  # an Article, or (code, message) of an ExtractError
+Reply = Article | ExtractError  # the error itself: it pickles (see DigestError)
 
 
 def _extract_job(job: Job) -> Reply:
-    """Runs in a worker: the reply pickles (an Article or an error's code and message)."""
+    """Runs in a worker: the reply pickles, an ExtractError included."""
     url, body, content_type, max_bytes = job
     try:
         return extract_article(body, url, content_type=content_type, max_bytes=max_bytes)
     except ExtractError as e:
-        return (e.code, str(e))
+        e.url = e.url or url
+        return e.detached()
 
 
 def _to_result(reply: Reply | Failed, timeout: float) -> Article | ExtractError:
-    if isinstance(reply, Article):
+    if not isinstance(reply, Failed):
         return reply
-    if isinstance(reply, Failed):
-        if reply.kind == "timeout":
-            return ExtractError(
-                f"extraction took over {timeout:g}s", code=ErrorCode.EXTRACT_TIMEOUT
-            )
-        return ExtractError(f"extraction failed: {reply.message}", code=ErrorCode.EXTRACT_FAILED)
-    code, message = reply
-    return ExtractError(message, code=code)
+    if reply.kind == "timeout":
+        return ExtractError(f"extraction took over {timeout:g}s", code=ErrorCode.EXTRACT_TIMEOUT)
+    return ExtractError(f"extraction failed: {reply.message}", code=ErrorCode.EXTRACT_FAILED)
 
 
 def extract_articles(

@@ -14,8 +14,9 @@ from httpserver import LoopbackServer
 
 import digest.parse.feed as parser
 from digest.app import pipeline
+from digest.app.additions import add_url
 from digest.app.refresh import FETCH_LEASE, refresh
-from digest.errors import LeaseHeldError, ReviewError
+from digest.errors import BlockedAddressError, FetchError, LeaseHeldError, ReviewError
 from digest.store import Store
 from digest.types import Action, Config, DraftStatus, ItemStatus
 
@@ -213,3 +214,16 @@ def test_review_lifecycle_guards(world: Config, store: Store, now: datetime) -> 
         pipeline.decide(store, world, Action.REJECT, draft.items()[0].key, now=now)
     with pytest.raises(ReviewError, match="no approved items"):
         pipeline.publish(store, world, now=now)
+
+
+def test_adding_a_page_that_cannot_be_fetched_raises_the_fetch_error_itself(
+    world: Config, store: Store, server: LoopbackServer, now: datetime
+) -> None:
+    missing = server.url("/posts/missing.html")
+    with pytest.raises(FetchError) as info:
+        add_url(store, world, missing, now=now)
+    assert (info.value.code, info.value.status, info.value.url) == ("not_found", 404, missing)
+    assert str(info.value).startswith(f"could not fetch {missing}: 404 Not Found")
+    with pytest.raises(BlockedAddressError) as blocked:
+        add_url(store, world, "http://10.0.0.1/post", now=now)
+    assert blocked.value.code == "blocked_address" and "10.0.0.1" in str(blocked.value)

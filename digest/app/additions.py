@@ -9,7 +9,7 @@ import logging
 from datetime import datetime
 
 from digest.app import pipeline
-from digest.errors import BlockedAddressError, ExtractError, FetchError, ReviewError
+from digest.errors import ExtractError, FetchError, ReviewError
 from digest.extract.article import extract_articles
 from digest.extract.summarize import summarize, word_count
 from digest.fetch.http import fetch_pages, make_guard
@@ -17,7 +17,7 @@ from digest.identity import canonical_url
 from digest.sanitize import safe_url
 from digest.store import Store
 from digest.store.manual import add_manual_entry
-from digest.types import Action, Article, Config, EntryData, FetchFailed
+from digest.types import Action, Article, Config, EntryData
 
 log = logging.getLogger("digest.web")
 
@@ -62,9 +62,9 @@ def _checked_url(url: str) -> str:
 
 def _fetch_article(url: str, config: Config) -> Article:
     page = fetch_pages([url], config.fetch, guard=make_guard(config.fetch))[0]
-    if isinstance(page, FetchFailed):
-        kind = BlockedAddressError if page.code == "blocked_address" else FetchError
-        raise kind(f"could not fetch {url}: {page.message}", code=page.code, status=page.status)
+    if isinstance(page, FetchError):  # the error itself: its class, code, status, url
+        page.message = f"could not fetch {url}: {page.message}"
+        raise page
     content_type = page.headers.get("content-type", "text/html")
     result = extract_articles([(page.final_url, page.body, content_type)])[0]
     if isinstance(result, ExtractError):

@@ -90,7 +90,7 @@ def _articles_for(
     bodies = []
     for entry, page in zip(wanted, pages, strict=True):
         if isinstance(page, FetchFailed):
-            out[entry.id] = DigestError(page.message, code=page.code)
+            out[entry.id] = page  # the FetchError itself
         else:
             bodies.append((entry, page))
     from digest.extract.article import extract_articles

@@ -33,8 +33,17 @@ from digest.parse import ParseJob, ParseReply, parse_job
 from digest.types import FeedState, Fetched, FetchResult, FetchSettings, Source
 from digest.workers import Failed, Pool, TimeLimitExceeded, can_time_limit, run_all, time_limit
 
-__all__ = ["PARSE_IN_WORKERS_FROM", "InProcessParser", "WorkerParser", "parse_one",
-           "stream_feeds"]  # fmt: skip
+__all__ = [
+    "PARSE_IN_WORKERS_FROM",
+    "InProcessParser",
+    "Parser",
+    "WorkerParser",
+    "choose_parser",
+    "from_worker",
+    "parse_here",
+    "parse_one",
+    "stream_feeds",
+]
 
 log = logging.getLogger("digest.app.stream")
 

@@ -278,3 +278,49 @@ def test_one_feed_and_twenty_take_the_same_path(
     assert calls == [(1, InProcessParser), (19, WorkerParser)]  # 0.xml is not due again
     assert [o.new_entries for o in small] == [3] and all(o.ok for o in large)
     assert sum(o.new_entries for o in large) == 19 * 3 and store.count_entries() == 20 * 3
+
+
+def test_a_long_in_process_parse_never_eats_a_running_fetchs_deadline(
+    server: LoopbackServer, tmp_path: Path, store: Store, now: datetime,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    # A tiny run parses in this thread, which stalls the event loop. The ReDoS body
+    # arrives first; had it been parsed then (1.5 s), the slow feed's fetch, running
+    # meanwhile, would have passed its 1 s deadline and failed as a timeout.
+    from dataclasses import replace
+
+    from httpserver import RequestHandler
+
+    monkeypatch.setattr(refreshing, "PARSE_TIMEOUT", 1.5)
+    server.route("/evil.xml", body=redos_feed())
+    slow_body = rss("Slow", [Item("One", "https://example.org/one", "Text.")])
+
+    def slow(req: RequestHandler) -> None:
+        time.sleep(0.4)
+        req.send(200, slow_body, content_type="application/rss+xml")
+
+    server.handler("/slow.xml", slow)
+    config = load(write_config(tmp_path, [
+        {"name": "Evil", "url": server.url("/evil.xml"), "kind": "blog"},
+        {"name": "Slow", "url": server.url("/slow.xml"), "kind": "blog"},
+    ]))  # fmt: skip
+    config = replace(config, fetch=replace(config.fetch, deadline_seconds=1.0))
+    outcomes = {o.key.rsplit("/", 1)[1]: o for o in refresh(store, config, now=now)}
+    assert outcomes["evil.xml"].code == ErrorCode.PARSE_TIMEOUT
+    assert outcomes["slow.xml"].ok and outcomes["slow.xml"].new_entries == 1
+
+
+def test_an_in_process_parser_with_a_window_of_one_still_stores_every_feed(
+    tmp_path: Path, store: Store, now: datetime
+) -> None:
+    # Parsing waits for running fetches, and a fetch waits for a window place that
+    # only a stored feed frees: the waiting fetches are not running, so no deadlock.
+    config = site_config(tmp_path, [f"{n}.xml" for n in range(4)])
+    store.sync_sources(config.sources, now=now)
+    jobs = [(s, src) for s in store.feed_states() if (src := config.source(s.url))]
+    stored: dict[int, object] = {}
+    stream_feeds(jobs, config.fetch, lambda i, _, parsed: stored.setdefault(i, parsed),
+                 transport=site(now, feeds=4), parser=InProcessParser(1.0),
+                 window=1)  # fmt: skip
+    assert sorted(stored) == [0, 1, 2, 3]
+    assert all(getattr(p, "title", "").startswith("Site") for p in stored.values())

@@ -59,7 +59,10 @@ StoreFn = Callable[[int, FetchResult, ParseReply | None], None]
 
 
 class Parser(Protocol):
-    """A parse strategy: jobs in by key, each feed's ParsedFeed or ParseError out."""
+    """A parse strategy: jobs in by key, each feed's ParsedFeed or ParseError out.
+    ``in_thread``: it parses in the caller's thread, stalling the event loop."""
+
+    in_thread: bool
 
     @property
     def pending(self) -> int: ...
@@ -115,6 +118,8 @@ def parse_one(job: ParseJob, timeout: float) -> ParseReply:
 class InProcessParser:
     """Parses a submitted body on the next poll, in this process: for tiny runs."""
 
+    in_thread = True
+
     def __init__(self, timeout: float) -> None:
         self.timeout = timeout
         self.queue: deque[tuple[int, ParseJob]] = deque()
@@ -139,6 +144,8 @@ class InProcessParser:
 
 class WorkerParser:
     """Parses in a :class:`~digest.workers.Pool` of ``workers`` processes."""
+
+    in_thread = False
 
     def __init__(self, timeout: float, workers: int) -> None:
         self.timeout = timeout
@@ -185,6 +192,7 @@ async def _stream(
 ) -> None:
     slots = asyncio.Semaphore(window)
     limiter = HostLimiter(settings)
+    running = 0  # fetches past their host's and the window's wait: their deadline runs
     fetched: dict[int, FetchResult] = {}  # being parsed
     held: deque[tuple[int, FetchResult, ParseReply | None]] = deque()  # to store
 
@@ -199,6 +207,7 @@ async def _stream(
                 slots.release()
 
     async def one(client: Client, index: int, state: FeedState, source: Source) -> None:
+        nonlocal running
         # The one place moves are handled: an adopted move is fetched at its new URL;
         # store_one files the result under the feed's identity, jobs[index][0].url.
         url = state.fetch_url
@@ -206,7 +215,11 @@ async def _stream(
             # The window is taken inside the host's slot, so a slow host (arXiv's gap)
             # never holds window places while it waits for its turn.
             await slots.acquire()
-            result = await fetch_feed(client, guard, url, state, source, settings)
+            running += 1
+            try:
+                result = await fetch_feed(client, guard, url, state, source, settings)
+            finally:
+                running -= 1
         on_fetched(result)
         if isinstance(result, Fetched):
             parser.submit(index, (result.body, result.final_url, dict(result.headers),
@@ -216,7 +229,11 @@ async def _stream(
             held.append((index, result, None))
 
     def collect(timeout: float) -> None:
-        held.extend((index, fetched.pop(index), reply) for index, reply in parser.poll(timeout))
+        # A parse in this thread stalls the loop: it waits until no fetch is running,
+        # or it could push a healthy feed past its deadline.
+        if not (parser.in_thread and running):
+            replies = parser.poll(timeout)
+            held.extend((index, fetched.pop(index), reply) for index, reply in replies)
         store_held()
         on_idle()
 

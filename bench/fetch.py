@@ -15,6 +15,8 @@ before (a quarter of real feeds' entries are that small). ``--kinds mixed``: fee
 proportions, one feed in nine an arXiv listing and one a podcast (iTunes tags,
 enclosures); both take digest's lxml fast path (a real podcast with Podcasting 2.0 or
 media tags goes to feedparser).
+Every size goes through digest's one refresh path; ``--feeds 2`` (say) measures a tiny
+refresh, whose few bodies the stream parses in-process instead of starting workers.
 For each tool, in a fresh subprocess per run (so peak RSS is its own), the tools taking
 turns: a cold refresh into an empty database (everything new) and a warm one
 (everything 304). Prints medians, feeds/s, entries/s, peak RSS and the digest/reader

@@ -15,6 +15,8 @@ from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 
+from digest.errors import DigestError, ErrorCode, FetchError
+
 
 class SourceKind(StrEnum):
     """What a source publishes; it decides parsing details and section hints."""
@@ -498,18 +500,9 @@ class NotModified:
     max_age_seconds: float | None = None
 
 
-@dataclass(frozen=True)
-class FetchFailed:
-    """A fetch that failed; ``code`` is one of errors.FETCH_CODES."""
-
-    url: str
-    code: str
-    message: str
-    status: int | None = None
-    retry_after_seconds: float | None = None
-
-
-FetchResult = Fetched | NotModified | FetchFailed
+# A failed fetch is the FetchError itself (code from errors.FETCH_CODES, ``url``,
+# ``status``, ``retry_after``), returned as a value: one way to fail, never rebuilt.
+FetchResult = Fetched | NotModified | FetchError
 
 
 # --- parse ----------------------------------------------------------------
@@ -836,5 +829,10 @@ class Outcome:
     key: str
     ok: bool
     detail: str = ""
-    code: str | None = None
+    code: ErrorCode | None = None
     new_entries: int = 0
+    error: DigestError | None = None  # the failure itself, as the stage returned it
+
+    @classmethod
+    def failed(cls, key: str, error: DigestError) -> Outcome:
+        return cls(key, False, str(error), error.code, error=error)

@@ -25,13 +25,13 @@ from httpserver import (
     retry_after,
 )
 
+from digest.errors import FetchError
 from digest.fetch import http as fetch_module
 from digest.fetch.http import fetch_feeds, fetch_pages, make_guard, max_age
 from digest.fetch.politeness import next_fetch_at
 from digest.types import (
     FeedState,
     Fetched,
-    FetchFailed,
     FetchResult,
     FetchSettings,
     NotModified,
@@ -76,7 +76,7 @@ def run(server: LoopbackServer, *paths: str, **kw: object) -> list[FetchResult]:
 
 
 def code(result: FetchResult) -> str:
-    return result.code if isinstance(result, FetchFailed) else type(result).__name__
+    return result.code if isinstance(result, FetchError) else type(result).__name__
 
 
 # --- F1-F4: bounded time and bytes ------------------------------------------------
@@ -191,14 +191,14 @@ def test_f10_permanent_redirect_only_for_301_308_chains(server: LoopbackServer) 
 # --- F11, F12: rate limits ----------------------------------------------------------------
 
 
-def test_f11_retry_after_seconds_and_http_date(server: LoopbackServer) -> None:
+def test_f11_retry_after_and_http_date(server: LoopbackServer) -> None:
     when = datetime.now(UTC) + timedelta(seconds=600)
     server.handler("/429", retry_after(429, "120"))
     server.handler("/503", retry_after(503, format_datetime(when, usegmt=True)))
     server.handler("/forever", retry_after(429, "99999999"))
     results = run(server, "/429", "/503", "/forever")
     assert [code(r) for r in results] == ["rate_limited"] * 3
-    waits = [r.retry_after_seconds for r in results]  # type: ignore[union-attr]
+    waits = [r.retry_after for r in results]  # type: ignore[union-attr]
     assert waits[0] == 120
     assert waits[1] is not None and 590 <= waits[1] <= 600
     assert waits[2] == 24 * 3600
@@ -220,8 +220,8 @@ def test_f11_next_fetch_honours_retry_after_end_to_end(server: LoopbackServer) -
 def test_f12_rate_limited_without_header_is_one_get(server: LoopbackServer) -> None:
     server.route("/429", status=429, body=b"no")
     (result,) = run(server, "/429")
-    assert isinstance(result, FetchFailed) and result.code == "rate_limited"
-    assert result.retry_after_seconds is None and result.status == 429
+    assert isinstance(result, FetchError) and result.code == "rate_limited"
+    assert result.retry_after is None and result.status == 429
     assert server.hits["/429"] == 1  # no retry inside a run
 
 
@@ -268,7 +268,7 @@ def test_pages_get_no_conditional_headers_and_reject_a_stray_304(server: Loopbac
     server.route("/page", status=304)
     server.route("/article", body=b"<html><p>hi</p></html>", content_type="text/html")
     page, article = fetch_pages([server.url("/page"), server.url("/article")], settings_for(server))
-    assert isinstance(page, FetchFailed) and page.code == "http_error" and page.status == 304
+    assert isinstance(page, FetchError) and page.code == "http_error" and page.status == 304
     assert isinstance(article, Fetched) and article.headers["content-type"] == "text/html"
     sent = server.headers_for("/article")[0]
     assert "if-none-match" not in sent and sent["accept"].startswith("text/html")

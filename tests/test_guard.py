@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from digest.errors import BlockedAddressError, ConfigError, FetchError
 from digest.fetch.guard import AddressGuard, guarded_get, is_blocked, literal_ip, make_client
 from digest.fetch.http import fetch_pages
-from digest.types import Fetched, FetchFailed, FetchSettings
+from digest.types import Fetched, FetchSettings
 
 FEED = b"<?xml version='1.0'?><rss version='2.0'><channel><title>ok</title></channel></rss>"
 
@@ -56,13 +56,13 @@ def settings_for(*servers: LoopbackServer, **kw: object) -> FetchSettings:
 
 def pages(
     urls: list[str], settings: FetchSettings, resolver: object = no_dns
-) -> list[Fetched | FetchFailed]:
+) -> list[Fetched | FetchError]:
     guard = AddressGuard.from_settings(settings, resolver)  # type: ignore[arg-type]
     return fetch_pages(urls, settings, guard=guard)
 
 
-def codes(results: list[Fetched | FetchFailed]) -> list[str]:
-    return [r.code if isinstance(r, FetchFailed) else "ok" for r in results]
+def codes(results: list[Fetched | FetchError]) -> list[str]:
+    return [r.code if isinstance(r, FetchError) else "ok" for r in results]
 
 
 # --- address classification --------------------------------------------------------
@@ -185,7 +185,7 @@ def test_f7_allowlisted_spelling_reaches_the_allowed_port_only(server: LoopbackS
         [f"http://127.1:{server.port}/feed.xml", f"http://127.1:{server.port + 1}/"], settings
     )
     assert isinstance(ok, Fetched) and ok.body == FEED
-    assert isinstance(blocked, FetchFailed) and blocked.code == "blocked_address"
+    assert isinstance(blocked, FetchError) and blocked.code == "blocked_address"
 
 
 def test_allowing_an_address_lets_any_port_through(

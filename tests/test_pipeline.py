@@ -14,10 +14,11 @@ from httpserver import LoopbackServer
 
 import digest.parse.feed as parser
 from digest.app import drafting, publishing, summarise
+from digest.app.additions import add_url
 from digest.app.lease import FETCH_LEASE, fetch_lease
 from digest.app.refresh import refresh
 from digest.app.update import update
-from digest.errors import LeaseHeldError, ReviewError
+from digest.errors import BlockedAddressError, FetchError, LeaseHeldError, ReviewError
 from digest.store import Store
 from digest.types import Action, Config, DraftStatus, ItemStatus
 
@@ -267,3 +268,16 @@ def test_update_still_holds_the_lease_while_it_summarises(
 
     assert update(store, world, now=now, progress=progress).summarised == 6
     assert len(refused) == 1
+
+
+def test_adding_a_page_that_cannot_be_fetched_raises_the_fetch_error_itself(
+    world: Config, store: Store, server: LoopbackServer, now: datetime
+) -> None:
+    missing = server.url("/posts/missing.html")
+    with pytest.raises(FetchError) as info:
+        add_url(store, world, missing, now=now)
+    assert (info.value.code, info.value.status, info.value.url) == ("not_found", 404, missing)
+    assert str(info.value).startswith(f"could not fetch {missing}: 404 Not Found")
+    with pytest.raises(BlockedAddressError) as blocked:
+        add_url(store, world, "http://10.0.0.1/post", now=now)
+    assert blocked.value.code == "blocked_address" and "10.0.0.1" in str(blocked.value)

@@ -8,8 +8,9 @@ from email.utils import format_datetime
 
 import pytest
 
+from digest.errors import FetchError, ParseError
 from digest.fetch.politeness import MAX_RETRY_AFTER, next_fetch_at, parse_retry_after
-from digest.types import FeedState, Fetched, FetchFailed, FetchSettings, NotModified, Source
+from digest.types import FeedState, Fetched, FetchSettings, NotModified, Source
 from digest.types import SourceKind as Kind
 
 URL = "https://example.org/feed.xml"
@@ -22,8 +23,8 @@ def minutes_until(when: datetime, now: datetime) -> float:
     return (when - now).total_seconds() / 60
 
 
-def failed(code: str = "connection", retry: float | None = None) -> FetchFailed:
-    return FetchFailed(URL, code, "x", retry_after_seconds=retry)
+def failed(code: str = "connection", retry: float | None = None) -> FetchError:
+    return FetchError("x", code=code, url=URL, retry_after=retry)
 
 
 # --- parse_retry_after ------------------------------------------------------------------
@@ -138,3 +139,12 @@ def test_gone_is_far_away_but_a_date(now: datetime) -> None:
     when = next_fetch_at(failed("gone"), FeedState(URL, error_count=3), SOURCE, SETTINGS, now=now)
     assert isinstance(when, datetime)
     assert when - now >= timedelta(days=300)
+
+
+def test_a_parse_failure_backs_off_like_a_fetch_failure(now: datetime) -> None:
+    # The feed's ParseError is passed as it is, not disguised as a failed fetch.
+    state = FeedState(URL, error_count=2)
+    parse_failure = ParseError("no feed here", code="not_a_feed", url=URL)
+    when = next_fetch_at(parse_failure, state, SOURCE, SETTINGS, now=now)
+    assert when == next_fetch_at(failed(), state, SOURCE, SETTINGS, now=now)
+    assert minutes_until(when, now) > 3 * 60  # backed off, not the hourly interval

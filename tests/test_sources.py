@@ -3,6 +3,8 @@ comments, OPML import through defusedxml (P3) and export."""
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import datetime
 from pathlib import Path
 
@@ -10,11 +12,13 @@ import pytest
 from click.testing import CliRunner
 from feedgen import Item, load, rss, write_config
 from httpserver import LoopbackServer
+from test_workers import redos_feed
 
+import digest.app.refresh as refreshing
 from digest.app.sources import add_feed, export_opml, import_opml
 from digest.cli import cli
 from digest.config import load_config
-from digest.errors import ParseError
+from digest.errors import ErrorCode, FetchError, ParseError
 from digest.store import Store
 from digest.types import SourceKind
 
@@ -53,6 +57,46 @@ def test_a_page_without_a_feed_is_a_clear_error(
     with pytest.raises(ParseError, match="links to none"):
         add_feed(load(config_path), store, server.url("/"), now=now)
     assert load_config(config_path).sources == ()
+
+
+@pytest.mark.parametrize("where", ["main thread", "other thread"])
+def test_add_parses_under_the_refresh_time_limit(
+    config_path: Path, server: LoopbackServer, store: Store, now: datetime,
+    monkeypatch: pytest.MonkeyPatch, where: str,
+) -> None:  # fmt: skip
+    # P4 holds for `digest add` (main thread: SIGALRM) and the web page (a thread: a
+    # worker): the ReDoS feed ends as parse_timeout, nothing is added.
+    monkeypatch.setattr(refreshing, "PARSE_TIMEOUT", 1.0)
+    server.route("/evil.xml", body=redos_feed())
+    raised: list[BaseException] = []
+
+    def add() -> None:
+        try:
+            add_feed(load(config_path), store, server.url("/evil.xml"), now=now)
+        except ParseError as e:
+            raised.append(e)
+
+    started = time.monotonic()
+    if where == "main thread":
+        add()
+    else:
+        thread = threading.Thread(target=add)
+        thread.start()
+        thread.join(20)
+    assert time.monotonic() - started < 1.0 + 5
+    (error,) = raised
+    assert isinstance(error, ParseError) and error.code == ErrorCode.PARSE_TIMEOUT
+    assert server.hits["/evil.xml"] == 1  # a hostile feed, not a page to look for links in
+    assert load_config(config_path).sources == () and store.count_entries() == 0
+
+
+def test_a_failed_fetch_on_add_raises_the_fetch_error_itself(
+    config_path: Path, server: LoopbackServer, store: Store, now: datetime
+) -> None:
+    with pytest.raises(FetchError) as info:
+        add_feed(load(config_path), store, server.url("/nothing.xml"), now=now)
+    assert info.value.code == ErrorCode.NOT_FOUND and info.value.status == 404
+    assert info.value.url == server.url("/nothing.xml")
 
 
 OPML = b"""<?xml version="1.0"?><opml version="2.0"><head><title>x</title></head><body>

@@ -10,7 +10,15 @@ from typing import Any
 
 import pytest
 
-from digest.errors import ConflictError, LeaseHeldError, StorageBusyError, StorageError
+from digest.errors import (
+    ConflictError,
+    ErrorCode,
+    FetchError,
+    LeaseHeldError,
+    ParseError,
+    StorageBusyError,
+    StorageError,
+)
 from digest.store import Store
 from digest.store.schema import MIGRATIONS
 from digest.types import (
@@ -18,7 +26,6 @@ from digest.types import (
     Decision,
     EntryData,
     Fetched,
-    FetchFailed,
     ParsedFeed,
     Source,
     SourceKind,
@@ -134,11 +141,30 @@ def test_crash_mid_ingest_commits_nothing(
 
 def test_failure_records_code_and_keeps_entries(store: Store, now: datetime) -> None:
     store.record_fetch(fetched(), feed(entry("a")), now=now, next_fetch_at=now)
-    failure = FetchFailed(URL, "timeout", "no answer within 1 s")
+    failure = FetchError("no answer within 1 s", code=ErrorCode.TIMEOUT, url=URL)
     store.record_fetch(failure, None, now=now, next_fetch_at=now + timedelta(minutes=5))
     (health,) = store.feed_health(now=now)
     assert (health.status, health.last_error_code, health.entries) == ("error", "timeout", 1)
     assert health.next_fetch_at == now + timedelta(minutes=5)
+    assert health.last_error == "no answer within 1 s"
+
+
+def test_a_parse_failure_is_recorded_as_itself_under_the_feeds_identity(
+    store: Store, now: datetime
+) -> None:
+    # A moved feed is fetched at its new URL; the failure is filed under the feed's
+    # own URL, with the ParseError's code and message as they were, and the fetch's
+    # validators are not kept (the body was not stored, so it must come again).
+    moved = "https://example.org/moved.xml"
+    error = ParseError("no feed here", code=ErrorCode.NOT_A_FEED, url=moved)
+    result = Fetched(moved, moved, 200, {}, b"<html/>", etag='"v1"')
+    store.record_fetch(result, None, now=now, next_fetch_at=now, error=error, feed_url=URL)
+    state = store.feed_state(URL)
+    assert state is not None and state.etag is None and state.error_count == 1
+    assert (state.last_error_code, state.last_error) == ("not_a_feed", "no feed here")
+    attempt = store.db.conn.execute(
+        "SELECT feed_url, outcome, status, code FROM fetch_attempts").fetchone()  # fmt: skip
+    assert tuple(attempt) == (URL, "error", 200, "not_a_feed")
 
 
 def test_a_locked_database_is_a_typed_busy_error_and_reads_still_work(

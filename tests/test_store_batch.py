@@ -111,7 +111,7 @@ def test_in_a_group_search_rows_wait_for_the_commit_and_leave_with_a_failed_feed
         assert store.db.conn.execute(pending).fetchone() == (1,)
         assert store.search("sparse") == []  # not indexed yet: waiting for the COMMIT
         group.join()
-        monkeypatch.setattr("digest.store.feeds._update_feed", _boom)
+        monkeypatch.setattr("digest.store.feeds._record_success", _boom)
         failing = ParsedFeed(other, "Other", None, (entry("b", "Mixture of experts"),))
         with pytest.raises(RuntimeError):
             store.record_fetch(Fetched(other, other, 200, {}, b""), failing, now=now,

@@ -1,10 +1,12 @@
-"""A large refresh goes through digest.app.stream: fetch, parse (workers) and store overlap.
-Over a real loopback server: the healthy feeds store, the ReDoS feed (P4) ends as
-parse_timeout, a 500 is a fetch error, and the second run is all 304 with no writes
-but the feeds' state."""
+"""Every refresh goes through digest.app.stream: fetch, parse and store overlap, for one
+feed or many. Over a real loopback server: the healthy feeds store, the ReDoS feed (P4)
+ends as parse_timeout, a 500 is a fetch error, and the second run is all 304 with no
+writes but the feeds' state. Through an injected httpx transport: the same, with no
+socket at all."""
 
 from __future__ import annotations
 
+import socket
 import sqlite3
 import threading
 import time
@@ -12,17 +14,21 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from feedgen import Item, days_ago, load, rss, write_config
 from httpserver import LoopbackServer
 from test_workers import redos_feed
 
 import digest.app.refresh as refreshing
+import digest.app.stream as streaming
 from digest import workers
 from digest.app.refresh import refresh
-from digest.app.stream import stream_feeds
+from digest.app.stream import InProcessParser, Parser, WorkerParser, stream_feeds
+from digest.errors import ErrorCode, FetchError, ParseError
 from digest.fetch.http import make_guard
 from digest.store import Store
+from digest.store.feeds import ADOPT_MOVE_AFTER
 from digest.types import Config, FetchResult, NotModified
 
 HEALTHY = 10
@@ -75,7 +81,7 @@ def test_stream_feeds_calls_store_once_per_feed_with_a_small_window(
         assert index not in seen
         seen[index] = (result, reply)
 
-    stream_feeds(jobs, many.fetch, make_guard(many.fetch), store_one, window=2,
+    stream_feeds(jobs, many.fetch, store_one, guard=make_guard(many.fetch), window=2,
                  parse_timeout=1.0)  # fmt: skip
     assert sorted(seen) == list(range(len(jobs)))
     assert all(result.url == state.url for (state, _), (result, _) in
@@ -98,8 +104,8 @@ def test_while_the_caller_cannot_store_feeds_wait_and_none_is_lost(
         asks += 1
         return asks > 40  # "busy" for the first 40 turns of the loop
 
-    stream_feeds(jobs, many.fetch, make_guard(many.fetch), lambda i, *_: stored.append(i),
-                 can_store=can_store, window=4, parse_timeout=1.0)  # fmt: skip
+    stream_feeds(jobs, many.fetch, lambda i, *_: stored.append(i), can_store=can_store,
+                 window=4, parse_timeout=1.0)  # fmt: skip
     assert sorted(stored) == list(range(len(jobs)))
 
 
@@ -146,3 +152,175 @@ def test_stored_feeds_are_committed_while_a_slow_feed_still_parses(
     worker.join(timeout=30)
     assert visible_early
     assert store.count_entries() == 5 * HEALTHY  # the one that waited was parsed too
+
+
+# --- an injected transport: the whole refresh with no socket ---------------------------
+
+SITE = "https://feeds.example"
+
+
+def site_feed(n: int, now: datetime) -> bytes:
+    return rss(f"Site {n}", [Item(f"Site {n} post {i}", f"https://example.org/s{n}/{i}",
+                                  f"<p>Post {i}</p>", published=days_ago(now, i))
+                             for i in range(3)])  # fmt: skip
+
+
+def site(now: datetime, feeds: int) -> httpx.MockTransport:
+    """/0.xml ... serve feeds (ETag "v"), /moved.xml answers 301 to /new.xml,
+    /missing.xml is a 404 and /page.xml an HTML page; every request is recorded."""
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        requests.append(request)
+        name = request.url.path.lstrip("/")
+        if name == "moved.xml":
+            return httpx.Response(301, headers={"Location": f"{SITE}/new.xml"})
+        if name == "new.xml":
+            return httpx.Response(200, content=site_feed(99, now))
+        if name == "page.xml":
+            return httpx.Response(200, content=b"<html><body>hello</body></html>",
+                                  headers={"Content-Type": "text/html"})  # fmt: skip
+        number = name.removesuffix(".xml")
+        if number.isdigit() and int(number) < feeds:
+            if request.headers.get("if-none-match") == '"v"':
+                return httpx.Response(304)
+            return httpx.Response(200, content=site_feed(int(number), now),
+                                  headers={"ETag": '"v"'})  # fmt: skip
+        return httpx.Response(404, content=b"no")
+
+    requests: list[httpx.Request] = []
+    transport = httpx.MockTransport(handle)
+    transport.requests = requests  # type: ignore[attr-defined]
+    return transport
+
+
+def site_config(tmp_path: Path, names: list[str]) -> Config:
+    sources = [{"name": n, "url": f"{SITE}/{n}", "kind": "blog"} for n in names]
+    return load(write_config(tmp_path, sources))
+
+
+@pytest.fixture
+def no_sockets(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(self: socket.socket, address: object) -> None:
+        raise AssertionError(f"a socket was opened to {address!r}")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+
+
+def test_a_refresh_through_an_injected_transport_opens_no_socket(
+    tmp_path: Path, store: Store, now: datetime, no_sockets: None
+) -> None:
+    config = site_config(tmp_path, ["0.xml", "1.xml", "missing.xml", "page.xml", "moved.xml"])
+    transport = site(now, feeds=2)
+    outcomes = {o.key.rsplit("/", 1)[1]: o for o in
+                refresh(store, config, now=now, transport=transport)}  # fmt: skip
+    assert outcomes["0.xml"].ok and outcomes["0.xml"].new_entries == 3
+    assert outcomes["moved.xml"].ok and outcomes["moved.xml"].new_entries == 3
+    missing, page = outcomes["missing.xml"], outcomes["page.xml"]
+    # Each failure is the stage's own error, carried whole into the Outcome.
+    assert isinstance(missing.error, FetchError) and missing.error.status == 404
+    assert missing.code == ErrorCode.NOT_FOUND and missing.error.url == f"{SITE}/missing.xml"
+    assert isinstance(page.error, ParseError) and page.code == ErrorCode.NOT_A_FEED
+    assert page.detail == str(page.error)
+    health = {h.url.rsplit("/", 1)[1]: h for h in store.feed_health(now=now)}
+    assert (health["page.xml"].last_error_code, health["page.xml"].status) == (
+        "not_a_feed", "error")  # fmt: skip
+    assert store.count_entries() == 9
+    # The second run is conditional: the validators stored the first time are sent.
+    again = refresh(store, config, now=now + timedelta(hours=1), due_only=False,
+                    transport=transport)  # fmt: skip
+    assert sum(o.new_entries for o in again) == 0
+    sent = [r.headers.get("if-none-match") for r in transport.requests  # type: ignore[attr-defined]
+            if r.url.path == "/0.xml"]  # fmt: skip
+    assert sent == [None, '"v"']
+
+
+def test_an_adopted_move_is_fetched_at_its_new_url_and_stored_under_the_old(
+    tmp_path: Path, store: Store, now: datetime
+) -> None:
+    config = site_config(tmp_path, ["moved.xml"])
+    transport = site(now, feeds=0)
+    for n in range(ADOPT_MOVE_AFTER + 1):
+        refresh(store, config, now=now + timedelta(hours=n), due_only=False,
+                transport=transport)  # fmt: skip
+    paths = [r.url.path for r in transport.requests]  # type: ignore[attr-defined]
+    # Three 301s seen, then adopted: the last run asks the new URL directly.
+    assert paths[-1] == "/new.xml" and paths.count("/moved.xml") == ADOPT_MOVE_AFTER
+    (health,) = store.feed_health(now=now)
+    assert health.url == f"{SITE}/moved.xml" and health.moved_to == f"{SITE}/new.xml"
+    assert health.entries == 3
+
+
+def test_one_feed_and_twenty_take_the_same_path(
+    tmp_path: Path, store: Store, now: datetime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # One path for every size: both runs go through stream_feeds, the tiny one with
+    # the in-process parse strategy (no pool to start), the large one with workers.
+    calls: list[tuple[int, type[Parser]]] = []
+    real_stream, real_choose = refreshing.stream_feeds, streaming.choose_parser
+
+    def spy_stream(jobs: Any, *args: Any, **kwargs: Any) -> None:
+        calls.append((len(jobs), object))
+        real_stream(jobs, *args, **kwargs)
+
+    def spy_choose(feeds: int, timeout: float, workers: int) -> Parser:
+        chosen = real_choose(feeds, timeout, workers)
+        calls[-1] = (calls[-1][0], type(chosen))
+        return chosen
+
+    monkeypatch.setattr(refreshing, "stream_feeds", spy_stream)
+    monkeypatch.setattr(streaming, "choose_parser", spy_choose)
+    transport = site(now, feeds=20)
+    small = refresh(store, site_config(tmp_path, ["0.xml"]), now=now, transport=transport)
+    large = refresh(store, site_config(tmp_path, [f"{n}.xml" for n in range(20)]), now=now,
+                    transport=transport)  # fmt: skip
+    assert calls == [(1, InProcessParser), (19, WorkerParser)]  # 0.xml is not due again
+    assert [o.new_entries for o in small] == [3] and all(o.ok for o in large)
+    assert sum(o.new_entries for o in large) == 19 * 3 and store.count_entries() == 20 * 3
+
+
+def test_a_long_in_process_parse_never_eats_a_running_fetchs_deadline(
+    server: LoopbackServer, tmp_path: Path, store: Store, now: datetime,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    # A tiny run parses in this thread, which stalls the event loop. The ReDoS body
+    # arrives first; had it been parsed then (1.5 s), the slow feed's fetch, running
+    # meanwhile, would have passed its 1 s deadline and failed as a timeout.
+    from dataclasses import replace
+
+    from httpserver import RequestHandler
+
+    monkeypatch.setattr(refreshing, "PARSE_TIMEOUT", 1.5)
+    server.route("/evil.xml", body=redos_feed())
+    slow_body = rss("Slow", [Item("One", "https://example.org/one", "Text.")])
+
+    def slow(req: RequestHandler) -> None:
+        time.sleep(0.4)
+        req.send(200, slow_body, content_type="application/rss+xml")
+
+    server.handler("/slow.xml", slow)
+    config = load(write_config(tmp_path, [
+        {"name": "Evil", "url": server.url("/evil.xml"), "kind": "blog"},
+        {"name": "Slow", "url": server.url("/slow.xml"), "kind": "blog"},
+    ]))  # fmt: skip
+    config = replace(config, fetch=replace(config.fetch, deadline_seconds=1.0))
+    outcomes = {o.key.rsplit("/", 1)[1]: o for o in refresh(store, config, now=now)}
+    assert outcomes["evil.xml"].code == ErrorCode.PARSE_TIMEOUT
+    assert outcomes["slow.xml"].ok and outcomes["slow.xml"].new_entries == 1
+
+
+def test_an_in_process_parser_with_a_window_of_one_still_stores_every_feed(
+    tmp_path: Path, store: Store, now: datetime
+) -> None:
+    # Parsing waits for running fetches, and a fetch waits for a window place that
+    # only a stored feed frees: the waiting fetches are not running, so no deadlock.
+    config = site_config(tmp_path, [f"{n}.xml" for n in range(4)])
+    store.sync_sources(config.sources, now=now)
+    jobs = [(s, src) for s in store.feed_states() if (src := config.source(s.url))]
+    stored: dict[int, object] = {}
+    stream_feeds(jobs, config.fetch, lambda i, _, parsed: stored.setdefault(i, parsed),
+                 transport=site(now, feeds=4), parser=InProcessParser(1.0),
+                 window=1)  # fmt: skip
+    assert sorted(stored) == [0, 1, 2, 3]
+    assert all(getattr(p, "title", "").startswith("Site") for p in stored.values())

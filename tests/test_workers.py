@@ -1,5 +1,5 @@
 """digest.workers: the killable pool and the in-process time limit, and RELIABILITY.md P4
-(a ReDoS in feedparser's author parsing) through parse_all on both paths."""
+(a ReDoS in feedparser's author parsing) through both parse strategies of the stream."""
 
 from __future__ import annotations
 
@@ -11,9 +11,17 @@ import time
 import pytest
 
 from digest import workers
-from digest.app.refresh import parse_all
-from digest.errors import ParseError
-from digest.types import FeedState, Fetched, FetchResult, ParsedFeed, Source, SourceKind
+from digest.app.stream import (
+    InProcessParser,
+    Parser,
+    WorkerParser,
+    choose_parser,
+    from_worker,
+    parse_one,
+)
+from digest.errors import ErrorCode, ParseError
+from digest.parse import ParseJob, ParseReply
+from digest.types import ParsedFeed
 from digest.workers import Failed, Pool, TimeLimitExceeded, run_all, time_limit
 
 GOOD = (
@@ -152,36 +160,78 @@ def test_time_limit_interrupts_and_restores_the_previous_timer() -> None:
     time.sleep(0.3)
 
 
-def _jobs(bodies: list[bytes]) -> tuple[list[FetchResult], list[tuple[FeedState, Source]]]:
-    urls = [f"https://example.org/feed{i}.xml" for i in range(len(bodies))]
-    results: list[FetchResult] = [
-        Fetched(url, url, 200, {"content-type": "application/rss+xml"}, body)
-        for url, body in zip(urls, bodies, strict=True)
-    ]
-    jobs = [(FeedState(url), Source(url, "F", SourceKind.BLOG)) for url in urls]
-    return results, jobs
+def _jobs(bodies: list[bytes]) -> list[ParseJob]:
+    headers = {"content-type": "application/rss+xml"}
+    return [(body, f"https://example.org/feed{i}.xml", headers, "blog")
+            for i, body in enumerate(bodies)]  # fmt: skip
 
 
-@pytest.mark.parametrize("healthy", [1, 9], ids=["in-process", "workers"])
-def test_redos_feed_ends_as_parse_timeout_and_the_others_parse(healthy: int) -> None:
-    results, jobs = _jobs([redos_feed(), *([GOOD] * healthy)])
+def _parse_all(parser: Parser, jobs: list[ParseJob]) -> list[ParseReply]:
+    for key, job in enumerate(jobs):
+        parser.submit(key, job)
+    replies: dict[int, ParseReply] = {}
+    try:
+        while parser.pending:
+            replies.update(parser.poll(0.05))
+    finally:
+        parser.close()
+    return [replies[i] for i in range(len(jobs))]
+
+
+@pytest.mark.parametrize("strategy", ["in-process", "workers"])
+def test_redos_feed_ends_as_parse_timeout_and_the_others_parse(strategy: str) -> None:
+    jobs = _jobs([redos_feed(), *([GOOD] * 3)])
+    parser = InProcessParser(1.0) if strategy == "in-process" else WorkerParser(1.0, 2)
     started = time.monotonic()
-    parsed = parse_all(results, jobs, timeout=1.0)
+    parsed = _parse_all(parser, jobs)
     elapsed = time.monotonic() - started
-    assert isinstance(parsed[0], ParseError) and parsed[0].code == "parse_timeout"
+    assert isinstance(parsed[0], ParseError) and parsed[0].code == ErrorCode.PARSE_TIMEOUT
+    assert parsed[0].url == jobs[0][1]
     assert all(isinstance(p, ParsedFeed) and p.title == "Good" for p in parsed[1:])
     assert elapsed < 1.0 + 4  # the limit, plus worker start-up and the healthy feeds
 
 
+def test_a_handful_of_feeds_is_parsed_in_process_and_more_in_workers() -> None:
+    assert isinstance(choose_parser(1, 1.0, 2), InProcessParser)
+    many = choose_parser(20, 1.0, 2)
+    many.close()
+    assert isinstance(many, WorkerParser)
+
+
 def test_off_the_main_thread_a_few_feeds_still_go_to_workers() -> None:
-    results, jobs = _jobs([redos_feed(), GOOD])
-    out: list[object] = []
+    jobs = _jobs([redos_feed(), GOOD])
+    chosen: list[Parser] = []
+    out: list[ParseReply] = []
 
     def run() -> None:
-        out.extend(parse_all(results, jobs, timeout=1.0))
+        chosen.append(choose_parser(len(jobs), 1.0, 2))
+        chosen[0].close()
+        out.extend(parse_one(job, 1.0) for job in jobs)  # no alarm here: a worker each
 
     thread = threading.Thread(target=run)
     thread.start()
-    thread.join(10)
-    assert isinstance(out[0], ParseError) and out[0].code == "parse_timeout"
+    thread.join(15)
+    assert isinstance(chosen[0], WorkerParser)
+    assert isinstance(out[0], ParseError) and out[0].code == ErrorCode.PARSE_TIMEOUT
     assert isinstance(out[1], ParsedFeed)
+
+
+def test_a_parse_error_travels_from_a_worker_as_itself() -> None:
+    # The worker's reply is the ParseError instance (pickled), not a (code, message)
+    # pair rebuilt on this side.
+    (reply,) = _parse_all(WorkerParser(5.0, 1), _jobs([b"<html><body>hi</body></html>"]))
+    assert isinstance(reply, ParseError) and reply.code == ErrorCode.NOT_A_FEED
+    assert reply.url == "https://example.org/feed0.xml"
+
+
+def test_a_job_the_pool_killed_or_lost_becomes_the_feeds_parse_error() -> None:
+    url = "https://example.org/feed.xml"
+    timed_out = from_worker(Failed("timeout", "took over 2s"), url, 2.0)
+    died = from_worker(Failed("died", "worker died"), url, 2.0)
+    crashed = from_worker(Failed("crashed", "RuntimeError: boom"), url, 2.0)
+    assert isinstance(timed_out, ParseError) and timed_out.code == ErrorCode.PARSE_TIMEOUT
+    assert isinstance(died, ParseError) and died.code == ErrorCode.PARSER_CRASH
+    assert isinstance(crashed, ParseError) and "RuntimeError: boom" in str(crashed)
+    assert {timed_out.url, died.url, crashed.url} == {url}
+    parsed = ParsedFeed(url, "Good", None, ())
+    assert from_worker(parsed, url, 2.0) is parsed  # a value passes through untouched

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from digest.app import drafting
-from digest.errors import BlockedAddressError, ExtractError, FetchError, ReviewError
+from digest.errors import ExtractError, FetchError, ReviewError
 from digest.extract.summarize import summarize, word_count
 from digest.fetch.http import fetch_pages, make_guard
 from digest.identity import canonical_url
@@ -32,7 +32,6 @@ from digest.types import (
     DraftStatus,
     Entry,
     EntryData,
-    FetchFailed,
     ItemStatus,
 )
 
@@ -148,9 +147,9 @@ def _fetch_article(url: str, config: Config) -> Article:
     from digest.extract.article import extract_articles
 
     page = fetch_pages([url], config.fetch, guard=make_guard(config.fetch))[0]
-    if isinstance(page, FetchFailed):
-        kind = BlockedAddressError if page.code == "blocked_address" else FetchError
-        raise kind(f"could not fetch {url}: {page.message}", code=page.code, status=page.status)
+    if isinstance(page, FetchError):  # the error itself: its class, code, status, url
+        page.message = f"could not fetch {url}: {page.message}"
+        raise page
     content_type = page.headers.get("content-type", "text/html")
     result = extract_articles([(page.final_url, page.body, content_type)])[0]
     if isinstance(result, ExtractError):

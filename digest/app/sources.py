@@ -21,21 +21,14 @@ import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 from lxml import html as lxml_html
 
+from digest.app import refresh as refreshing
+from digest.app.stream import parse_one
 from digest.config import append_entries, load_config
-from digest.errors import ConfigError, DigestError, ParseError
+from digest.errors import ConfigError, ErrorCode, FetchError, ParseError
 from digest.fetch.http import fetch_pages, make_guard
 from digest.fetch.politeness import next_fetch_at
-from digest.parse import parse_feed
 from digest.store import Store
-from digest.types import (
-    Config,
-    FeedState,
-    Fetched,
-    FetchFailed,
-    ParsedFeed,
-    Source,
-    SourceKind,
-)
+from digest.types import Config, FeedState, Fetched, ParsedFeed, Source, SourceKind
 
 FEED_TYPES = (
     "application/rss+xml",
@@ -84,25 +77,38 @@ def guess_kind(url: str, parsed: ParsedFeed) -> SourceKind:
 
 def _get(url: str, config: Config) -> Fetched:
     (result,) = fetch_pages([url], config.fetch, guard=make_guard(config.fetch))
-    if isinstance(result, FetchFailed):
-        raise DigestError(f"cannot fetch {url}: {result.message}", code=result.code)
+    if isinstance(result, FetchError):
+        raise result  # the fetch's own error: its code, message and url
     return result
+
+
+def _parse(fetched: Fetched) -> ParsedFeed | ParseError:
+    """The body parsed under the refresh's time limit (P4 holds for `digest add`)."""
+    job = (fetched.body, fetched.final_url, dict(fetched.headers), SourceKind.BLOG.value)
+    return parse_one(job, refreshing.PARSE_TIMEOUT)
+
+
+def _found(fetched: Fetched, parsed: ParsedFeed) -> Found:
+    return Found(fetched.final_url, fetched, parsed, guess_kind(fetched.final_url, parsed))
 
 
 def discover(url: str, config: Config) -> Found:
     """The feed at ``url``, or the first feed the page at ``url`` links to."""
     first = _get(url, config)
-    try:
-        parsed = parse_feed(first.body, url=first.final_url, headers=dict(first.headers))
-        return Found(first.final_url, first, parsed, guess_kind(first.final_url, parsed))
-    except ParseError:
-        page = first.body.decode("utf-8", "replace")
+    parsed = _parse(first)
+    if isinstance(parsed, ParsedFeed):
+        return _found(first, parsed)
+    if parsed.code in (ErrorCode.PARSE_TIMEOUT, ErrorCode.PARSER_CRASH):
+        raise parsed  # a feed, but a hostile or broken one: not a page to search
+    page = first.body.decode("utf-8", "replace")
     for candidate in feed_links(page, first.final_url)[:1]:
         fetched = _get(candidate, config)
-        parsed = parse_feed(fetched.body, url=fetched.final_url, headers=dict(fetched.headers))
-        return Found(fetched.final_url, fetched, parsed, guess_kind(fetched.final_url, parsed))
+        parsed = _parse(fetched)
+        if isinstance(parsed, ParseError):
+            raise parsed
+        return _found(fetched, parsed)
     raise ParseError(
-        f"{url} is not a feed and links to none", code="not_a_feed",
+        f"{url} is not a feed and links to none", code=ErrorCode.NOT_A_FEED, url=url,
         hint="pass the feed's own URL (look for RSS or Atom on the site)",
     )  # fmt: skip
 
@@ -142,7 +148,7 @@ def import_opml(data: bytes) -> list[dict[str, object]]:
     try:
         root = SafeET.parse(io.BytesIO(data), forbid_dtd=True).getroot()
     except (SafeET.ParseError, DefusedXmlException) as e:
-        raise ParseError("not a usable OPML file", code="bad_opml",
+        raise ParseError("not a usable OPML file", code=ErrorCode.BAD_OPML,
                          hint="export it again from your feed reader") from e  # fmt: skip
     sources = []
     for outline in root.iter("outline"):

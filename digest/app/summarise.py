@@ -12,11 +12,11 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from digest.app.refresh import ProgressFn
-from digest.errors import DigestError
+from digest.errors import DigestError, FetchError
 from digest.extract.summarize import needs_article, summarize
 from digest.fetch.http import fetch_pages, make_guard
 from digest.store import Store
-from digest.types import Article, Config, Entry, FetchFailed, Summary
+from digest.types import Article, Config, Entry, Summary
 
 __all__ = ["summarise_pending"]
 
@@ -68,8 +68,8 @@ def _articles_for(
     out: dict[int, Article | DigestError] = {}
     bodies = []
     for entry, page in zip(wanted, pages, strict=True):
-        if isinstance(page, FetchFailed):
-            out[entry.id] = DigestError(page.message, code=page.code)
+        if isinstance(page, FetchError):
+            out[entry.id] = page  # the FetchError itself
         else:
             bodies.append((entry, page))
     from digest.extract.article import extract_articles

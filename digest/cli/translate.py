@@ -11,7 +11,7 @@ import click
 
 from digest.cli import _console as console
 from digest.cli._base import cli, handle_errors
-from digest.errors import TranslateError
+from digest.errors import ErrorCode, TranslateError
 from digest.translate import (
     Edition,
     TitlePolicy,
@@ -72,7 +72,7 @@ def _records(file: TextIO) -> Any:
         try:
             record = json.loads(line)
         except json.JSONDecodeError as e:
-            raise TranslateError(f"line {number}: not JSON: {e}", code="bad_input") from e
+            raise TranslateError(f"line {number}: not JSON: {e}", code=ErrorCode.BAD_INPUT) from e
         if not isinstance(record, dict):
-            raise TranslateError(f"line {number}: expected an object", code="bad_input")
+            raise TranslateError(f"line {number}: expected an object", code=ErrorCode.BAD_INPUT)
         yield record

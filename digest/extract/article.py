@@ -22,7 +22,7 @@ from typing import Any
 import trafilatura
 from trafilatura.utils import load_html
 
-from digest.errors import ExtractError
+from digest.errors import ErrorCode, ExtractError
 from digest.extract.summarize import choose_text, is_teaser, needs_article, summarize
 from digest.types import Article
 from digest.workers import Failed, run_all
@@ -107,10 +107,10 @@ def check_page(body: bytes, content_type: str, max_bytes: int = MAX_BYTES) -> No
     """Refuse what is not worth a worker: wrong type, PDFs, oversize bodies."""
     mime = _mime(content_type)
     if mime not in HTML_TYPES or body.lstrip()[:5] == b"%PDF-":
-        raise ExtractError(f"not an HTML page ({mime or 'unknown type'})", code="not_html")
+        raise ExtractError(f"not an HTML page ({mime or 'unknown type'})", code=ErrorCode.NOT_HTML)
     if len(body) > max_bytes:
         raise ExtractError(
-            f"page is {len(body)} bytes, over the {max_bytes}-byte limit", code="too_large"
+            f"page is {len(body)} bytes, over the {max_bytes}-byte limit", code=ErrorCode.TOO_LARGE
         )
 
 
@@ -194,37 +194,35 @@ def extract_article(
             else trafilatura.bare_extraction(tree, url=url, **TRAFILATURA_OPTIONS)
         )
     except (ValueError, TypeError, RecursionError) as e:  # lxml/trafilatura edge cases
-        raise ExtractError("trafilatura failed on the page", code="extract_failed") from e
+        raise ExtractError("trafilatura failed on the page", code=ErrorCode.EXTRACT_FAILED) from e
     text = (doc.text or "").strip() if doc is not None else ""
     if len(text) < MIN_CHARS:
-        raise ExtractError("no article text found on the page", code="extract_empty")
+        raise ExtractError("no article text found on the page", code=ErrorCode.EXTRACT_EMPTY)
     return _metadata(tree, url, text)
 
 
 # --- the worker pool (digest.workers) -----------------------------------------
 
 Job = tuple[str, bytes, str, int]  # url, body, content type, max bytes
-Reply = Article | tuple[str, str]  # an Article, or (code, message) of an ExtractError
+Reply = Article | ExtractError  # the error itself: it pickles (see DigestError)
 
 
 def _extract_job(job: Job) -> Reply:
-    """Runs in a worker: the reply pickles (an Article or an error's code and message)."""
+    """Runs in a worker: the reply pickles, an ExtractError included."""
     url, body, content_type, max_bytes = job
     try:
         return extract_article(body, url, content_type=content_type, max_bytes=max_bytes)
     except ExtractError as e:
-        return (e.code, str(e))
+        e.url = e.url or url
+        return e.detached()
 
 
 def _to_result(reply: Reply | Failed, timeout: float) -> Article | ExtractError:
-    if isinstance(reply, Article):
+    if not isinstance(reply, Failed):
         return reply
-    if isinstance(reply, Failed):
-        if reply.kind == "timeout":
-            return ExtractError(f"extraction took over {timeout:g}s", code="extract_timeout")
-        return ExtractError(f"extraction failed: {reply.message}", code="extract_failed")
-    code, message = reply
-    return ExtractError(message, code=code)
+    if reply.kind == "timeout":
+        return ExtractError(f"extraction took over {timeout:g}s", code=ErrorCode.EXTRACT_TIMEOUT)
+    return ExtractError(f"extraction failed: {reply.message}", code=ErrorCode.EXTRACT_FAILED)
 
 
 def extract_articles(

@@ -28,7 +28,7 @@ from typing import Any
 import httpcore
 import httpx
 
-from digest.errors import BlockedAddressError, ConfigError, FetchError
+from digest.errors import BlockedAddressError, ConfigError, ErrorCode, FetchError
 from digest.types import FetchSettings
 
 Resolver = Callable[[str, int], list[str]]
@@ -130,14 +130,16 @@ class AddressGuard:
         try:
             parsed = httpx.URL(url)
         except (httpx.InvalidURL, TypeError, ValueError) as e:
-            raise FetchError(f"invalid URL {str(url)[:200]!r}", code="bad_scheme") from e
+            raise FetchError(f"invalid URL {str(url)[:200]!r}", code=ErrorCode.BAD_SCHEME) from e
         if parsed.scheme not in ("http", "https"):
             raise BlockedAddressError(
                 f"only http and https are fetched, not {parsed.scheme or 'no'} scheme",
-                code="bad_scheme",
+                code=ErrorCode.BAD_SCHEME,
             )
         if not parsed.host:
-            raise BlockedAddressError(f"URL has no host: {str(url)[:200]!r}", code="bad_scheme")
+            raise BlockedAddressError(
+                f"URL has no host: {str(url)[:200]!r}", code=ErrorCode.BAD_SCHEME
+            )
         return parsed
 
     async def resolve(self, host: str, port: int) -> list[str]:
@@ -147,14 +149,14 @@ class AddressGuard:
         if literal is not None:
             return [self._vet(name, port, [str(literal)])[0]]
         if (name == "localhost" or name.endswith(".localhost")) and not self.allowed(name, port):
-            raise BlockedAddressError(f"{host}:{port} is loopback", code="blocked_address")
+            raise BlockedAddressError(f"{host}:{port} is loopback", code=ErrorCode.BLOCKED_ADDRESS)
         loop = asyncio.get_running_loop()
         try:
             found = await loop.run_in_executor(_DNS_POOL, self._resolver, name, port)
         except OSError as e:
-            raise FetchError(f"cannot resolve {host}", code="dns") from e
+            raise FetchError(f"cannot resolve {host}", code=ErrorCode.DNS) from e
         if not found:
-            raise FetchError(f"{host} resolves to no address", code="dns")
+            raise FetchError(f"{host} resolves to no address", code=ErrorCode.DNS)
         return self._vet(name, port, found)
 
     def _vet(self, name: str, port: int, addresses: list[str]) -> list[str]:
@@ -165,7 +167,7 @@ class AddressGuard:
             if ip is None or (is_blocked(ip) and not self.allowed(str(ip), port)):
                 raise BlockedAddressError(
                     f"{name}:{port} resolves to {address}, which is not a public address",
-                    code="blocked_address",
+                    code=ErrorCode.BLOCKED_ADDRESS,
                     hint="add it to fetch.allow_hosts if this is intended",
                 )
         return addresses
@@ -306,15 +308,23 @@ class Client:
 
 
 def make_client(
-    settings: FetchSettings, guard: AddressGuard, *, ssl_context: ssl.SSLContext | None = None
+    settings: FetchSettings,
+    guard: AddressGuard,
+    *,
+    ssl_context: ssl.SSLContext | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
 ) -> Client:
     """A client whose every connection passes ``guard``; no cookies kept.
-    ``ssl_context`` may add trusted CAs (tests); verification is never turned off."""
+    ``ssl_context`` may add trusted CAs (tests); verification is never turned off.
+    ``transport`` replaces the network itself (an ``httpx.MockTransport`` in tests, no
+    socket); URLs and redirect hops are still checked by ``guard``."""
     if ssl_context is not None and ssl_context.verify_mode != ssl.CERT_REQUIRED:
         raise ValueError("TLS verification cannot be turned off")
-    limits = httpx.Limits(max_connections=max(settings.concurrency, 1))
+    if transport is None:
+        limits = httpx.Limits(max_connections=max(settings.concurrency, 1))
+        transport = _GuardedTransport(guard, limits, ssl_context)
     return Client(
-        _GuardedTransport(guard, limits, ssl_context),
+        transport,
         {"User-Agent": settings.user_agent, "Accept-Encoding": "gzip, deflate"},
         settings.timeout_seconds,
     )
@@ -349,7 +359,7 @@ async def guarded_get(
             return await _follow(client, guard, url, settings, dict(headers or {}), limit)
     except TimeoutError as e:
         raise FetchError(
-            f"no complete answer within {settings.deadline_seconds:g} s", code="timeout"
+            f"no complete answer within {settings.deadline_seconds:g} s", code=ErrorCode.TIMEOUT
         ) from e
     except (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError, OSError) as e:
         raise translate(e) from e
@@ -402,16 +412,20 @@ def _next_hop(
     try:
         target = guard.check_url(current.join(location.strip()))
     except httpx.InvalidURL as e:
-        raise FetchError(f"bad redirect Location {location[:200]!r}", code="bad_scheme") from e
+        raise FetchError(
+            f"bad redirect Location {location[:200]!r}", code=ErrorCode.BAD_SCHEME
+        ) from e
     except FetchError as e:
         e.message = f"redirect from {current}: {e.message}"
         raise
     if current.scheme == "https" and target.scheme == "http":
-        raise FetchError(f"refused https -> http redirect to {target}", code="insecure_redirect")
+        raise FetchError(
+            f"refused https -> http redirect to {target}", code=ErrorCode.INSECURE_REDIRECT
+        )
     if str(target) in seen:
-        raise FetchError(f"redirect loop back to {target}", code="redirect_loop")
+        raise FetchError(f"redirect loop back to {target}", code=ErrorCode.REDIRECT_LOOP)
     if done >= limit:
-        raise FetchError(f"more than {limit} redirects", code="too_many_redirects")
+        raise FetchError(f"more than {limit} redirects", code=ErrorCode.TOO_MANY_REDIRECTS)
     return target
 
 
@@ -437,16 +451,22 @@ async def _read(response: httpx.Response, limit: int) -> bytes:
     """The decoded body, refused as soon as it (or its announced length) passes ``limit``."""
     announced = response.headers.get("content-length", "").strip()
     if announced.isdigit() and int(announced) > limit:
-        raise FetchError(f"Content-Length {announced} exceeds {limit} bytes", code="too_large")
-    layers = _layers(response.headers.get("content-encoding", ""))
-    raw = response.aiter_raw()
+        raise FetchError(
+            f"Content-Length {announced} exceeds {limit} bytes", code=ErrorCode.TOO_LARGE
+        )
+    raw: AsyncIterator[bytes]
+    if response.is_stream_consumed:  # handed over read (httpx.MockTransport's content=)
+        raw, layers = _whole(response.content), []  # which httpx has decoded
+    else:
+        raw = response.aiter_raw()
+        layers = _layers(response.headers.get("content-encoding", ""))
     if not layers:  # a .gz file served as is: same inflation, same cap
         raw, layers = await _sniff_gzip(raw)
     out = bytearray()
     async for piece in _decoded(raw, layers):
         out += piece
         if len(out) > limit:
-            raise FetchError(f"body exceeds {limit} bytes once decoded", code="too_large")
+            raise FetchError(f"body exceeds {limit} bytes once decoded", code=ErrorCode.TOO_LARGE)
     return bytes(out)
 
 
@@ -472,12 +492,16 @@ async def _sniff_gzip(raw: AsyncIterator[bytes]) -> tuple[AsyncIterator[bytes], 
 _GZIP_MAGIC = b"\x1f\x8b\x08"
 
 
+async def _whole(body: bytes) -> AsyncIterator[bytes]:
+    yield body
+
+
 def _layers(header: str) -> list[_Inflate]:
     codings = [c.strip().lower() for c in header.split(",") if c.strip()]
     codings = [c for c in codings if c != "identity"]
     for coding in codings:
         if coding not in ("gzip", "x-gzip", "deflate"):
-            raise FetchError(f"unsupported Content-Encoding {coding!r}", code="http_error")
+            raise FetchError(f"unsupported Content-Encoding {coding!r}", code=ErrorCode.HTTP_ERROR)
     return [_Inflate(c) for c in reversed(codings)]  # applied last = removed first
 
 
@@ -487,7 +511,7 @@ async def _decoded(raw: AsyncIterator[bytes], layers: list[_Inflate]) -> AsyncIt
             for piece in _through(chunk, layers):
                 yield piece
     except zlib.error as e:
-        raise FetchError("body is not valid gzip/deflate", code="http_error") from e
+        raise FetchError("body is not valid gzip/deflate", code=ErrorCode.HTTP_ERROR) from e
 
 
 def _through(chunk: bytes, layers: list[_Inflate]) -> Iterator[bytes]:
@@ -535,15 +559,15 @@ def translate(exc: BaseException) -> FetchError:
         return exc
     chain = _causes(exc)
     if isinstance(exc, httpx.TimeoutException):
-        code = "timeout"
+        code = ErrorCode.TIMEOUT
     elif any(isinstance(c, ssl.SSLError) for c in chain) or "CERTIFICATE" in str(exc):
-        code = "tls"
+        code = ErrorCode.TLS
     elif any(isinstance(c, socket.gaierror) for c in chain):
-        code = "dns"
+        code = ErrorCode.DNS
     elif isinstance(exc, httpx.UnsupportedProtocol | httpx.InvalidURL):
-        code = "bad_scheme"
+        code = ErrorCode.BAD_SCHEME
     else:
-        code = "connection"
+        code = ErrorCode.CONNECTION
     detail = str(exc) or _SILENT.get(type(exc).__name__, "")
     return FetchError(
         f"{type(exc).__name__}: {detail}" if detail else type(exc).__name__, code=code

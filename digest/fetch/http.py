@@ -2,7 +2,7 @@
 
 ``fetch_feeds`` is the sync entry point of the fetch stage: it runs one asyncio loop,
 bounds global and per-host concurrency, sends conditional GETs, and turns every
-outcome into a value (``Fetched`` / ``NotModified`` / ``FetchFailed``), so one bad
+outcome into a value (``Fetched`` / ``NotModified`` / the ``FetchError`` itself), so one bad
 feed never hides the others. All network access goes through ``digest.fetch.guard``.
 """
 
@@ -18,7 +18,7 @@ from email.utils import parsedate_to_datetime
 
 import httpx
 
-from digest.errors import FetchError
+from digest.errors import ErrorCode, FetchError
 from digest.fetch.guard import (
     PERMANENT,
     AddressGuard,
@@ -32,7 +32,6 @@ from digest.fetch.politeness import parse_retry_after
 from digest.types import (
     FeedState,
     Fetched,
-    FetchFailed,
     FetchResult,
     FetchSettings,
     NotModified,
@@ -73,7 +72,7 @@ def fetch_pages(
     *,
     guard: AddressGuard | None = None,
     max_bytes: int | None = None,
-) -> list[Fetched | FetchFailed]:
+) -> list[Fetched | FetchError]:
     """GET article pages through the same guarded client; results in order of ``urls``."""
     return asyncio.run(afetch_pages(urls, settings, guard=guard, max_bytes=max_bytes))
 
@@ -114,13 +113,13 @@ async def afetch_pages(
     *,
     guard: AddressGuard | None = None,
     max_bytes: int | None = None,
-) -> list[Fetched | FetchFailed]:
+) -> list[Fetched | FetchError]:
     """The async form of :func:`fetch_pages`."""
     guard = guard or make_guard(settings)
     limiter = HostLimiter(settings)
     headers = {"Accept": PAGE_ACCEPT}
 
-    async def one(client: Client, url: str) -> Fetched | FetchFailed:
+    async def one(client: Client, url: str) -> Fetched | FetchError:
         async with limiter.slot(url):
             result = await _get(client, guard, url, settings, headers, max_bytes, None)
         _log(result)
@@ -161,10 +160,12 @@ async def _get(
             client, guard, url, settings, headers=headers, max_bytes=max_bytes
         )
     except FetchError as e:
-        return FetchFailed(url, e.code, str(e), status=e.status, retry_after_seconds=e.retry_after)
+        e.url = e.url or url
+        return e.detached()
     except Exception as e:  # a bug here must still not take the other feeds down
         log.exception("unexpected error fetching %s", url)
-        return FetchFailed(url, "connection", f"unexpected {type(e).__name__}: {e}")
+        return FetchError(f"unexpected {type(e).__name__}: {e}", code=ErrorCode.CONNECTION,
+                          url=url)  # fmt: skip
     return to_result(response, state, now=datetime.now(UTC))
 
 
@@ -204,23 +205,25 @@ def to_result(response: Response, state: FeedState | None, *, now: datetime) -> 
     return _failure(response, now)
 
 
-def _failure(response: Response, now: datetime) -> FetchFailed:
-    status, where = response.status, response.final_url
+def _failure(response: Response, now: datetime) -> FetchError:
+    status, where, url = response.status, response.final_url, response.url
     if status == 404:
-        return FetchFailed(response.url, "not_found", f"404 Not Found at {where}", status=status)
+        return FetchError(f"404 Not Found at {where}", code=ErrorCode.NOT_FOUND, url=url,
+                          status=status)  # fmt: skip
     if status == 410:
-        return FetchFailed(response.url, "gone", f"410 Gone at {where}", status=status)
+        return FetchError(f"410 Gone at {where}", code=ErrorCode.GONE, url=url, status=status)
     if status in (429, 503):
         wait = parse_retry_after(response.headers.get("retry-after"), now)
         told = f", Retry-After {wait:g} s" if wait is not None else ""
-        return FetchFailed(
-            response.url, "rate_limited", f"HTTP {status}{told}", status, retry_after_seconds=wait
-        )
-    return FetchFailed(response.url, "http_error", f"HTTP {status} at {where}", status=status)
+        return FetchError(f"HTTP {status}{told}", code=ErrorCode.RATE_LIMITED, url=url,
+                          status=status, retry_after=wait)  # fmt: skip
+    return FetchError(f"HTTP {status} at {where}", code=ErrorCode.HTTP_ERROR, url=url,
+                      status=status)  # fmt: skip
 
 
-def _unexpected_304(url: str) -> FetchFailed:
-    return FetchFailed(url, "http_error", "304 Not Modified to an unconditional GET", status=304)
+def _unexpected_304(url: str) -> FetchError:
+    return FetchError("304 Not Modified to an unconditional GET", code=ErrorCode.HTTP_ERROR,
+                      url=url, status=304)  # fmt: skip
 
 
 def max_age(headers: Mapping[str, str], now: datetime) -> float | None:
@@ -251,8 +254,8 @@ def _http_date(value: str | None) -> datetime | None:
 
 
 def _log(result: FetchResult) -> None:
-    if isinstance(result, FetchFailed):
-        log.info("fetch %s failed: %s (%s)", result.url, result.code, result.message)
+    if isinstance(result, FetchError):
+        log.info("fetch %s failed: %s (%s)", result.url, result.code, result)
     elif isinstance(result, NotModified):
         log.debug("fetch %s: not modified", result.url)
     else:

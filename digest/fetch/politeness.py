@@ -14,7 +14,8 @@ from email.utils import parsedate_to_datetime
 from itertools import pairwise
 from statistics import median
 
-from digest.types import FeedState, FetchFailed, FetchResult, FetchSettings, Source
+from digest.errors import DigestError, ErrorCode, FetchError
+from digest.types import FeedState, FetchResult, FetchSettings, Source
 
 MAX_RETRY_AFTER = 24 * 3600.0  # seconds; a server cannot park a feed for longer
 GONE_DAYS = 365  # 410: far away but still a date, so the editor can re-enable it
@@ -41,7 +42,7 @@ def parse_retry_after(value: str | None, now: datetime) -> float | None:
 
 
 def next_fetch_at(
-    result: FetchResult,
+    result: FetchResult | DigestError,
     state: FeedState,
     source: Source,
     settings: FetchSettings,
@@ -50,8 +51,9 @@ def next_fetch_at(
     ttl_minutes: int | None = None,
     recent_entry_times: Sequence[datetime] = (),
 ) -> datetime:
-    """The next time this feed is due after ``result``."""
-    if isinstance(result, FetchFailed):
+    """The next time this feed is due after ``result``: a fetch's value, or the error
+    that ended the feed's update (its fetch or, after a good fetch, its parse)."""
+    if isinstance(result, DigestError):
         return now + timedelta(seconds=failure_delay(result, state, source, settings))
     minutes = success_interval(source, settings, now=now, recent_entry_times=recent_entry_times)
     floor = max(
@@ -83,11 +85,11 @@ def success_interval(
 
 
 def failure_delay(
-    result: FetchFailed, state: FeedState, source: Source, settings: FetchSettings
+    error: DigestError, state: FeedState, source: Source, settings: FetchSettings
 ) -> float:
     """Seconds to wait after a failure: exponential backoff with jitter, capped at the
     slowest interval, and at least what Retry-After asked (capped at 24 h)."""
-    if result.code == "gone":
+    if error.code == ErrorCode.GONE:
         return GONE_DAYS * 86400.0
     failures = state.error_count + 1  # this failure included
     base = _clamp(float(source.interval_minutes), settings) * 60
@@ -95,8 +97,8 @@ def failure_delay(
     delay *= 1 - JITTER + 2 * JITTER * _unit(f"{state.url}#{failures}")
     delay = min(delay, settings.max_interval_minutes * 60.0)
     delay = max(delay, settings.min_interval_minutes * 60.0)
-    if result.retry_after_seconds is not None:
-        delay = max(delay, min(result.retry_after_seconds, MAX_RETRY_AFTER))
+    if isinstance(error, FetchError) and error.retry_after is not None:
+        delay = max(delay, min(error.retry_after, MAX_RETRY_AFTER))
     return delay
 
 

@@ -19,14 +19,7 @@ from typing import Any
 
 import feedparser
 
-from digest.errors import (
-    CHARSET_OVERRIDE,
-    DUPLICATE_IDS,
-    NOT_WELL_FORMED,
-    RECOVERED_WITH_LOSSES,
-    SKIPPED_ENTRIES,
-    ParseError,
-)
+from digest.errors import ErrorCode, ParseError, WarningCode
 from digest.identity import arxiv_id, canonical_url, content_hash, fallback_id, make_keys
 from digest.parse.extras import (
     arxiv_extra,
@@ -73,7 +66,7 @@ def parse_feed(
     (:mod:`digest.parse.fast`, same result); anything else, and ``fast=False``, by
     feedparser."""
     if not body.strip():
-        raise ParseError(f"{url}: the response body is empty", code="empty")
+        raise ParseError(f"{url}: the response body is empty", code=ErrorCode.EMPTY)
     warnings: list[ParseWarning] = []
     pod: Mapping[str, dict[str, str]] = {}
     feed: Mapping[str, Any]
@@ -132,7 +125,7 @@ def _read_xml(
             sanitize_html=False,
         )
     except Exception as e:  # feedparser's loose parser has many internal failure modes
-        raise ParseError(f"{url}: feedparser failed", code="parse_error") from e
+        raise ParseError(f"{url}: feedparser failed", code=ErrorCode.PARSE_ERROR) from e
     _check_is_feed(raw, body, url)
     exc = raw.get("bozo_exception")
     if raw.get("bozo") and not isinstance(exc, feedparser.NonXMLContentType):
@@ -144,8 +137,10 @@ def _bozo_warning(exc: Any, encoding: Any) -> ParseWarning:
     """feedparser's "bozo" exception as a coded warning: a charset it overrode, or XML
     it read past an error (a truncated feed, a stray ``&``...)."""
     if isinstance(exc, feedparser.CharacterEncodingOverride | feedparser.CharacterEncodingUnknown):
-        return ParseWarning(CHARSET_OVERRIDE, f"read as {encoding or 'unknown'}: {exc}")
-    return ParseWarning(NOT_WELL_FORMED, f"feed is not well-formed: {type(exc).__name__}: {exc}")
+        return ParseWarning(WarningCode.CHARSET_OVERRIDE, f"read as {encoding or 'unknown'}: {exc}")
+    return ParseWarning(
+        WarningCode.NOT_WELL_FORMED, f"feed is not well-formed: {type(exc).__name__}: {exc}"
+    )
 
 
 def _repair_utf8(body: bytes, warnings: list[ParseWarning]) -> bytes:
@@ -166,7 +161,9 @@ def _repair_utf8(body: bytes, warnings: list[ParseWarning]) -> bytes:
     if good < bad or bad > max(3, good // 10):
         return body
     warnings.append(
-        ParseWarning(RECOVERED_WITH_LOSSES, f"{bad} stray byte(s) not UTF-8, replaced by U+FFFD")
+        ParseWarning(
+            WarningCode.RECOVERED_WITH_LOSSES, f"{bad} stray byte(s) not UTF-8, replaced by U+FFFD"
+        )
     )
     return text.encode("utf-8")
 
@@ -200,7 +197,7 @@ def _settle_charset(
     if not wrong or (body.isascii() and not any(c.lower().startswith("utf-") for c in wrong)):
         return headers
     message = f"declared {', '.join(wrong)} but the bytes are UTF-8; read as UTF-8"
-    warnings.append(ParseWarning(CHARSET_OVERRIDE, message))
+    warnings.append(ParseWarning(WarningCode.CHARSET_OVERRIDE, message))
     media = ctype.split(";", 1)[0].strip() or "application/xml"
     if media.startswith("text/"):
         media = "application/xml"  # RFC 3023 text/* would ignore the XML declaration
@@ -212,11 +209,13 @@ def _check_is_feed(raw: Any, body: bytes, url: str) -> None:
         return
     head = body[:4096]
     if _HTML_SNIFF_RE.search(head):
-        raise ParseError(f"{url}: got an HTML page, not a feed", code="not_a_feed")
+        raise ParseError(f"{url}: got an HTML page, not a feed", code=ErrorCode.NOT_A_FEED)
     if _XML_SNIFF_RE.match(head.lstrip(b"\xef\xbb\xbf")):
         exc = raw.get("bozo_exception")
-        raise ParseError(f"{url}: unreadable feed: {type(exc).__name__}: {exc}", code="parse_error")
-    raise ParseError(f"{url}: no feed found in the response", code="not_a_feed")
+        raise ParseError(
+            f"{url}: unreadable feed: {type(exc).__name__}: {exc}", code=ErrorCode.PARSE_ERROR
+        )
+    raise ParseError(f"{url}: no feed found in the response", code=ErrorCode.NOT_A_FEED)
 
 
 def _fold(
@@ -227,14 +226,14 @@ def _fold(
     duplicates = 0
     for entry in entries:
         if isinstance(entry, str):
-            warnings.append(ParseWarning(SKIPPED_ENTRIES, entry))
+            warnings.append(ParseWarning(WarningCode.SKIPPED_ENTRIES, entry))
         elif entry.guid in seen:
             duplicates += 1
         else:
             seen[entry.guid] = entry
     if duplicates:
         message = f"{duplicates} entries repeat an earlier id and were skipped"
-        warnings.append(ParseWarning(DUPLICATE_IDS, message))
+        warnings.append(ParseWarning(WarningCode.DUPLICATE_IDS, message))
     return tuple(seen.values())
 
 

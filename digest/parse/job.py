@@ -11,12 +11,12 @@ from digest.types import ParsedFeed, SourceKind
 __all__ = ["ParseJob", "ParseReply", "parse_job"]
 
 ParseJob = tuple[bytes, str, dict[str, str], str]  # body, url, headers, source kind value
-ParseReply = ParsedFeed | tuple[str, str]  # a ParsedFeed, or (code, message) of a ParseError
+ParseReply = ParsedFeed | ParseError  # the error itself: it pickles (see DigestError)
 
 
 def parse_job(job: ParseJob) -> ParseReply:
     """:func:`~digest.parse.feed.parse_feed` in a worker process (digest.workers, whose
-    fork server preloads the parser); its reply pickles."""
+    fork server preloads the parser); its reply pickles, a ParseError included."""
     from digest.identity import entry_keys
     from digest.parse.feed import parse_feed
 
@@ -24,7 +24,8 @@ def parse_job(job: ParseJob) -> ParseReply:
     try:
         parsed = parse_feed(body, url=url, headers=headers, kind=SourceKind(kind))
     except ParseError as e:
-        return (e.code, str(e))
+        e.url = e.url or url
+        return e.detached()
     if all(e.keys is not None for e in parsed.entries):
         return parsed
     # The store's keys are taken here, on a worker's core, not in the storing process

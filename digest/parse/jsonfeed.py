@@ -14,7 +14,7 @@ from typing import Any
 
 from feedparser.datetimes import _parse_date
 
-from digest.errors import ParseError
+from digest.errors import ErrorCode, ParseError
 
 __all__ = ["JsonFeed", "read_json_feed"]
 
@@ -27,10 +27,10 @@ def read_json_feed(body: bytes, url: str) -> JsonFeed:
     try:
         data = json.loads(body.decode("utf-8-sig"))
     except (UnicodeDecodeError, ValueError, RecursionError) as e:
-        raise ParseError(f"{url}: not valid JSON", code="parse_error") from e
+        raise ParseError(f"{url}: not valid JSON", code=ErrorCode.PARSE_ERROR) from e
     version = data.get("version") if isinstance(data, dict) else None
     if not isinstance(version, str) or not version.startswith("https://jsonfeed.org/version/"):
-        raise ParseError(f"{url}: JSON but not a JSON Feed", code="not_a_feed")
+        raise ParseError(f"{url}: JSON but not a JSON Feed", code=ErrorCode.NOT_A_FEED)
     feed = {
         "title": _str(data.get("title")),
         "title_detail": {"type": "text/plain"},

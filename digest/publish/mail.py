@@ -18,7 +18,7 @@ from email.message import EmailMessage
 from email.policy import default as default_policy
 from email.utils import format_datetime
 
-from digest.errors import PublishError
+from digest.errors import ErrorCode, PublishError
 from digest.publish.i18n import Translator, translator
 from digest.publish.render import render
 from digest.publish.text import cap, clean_text
@@ -112,7 +112,9 @@ def send_email(message: EmailMessage, smtp: SmtpSettings, password: str | None) 
                 message, from_addr=smtp.sender or None, to_addrs=recipients
             )
     except (smtplib.SMTPException, OSError) as e:
-        raise PublishError(f"sending mail via {smtp.host}:{smtp.port} failed", code="smtp") from e
+        raise PublishError(
+            f"sending mail via {smtp.host}:{smtp.port} failed", code=ErrorCode.SMTP
+        ) from e
     if refused:
         log.warning("SMTP server refused %d recipient(s): %s", len(refused), sorted(refused))
     log.info("sent issue e-mail %s via %s:%d", message["Message-ID"], smtp.host, smtp.port)

@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from digest.errors import NotFoundError
+from digest.errors import DigestError, ErrorCode, FetchError, NotFoundError
 from digest.store.db import dumps, from_iso, iso, transaction
 from digest.store.index import flush_search, reindex, unindex_entries
 from digest.store.ingest import upsert_entries
@@ -20,7 +20,6 @@ from digest.types import (
     Entry,
     FeedState,
     Fetched,
-    FetchFailed,
     FetchResult,
     Metadata,
     NotModified,
@@ -151,27 +150,39 @@ class FeedStore:
         *,
         now: datetime,
         next_fetch_at: datetime,
-        error: tuple[str, str] | None = None,
+        error: DigestError | None = None,
+        feed_url: str | None = None,
     ) -> int:
         """Store a feed's fetch result, its entries and its new state in ONE
         transaction (no network I/O inside); return the number of new entries.
-        ``error`` (code, message) reports a failure after fetching, e.g. parsing."""
+        ``result`` may be the fetch's FetchError; ``error`` is a failure after a good
+        fetch (the feed's ParseError). ``feed_url`` is the feed's identity when it is
+        not the URL fetched (an adopted move is fetched at its new URL)."""
+        feed = feed_url or result.url
+        if not feed:
+            raise ValueError("record_fetch needs the feed's URL")
+        failure = result if isinstance(result, FetchError) else error
         with transaction(self.db) as conn:
             new = 0
             if parsed:
-                backlog = _in_backlog(conn, result.url, now)
-                new = upsert_entries(conn, result.url, parsed.entries, now, backlog=backlog)
-            _update_feed(conn, result, parsed, now, next_fetch_at, error)
-            code, message, status = _attempt(result, error)
-            warned = parsed.warnings if parsed and not code else ()
-            outcome = "error" if code else "warning" if warned else "ok"
+                backlog = _in_backlog(conn, feed, now)
+                new = upsert_entries(conn, feed, parsed.entries, now, backlog=backlog)
+            if failure is not None:
+                _record_failure(conn, feed, failure, now, next_fetch_at)
+            else:
+                assert isinstance(result, Fetched | NotModified)
+                _record_success(conn, feed, result, parsed, now, next_fetch_at)
+            status = result.status if not isinstance(result, NotModified) else 304
+            warned = parsed.warnings if parsed and failure is None else ()
+            outcome = "error" if failure else "warning" if warned else "ok"
             conn.execute(
                 "INSERT INTO fetch_attempts (feed_url, at, outcome, status, code, message, "
                 "new_entries, warnings) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (result.url, iso(now), outcome, status, code, message, new, _dump(warned)),
-            )
+                (feed, iso(now), outcome, status, failure.code if failure else None,
+                 str(failure) if failure else None, new, _dump(warned)),
+            )  # fmt: skip
         for warning in warned:  # shown with -v; the feed's status says "warning"
-            log.info("%s: warning %s", result.url, warning)
+            log.info("%s: warning %s", feed, warning)
         return new
 
     # --- entries and summaries ---------------------------------------------
@@ -264,34 +275,26 @@ def _dump(warnings: Sequence[ParseWarning]) -> str:
     return dumps([[w.code, w.message] for w in warnings]) if warnings else "[]"
 
 
-def _attempt(
-    result: FetchResult, error: tuple[str, str] | None
-) -> tuple[str | None, str | None, int | None]:
-    if isinstance(result, FetchFailed):
-        return result.code, result.message, result.status
-    status = result.status if isinstance(result, Fetched) else 304
-    return (error[0], error[1], status) if error else (None, None, status)
+def _record_failure(
+    conn: sqlite3.Connection, feed: str, error: DigestError, now: datetime, next_fetch_at: datetime
+) -> None:
+    conn.execute(
+        "UPDATE feeds SET status = ?, error_count = error_count + 1, last_error_code = ?, "
+        "last_error = ?, last_error_at = ?, next_fetch_at = ? WHERE url = ?",
+        ("gone" if error.code == ErrorCode.GONE else "error", error.code, str(error), iso(now),
+         iso(next_fetch_at), feed),
+    )  # fmt: skip
 
 
-def _update_feed(
+def _record_success(
     conn: sqlite3.Connection,
-    result: FetchResult,
+    feed: str,
+    result: Fetched | NotModified,
     parsed: ParsedFeed | None,
     now: datetime,
     next_fetch_at: datetime,
-    error: tuple[str, str] | None,
 ) -> None:
-    code, message, _ = _attempt(result, error)
-    if code:
-        conn.execute(
-            "UPDATE feeds SET status = ?, error_count = error_count + 1, last_error_code = ?, "
-            "last_error = ?, last_error_at = ?, next_fetch_at = ? WHERE url = ?",
-            ("gone" if code == "gone" else "error", code, message, iso(now),
-             iso(next_fetch_at), result.url),
-        )  # fmt: skip
-        return
-    assert isinstance(result, Fetched | NotModified)
-    _track_move(conn, result.url, _move_signal(result, parsed))
+    _track_move(conn, feed, _move_signal(feed, result, parsed))
     # Validators are saved even on 304: servers rotate them. A 304 keeps the warnings
     # of the body it confirms; a new body replaces them.
     conn.execute(
@@ -301,12 +304,12 @@ def _update_feed(
         "title = COALESCE(?, title), site_link = COALESCE(?, site_link) WHERE url = ?",
         (_dump(parsed.warnings) if parsed else None, iso(now), iso(next_fetch_at), result.etag,
          result.last_modified, parsed.title if parsed else None,
-         parsed.link if parsed else None, result.url),
+         parsed.link if parsed else None, feed),
     )  # fmt: skip
     conn.execute(
         "UPDATE feeds SET status = CASE warnings WHEN '[]' THEN 'ok' ELSE 'warning' END "
         "WHERE url = ?",
-        (result.url,),
+        (feed,),
     )
 
 
@@ -315,10 +318,10 @@ def _update_feed(
 ADOPT_MOVE_AFTER = 3
 
 
-def _move_signal(result: Fetched | NotModified, parsed: ParsedFeed | None) -> str | None:
+def _move_signal(feed: str, result: Fetched | NotModified, parsed: ParsedFeed | None) -> str | None:
     if isinstance(result, Fetched) and result.permanent_redirect:
         return result.permanent_redirect
-    if parsed and parsed.new_feed_url and parsed.new_feed_url != result.url:
+    if parsed and parsed.new_feed_url and parsed.new_feed_url != feed:
         return parsed.new_feed_url
     return None
 

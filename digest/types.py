@@ -82,6 +82,7 @@ class Action(StrEnum):
     EDIT_TITLE = "edit_title"
     EDIT_SUMMARY = "edit_summary"
     APPROVE_ALL = "approve_all"
+    UNDO = "undo"  # revokes the decision whose id is its value; the log stays append-only
 
 
 # --- config ---------------------------------------------------------------
@@ -515,6 +516,7 @@ class DraftItem:
     generated_title: str
     generated_summary: str
     version: int = 0  # bumped by each decision; guards against stale edits
+    handle: int = 0  # its number in this draft build (1, 2, ...); decisions never shift it
 
 
 @dataclass(frozen=True)

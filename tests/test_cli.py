@@ -185,3 +185,71 @@ def test_publish_send_uses_the_smtp_settings_of_feeds_yaml(
     assert collector.received.wait(5)  # type: ignore[attr-defined]
     (envelope,) = collector.envelopes  # type: ignore[attr-defined]
     assert envelope.rcpt_tos == ["readers@example.org"]
+
+
+def test_numbers_stay_on_their_items_after_rejects_moves_and_undo(
+    run: object, server: LoopbackServer, tmp_path: Path, now: datetime
+) -> None:
+    config = write_config(tmp_path, serve_world(server, now))
+    assert run("fetch", config=config).exit_code == 0  # type: ignore[operator]
+    assert run("draft", "build", config=config).exit_code == 0  # type: ignore[operator]
+    shown = json.loads(run("draft", "show", "--json", config=config).output)  # type: ignore[operator]
+    by_handle = {i["handle"]: i for i in shown["items"]}
+    assert sorted(by_handle) == list(range(1, len(by_handle) + 1)) and len(by_handle) >= 4
+    first = by_handle[1]
+    assert {"key", "section", "status", "title", "summary", "links", "score", "reasons",
+            "suggestions", "entries"} <= set(first)  # fmt: skip
+    assert first["entries"][0]["first_seen"] and first["links"][0]["role"]
+
+    rejected = run("reject", "1", config=config)  # type: ignore[operator]
+    assert (
+        rejected.exit_code == 0 and f"rejected #1 \u201c{by_handle[1]['title']}" in rejected.output
+    )
+    moved = run("move", "3", "Ethics in AI", config=config)  # type: ignore[operator]
+    assert (
+        f"moved #3 \u201c{by_handle[3]['title']}" in moved.output and "Ethics in AI" in moved.output
+    )
+    edited = run("edit", "#4", "--title", "A better title", config=config)  # type: ignore[operator]
+    assert "new title for #4 \u201cA better title\u201d" in edited.output
+
+    after = {i["handle"]: i for i in json.loads(
+        run("draft", "show", "--json", config=config).output  # type: ignore[operator]
+    )["items"]}  # fmt: skip
+    assert after[1]["key"] == by_handle[1]["key"] and after[1]["status"] == "rejected"
+    assert after[3]["key"] == by_handle[3]["key"] and after[3]["section"] == "ethics"
+    assert after[4]["key"] == by_handle[4]["key"] and after[4]["title"] == "A better title"
+    assert after[2]["title"] == by_handle[2]["title"]  # nobody else was touched
+    assert "#3 " in run("draft", "show", config=config).output  # type: ignore[operator]
+
+    undone = run("undo", config=config)  # type: ignore[operator]
+    assert (
+        undone.exit_code == 0
+        and f"undone: new title for #4 \u201c{by_handle[4]['title']}" in undone.output
+    )
+    undone = run("undo", "-n", "2", config=config)  # type: ignore[operator]
+    assert "undone: moved #3" in undone.output and "undone: rejected #1" in undone.output
+    restored = json.loads(run("draft", "show", "--json", config=config).output)  # type: ignore[operator]
+    assert restored["items"] == shown["items"]
+    nothing = run("undo", config=config)  # type: ignore[operator]
+    assert nothing.exit_code == 1 and "nothing to undo" in nothing.output
+
+
+def test_approve_refuses_a_published_draft_and_issues_lists_json(
+    run: object, server: LoopbackServer, tmp_path: Path, now: datetime
+) -> None:
+    config = write_config(tmp_path, serve_world(server, now))
+    assert run("fetch", config=config).exit_code == 0  # type: ignore[operator]
+    assert run("draft", "build", config=config).exit_code == 0  # type: ignore[operator]
+    assert run("draft", "approve", "--all-items", config=config).exit_code == 0  # type: ignore[operator]
+    out = tmp_path / "site"
+    assert run("publish", "--out", str(out), config=config).exit_code == 0  # type: ignore[operator]
+    again = run("draft", "approve", config=config)  # type: ignore[operator]
+    assert again.exit_code == 1 and "already published" in again.output
+    listed = json.loads(run("issues", "--json", config=config).output)  # type: ignore[operator]
+    assert listed[0]["number"] == 1 and listed[0]["sections"][0]["items"][0]["title"]
+
+    assert run("draft", "reopen", config=config).exit_code == 0  # type: ignore[operator]
+    assert run("draft", "build", config=config).exit_code == 0  # type: ignore[operator]
+    shown = json.loads(run("draft", "show", "--json", config=config).output)  # type: ignore[operator]
+    reasons = [r["label"] for i in shown["items"] for r in i["reasons"]]
+    assert not [r for r in reasons if "featured in #1" in r], reasons  # not by its own issue

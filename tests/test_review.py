@@ -13,8 +13,10 @@ from digest.draft.review import (
     ALL_ITEMS,
     apply_decisions,
     check_decision,
+    describe,
     keep_decided,
     make_issue,
+    undoable,
 )
 from digest.errors import ReviewError
 from digest.types import (
@@ -72,9 +74,69 @@ def keys(d: Draft, section: str) -> list[str]:
     return [i.key for s in d.sections if s.config.key == section for i in s.items]
 
 
+def numbered(d: Draft) -> Draft:
+    """``d`` with the handles apply_decisions gives: 1, 2, ... in snapshot order."""
+    handles = {i.key: n for n, i in enumerate(d.items(), start=1)}
+    return replace(
+        d,
+        sections=tuple(
+            replace(s, items=tuple(replace(i, handle=handles[i.key]) for i in s.items))
+            for s in d.sections
+        ),
+        unplaced=tuple(replace(i, handle=handles[i.key]) for i in d.unplaced),
+    )
+
+
 def test_no_decisions_is_the_snapshot(config: Config, now: datetime) -> None:
     d = draft(config, now)
-    assert apply_decisions(d, []) == d
+    assert apply_decisions(d, []) == numbered(d)
+
+
+def handles(d: Draft) -> dict[str, int]:
+    return {i.key: i.handle for i in d.items()}
+
+
+def test_handles_come_from_the_build_and_never_shift(config: Config, now: datetime) -> None:
+    d = draft(config, now)
+    before = handles(apply_decisions(d, []))
+    assert sorted(before.values()) == list(range(1, 6)) and before["x"] == 5
+    after = apply_decisions(d, [
+        decision(Action.REJECT, "a", at=now),
+        decision(Action.MOVE, "b", "tools", at=now),
+        decision(Action.REORDER, "c", "0", at=now),
+        decision(Action.APPROVE, "x", at=now),
+    ])  # fmt: skip
+    assert [i.key for i in after.items()] != [i.key for i in d.items()]  # the order changed
+    assert handles(after) == before  # the handles did not
+
+
+def test_undo_revokes_a_decision_and_keeps_the_log(config: Config, now: datetime) -> None:
+    log = [
+        Decision(KEY, "a", Action.REJECT, None, now, id=1),
+        Decision(KEY, "b", Action.EDIT_TITLE, "Typed", now, id=2),
+        Decision(KEY, "b", Action.UNDO, "2", now, id=3),
+    ]
+    d = apply_decisions(draft(config, now), log)
+    a, b = d.item("a"), d.item("b")
+    assert a and a.status == ItemStatus.REJECTED
+    assert b and b.title == "title b" and b.version == 2  # both stored rows count
+    assert [x.id for x in undoable(log, KEY)] == [1]  # an undo and what it revoked are spent
+    d = apply_decisions(draft(config, now), [*log, Decision(KEY, "a", Action.UNDO, "1", now, id=4)])
+    assert d.item("a").status == ItemStatus.PENDING  # type: ignore[union-attr]
+    assert undoable([*log, Decision(KEY, "a", Action.UNDO, "1", now, id=4)], KEY) == []
+
+
+def test_describe_names_the_item_by_handle_and_title(config: Config, now: datetime) -> None:
+    d = apply_decisions(draft(config, now), [])
+    c = d.item("c")
+    assert (
+        describe(decision(Action.REJECT, "c", at=now), c, config)
+        == "rejected #3 \u201ctitle c\u201d"
+    )
+    moved = describe(decision(Action.MOVE, "c", "tools", at=now), c, config)
+    assert moved.startswith("moved #3 \u201ctitle c\u201d to ") and moved.endswith(
+        config.section("tools").title  # type: ignore[union-attr]
+    )
 
 
 def test_approve_reject_move_reorder_edit(config: Config, now: datetime) -> None:
@@ -113,7 +175,7 @@ def test_approve_all_approves_placed_pending_items_only(config: Config, now: dat
 
 def test_decisions_on_vanished_items_are_ignored(config: Config, now: datetime) -> None:
     d = draft(config, now)
-    assert apply_decisions(d, [decision(Action.APPROVE, "gone", at=now)]) == d
+    assert apply_decisions(d, [decision(Action.APPROVE, "gone", at=now)]) == numbered(d)
 
 
 def test_check_decision_explains_what_to_do(config: Config, now: datetime) -> None:

@@ -99,15 +99,20 @@ def publish(app: App, out_dir: Path | None, eml: bool, send: bool) -> None:
 
 
 @cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON objects instead of lines.")
 @pass_app
 @handle_errors
-def issues(app: App) -> None:
+def issues(app: App, as_json: bool) -> None:
     """List published issues."""
     with app.store() as store:
-        for issue in store.issues():
-            count = sum(len(s.items) for s in issue.sections)
-            console.out.print(f"#{issue.number}  {issue.published:%Y-%m-%d}  {issue.draft_key}  "
-                              f"{count} items  {issue.uid}")  # fmt: skip
+        found = store.issues()
+    if as_json:
+        click.echo(console.issues_json(found))
+        return
+    for issue in found:
+        count = sum(len(s.items) for s in issue.sections)
+        console.out.print(f"#{issue.number}  {issue.published:%Y-%m-%d}  {issue.draft_key}  "
+                          f"{count} items  {issue.uid}")  # fmt: skip
 
 
 @cli.command()

@@ -5,13 +5,15 @@ digest.app.additions, the use cases the web page calls too, so both stay equival
 from __future__ import annotations
 
 import click
+from rich.markup import escape
 
 from digest.app import drafting
 from digest.app.additions import add_url
 from digest.cli import _console as console
 from digest.cli._base import App, cli, handle_errors, pass_app
+from digest.draft.review import describe
 from digest.errors import ReviewError
-from digest.types import Action, Draft
+from digest.types import Action, Decision, Draft
 
 
 @cli.group()
@@ -34,12 +36,18 @@ def draft_build(app: App) -> None:
 @draft.command("show")
 @click.option("--all", "show_all", is_flag=True, help="List every unplaced candidate too.")
 @click.option("--key", default=None, help="A draft other than the latest, e.g. 2026-W48.")
+@click.option("--json", "as_json", is_flag=True, help="Print the draft and every item as JSON.")
 @pass_app
 @handle_errors
-def draft_show(app: App, show_all: bool, key: str | None) -> None:
-    """Show the draft as the issue will read, with scores, reasons and links."""
+def draft_show(app: App, show_all: bool, key: str | None, as_json: bool) -> None:
+    """Show the draft as the issue will read, with scores, reasons and links.
+    Each item keeps its number (#N) until the draft is rebuilt."""
     with app.store() as store:
-        console.draft_view(drafting.require_draft(store, app.config, key), show_all=show_all)
+        current = drafting.require_draft(store, app.config, key)
+    if as_json:
+        click.echo(console.draft_json(current))
+    else:
+        console.draft_view(current, show_all=show_all)
 
 
 @draft.command("approve")
@@ -84,10 +92,13 @@ def draft_add(app: App, url: str, section: str | None) -> None:
 
 
 def _resolve(current: Draft, ref: str) -> str:
-    """An item by its number in `draft show`, its full key or a unique key prefix."""
-    refs = console.item_refs(current)
-    if ref in refs:
-        return refs[ref].key
+    """An item by its handle from `draft show` (8 or #8), its full key or a unique
+    key prefix. Handles belong to the draft build, so decisions never shift them."""
+    number = ref.removeprefix("#")
+    if number.isdigit():
+        found = [i.key for i in current.items() if i.handle == int(number)]
+        if found:
+            return found[0]
     matches = [i.key for i in current.items() if i.key == ref or i.key.startswith(ref)]
     if len(matches) != 1:
         raise ReviewError(
@@ -97,13 +108,31 @@ def _resolve(current: Draft, ref: str) -> str:
 
 
 def _act(app: App, action: Action, refs: tuple[str, ...], value: str | None = None) -> None:
+    """Record one decision per item and name each item it changed."""
     with app.store() as store:
         current = drafting.require_draft(store, app.config)
-        keys = [_resolve(current, ref) for ref in refs]
+        keys = list(dict.fromkeys(_resolve(current, ref) for ref in refs))
         now = app.now()
         for key in keys:
-            drafting.decide(store, app.config, action, key, value, now=now, draft_key=current.key)
-    console.out.print(f"{action.value}: {len(keys)} item(s)")
+            after = drafting.decide(
+                store, app.config, action, key, value, now=now, draft_key=current.key
+            )
+            decision = Decision(current.key, key, action, value, now)
+            console.out.print(escape(describe(decision, after.item(key), app.config)))
+
+
+@cli.command()
+@click.option("--count", "-n", type=click.IntRange(min=1), default=1, show_default=True,
+              help="How many of the last decisions to undo.")  # fmt: skip
+@pass_app
+@handle_errors
+def undo(app: App, count: int) -> None:
+    """Undo the last decisions on the draft (approve, reject, move, edit...)."""
+    with app.store() as store:
+        undone, after = drafting.undo(store, app.config, now=app.now(), count=count)
+    for decision in undone:
+        text = describe(decision, after.item(decision.item_key), app.config)
+        console.out.print(f"undone: {escape(text)}")
 
 
 @cli.command()

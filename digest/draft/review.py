@@ -58,19 +58,46 @@ def apply_decisions(draft: Draft, decisions: Sequence[Decision]) -> Draft:
     }
     for i in draft.unplaced:
         work[i.key] = _Working(i, i.section, False, i.status, i.title, i.summary)
-    for d in decisions:
-        if d.draft_key != draft.key:
+    for handle, key in enumerate(_handle_order(draft), start=1):
+        work[key].item = replace(work[key].item, handle=handle)
+    mine = [d for d in decisions if d.draft_key == draft.key]
+    revoked = revoked_ids(mine)
+    for d in mine:
+        target = work.get(d.item_key)
+        if target is not None:  # versions count every stored decision on the item
+            target.version += 1
+        if d.id in revoked or d.action == Action.UNDO:
             continue
         if d.action == Action.APPROVE_ALL:
             for w in work.values():
                 if w.placed and w.status == ItemStatus.PENDING:
                     w.status = ItemStatus.APPROVED
-            continue
-        target = work.get(d.item_key)
-        if target is not None:  # a decision on a story that left the window stays stored
+        elif target is not None:  # a decision on a story that left the window stays stored
             _apply(target, d, order, sections)
-            target.version += 1
     return _freeze(draft, work, order)
+
+
+def _handle_order(draft: Draft) -> list[str]:
+    """Item keys in the order of the snapshot as built: handles come from the build,
+    never from the state after decisions, so "reject 3" cannot shift "move 8"."""
+    unplaced = sorted(draft.unplaced, key=lambda i: (i.position, i.key))
+    return [i.key for s in draft.sections for i in s.items] + [i.key for i in unplaced]
+
+
+def revoked_ids(decisions: Sequence[Decision]) -> set[int]:
+    """Ids of the decisions an undo has revoked (an undo names its target's id)."""
+    return {
+        int(d.value)
+        for d in decisions
+        if d.action == Action.UNDO and d.value is not None and d.value.isdigit()
+    }
+
+
+def undoable(decisions: Sequence[Decision], draft_key: str) -> list[Decision]:
+    """The decisions an undo can still revoke, latest first."""
+    mine = [d for d in decisions if d.draft_key == draft_key]
+    revoked = revoked_ids(mine)
+    return [d for d in reversed(mine) if d.action != Action.UNDO and d.id not in revoked]
 
 
 def _apply(w: _Working, d: Decision, order: dict[str, list[str]], sections: list[str]) -> None:
@@ -179,7 +206,7 @@ def check_decision(
             f"draft {draft.key} is {draft.status.value}",
             hint="run `digest draft reopen` to edit it",
         )
-    if action != Action.APPROVE_ALL and draft.item(item_key) is None:
+    if action not in (Action.APPROVE_ALL, Action.UNDO) and draft.item(item_key) is None:
         raise ReviewError(
             f"no item {item_key!r} in draft {draft.key}", hint="see `digest draft show`"
         )
@@ -192,6 +219,30 @@ def check_decision(
         raise ReviewError(
             "the new text is empty", hint="use `reset` to go back to the generated text"
         )
+
+
+_VERBS = {
+    Action.APPROVE: "approved",
+    Action.REJECT: "rejected",
+    Action.RESET: "back to pending",
+    Action.EDIT_TITLE: "new title for",
+    Action.EDIT_SUMMARY: "new summary for",
+    Action.APPROVE_ALL: "approved every placed pending item",
+}
+
+
+def describe(decision: Decision, item: DraftItem | None, config: Config) -> str:
+    """What a decision did, in an editor's words, naming the item by handle and title:
+    'rejected #8 "Title"', 'moved #3 "Title" to Tools'."""
+    if decision.action == Action.APPROVE_ALL:
+        return _VERBS[Action.APPROVE_ALL]
+    what = f"#{item.handle} \u201c{item.title}\u201d" if item else repr(decision.item_key)
+    if decision.action == Action.MOVE:
+        section = config.section(decision.value or "")
+        return f"moved {what} to {section.title if section else decision.value}"
+    if decision.action == Action.REORDER:
+        return f"moved {what} to place {int(decision.value or 0) + 1} in its section"
+    return f"{_VERBS.get(decision.action, decision.action.value)} {what}"
 
 
 def make_issue(

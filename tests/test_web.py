@@ -4,6 +4,7 @@ stale-tab conflicts, and the output-file route."""
 
 from __future__ import annotations
 
+import html
 import re
 import warnings
 from collections.abc import Iterator
@@ -242,8 +243,16 @@ def test_two_tabs_with_the_same_version_second_gets_409(
     assert act(client, draft, key, "approve").status_code == 303  # type: ignore[attr-defined]
     stale = act(client, draft, key, "reject")
     assert stale.status_code == 409  # type: ignore[attr-defined]
-    assert "changed elsewhere; reload" in stale.text  # type: ignore[attr-defined]
-    assert current(world).item(key).status == ItemStatus.APPROVED  # type: ignore[union-attr]
+    item = current(world).item(key)
+    assert item is not None and item.status == ItemStatus.APPROVED
+    said = html.unescape(stale.text)  # type: ignore[attr-defined]
+    assert f"#{item.handle} \u201c{item.title}\u201d was changed elsewhere" in said
+    assert said.count("was changed elsewhere") == 1  # said once, beside the item
+    typed = act(client, draft, key, "edit", title="My typed headline", summary="My words.")
+    assert typed.status_code == 409  # type: ignore[attr-defined]
+    kept = html.unescape(typed.text)  # type: ignore[attr-defined]
+    assert 'value="My typed headline"' in kept and ">My words.</textarea>" in kept
+    assert "Your typed text is kept" in kept
     fetched = client.post(
         "/decide",
         headers={"x-requested-with": "fetch", "x-csrf-token": csrf_of(client)},
@@ -381,3 +390,32 @@ def test_the_add_form_offers_the_sections_and_defaults_to_where_it_ranks(
     form = form[: form.index("</form>")]
     assert '<option value="" selected>where it ranks</option>' in form
     assert all(f'<option value="{s.key}">' in form for s in world[0].sections)
+
+
+def test_an_action_answers_beside_the_item_and_undo_restores_it(
+    client: TestClient, world: tuple[Config, Path]
+) -> None:
+    draft = current(world)
+    section = next(s for s in draft.sections if len(s.items) >= 2)
+    first, second = section.items[0], section.items[1]
+    rejected = act(client, draft, first.key, "reject")
+    # the rejected item leaves the section: the page lands on its neighbour
+    assert rejected.headers["location"] == f"/#item-{second.key}"  # type: ignore[attr-defined]
+    page = html.unescape(client.get("/").text)
+    beside = page.index(f'id="item-{second.key}"')
+    said = page.index(f"Rejected #{first.handle} \u201c{first.title}\u201d.")
+    assert beside < said < page.index("<h3>", beside)  # inside the neighbour, before its title
+    assert 'class="undo"' in page[beside : said + 400]
+
+    undone = client.post("/undo", data={"csrf": csrf_of(client), "next": "/"},
+                         follow_redirects=False)  # fmt: skip
+    assert undone.headers["location"] == f"/#item-{first.key}"
+    page = html.unescape(client.get("/").text)
+    assert f"Undone: rejected #{first.handle} \u201c{first.title}\u201d." in page
+    back = current(world).item(first.key)
+    assert back is not None and back.status == ItemStatus.PENDING and back.handle == first.handle
+    with Store.open(world[1]) as store:
+        actions = [d.action.value for d in store.decisions(draft.key)]
+    assert actions[-2:] == ["reject", "undo"]  # the log keeps both
+    nothing = client.post("/undo", data={"csrf": csrf_of(client), "next": "/"})
+    assert "Undo: nothing to undo" in nothing.text

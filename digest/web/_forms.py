@@ -10,12 +10,13 @@ ConflictError instead of silently overwriting another tab's work.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 
 from digest.app import drafting
 from digest.errors import ReviewError
 from digest.store import Store
-from digest.types import Action, Config, Draft, DraftItem
+from digest.types import Action, Config, Decision, Draft, DraftItem
 
 SIMPLE = {"approve": Action.APPROVE, "reject": Action.REJECT, "reset": Action.RESET}
 Plan = list[tuple[Action, str | None]]
@@ -71,10 +72,20 @@ def plan(
     raise ReviewError(f"unknown action {op[:40]!r}", hint="reload the page")
 
 
+@dataclass(frozen=True)
+class FormResult:
+    """What an item form did: the draft before and after, and the decisions made."""
+
+    before: Draft
+    after: Draft
+    item_key: str
+    decisions: tuple[Decision, ...]
+
+
 def apply_item_form(
     store: Store, config: Config, form: Mapping[str, str], *, now: datetime
-) -> tuple[Draft, int]:
-    """Record the form's decisions; return the new draft and how many were made."""
+) -> FormResult:
+    """Record the form's decisions; return what they changed."""
     draft = drafting.require_draft(store, config, form.get("draft") or None)
     item = draft.item(form.get("item", ""))
     if item is None:
@@ -82,7 +93,21 @@ def apply_item_form(
     version = _int(form, "version")
     placed = any(item in s.items for s in draft.sections)
     decisions = plan(form.get("op", ""), form, item, config, placed=placed)
+    after, made = draft, []
     for n, (action, value) in enumerate(decisions):
-        draft = drafting.decide(store, config, action, item.key, value, now=now,
+        after = drafting.decide(store, config, action, item.key, value, now=now,
                                 draft_key=draft.key, expected_version=version + n)  # fmt: skip
-    return draft, len(decisions)
+        made.append(Decision(draft.key, item.key, action, value, now))
+    return FormResult(draft, after, item.key, tuple(made))
+
+
+def neighbour(draft: Draft, key: str) -> str | None:
+    """The item after ``key`` in its list (or before it, when last): where the page
+    lands when ``key`` itself leaves the view, so a reject does not jump to the top."""
+    lists = [[i.key for i in s.items] for s in draft.sections] + [[i.key for i in draft.unplaced]]
+    for keys in lists:
+        if key in keys:
+            at = keys.index(key)
+            rest = keys[at + 1 : at + 2] or keys[max(0, at - 1) : at]
+            return rest[0] if rest else None
+    return None

@@ -15,12 +15,13 @@ from starlette.routing import Route
 
 from digest.app import drafting, publishing
 from digest.app.additions import add_url
+from digest.draft.review import describe
 from digest.errors import ConflictError, DigestError, StorageBusyError
 from digest.store import Store
-from digest.types import Draft, ItemStatus
+from digest.types import Draft, DraftItem, ItemStatus
 from digest.web import _outputs as outputs
 from digest.web._base import Web, error_text, redirect, render, wants_json
-from digest.web._forms import apply_item_form, mention_section
+from digest.web._forms import apply_item_form, mention_section, neighbour
 from digest.web._search import search_entries
 from digest.web.security import safe_next
 
@@ -37,6 +38,7 @@ def routes(web: Web) -> list[Route]:
     return [
         Route("/", index),
         Route("/decide", decide, methods=["POST"]),
+        Route("/undo", undo, methods=["POST"]),
         post("/draft/approve", "approve", approve),
         post("/draft/reopen", "reopen", reopen),
         post("/draft/build", "rebuild", rebuild),
@@ -78,16 +80,28 @@ UNPLACED_PAGE = 100
 
 
 async def draft_page(
-    web: Web, request: Request, *, status: int = 200, messages: list[list[str]] | None = None
+    web: Web,
+    request: Request,
+    *,
+    status: int = 200,
+    messages: list[list[str]] | None = None,
+    typed: dict[str, dict[str, str]] | None = None,
 ) -> HTMLResponse:
     draft = await web.run(lambda s: drafting.current_draft(s, web.config))
     show = request.query_params.get("show") == "unplaced"
     limit = request.query_params.get("limit", "")
     # The unplaced list is paged: hundreds of candidates would make the page slow to use.
     unplaced_limit = min(int(limit), 5000) if limit.isdigit() else UNPLACED_PAGE
+    visible_keys = _page_keys(draft, show, unplaced_limit) if draft else set()
     return render(web, request, "draft.html.j2", status=status, messages=messages or [],
-                  unplaced_limit=unplaced_limit,
+                  unplaced_limit=unplaced_limit, typed=typed or {}, visible_keys=visible_keys,
                   **draft_context(web, draft, show_unplaced=show))  # fmt: skip
+
+
+def _page_keys(draft: Draft, show_unplaced: bool, limit: int) -> set[str]:
+    """The items the page renders (messages about the others go to the top)."""
+    unplaced = draft.unplaced[:limit] if show_unplaced else ()
+    return {i.key for s in draft.sections for i in s.items} | {i.key for i in unplaced}
 
 
 async def index(request: Request) -> Response:
@@ -149,23 +163,91 @@ async def decide(request: Request) -> Response:
     web = web_of(request)
     form = await form_of(request)
     back = safe_next(form.get("next"))
+    key = form.get("item", "")
     try:
-        _, count = await web.run(lambda s: apply_item_form(s, web.config, form, now=web.clock()))
+        done = await web.run(lambda s: apply_item_form(s, web.config, form, now=web.clock()))
     except ConflictError as e:
         if wants_json(request):
             return JSONResponse({"error": error_text(e)}, status_code=409)
-        text = f"This item was changed elsewhere; reload the page. {error_text(e)}"
-        return await draft_page(web, request, status=409, messages=[["error", text]])
+        return await conflict_page(web, request, form)
     except StorageBusyError:
         raise
     except DigestError as e:
         if wants_json(request):
             return JSONResponse({"error": error_text(e)}, status_code=400)
-        return redirect(web, back, ("error", error_text(e)))
+        return redirect(web, _at(back, key), ("error", error_text(e), key))
+    texts = [describe(d, done.after.item(d.item_key), web.config) for d in done.decisions]
     if wants_json(request):
-        return JSONResponse({"ok": True, "decisions": count})
-    done = f"{form.get('op', 'change')}: saved" if count else "nothing changed"
-    return redirect(web, back, ("ok", done))
+        return JSONResponse({"ok": True, "decisions": len(texts), "done": texts})
+    if not texts:
+        return redirect(web, _at(back, key), ("ok", "Nothing to save: no change.", key))
+    # The page lands where the editor was: on the item, or on its neighbour when the
+    # item left the view (rejected, or moved out of the placed sections).
+    visible = done.after.item(key) in _visible_items(done.after, back)
+    where = key if visible else (neighbour(done.before, key) or "")
+    return redirect(web, _at(back, where), ("ok", _sentence("; ".join(texts)), where))
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:] + "."
+
+
+def _at(back: str, key: str) -> str:
+    """``back`` with its fragment pointing at item ``key`` (or none)."""
+    base = back.split("#", 1)[0]
+    return f"{base}#item-{key}" if key else base
+
+
+def _visible_items(draft: Draft, back: str) -> list[DraftItem]:
+    placed = [i for s in draft.sections for i in s.items]
+    return placed + list(draft.unplaced) if "show=unplaced" in back else placed
+
+
+async def conflict_page(web: Web, request: Request, form: dict[str, str]) -> HTMLResponse:
+    """409: the page as it is now, with the editor's typed text kept in the item's
+    form and one message saying which item changed and how."""
+    key = form.get("item", "")
+    draft = await web.run(lambda s: drafting.current_draft(s, web.config))
+    item = draft.item(key) if draft else None
+    if item is None:
+        text = "Not saved: this item left the draft while you were editing."
+    else:
+        text = (f"Not saved: #{item.handle} \u201c{item.title}\u201d was changed elsewhere "
+                f"(another tab or the command line); it is now {item.status.value}. "
+                "Check it below and act again.")  # fmt: skip
+        if form.get("op") == "edit":
+            text += " Your typed text is kept in its form."
+    typed = {key: {"title": form.get("title", ""), "summary": form.get("summary", "")}}
+    return await draft_page(
+        web, request, status=409, messages=[["error", text, key]],
+        typed=typed if form.get("op") == "edit" else {},
+    )  # fmt: skip
+
+
+async def undo(request: Request) -> Response:
+    """Revoke the last decision; the page lands on the item it restored."""
+    web = web_of(request)
+    form = await form_of(request)
+    back = safe_next(form.get("next"))
+    try:
+        undone, after = await web.run(
+            lambda s: drafting.undo(s, web.config, now=web.clock(), count=1)
+        )
+    except StorageBusyError:
+        raise
+    except DigestError as e:
+        if wants_json(request):
+            return JSONResponse({"error": error_text(e)}, status_code=400)
+        return redirect(web, back, ("error", f"Undo: {error_text(e)}"))
+    texts = [describe(d, after.item(d.item_key), web.config) for d in undone]
+    if wants_json(request):
+        return JSONResponse({"ok": True, "undone": texts})
+    key = undone[0].item_key if after.item(undone[0].item_key) else ""
+    visible = after.item(key) in _visible_items(after, back)
+    text = f"Undone: {texts[0]}."
+    return redirect(
+        web, _at(back, key if visible else ""), ("ok", text, key) if visible else ("ok", text)
+    )
 
 
 async def simple_action(request: Request, label: str, fn: Action) -> Response:

@@ -129,6 +129,13 @@ def item(page: Any, key: str) -> Any:
     return page.locator(f'li.item[data-key="{key}"]')
 
 
+def expand(page: Any, key: str) -> None:
+    """Open an item's details (the page shows one line per candidate)."""
+    more = item(page, key).locator("details.more")
+    if more.get_attribute("open") is None:
+        more.locator("> summary").click()
+
+
 def submit(page: Any, click: Callable[[], None]) -> None:
     with page.expect_navigation():
         click()
@@ -165,12 +172,14 @@ def test_review_reorder_edit_add_approve_and_publish(world: World, page: Any) ->
     assert world.draft().item(reject_me).status == ItemStatus.REJECTED  # type: ignore[union-attr]
 
     target = "ethics" if move_me.section != "ethics" else "education"
+    expand(page, move_me.key)
     item(page, move_me.key).locator("select[name=section]").select_option(target)
     submit(page, item(page, move_me.key).locator("form.move button").click)
     assert world.draft().item(move_me.key).section == target  # type: ignore[union-attr]
 
     # Keyboard: focus "Move down" on the first tools item and press Enter.
     first, second = order(world, "tools")[:2]
+    expand(page, first)
     item(page, first).get_by_role("button", name=re.compile("down$")).focus()
     submit(page, lambda: page.keyboard.press("Enter"))
     assert order(world, "tools")[:2] == [second, first]
@@ -189,6 +198,7 @@ def test_review_reorder_edit_add_approve_and_publish(world: World, page: Any) ->
 
     # Edit title and summary; the generated text is shown beside the form.
     edit = item(page, approve_me)
+    expand(page, approve_me)
     edit.locator("details.edit summary").click()
     assert edit.locator(".generated").is_visible()
     edit.locator("input[name=title]").fill("An edited headline for the issue")
@@ -229,5 +239,7 @@ def test_a_stale_tab_gets_the_conflict_message(world: World, page: Any) -> None:
     with Store.open(world.db) as store:  # another tab acts first
         drafting.decide(store, world.config, Action.RESET, key,
                         now=datetime.now().astimezone())  # fmt: skip
+    expand(page, key)
     submit(page, item(page, key).locator("form.move button").click)
-    assert "changed elsewhere; reload" in page.locator("#messages").inner_text()
+    said = item(page, key).locator(".flash.error").inner_text()
+    assert "was changed elsewhere" in said and said.startswith("Not saved: #")

@@ -56,8 +56,8 @@ def render(
     flash = web.signer.unpack(request.cookies.get(FLASH_COOKIE))
     messages = list(context.pop("messages", []))
     if isinstance(flash, list):
-        # [kind, text] or [kind, text, item key]: the latter shows beside that item
-        messages = [m for m in flash if isinstance(m, list) and len(m) in (2, 3)] + messages
+        # [kind, text] or [kind, text, item key(, decisions to undo)]: beside that item
+        messages = [m for m in flash if isinstance(m, list) and 2 <= len(m) <= 4] + messages
     html = web.env.get_template(name).render(
         csrf=request.state.csrf_token,
         newsletter=web.config.newsletter,

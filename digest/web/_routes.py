@@ -4,9 +4,11 @@ route talks to a stage or renders an issue itself."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -18,7 +20,8 @@ from digest.app.additions import add_url
 from digest.draft.review import describe
 from digest.errors import ConflictError, DigestError, StorageBusyError
 from digest.store import Store
-from digest.types import Draft, DraftItem, ItemStatus
+from digest.types import Action as DecisionAction
+from digest.types import Decision, Draft, DraftItem, ItemStatus
 from digest.web import _outputs as outputs
 from digest.web._base import Web, error_text, redirect, render, wants_json
 from digest.web._forms import apply_item_form, mention_section, neighbour
@@ -39,6 +42,7 @@ def routes(web: Web) -> list[Route]:
         Route("/", index),
         Route("/decide", decide, methods=["POST"]),
         Route("/undo", undo, methods=["POST"]),
+        Route("/bulk", bulk, methods=["POST"]),
         post("/draft/approve", "approve", approve),
         post("/draft/reopen", "reopen", reopen),
         post("/draft/build", "rebuild", rebuild),
@@ -72,11 +76,57 @@ def draft_context(web: Web, draft: Draft | None, *, show_unplaced: bool) -> dict
         "mention": mention_section(config),
         "show_unplaced": show_unplaced,
         "approved_count": sum(1 for i in placed if i.status == ItemStatus.APPROVED),
+        "pending_count": sum(1 for i in placed if i.status == ItemStatus.PENDING),
         "placed_count": len(placed),
     }
 
 
 UNPLACED_PAGE = 100
+
+
+@dataclass(frozen=True)
+class PageView:
+    """How the editor looks at the draft, kept in the query string so every action
+    comes back to the same view: unplaced shown (and how many), pending only, every
+    item expanded."""
+
+    show_unplaced: bool = False
+    limit: int = UNPLACED_PAGE
+    pending_only: bool = False
+    full: bool = False
+
+    @classmethod
+    def of(cls, query: Mapping[str, str]) -> PageView:
+        limit = query.get("limit", "")
+        # The unplaced list is paged: thousands of candidates would make the page slow.
+        return cls(
+            show_unplaced=query.get("show") == "unplaced",
+            limit=min(int(limit), 5000) if limit.isdigit() and int(limit) > 0 else UNPLACED_PAGE,
+            pending_only=query.get("filter") == "pending",
+            full=query.get("view") == "full",
+        )
+
+    def url(self) -> str:
+        query = {
+            "show": "unplaced" if self.show_unplaced else None,
+            "limit": str(self.limit)
+            if self.show_unplaced and self.limit != UNPLACED_PAGE
+            else None,
+            "filter": "pending" if self.pending_only else None,
+            "view": "full" if self.full else None,
+        }
+        given = {k: v for k, v in query.items() if v is not None}
+        return "/?" + urlencode(given) if given else "/"
+
+    def links(self) -> dict[str, str]:
+        return {
+            "pending": replace(self, pending_only=True).url(),
+            "every": replace(self, pending_only=False).url(),
+            "full": replace(self, full=True).url(),
+            "compact": replace(self, full=False).url(),
+            "unplaced": replace(self, show_unplaced=True).url(),
+            "more": replace(self, show_unplaced=True, limit=self.limit + UNPLACED_PAGE).url(),
+        }
 
 
 async def draft_page(
@@ -86,22 +136,17 @@ async def draft_page(
     status: int = 200,
     messages: list[list[str]] | None = None,
     typed: dict[str, dict[str, str]] | None = None,
+    back: str | None = None,
 ) -> HTMLResponse:
+    """The draft page; ``back`` (a POST's ``next``) sets the view instead of the query."""
     draft = await web.run(lambda s: drafting.current_draft(s, web.config))
-    show = request.query_params.get("show") == "unplaced"
-    limit = request.query_params.get("limit", "")
-    # The unplaced list is paged: hundreds of candidates would make the page slow to use.
-    unplaced_limit = min(int(limit), 5000) if limit.isdigit() else UNPLACED_PAGE
-    visible_keys = _page_keys(draft, show, unplaced_limit) if draft else set()
+    view = PageView.of(request.query_params if back is None else _query_of(back))
+    visible_keys = {i.key for i in _visible_items(draft, view.url())} if draft else set()
     return render(web, request, "draft.html.j2", status=status, messages=messages or [],
-                  unplaced_limit=unplaced_limit, typed=typed or {}, visible_keys=visible_keys,
-                  **draft_context(web, draft, show_unplaced=show))  # fmt: skip
-
-
-def _page_keys(draft: Draft, show_unplaced: bool, limit: int) -> set[str]:
-    """The items the page renders (messages about the others go to the top)."""
-    unplaced = draft.unplaced[:limit] if show_unplaced else ()
-    return {i.key for s in draft.sections for i in s.items} | {i.key for i in unplaced}
+                  unplaced_limit=view.limit, typed=typed or {}, visible_keys=visible_keys,
+                  here=view.url(), urls=view.links(), pending_only=view.pending_only,
+                  full_view=view.full,
+                  **draft_context(web, draft, show_unplaced=view.show_unplaced))  # fmt: skip
 
 
 async def index(request: Request) -> Response:
@@ -198,9 +243,17 @@ def _at(back: str, key: str) -> str:
     return f"{base}#item-{key}" if key else base
 
 
+def _query_of(url: str) -> dict[str, str]:
+    return dict(parse_qsl(urlsplit(url).query))
+
+
 def _visible_items(draft: Draft, back: str) -> list[DraftItem]:
+    """The items the page at ``back`` renders (messages about others go to the top)."""
+    view = PageView.of(_query_of(back))
     placed = [i for s in draft.sections for i in s.items]
-    return placed + list(draft.unplaced) if "show=unplaced" in back else placed
+    if view.pending_only:
+        placed = [i for i in placed if i.status == ItemStatus.PENDING]
+    return placed + list(draft.unplaced[: view.limit]) if view.show_unplaced else placed
 
 
 async def conflict_page(web: Web, request: Request, form: dict[str, str]) -> HTMLResponse:
@@ -220,18 +273,21 @@ async def conflict_page(web: Web, request: Request, form: dict[str, str]) -> HTM
     typed = {key: {"title": form.get("title", ""), "summary": form.get("summary", "")}}
     return await draft_page(
         web, request, status=409, messages=[["error", text, key]],
-        typed=typed if form.get("op") == "edit" else {},
+        typed=typed if form.get("op") == "edit" else {}, back=safe_next(form.get("next")),
     )  # fmt: skip
 
 
 async def undo(request: Request) -> Response:
-    """Revoke the last decision; the page lands on the item it restored."""
+    """Revoke the last decision (or the last ``count``, after a bulk action); the
+    page lands on the item it restored."""
     web = web_of(request)
     form = await form_of(request)
     back = safe_next(form.get("next"))
+    given = form.get("count", "1")
+    count = min(int(given), MAX_BULK) if given.isdigit() and int(given) > 0 else 1
     try:
         undone, after = await web.run(
-            lambda s: drafting.undo(s, web.config, now=web.clock(), count=1)
+            lambda s: drafting.undo(s, web.config, now=web.clock(), count=count)
         )
     except StorageBusyError:
         raise
@@ -242,12 +298,59 @@ async def undo(request: Request) -> Response:
     texts = [describe(d, after.item(d.item_key), web.config) for d in undone]
     if wants_json(request):
         return JSONResponse({"ok": True, "undone": texts})
-    key = undone[0].item_key if after.item(undone[0].item_key) else ""
-    visible = after.item(key) in _visible_items(after, back)
-    text = f"Undone: {texts[0]}."
-    return redirect(
-        web, _at(back, key if visible else ""), ("ok", text, key) if visible else ("ok", text)
-    )
+    key, text = undone[-1].item_key, _sentence("undone: " + "; ".join(texts))
+    if after.item(key) not in _visible_items(after, back):
+        return redirect(web, back, ("ok", text))
+    return redirect(web, _at(back, key), ("ok", text, key))
+
+
+MAX_BULK = 500
+BULK_OPS = {"approve": DecisionAction.APPROVE, "reject": DecisionAction.REJECT,
+            "reset": DecisionAction.RESET, "move": DecisionAction.MOVE}  # fmt: skip
+
+
+async def bulk(request: Request) -> Response:
+    """One decision per selected item (``key@version`` each, guarded like a single
+    action); the answer names every item, and its Undo reverts them all."""
+    web = web_of(request)
+    form = await request.form()
+    back = safe_next(str(form.get("next") or "/"))
+    op = BULK_OPS.get(str(form.get("op") or ""))
+    picked = [str(v).rpartition("@") for v in form.getlist("items")][:MAX_BULK]
+    if op is None or not picked:
+        return redirect(web, back, ("error", "Select some items and an action first."))
+    value = str(form.get("section") or "") if op == DecisionAction.MOVE else None
+
+    def work(store: Store) -> tuple[list[str], list[str], Draft]:
+        done, stale = [], []
+        for key, _, version in picked:
+            guard = int(version) if version.isdigit() else None
+            try:
+                drafting.decide(store, web.config, op, key, value, now=web.clock(),
+                                expected_version=guard)  # fmt: skip
+            except ConflictError:
+                stale.append(key)
+                continue
+            done.append(key)
+        return done, stale, drafting.require_draft(store, web.config)
+
+    try:
+        done, stale, after = await web.run(work)
+    except StorageBusyError:
+        raise
+    except DigestError as e:
+        return redirect(web, back, ("error", error_text(e)))
+    now = web.clock()
+    texts = [describe(Decision(after.key, k, op, value, now), after.item(k), web.config)
+             for k in done]  # fmt: skip
+    text = _sentence("; ".join(texts)) if texts else "Nothing changed."
+    if stale:
+        names = ", ".join(f"#{i.handle}" for k in stale if (i := after.item(k)))
+        text += f" Not changed, because changed elsewhere since you loaded the page: {names}."
+    key = next((k for k in done if after.item(k) in _visible_items(after, back)), "")
+    if not key:
+        return redirect(web, back, ("ok" if done else "error", text))
+    return redirect(web, _at(back, key), ("ok", text, key, str(len(done))))
 
 
 async def simple_action(request: Request, label: str, fn: Action) -> Response:

@@ -9,7 +9,7 @@ ConflictError instead of silently overwriting another tab's work.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -101,13 +101,15 @@ def apply_item_form(
     return FormResult(draft, after, item.key, tuple(made))
 
 
-def neighbour(draft: Draft, key: str) -> str | None:
-    """The item after ``key`` in its list (or before it, when last): where the page
-    lands when ``key`` itself leaves the view, so a reject does not jump to the top."""
+def neighbour(draft: Draft, key: str, shown: Callable[[str], bool]) -> str | None:
+    """The nearest item after ``key`` in its list that the page still ``shown`` (or
+    before it, when none is): where the page lands when ``key`` itself leaves the
+    view, so a reject does not jump to the top and triage goes on down the list."""
     lists = [[i.key for i in s.items] for s in draft.sections] + [[i.key for i in draft.unplaced]]
     for keys in lists:
         if key in keys:
             at = keys.index(key)
-            rest = keys[at + 1 : at + 2] or keys[max(0, at - 1) : at]
-            return rest[0] if rest else None
+            after = [k for k in keys[at + 1 :] if shown(k)]
+            before = [k for k in keys[:at] if shown(k)]
+            return after[0] if after else (before[-1] if before else None)
     return None

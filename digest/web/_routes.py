@@ -228,8 +228,8 @@ async def decide(request: Request) -> Response:
         return redirect(web, _at(back, key), ("ok", "Nothing to save: no change.", key))
     # The page lands where the editor was: on the item, or on its neighbour when the
     # item left the view (rejected, or moved out of the placed sections).
-    visible = done.after.item(key) in _visible_items(done.after, back)
-    where = key if visible else (neighbour(done.before, key) or "")
+    shown = {i.key for i in _visible_items(done.after, back)}
+    where = key if key in shown else (neighbour(done.before, key, shown.__contains__) or "")
     return redirect(web, _at(back, where), ("ok", _sentence("; ".join(texts)), where))
 
 
@@ -251,9 +251,10 @@ def _visible_items(draft: Draft, back: str) -> list[DraftItem]:
     """The items the page at ``back`` renders (messages about others go to the top)."""
     view = PageView.of(_query_of(back))
     placed = [i for s in draft.sections for i in s.items]
+    unplaced = list(draft.unplaced[: view.limit]) if view.show_unplaced else []
     if view.pending_only:
-        placed = [i for i in placed if i.status == ItemStatus.PENDING]
-    return placed + list(draft.unplaced[: view.limit]) if view.show_unplaced else placed
+        return [i for i in placed + unplaced if i.status == ItemStatus.PENDING]
+    return placed + unplaced
 
 
 async def conflict_page(web: Web, request: Request, form: dict[str, str]) -> HTMLResponse:

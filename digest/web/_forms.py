@@ -102,14 +102,13 @@ def apply_item_form(
 
 
 def neighbour(draft: Draft, key: str, shown: Callable[[str], bool]) -> str | None:
-    """The nearest item after ``key`` in its list that the page still ``shown`` (or
-    before it, when none is): where the page lands when ``key`` itself leaves the
-    view, so a reject does not jump to the top and triage goes on down the list."""
-    lists = [[i.key for i in s.items] for s in draft.sections] + [[i.key for i in draft.unplaced]]
-    for keys in lists:
-        if key in keys:
-            at = keys.index(key)
-            after = [k for k in keys[at + 1 :] if shown(k)]
-            before = [k for k in keys[:at] if shown(k)]
-            return after[0] if after else (before[-1] if before else None)
-    return None
+    """The nearest item after ``key`` in page order that the page still ``shown``
+    (or before it, when none is): where the page lands when ``key`` itself leaves
+    the view, so a reject does not jump to the top and triage goes on down the page."""
+    keys = [i.key for i in draft.items()]  # sections in order, then the unplaced
+    if key not in keys:
+        return None
+    at = keys.index(key)
+    after = (k for k in keys[at + 1 :] if shown(k))
+    before = (k for k in reversed(keys[:at]) if shown(k))
+    return next(after, None) or next(before, None)

@@ -142,10 +142,14 @@ async def draft_page(
     draft = await web.run(lambda s: drafting.current_draft(s, web.config))
     view = PageView.of(request.query_params if back is None else _query_of(back))
     visible_keys = {i.key for i in _visible_items(draft, view.url())} if draft else set()
+    # An item whose form was refused is shown even when the view hides it: it holds
+    # the editor's typed text.
+    aside = [draft.item(k) for k in (typed or {}) if k not in visible_keys] if draft else []
+    visible_keys |= {i.key for i in aside if i is not None}
     return render(web, request, "draft.html.j2", status=status, messages=messages or [],
                   unplaced_limit=view.limit, typed=typed or {}, visible_keys=visible_keys,
                   here=view.url(), urls=view.links(), pending_only=view.pending_only,
-                  full_view=view.full,
+                  full_view=view.full, aside=[i for i in aside if i is not None],
                   **draft_context(web, draft, show_unplaced=view.show_unplaced))  # fmt: skip
 
 
@@ -272,9 +276,11 @@ async def conflict_page(web: Web, request: Request, form: dict[str, str]) -> HTM
         if form.get("op") == "edit":
             text += " Your typed text is kept in its form."
     typed = {key: {"title": form.get("title", ""), "summary": form.get("summary", "")}}
+    if form.get("op") != "edit":
+        typed = {key: {}}  # nothing typed, but the item is shown with the message
     return await draft_page(
-        web, request, status=409, messages=[["error", text, key]],
-        typed=typed if form.get("op") == "edit" else {}, back=safe_next(form.get("next")),
+        web, request, status=409, messages=[["error", text, key]], typed=typed,
+        back=safe_next(form.get("next")),
     )  # fmt: skip
 
 
@@ -322,8 +328,8 @@ async def bulk(request: Request) -> Response:
         return redirect(web, back, ("error", "Select some items and an action first."))
     value = str(form.get("section") or "") if op == DecisionAction.MOVE else None
 
-    def work(store: Store) -> tuple[list[str], list[str], Draft]:
-        done, stale = [], []
+    def work(store: Store) -> tuple[list[str], list[str], Draft, Draft]:
+        before, done, stale = drafting.require_draft(store, web.config), [], []
         for key, _, version in picked:
             guard = int(version) if version.isdigit() else None
             try:
@@ -333,10 +339,10 @@ async def bulk(request: Request) -> Response:
                 stale.append(key)
                 continue
             done.append(key)
-        return done, stale, drafting.require_draft(store, web.config)
+        return done, stale, before, drafting.require_draft(store, web.config)
 
     try:
-        done, stale, after = await web.run(work)
+        done, stale, before, after = await web.run(work)
     except StorageBusyError:
         raise
     except DigestError as e:
@@ -348,7 +354,10 @@ async def bulk(request: Request) -> Response:
     if stale:
         names = ", ".join(f"#{i.handle}" for k in stale if (i := after.item(k)))
         text += f" Not changed, because changed elsewhere since you loaded the page: {names}."
-    key = next((k for k in done if after.item(k) in _visible_items(after, back)), "")
+    shown = {i.key for i in _visible_items(after, back)}
+    key = next((k for k in done if k in shown), None)
+    if key is None and done:  # they all left the view: land after the last of them
+        key = neighbour(before, done[-1], shown.__contains__)
     if not key:
         return redirect(web, back, ("ok" if done else "error", text))
     return redirect(web, _at(back, key), ("ok", text, key, str(len(done))))

@@ -419,3 +419,32 @@ def test_an_action_answers_beside_the_item_and_undo_restores_it(
     assert actions[-2:] == ["reject", "undo"]  # the log keeps both
     nothing = client.post("/undo", data={"csrf": csrf_of(client), "next": "/"})
     assert "Undo: nothing to undo" in nothing.text
+
+
+def test_preview_says_what_will_go_out_then_publish_links_to_the_issue(
+    client: TestClient, world: tuple[Config, Path], tmp_path: Path
+) -> None:
+    draft = current(world)
+    key = draft.sections[0].items[0].key
+    act(client, draft, key, "approve")
+    title = current(world).item(key).title  # type: ignore[union-attr]
+    page = " ".join(html.unescape(client.get("/preview").text).split())
+    assert "The draft is still in review" in page and "Publish issue #" not in page
+    assert "publish <strong>1 item</strong> in 1 section" in page and title in page
+    token = csrf_of(client)
+    client.post("/draft/approve", data={"csrf": token})
+    page = html.unescape(client.get("/preview").text)
+    assert "Publish issue #1 now (1 item)" in page
+    issue_page = client.get("/preview/issue")
+    assert (
+        title in html.unescape(issue_page.text)
+        and "sandbox" in issue_page.headers["content-security-policy"]
+    )
+    assert title in html.unescape(client.get("/preview/email").text)
+    assert client.get("/preview/other").status_code == 404
+    assert not (tmp_path / "out" / "issues").exists()  # previews write nothing
+
+    done = client.post("/publish", data={"csrf": token, "confirm": "1"}, follow_redirects=False)
+    assert done.headers["location"] == "/issues?published=1"
+    issues = client.get(done.headers["location"]).text
+    assert '<a href="/out/issues/1/index.html">open issue #1</a>' in issues

@@ -216,8 +216,19 @@ def test_review_reorder_edit_add_approve_and_publish(world: World, page: Any) ->
 
     submit(page, page.get_by_role("button", name="Approve all placed items and the draft").click)
     assert world.draft().status.value == "approved"
-    submit(page, page.get_by_role("button", name="Publish").click)
-    assert "published" in page.locator("#messages").inner_text()
+    submit(page, page.get_by_role("link", name="Publish… (preview first)").click)
+    assert "Publishing will publish" in page.inner_text("main")
+    assert "No e-mail is configured" in page.inner_text("main")
+    with page.context.expect_page() as opened:
+        page.get_by_role("link", name="Open the issue page exactly as published").click()
+    assert "An edited headline for the issue" in opened.value.content()
+    opened.value.close()
+    assert not (world.out / "issues" / "1" / "index.html").exists()  # a preview writes nothing
+    page.screenshot(path=str(ARTIFACTS / "preview.png"), full_page=True)
+    submit(page, page.get_by_role("button", name=re.compile(r"^Publish issue #1 now")).click)
+    link = page.get_by_role("link", name="open issue #1")
+    assert "Published" in page.locator(".flash.ok").inner_text() and link.is_visible()
+    assert link.get_attribute("href") == "/out/issues/1/index.html"
 
     html = (world.out / "issues" / "1" / "index.html").read_text(encoding="utf-8")
     assert "An edited headline for the issue" in html and ADDED_TITLE in html

@@ -17,6 +17,7 @@ from starlette.routing import Route
 
 from digest.app import drafting, publishing
 from digest.app.additions import add_url
+from digest.app.preview import Preview, preview_issue
 from digest.draft.review import describe
 from digest.errors import ConflictError, DigestError, StorageBusyError
 from digest.store import Store
@@ -46,11 +47,13 @@ def routes(web: Web) -> list[Route]:
         post("/draft/approve", "approve", approve),
         post("/draft/reopen", "reopen", reopen),
         post("/draft/build", "rebuild", rebuild),
-        post("/publish", "publish", publish),
+        Route("/publish", publish_action, methods=["POST"]),
         post("/add", "add by URL", add),
         Route("/refresh", start_refresh, methods=["POST"]),
         Route("/refresh/status", refresh_status),
         Route("/issues", issues_page),
+        Route("/preview", preview_page),
+        Route("/preview/{what:str}", preview_file),
         Route("/out/{path:path}", output_file),
         Route("/feeds", feeds_page),
         Route("/search", search_page),
@@ -161,8 +164,10 @@ async def issues_page(request: Request) -> Response:
     web = web_of(request)
     issues = await web.run(lambda s: s.issues())
     files = {i.number: outputs.files_of(web.out_dir, i.number) for i in issues}
+    given = request.query_params.get("published", "")
+    published = next((i for i in issues if given.isdigit() and i.number == int(given)), None)
     return render(web, request, "issues.html.j2", issues=issues, files=files,
-                  site_files=outputs.site_files(web.out_dir))  # fmt: skip
+                  site_files=outputs.site_files(web.out_dir), published=published)  # fmt: skip
 
 
 async def feeds_page(request: Request) -> Response:
@@ -180,6 +185,43 @@ async def search_page(request: Request) -> Response:
     query = request.query_params.get("q", "")[:200]
     hits = await web.run(lambda s: search_entries(s, query, since=since(web))) if query else []
     return render(web, request, "search.html.j2", query=query, hits=hits)
+
+
+async def _preview(web: Web) -> tuple[Preview, str]:
+    def work(store: Store) -> tuple[Preview, str]:
+        status = drafting.require_draft(store, web.config).status.value
+        return preview_issue(store, web.config, now=web.clock()), status
+
+    return await web.run(work)
+
+
+async def preview_page(request: Request) -> Response:
+    """What publishing will do, the contents, the e-mail's text, and the button."""
+    web = web_of(request)
+    try:
+        preview, status = await _preview(web)
+    except StorageBusyError:
+        raise
+    except DigestError as e:
+        return redirect(web, "/", ("error", f"Nothing to preview: {error_text(e)}"))
+    return render(web, request, "preview.html.j2", preview=preview, draft_status=status)
+
+
+async def preview_file(request: Request) -> Response:
+    """The issue page or the e-mail as they will go out, under the output files' CSP."""
+    web = web_of(request)
+    what = request.path_params["what"]
+    if what not in ("issue", "email"):
+        return Response("Not found.", status_code=404, media_type="text/plain")
+    try:
+        preview, _ = await _preview(web)
+    except StorageBusyError:
+        raise
+    except DigestError as e:
+        return Response(error_text(e), status_code=409, media_type="text/plain")
+    body = preview.page_html if what == "issue" else preview.email_html
+    return Response(body, media_type="text/html; charset=utf-8",
+                    headers={"content-security-policy": outputs.CSP})  # fmt: skip
 
 
 async def refresh_status(request: Request) -> Response:
@@ -391,9 +433,24 @@ def rebuild(web: Web, store: Store, form: dict[str, str]) -> str:
     return f"draft {draft.key} rebuilt: {sum(len(s.items) for s in draft.sections)} items placed"
 
 
-def publish(web: Web, store: Store, form: dict[str, str]) -> str:
-    files = publishing.publish(store, web.config, now=web.clock(), out_dir=web.out_dir)
-    return f"published {files.html.relative_to(web.out_dir).as_posix()}"
+async def publish_action(request: Request) -> Response:
+    """Publish, then show the issues page with a link to the issue just published."""
+    web = web_of(request)
+    form = await form_of(request)
+
+    def work(store: Store) -> int:
+        publishing.publish(store, web.config, now=web.clock(), out_dir=web.out_dir)
+        issue = store.issue_for_draft(drafting.require_draft(store, web.config).key)
+        assert issue is not None  # publish just stored it
+        return issue.number
+
+    try:
+        number = await web.run(work)
+    except StorageBusyError:
+        raise
+    except DigestError as e:
+        return redirect(web, form.get("next"), ("error", f"publish: {error_text(e)}"))
+    return redirect(web, f"/issues?published={number}")
 
 
 def add(web: Web, store: Store, form: dict[str, str]) -> str:

@@ -5,11 +5,13 @@ nothing here reads the database or calls a use case."""
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
@@ -81,8 +83,19 @@ def print_demo(run: DemoRun) -> None:
     draft_view(run.draft)
     out.print("\n[bold]published[/]:")
     print_files(run.files)
-    out.print(f"\nReview it yourself: digest --config {run.config_path} --db {run.db_path} "
-              "draft show")  # fmt: skip
+    out.print("\nThe draft is open for review again. Review it yourself:")
+    # One unwrapped line with the full path of this install's `digest`: copy-pastable
+    # even when the virtualenv's bin/ is not on PATH.
+    print(f"  {digest_command()} --config {run.config_path} --db {run.db_path} draft show")
+
+
+def digest_command() -> str:
+    """The `digest` to tell the user to run: this install's, when it is not on PATH."""
+    beside = Path(sys.executable).parent / "digest"
+    on_path = shutil.which("digest")
+    if on_path and Path(on_path).resolve() == beside.resolve():
+        return "digest"
+    return str(beside) if beside.exists() else "digest"
 
 
 def print_added(added: Added) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -104,7 +105,7 @@ def test_draft_add_answers_with_the_title_and_knows_a_url_already_in_the_draft(
 
     added = run("draft", "add", url, "--section", "Ethics in AI", config=config)  # type: ignore[operator]
     assert added.exit_code == 0, added.output
-    assert f"added and approved: {ADDED_TITLE}" in added.output
+    assert re.search(rf"added and approved: #\d+ {ADDED_TITLE}", added.output), added.output
     assert "section ethics" in added.output
     with Store.open(tmp_path / "cli.sqlite") as store:
         draft = drafting.require_draft(store, load_config(config))
@@ -113,7 +114,7 @@ def test_draft_add_answers_with_the_title_and_knows_a_url_already_in_the_draft(
 
     again = run("draft", "add", url + "?utm_source=x", config=config)  # type: ignore[operator]
     assert again.exit_code == 0, again.output
-    assert f"already in the draft: {ADDED_TITLE}" in again.output
+    assert re.search(rf"already in the draft: #\d+ {ADDED_TITLE}", again.output)
     assert "nothing changed (approved, section ethics" in again.output
     assert server.hits["/notes.html"] == 1  # the second add fetched nothing
 
@@ -253,3 +254,22 @@ def test_approve_refuses_a_published_draft_and_issues_lists_json(
     shown = json.loads(run("draft", "show", "--json", config=config).output)  # type: ignore[operator]
     reasons = [r["label"] for i in shown["items"] for r in i["reasons"]]
     assert not [r for r in reasons if "featured in #1" in r], reasons  # not by its own issue
+
+
+def test_draft_add_takes_the_pages_own_date_and_stays_out_of_feed_health(
+    run: object, server: LoopbackServer, tmp_path: Path, now: datetime
+) -> None:
+    config = write_config(tmp_path, serve_world(server, now))
+    day = (now - timedelta(days=2)).date().isoformat()
+    dated = ADDED_PAGE.replace(
+        "<head>", f'<head><meta property="article:published_time" content="{day}T08:00:00Z">'
+    )
+    server.route("/dated.html", body=dated, content_type="text/html; charset=utf-8")
+    assert run("fetch", config=config).exit_code == 0  # type: ignore[operator]
+    added = run("draft", "add", server.url("/dated.html"), config=config)  # type: ignore[operator]
+    assert added.exit_code == 0, added.output
+    shown = json.loads(run("draft", "show", "--json", config=config).output)  # type: ignore[operator]
+    item = next(i for i in shown["items"] if i["title"] == ADDED_TITLE)
+    assert item["entries"][0]["published"].startswith(day)  # not "0.0 days old"
+    health = json.loads(run("feeds", "--json", config=config).output)  # type: ignore[operator]
+    assert "Added by the editor" not in {h["name"] for h in health}

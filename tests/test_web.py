@@ -377,8 +377,12 @@ def test_adding_a_url_already_in_the_draft_says_so_and_changes_nothing(
         "/add", data={"csrf": csrf_of(client), "url": "https://example.org/blog/1/?utm_source=x"}
     )
     assert page.status_code == 200
-    assert "add by URL" not in page.text  # not an error
-    assert "already in the draft (pending): blog post number 1" in page.text
+    assert "Add by URL" not in page.text  # not an error
+    said = html.unescape(page.text)
+    item = before.item(next(i.key for i in before.items() if i.title == "blog post number 1"))
+    assert item is not None
+    assert f"Already in the draft: #{item.handle} \u201cblog post number 1\u201d (pending" in said
+    assert "nothing changed" in said
     assert current(world) == before
 
 

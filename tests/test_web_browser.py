@@ -209,9 +209,15 @@ def test_review_reorder_edit_add_approve_and_publish(world: World, page: Any) ->
 
     page.fill("#add-url", world.server.url("/posts/added.html"))
     submit(page, page.get_by_role("button", name="Add", exact=True).click)
-    assert "added and approved" in page.locator("#messages").inner_text()
     added = [i for i in world.draft().items() if i.title == ADDED_TITLE]
     assert added and added[0].status == ItemStatus.APPROVED
+    said = item(page, added[0].key).locator(".flash.ok").inner_text()  # beside the item
+    assert said.startswith(f"Added and approved: #{added[0].handle} \u201c{ADDED_TITLE}\u201d")
+    assert page.url.endswith(f"#item-{added[0].key}") and focused(page) == added[0].key
+    page.fill("#add-url", world.server.url("/posts/added.html"))
+    submit(page, page.get_by_role("button", name="Add", exact=True).click)
+    said = item(page, added[0].key).locator(".flash.ok").inner_text()
+    assert said.startswith("Already in the draft: #") and "nothing changed" in said
     page.screenshot(path=str(ARTIFACTS / "draft-reviewed.png"), full_page=True)
 
     submit(page, page.get_by_role("button", name="Approve all placed items and the draft").click)

@@ -102,10 +102,10 @@ def print_added(added: Added) -> None:
     """What `digest draft add` answers: the item's title, and whether it was new."""
     where = f"section {added.section}" if added.section else "not placed"
     if added.already:
-        out.print(f"already in the draft: {escape(added.title)}")
+        out.print(f"already in the draft: #{added.handle} {escape(added.title)}")
         out.print(f"  nothing changed ({added.status.value}, {where}, key {escape(added.key)})")
     else:
-        out.print(f"added and approved: {escape(added.title)}")
+        out.print(f"added and approved: #{added.handle} {escape(added.title)}")
         out.print(f"  {where}, key {escape(added.key)}")
 
 

@@ -14,6 +14,7 @@ from digest.app import publishing
 from digest.app.update import update
 from digest.cli import _console as console
 from digest.cli._base import App, cli, handle_errors, pass_app
+from digest.store.manual import MANUAL_FEED
 
 
 @cli.command()
@@ -54,7 +55,8 @@ def feeds(app: App, as_json: bool) -> None:
     """Show each feed's health: status, last success, last error, next fetch."""
     with app.store() as store:
         store.sync_sources(app.config.sources, now=app.now())
-        rows = store.feed_health(now=app.now())
+        # The editor's added pages are no feed: nothing to fetch, nothing to watch.
+        rows = [r for r in store.feed_health(now=app.now()) if r.url != MANUAL_FEED]
     if as_json:
         click.echo(console.feeds_json(rows))
     else:

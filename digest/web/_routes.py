@@ -21,6 +21,7 @@ from digest.app.preview import Preview, preview_issue
 from digest.draft.review import describe
 from digest.errors import ConflictError, DigestError, StorageBusyError
 from digest.store import Store
+from digest.store.manual import MANUAL_FEED
 from digest.types import Action as DecisionAction
 from digest.types import Decision, Draft, DraftItem, ItemStatus
 from digest.web import _outputs as outputs
@@ -48,7 +49,7 @@ def routes(web: Web) -> list[Route]:
         post("/draft/reopen", "reopen", reopen),
         post("/draft/build", "rebuild", rebuild),
         Route("/publish", publish_action, methods=["POST"]),
-        post("/add", "add by URL", add),
+        Route("/add", add_action, methods=["POST"]),
         Route("/refresh", start_refresh, methods=["POST"]),
         Route("/refresh/status", refresh_status),
         Route("/issues", issues_page),
@@ -172,7 +173,8 @@ async def issues_page(request: Request) -> Response:
 
 async def feeds_page(request: Request) -> Response:
     web = web_of(request)
-    rows = await web.run(lambda s: s.feed_health(now=web.clock()))
+    health = await web.run(lambda s: s.feed_health(now=web.clock()))
+    rows = [r for r in health if r.url != MANUAL_FEED]  # the editor's pages are no feed
     return render(web, request, "feeds.html.j2", rows=rows)
 
 
@@ -453,12 +455,29 @@ async def publish_action(request: Request) -> Response:
     return redirect(web, f"/issues?published={number}")
 
 
-def add(web: Web, store: Store, form: dict[str, str]) -> str:
-    added = add_url(store, web.config, form.get("url", ""), now=web.clock(),
-                    section=form.get("section") or None)  # fmt: skip
+async def add_action(request: Request) -> Response:
+    """Add by URL; the answer names the item and shows beside it, where the page lands."""
+    web = web_of(request)
+    form = await form_of(request)
+    back = safe_next(form.get("next"))
+    try:
+        added = await web.run(lambda s: add_url(s, web.config, form.get("url", ""),
+                                                now=web.clock(),
+                                                section=form.get("section") or None))  # fmt: skip
+    except StorageBusyError:
+        raise
+    except DigestError as e:
+        return redirect(web, back, ("error", f"Add by URL: {error_text(e)}"))
+    where = web.config.section(added.section) if added.section else None
+    place = f"in {where.title}" if where else "not placed in a section"
+    name = f"#{added.handle} \u201c{added.title}\u201d"
     if added.already:
-        return f"already in the draft ({added.status.value}): {added.title}"
-    return f"added and approved: {added.title}"
+        text = f"Already in the draft: {name} ({added.status.value}, {place}); nothing changed."
+    else:
+        text = f"Added and approved: {name}, {place}."
+    if added.section is None:
+        return redirect(web, back, ("ok", text))
+    return redirect(web, _at(back, added.key), ("ok", text, added.key))
 
 
 async def start_refresh(request: Request) -> Response:

@@ -452,3 +452,20 @@ def test_preview_says_what_will_go_out_then_publish_links_to_the_issue(
     assert done.headers["location"] == "/issues?published=1"
     issues = client.get(done.headers["location"]).text
     assert '<a href="/out/issues/1/index.html">open issue #1</a>' in issues
+
+
+def test_search_names_hits_in_the_draft_and_approves_them_from_there(
+    client: TestClient, world: tuple[Config, Path]
+) -> None:
+    draft = current(world)
+    item = next(i for i in draft.items() if i.title == "blog post number 1")
+    page = html.unescape(client.get("/search?q=blog").text)
+    assert f'In the draft as <a href="/?show=unplaced#item-{item.key}">#{item.handle}</a>' in page
+    assert f"Approve #{item.handle}" in page
+    form = page[page.index(f"Approve #{item.handle}") - 900 : page.index(f"Approve #{item.handle}")]
+    fields = dict(re.findall(r'name="(\w+)" value="([^"]*)"', form))
+    done = client.post("/decide", data=fields, follow_redirects=False)
+    assert done.headers["location"] == f"/search?q=blog#item-{item.key}"
+    assert current(world).item(item.key).status == ItemStatus.APPROVED  # type: ignore[union-attr]
+    said = html.unescape(client.get(done.headers["location"]).text)
+    assert f"Approved #{item.handle} \u201cblog post number 1\u201d." in said

@@ -27,7 +27,7 @@ from digest.types import Decision, Draft, DraftItem, ItemStatus
 from digest.web import _outputs as outputs
 from digest.web._base import Web, error_text, redirect, render, wants_json
 from digest.web._forms import apply_item_form, mention_section, neighbour
-from digest.web._search import search_entries
+from digest.web._search import SearchHit, search_entries
 from digest.web.security import safe_next
 
 Action = Callable[[Web, Store, dict[str, str]], str]
@@ -185,8 +185,19 @@ def since(web: Web) -> datetime:
 async def search_page(request: Request) -> Response:
     web = web_of(request)
     query = request.query_params.get("q", "")[:200]
-    hits = await web.run(lambda s: search_entries(s, query, since=since(web))) if query else []
-    return render(web, request, "search.html.j2", query=query, hits=hits)
+
+    def work(store: Store) -> tuple[list[SearchHit], Draft | None]:
+        found = search_entries(store, query, since=since(web)) if query else []
+        return found, drafting.current_draft(store, web.config) if found else None
+
+    hits, draft = await web.run(work)
+    # Each hit already in the draft is named there (#N, status); the others can be added.
+    in_draft = {
+        e.id: i for i in (draft.items() if draft else ()) for e in i.candidate.story.entries
+    }
+    here = "/search?" + urlencode({"q": query})
+    return render(web, request, "search.html.j2", query=query, hits=hits, draft=draft,
+                  in_draft=in_draft, here=here)  # fmt: skip
 
 
 async def _preview(web: Web) -> tuple[Preview, str]:

@@ -19,7 +19,7 @@ from digest.draft.review import (
 )
 from digest.errors import ReviewError
 from digest.store import Store
-from digest.types import Action, Config, Decision, Draft, DraftStatus
+from digest.types import Action, Config, Decision, Draft, DraftStatus, SectionConfig
 
 __all__ = [
     "approve_draft",
@@ -65,6 +65,7 @@ def build_draft(store: Store, config: Config, *, now: datetime) -> Draft:
     draft = fill_sections(candidates, config, key=key, period_start=start, period_end=end)
     draft = keep_decided(draft, previous, store.decisions(key))
     store.save_draft(draft, now=now)
+    _SNAPSHOTS.pop((str(store.path), key), None)
     return current_draft(store, config, key=key)  # type: ignore[return-value]
 
 
@@ -78,12 +79,36 @@ def _featured_elsewhere(store: Store, draft_key: str) -> dict[str, int]:
     return memory if own is None else {k: n for k, n in memory.items() if n != own.number}
 
 
+# Loaded snapshots, by (database, draft key): loading one is most of the cost of
+# reading a draft of thousands of candidates, and the review page reads it on every
+# request while only the decisions change. A stamp (built_at, status, the rows)
+# tells when it must be loaded again; a rebuild here drops it at once.
+_SNAPSHOTS: dict[tuple[str, str], tuple[tuple[object, ...], tuple[SectionConfig, ...], Draft]] = {}
+_SNAPSHOTS_KEPT = 4
+
+
+def _snapshot(store: Store, config: Config, key: str) -> Draft | None:
+    stamp = store.draft_stamp(key)
+    if stamp is None:
+        return None
+    slot = (str(store.path), key)
+    cached = _SNAPSHOTS.get(slot)
+    if cached is not None and cached[0] == stamp and cached[1] == config.sections:
+        return cached[2]
+    snapshot = store.load_draft(key, config.sections)
+    if snapshot is not None:
+        while len(_SNAPSHOTS) >= _SNAPSHOTS_KEPT:
+            _SNAPSHOTS.pop(next(iter(_SNAPSHOTS)))
+        _SNAPSHOTS[slot] = (stamp, config.sections, snapshot)
+    return snapshot
+
+
 def current_draft(store: Store, config: Config, *, key: str | None = None) -> Draft | None:
     """The draft as the editor left it (snapshot + decisions); the latest by default."""
     key = key or store.latest_draft_key()
     if key is None:
         return None
-    snapshot = store.load_draft(key, config.sections)
+    snapshot = _snapshot(store, config, key)
     return apply_decisions(snapshot, store.decisions(key)) if snapshot else None
 
 

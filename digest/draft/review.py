@@ -43,6 +43,7 @@ class _Working:
     title: str
     summary: str
     version: int = 0
+    handle: int = 0
 
 
 def apply_decisions(draft: Draft, decisions: Sequence[Decision]) -> Draft:
@@ -59,7 +60,7 @@ def apply_decisions(draft: Draft, decisions: Sequence[Decision]) -> Draft:
     for i in draft.unplaced:
         work[i.key] = _Working(i, i.section, False, i.status, i.title, i.summary)
     for handle, key in enumerate(_handle_order(draft), start=1):
-        work[key].item = replace(work[key].item, handle=handle)
+        work[key].handle = handle
     mine = [d for d in decisions if d.draft_key == draft.key]
     revoked = revoked_ids(mine)
     for d in mine:
@@ -154,6 +155,7 @@ def _freeze(draft: Draft, work: dict[str, _Working], order: dict[str, list[str]]
             title=w.title,
             summary=w.summary,
             version=w.version,
+            handle=w.handle,
         )
 
     sections = tuple(

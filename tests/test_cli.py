@@ -273,3 +273,30 @@ def test_draft_add_takes_the_pages_own_date_and_stays_out_of_feed_health(
     assert item["entries"][0]["published"].startswith(day)  # not "0.0 days old"
     health = json.loads(run("feeds", "--json", config=config).output)  # type: ignore[operator]
     assert "Added by the editor" not in {h["name"] for h in health}
+
+
+def test_merge_and_split_from_the_terminal(
+    run: object, server: LoopbackServer, tmp_path: Path, now: datetime
+) -> None:
+    config = write_config(tmp_path, serve_world(server, now))
+    assert run("fetch", config=config).exit_code == 0  # type: ignore[operator]
+    assert run("draft", "build", config=config).exit_code == 0  # type: ignore[operator]
+    items = {i["handle"]: i for i in json.loads(
+        run("draft", "show", "--json", config=config).output)["items"]}  # type: ignore[operator]  # fmt: skip
+    merged = run("merge", "2", "1", config=config)  # type: ignore[operator]
+    assert merged.exit_code == 0, merged.output
+    assert (
+        f"merged #2 \u201c{items[2]['title']}\u201d into #1 \u201c{items[1]['title']}\u201d"
+        in merged.output
+    )
+    after = json.loads(run("draft", "show", "--json", config=config).output)  # type: ignore[operator]
+    host = next(i for i in after["items"] if i["handle"] == 1)
+    assert 2 not in {i["handle"] for i in after["items"]}
+    assert host["merged"] == [{"handle": 2, "key": items[2]["key"], "title": items[2]["title"]}]
+    assert {x["url"] for x in items[2]["links"]} <= {x["url"] for x in host["links"]}
+    assert "merged here: #2" in run("draft", "show", config=config).output  # type: ignore[operator]
+    parted = run("split", "2", config=config)  # type: ignore[operator]
+    assert parted.exit_code == 0 and "split #2" in parted.output
+    again = json.loads(run("draft", "show", "--json", config=config).output)  # type: ignore[operator]
+    assert 2 in {i["handle"] for i in again["items"]}
+    assert run("split", "2", config=config).exit_code == 1  # type: ignore[operator]

@@ -259,3 +259,40 @@ def test_approve_all_keeps_every_item_placed_at_the_time(config: Config, now: da
     kept = keep_decided(fresh, previous, [decision(Action.APPROVE_ALL, ALL_ITEMS, at=now)])
     assert keys(kept, "publications") == ["a", "b", "c"]
     assert keys(kept, "tools") == ["d", "x"]  # d back at its place; x (unplaced then) follows
+
+
+def test_merge_joins_two_stories_and_split_or_undo_parts_them(
+    config: Config, now: datetime
+) -> None:
+    log = [Decision(KEY, "b", Action.EDIT_TITLE, "B kept", now, id=1),
+           Decision(KEY, "b", Action.MERGE, "a", now, id=2)]  # fmt: skip
+    d = apply_decisions(draft(config, now), log)
+    a = d.item("a")
+    assert d.item("b") is None and keys(d, "publications") == ["a", "c"]
+    assert a is not None and [m.key for m in a.merged] == ["b"]
+    assert a.merged[0].title == "B kept" and a.merged[0].handle == 2
+    assert [x.url for x in a.candidate.story.links] == [
+        "https://example.org/a", "https://example.org/b"]  # fmt: skip
+    check_decision(d, config, Action.SPLIT, "b", None)  # allowed: b is merged
+    with pytest.raises(ReviewError):
+        check_decision(d, config, Action.SPLIT, "c", None)
+    with pytest.raises(ReviewError):
+        check_decision(d, config, Action.MERGE, "c", "c")
+
+    approved = apply_decisions(draft(config, now), [*log, decision(Action.APPROVE, "a", at=now)])
+    issue = make_issue(replace(approved, status=DraftStatus.APPROVED), config, number=1, now=now)
+    published = [x.url for x in issue.sections[0].items[0].links]
+    assert published == ["https://example.org/a", "https://example.org/b"]
+    split = apply_decisions(draft(config, now), [*log, Decision(KEY, "b", Action.SPLIT, None, now)])
+    b = split.item("b")
+    assert b is not None and b in split.unplaced and b.title == "B kept"
+    assert split.item("a").merged == ()  # type: ignore[union-attr]
+    undone = apply_decisions(draft(config, now), [*log, Decision(KEY, "b", Action.UNDO, "2", now)])
+    assert undone.item("b") is not None and undone.item("a").merged == ()  # type: ignore[union-attr]
+    # a merge into an item that itself joined another goes to that story
+    chain = apply_decisions(draft(config, now), [
+        *log, Decision(KEY, "a", Action.MERGE, "c", now), Decision(KEY, "d", Action.MERGE, "a", now)
+    ])  # fmt: skip
+    c = chain.item("c")
+    assert c is not None and {m.key for m in c.merged} == {"a", "d"}
+    assert len({x.url for x in c.candidate.story.links}) == 4

@@ -59,6 +59,11 @@ def progress_bar(enabled: bool) -> Iterator[ProgressFn | None]:
         yield update
 
 
+def say(text: str) -> None:
+    """One answer line (rich markup allowed), never wrapped: scripts and greps read it."""
+    out.print(text, soft_wrap=True)
+
+
 def print_update(result: UpdateResult) -> None:
     """Each failed feed on stderr, then one line of totals."""
     for o in result.outcomes:
@@ -160,6 +165,8 @@ def _item_view(item: DraftItem, *, brief: bool = False) -> None:
     handle = f"#{item.handle}"
     out.print(f"  {_ITEM_MARK[item.status]} [bold]{handle:>4}[/] {escape(item.title)}{edited} "
               f"[dim]score {c.score:.2f} · {escape(item.key)}[/]")  # fmt: skip
+    for guest in item.merged:
+        out.print(f"        [dim]merged here: #{guest.handle} {escape(guest.title)}[/]")
     if brief:
         return
     out.print(f"        {escape(item.summary)}", style="default")
@@ -211,6 +218,7 @@ def draft_json(draft: Draft) -> str:
             "title": i.title,
             "summary": i.summary,
             "edited": i.title != i.generated_title or i.summary != i.generated_summary,
+            "merged": [{"handle": g.handle, "key": g.key, "title": g.title} for g in i.merged],
             "links": [
                 {"url": x.url, "role": x.role.value, "source": x.source_name} for x in c.story.links
             ],

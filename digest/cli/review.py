@@ -11,7 +11,7 @@ from digest.app import drafting
 from digest.app.additions import add_url
 from digest.cli import _console as console
 from digest.cli._base import App, cli, handle_errors, pass_app
-from digest.draft.review import describe
+from digest.draft.review import all_merged, describe, merged_host
 from digest.errors import ReviewError
 from digest.types import Action, Decision, Draft
 
@@ -94,12 +94,13 @@ def draft_add(app: App, url: str, section: str | None) -> None:
 def _resolve(current: Draft, ref: str) -> str:
     """An item by its handle from `draft show` (8 or #8), its full key or a unique
     key prefix. Handles belong to the draft build, so decisions never shift them."""
+    items = [*current.items(), *(g for i in current.items() for g in all_merged(i))]
     number = ref.removeprefix("#")
     if number.isdigit():
-        found = [i.key for i in current.items() if i.handle == int(number)]
+        found = [i.key for i in items if i.handle == int(number)]
         if found:
             return found[0]
-    matches = [i.key for i in current.items() if i.key == ref or i.key.startswith(ref)]
+    matches = [i.key for i in items if i.key == ref or i.key.startswith(ref)]
     if len(matches) != 1:
         raise ReviewError(
             f"{ref!r} matches {len(matches)} items", hint="use the number from `digest draft show`"
@@ -118,7 +119,44 @@ def _act(app: App, action: Action, refs: tuple[str, ...], value: str | None = No
                 store, app.config, action, key, value, now=now, draft_key=current.key
             )
             decision = Decision(current.key, key, action, value, now)
-            console.out.print(escape(describe(decision, after.item(key), app.config)))
+            console.say(escape(describe(decision, after.item(key), app.config)))
+
+
+@cli.command()
+@click.argument("item")
+@click.argument("into")
+@pass_app
+@handle_errors
+def merge(app: App, item: str, into: str) -> None:
+    """Merge ITEM into the story of INTO (one item, both stories' links)."""
+    with app.store() as store:
+        current = drafting.require_draft(store, app.config)
+        key, host = _resolve(current, item), _resolve(current, into)
+        moved, target = current.item(key), current.item(host)
+        drafting.decide(store, app.config, Action.MERGE, key, host, now=app.now(),
+                        draft_key=current.key)  # fmt: skip
+    assert moved is not None and target is not None  # _resolve found them
+    console.say(f"merged #{moved.handle} \u201c{escape(moved.title)}\u201d into "
+                      f"#{target.handle} \u201c{escape(target.title)}\u201d")  # fmt: skip
+
+
+@cli.command()
+@click.argument("item")
+@pass_app
+@handle_errors
+def split(app: App, item: str) -> None:
+    """Split a merged ITEM out of the story it joined; it stands on its own again."""
+    with app.store() as store:
+        current = drafting.require_draft(store, app.config)
+        key = _resolve(current, item)
+        found = merged_host(current, key)
+        drafting.decide(store, app.config, Action.SPLIT, key, now=app.now(),
+                        draft_key=current.key)  # fmt: skip
+    if found is None:  # decide refused it already; kept for the type checker
+        return
+    host, guest = found
+    console.say(f"split #{guest.handle} \u201c{escape(guest.title)}\u201d from "
+                      f"#{host.handle} \u201c{escape(host.title)}\u201d")  # fmt: skip
 
 
 @cli.command()
@@ -132,7 +170,7 @@ def undo(app: App, count: int) -> None:
         undone, after = drafting.undo(store, app.config, now=app.now(), count=count)
     for decision in undone:
         text = describe(decision, after.item(decision.item_key), app.config)
-        console.out.print(f"undone: {escape(text)}")
+        console.say(f"undone: {escape(text)}")
 
 
 @cli.command()

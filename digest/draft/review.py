@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from digest.errors import ReviewError
 from digest.types import (
     Action,
+    Candidate,
     Config,
     Decision,
     Draft,
@@ -44,6 +45,7 @@ class _Working:
     summary: str
     version: int = 0
     handle: int = 0
+    merged_into: str | None = None  # the key of the item whose story it joined
 
 
 def apply_decisions(draft: Draft, decisions: Sequence[Decision]) -> Draft:
@@ -71,11 +73,42 @@ def apply_decisions(draft: Draft, decisions: Sequence[Decision]) -> Draft:
             continue
         if d.action == Action.APPROVE_ALL:
             for w in work.values():
-                if w.placed and w.status == ItemStatus.PENDING:
+                if w.placed and w.status == ItemStatus.PENDING and w.merged_into is None:
                     w.status = ItemStatus.APPROVED
+        elif d.action in (Action.MERGE, Action.SPLIT) and target is not None:
+            _merge(target, d, work, order)
         elif target is not None:  # a decision on a story that left the window stays stored
             _apply(target, d, order, sections)
     return _freeze(draft, work, order)
+
+
+def _merged_candidate(candidate: Candidate, merged: tuple[DraftItem, ...]) -> Candidate:
+    """One story out of several: the host's entries and links, then each merged
+    item's (a link already there is not repeated)."""
+    story = candidate.story
+    entries, links = list(story.entries), list(story.links)
+    urls = {x.url for x in links}
+    for item in merged:
+        entries += item.candidate.story.entries
+        links += [x for x in item.candidate.story.links if x.url not in urls]
+        urls |= {x.url for x in item.candidate.story.links}
+    return replace(candidate, story=replace(story, entries=tuple(entries), links=tuple(links)))
+
+
+def merged_host(draft: Draft, key: str) -> tuple[DraftItem, DraftItem] | None:
+    """(the item whose story it joined, the merged item) for a merged item's key."""
+    for host in draft.items():
+        for guest in all_merged(host):
+            if guest.key == key:
+                return host, guest
+    return None
+
+
+def all_merged(item: DraftItem) -> list[DraftItem]:
+    found = []
+    for guest in item.merged:
+        found += [guest, *all_merged(guest)]
+    return found
 
 
 def _handle_order(draft: Draft) -> list[str]:
@@ -132,6 +165,25 @@ def _apply(w: _Working, d: Decision, order: dict[str, list[str]], sections: list
             w.summary = d.value or w.item.generated_summary
 
 
+def _merge(
+    w: _Working, d: Decision, work: dict[str, _Working], order: dict[str, list[str]]
+) -> None:
+    """MERGE: ``w`` leaves the draft and its story joins the item ``d.value`` (unless
+    that would make a loop); SPLIT: it stands on its own again, unplaced."""
+    if d.action == Action.SPLIT:
+        w.merged_into = None
+        return
+    host = work.get(d.value or "")
+    seen = set()
+    while host is not None and host.merged_into is not None and host.item.key not in seen:
+        seen.add(host.item.key)
+        host = work.get(host.merged_into)
+    if host is None or host is w:
+        return
+    w.merged_into = host.item.key
+    _unplace(w, order)
+
+
 def _place(w: _Working, section: str, order: dict[str, list[str]]) -> None:
     if not w.placed or w.item.key not in order[section]:
         order[section].append(w.item.key)
@@ -146,9 +198,18 @@ def _unplace(w: _Working, order: dict[str, list[str]]) -> None:
 
 
 def _freeze(draft: Draft, work: dict[str, _Working], order: dict[str, list[str]]) -> Draft:
+    guests: dict[str, list[_Working]] = {}
+    for w in work.values():
+        if w.merged_into is not None:
+            guests.setdefault(w.merged_into, []).append(w)
+
     def frozen(w: _Working, position: int) -> DraftItem:
+        merged = tuple(frozen(g, 0) for g in guests.get(w.item.key, ()))
+        candidate = _merged_candidate(w.item.candidate, merged) if merged else w.item.candidate
         return replace(
             w.item,
+            candidate=candidate,
+            merged=merged,
             section=w.section,
             position=position,
             status=w.status,
@@ -163,7 +224,7 @@ def _freeze(draft: Draft, work: dict[str, _Working], order: dict[str, list[str]]
         for s in draft.sections
     )
     unplaced = sorted(
-        (w for w in work.values() if not w.placed),
+        (w for w in work.values() if not w.placed and w.merged_into is None),
         key=lambda w: (w.status == ItemStatus.REJECTED, -w.item.candidate.score),
     )
     return replace(
@@ -208,6 +269,14 @@ def check_decision(
             f"draft {draft.key} is {draft.status.value}",
             hint="run `digest draft reopen` to edit it",
         )
+    if action == Action.SPLIT:
+        if merged_host(draft, item_key) is None:
+            raise ReviewError(f"{item_key!r} is not merged into another item",
+                              hint="see `digest draft show`")  # fmt: skip
+        return
+    if action == Action.MERGE and (value == item_key or draft.item(value or "") is None):
+        raise ReviewError(f"cannot merge into {value!r}",
+                          hint="name another item of the draft")  # fmt: skip
     if action not in (Action.APPROVE_ALL, Action.UNDO) and draft.item(item_key) is None:
         raise ReviewError(
             f"no item {item_key!r} in draft {draft.key}", hint="see `digest draft show`"
@@ -242,6 +311,10 @@ def describe(decision: Decision, item: DraftItem | None, config: Config) -> str:
     if decision.action == Action.MOVE:
         section = config.section(decision.value or "")
         return f"moved {what} to {section.title if section else decision.value}"
+    if decision.action == Action.MERGE:
+        return f"merged {what} into the story of {decision.value}"
+    if decision.action == Action.SPLIT:
+        return f"split {what} from the story it joined"
     if decision.action == Action.REORDER:
         return f"moved {what} to place {int(decision.value or 0) + 1} in its section"
     return f"{_VERBS.get(decision.action, decision.action.value)} {what}"

@@ -469,3 +469,29 @@ def test_search_names_hits_in_the_draft_and_approves_them_from_there(
     assert current(world).item(item.key).status == ItemStatus.APPROVED  # type: ignore[union-attr]
     said = html.unescape(client.get(done.headers["location"]).text)
     assert f"Approved #{item.handle} \u201cblog post number 1\u201d." in said
+
+
+def test_bulk_merge_makes_one_story_and_split_parts_it(
+    client: TestClient, world: tuple[Config, Path]
+) -> None:
+    draft = current(world)
+    host, guest = draft.sections[0].items[0], draft.sections[0].items[1]
+    token = csrf_of(client)
+    done = client.post("/bulk", data={
+        "csrf": token, "op": "merge", "next": "/",
+        "items": [f"{host.key}@{host.version}", f"{guest.key}@{guest.version}"],
+    }, follow_redirects=False)  # fmt: skip
+    assert done.headers["location"] == f"/#item-{host.key}"
+    merged = current(world)
+    assert merged.item(guest.key) is None
+    assert [g.key for g in merged.item(host.key).merged] == [guest.key]  # type: ignore[union-attr]
+    page = html.unescape(client.get("/").text)
+    name = f"#{guest.handle} \u201c{guest.title}\u201d"
+    assert f"Merged {name} into #{host.handle}" in page and f"Merged here: {name[:-1]}" in page
+    parted = client.post("/split", data={"csrf": token, "item": guest.key, "next": "/"},
+                         follow_redirects=False)  # fmt: skip
+    assert parted.status_code == 303 and current(world).item(guest.key) is not None
+    assert f"Split {name} from #{host.handle}" in html.unescape(client.get("/").text)
+    one = client.post("/bulk", data={"csrf": token, "op": "merge", "next": "/",
+                                     "items": [f"{host.key}@0"]})  # fmt: skip
+    assert "Select two or more items to merge." in one.text

@@ -18,7 +18,7 @@ from starlette.routing import Route
 from digest.app import drafting, publishing
 from digest.app.additions import add_url
 from digest.app.preview import Preview, preview_issue
-from digest.draft.review import describe
+from digest.draft.review import describe, merged_host
 from digest.errors import ConflictError, DigestError, StorageBusyError
 from digest.store import Store
 from digest.store.manual import MANUAL_FEED
@@ -45,6 +45,7 @@ def routes(web: Web) -> list[Route]:
         Route("/decide", decide, methods=["POST"]),
         Route("/undo", undo, methods=["POST"]),
         Route("/bulk", bulk, methods=["POST"]),
+        Route("/split", split_action, methods=["POST"]),
         post("/draft/approve", "approve", approve),
         post("/draft/reopen", "reopen", reopen),
         post("/draft/build", "rebuild", rebuild),
@@ -368,7 +369,36 @@ async def undo(request: Request) -> Response:
 
 MAX_BULK = 500
 BULK_OPS = {"approve": DecisionAction.APPROVE, "reject": DecisionAction.REJECT,
-            "reset": DecisionAction.RESET, "move": DecisionAction.MOVE}  # fmt: skip
+            "reset": DecisionAction.RESET, "move": DecisionAction.MOVE,
+            "merge": DecisionAction.MERGE}  # fmt: skip
+
+
+def _named(item: DraftItem | None) -> str:
+    return f"#{item.handle} \u201c{item.title}\u201d" if item else "an item"
+
+
+async def split_action(request: Request) -> Response:
+    """Split a merged item out of the story it joined; the page lands on it."""
+    web = web_of(request)
+    form = await form_of(request)
+    back, key = safe_next(form.get("next")), form.get("item", "")
+
+    def work(store: Store) -> tuple[DraftItem, DraftItem, Draft]:
+        found = merged_host(drafting.require_draft(store, web.config), key)
+        after = drafting.decide(store, web.config, DecisionAction.SPLIT, key, now=web.clock())
+        assert found is not None  # decide refuses a key that is not merged
+        return found[0], found[1], after
+
+    try:
+        host, guest, after = await web.run(work)
+    except StorageBusyError:
+        raise
+    except DigestError as e:
+        return redirect(web, back, ("error", error_text(e)))
+    text = f"Split {_named(guest)} from {_named(host)}."
+    if key not in {i.key for i in _visible_items(after, back)}:
+        return redirect(web, _at(back, host.key), ("ok", text, host.key))
+    return redirect(web, _at(back, key), ("ok", text, key))
 
 
 async def bulk(request: Request) -> Response:
@@ -382,6 +412,11 @@ async def bulk(request: Request) -> Response:
     if op is None or not picked:
         return redirect(web, back, ("error", "Select some items and an action first."))
     value = str(form.get("section") or "") if op == DecisionAction.MOVE else None
+    if op == DecisionAction.MERGE:
+        if len(picked) < 2:
+            return redirect(web, back, ("error", "Select two or more items to merge."))
+        value, _, _ = picked[0]  # the others join the first selected, in page order
+        picked = picked[1:]
 
     def work(store: Store) -> tuple[list[str], list[str], Draft, Draft]:
         before, done, stale = drafting.require_draft(store, web.config), [], []
@@ -405,12 +440,15 @@ async def bulk(request: Request) -> Response:
     now = web.clock()
     texts = [describe(Decision(after.key, k, op, value, now), after.item(k), web.config)
              for k in done]  # fmt: skip
+    if op == DecisionAction.MERGE and value is not None and (host := after.item(value)):
+        texts = [f"merged {', '.join(_named(before.item(k)) for k in done)} into {_named(host)}"]
     text = _sentence("; ".join(texts)) if texts else "Nothing changed."
     if stale:
         names = ", ".join(f"#{i.handle}" for k in stale if (i := after.item(k)))
         text += f" Not changed, because changed elsewhere since you loaded the page: {names}."
     shown = {i.key for i in _visible_items(after, back)}
-    key = next((k for k in done if k in shown), None)
+    key = value if op == DecisionAction.MERGE and value in shown else None
+    key = key or next((k for k in done if k in shown), None)
     if key is None and done:  # they all left the view: land after the last of them
         key = neighbour(before, done[-1], shown.__contains__)
     if not key:

@@ -439,13 +439,13 @@ def test_preview_says_what_will_go_out_then_publish_links_to_the_issue(
     client.post("/draft/approve", data={"csrf": token})
     page = html.unescape(client.get("/preview").text)
     assert "Publish issue #1 now (1 item)" in page
-    issue_page = client.get("/preview/issue")
+    issue_page = client.get("/out/issues/1/preview.html")
     assert (
         title in html.unescape(issue_page.text)
         and "sandbox" in issue_page.headers["content-security-policy"]
     )
-    assert title in html.unescape(client.get("/preview/email").text)
-    assert client.get("/preview/other").status_code == 404
+    assert title in html.unescape(client.get("/out/issues/1/email-preview.html").text)
+    assert client.get("/out/issues/2/preview.html").status_code == 404  # not the next issue
     assert not (tmp_path / "out" / "issues").exists()  # previews write nothing
 
     done = client.post("/publish", data={"csrf": token, "confirm": "1"}, follow_redirects=False)

@@ -55,7 +55,9 @@ def routes(web: Web) -> list[Route]:
         Route("/refresh/status", refresh_status),
         Route("/issues", issues_page),
         Route("/preview", preview_page),
-        Route("/preview/{what:str}", preview_file),
+        # Beside the published files, so the page's relative links reach the archive.
+        Route("/out/issues/{number:int}/preview.html", preview_file),
+        Route("/out/issues/{number:int}/email-preview.html", preview_file),
         Route("/out/{path:path}", output_file),
         Route("/feeds", feeds_page),
         Route("/search", search_page),
@@ -224,16 +226,17 @@ async def preview_page(request: Request) -> Response:
 async def preview_file(request: Request) -> Response:
     """The issue page or the e-mail as they will go out, under the output files' CSP."""
     web = web_of(request)
-    what = request.path_params["what"]
-    if what not in ("issue", "email"):
-        return Response("Not found.", status_code=404, media_type="text/plain")
     try:
         preview, _ = await _preview(web)
     except StorageBusyError:
         raise
     except DigestError as e:
         return Response(error_text(e), status_code=409, media_type="text/plain")
-    body = preview.page_html if what == "issue" else preview.email_html
+    if request.path_params["number"] != preview.issue.number:
+        text = f"The draft would be issue #{preview.issue.number}: see /preview."
+        return Response(text, status_code=404, media_type="text/plain")
+    email = request.url.path.endswith("/email-preview.html")
+    body = preview.email_html if email else preview.page_html
     return Response(body, media_type="text/html; charset=utf-8",
                     headers={"content-security-policy": outputs.CSP})  # fmt: skip
 

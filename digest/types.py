@@ -85,6 +85,7 @@ class Action(StrEnum):
     UNDO = "undo"  # revokes the decision whose id is its value; the log stays append-only
     MERGE = "merge"  # the item joins the story of the item whose key is its value
     SPLIT = "split"  # a merged item stands on its own again
+    EDIT_LINKS = "edit_links"  # value: the item's links, one "role url" a line
 
 
 # --- config ---------------------------------------------------------------

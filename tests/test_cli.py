@@ -300,3 +300,15 @@ def test_merge_and_split_from_the_terminal(
     again = json.loads(run("draft", "show", "--json", config=config).output)  # type: ignore[operator]
     assert 2 in {i["handle"] for i in again["items"]}
     assert run("split", "2", config=config).exit_code == 1  # type: ignore[operator]
+
+    relinked = run("edit", "1", "--link", "paper https://arxiv.org/abs/2611.07777",  # type: ignore[operator]
+                   "--link", "code https://github.com/example/router", config=config)  # fmt: skip
+    assert relinked.exit_code == 0 and "new links for #1" in relinked.output
+    shown = json.loads(run("draft", "show", "--json", config=config).output)  # type: ignore[operator]
+    links = next(i for i in shown["items"] if i["handle"] == 1)["links"]
+    assert [(x["role"], x["url"]) for x in links] == [
+        ("paper", "https://arxiv.org/abs/2611.07777"),
+        ("code", "https://github.com/example/router"),
+    ]
+    refused = run("edit", "1", "--link", "essay https://example.org/", config=config)  # type: ignore[operator]
+    assert refused.exit_code == 1 and "unknown role 'essay'" in refused.output

@@ -296,3 +296,27 @@ def test_merge_joins_two_stories_and_split_or_undo_parts_them(
     c = chain.item("c")
     assert c is not None and {m.key for m in c.merged} == {"a", "d"}
     assert len({x.url for x in c.candidate.story.links}) == 4
+
+
+def test_links_are_edited_as_role_url_lines(config: Config, now: datetime) -> None:
+    from digest.draft.review import links_text, parse_links
+
+    known = (StoryLink("https://example.org/a", LinkRole.POST, "Ex"),)
+    links = parse_links("paper https://arxiv.org/abs/2611.00001\n\nhttps://example.org/a\n", known)
+    assert [(x.role, x.url, x.source_name) for x in links] == [
+        (LinkRole.PAPER, "https://arxiv.org/abs/2611.00001", "the editor"),
+        (LinkRole.POST, "https://example.org/a", "Ex"),
+    ]
+    assert parse_links(links_text(links), known) == links
+    for bad in ("", "paper javascript:alert(1)", "essay https://example.org/", "a b c"):
+        with pytest.raises(ValueError):
+            parse_links(bad)
+    d = draft(config, now)
+    with pytest.raises(ReviewError, match="links not saved"):
+        check_decision(d, config, Action.EDIT_LINKS, "a", "code ftp://example.org/x")
+    edited = apply_decisions(d, [decision(Action.EDIT_LINKS, "a", links_text(links), at=now)])
+    assert edited.item("a").candidate.story.links == links  # type: ignore[union-attr]
+    approved = apply_decisions(d, [decision(Action.EDIT_LINKS, "a", links_text(links), at=now),
+                                   decision(Action.APPROVE, "a", at=now)])  # fmt: skip
+    issue = make_issue(replace(approved, status=DraftStatus.APPROVED), config, number=1, now=now)
+    assert [x.url for x in issue.sections[0].items[0].links] == [x.url for x in links]

@@ -495,3 +495,24 @@ def test_bulk_merge_makes_one_story_and_split_parts_it(
     one = client.post("/bulk", data={"csrf": token, "op": "merge", "next": "/",
                                      "items": [f"{host.key}@0"]})  # fmt: skip
     assert "Select two or more items to merge." in one.text
+
+
+def test_the_edit_form_edits_links_and_refuses_bad_ones(
+    client: TestClient, world: tuple[Config, Path]
+) -> None:
+    draft = current(world)
+    item = draft.sections[0].items[0]
+    page = html.unescape(client.get("/").text)
+    assert f"{item.candidate.story.links[0].role.value} {item.candidate.story.links[0].url}" in page
+    lines = f"paper https://arxiv.org/abs/2611.09999\n{item.candidate.story.links[0].url}"
+    done = act(client, draft, item.key, "edit", title=item.title, summary=item.summary,
+               links=lines)  # fmt: skip
+    assert done.status_code == 303  # type: ignore[attr-defined]
+    after = current(world).item(item.key)
+    assert after is not None and after.candidate.story.links[0].url.endswith("2611.09999")
+    said = html.unescape(client.get("/").text)
+    assert f"New links for #{item.handle}" in said
+    bad = act(client, current(world), item.key, "edit", title=item.title,
+              summary=item.summary, links="essay https://example.org/")  # fmt: skip
+    assert bad.status_code == 303  # type: ignore[attr-defined]
+    assert "unknown role 'essay'" in html.unescape(client.get("/").text)

@@ -224,13 +224,20 @@ def reorder(app: App, item: str, position: int) -> None:
 @click.argument("item")
 @click.option("--title", default=None, help="New title.")
 @click.option("--summary", default=None, help="New summary (one paragraph).")
+@click.option("--link", "links", multiple=True, metavar="'ROLE URL'",
+              help="Replace the item's links (repeat it; role: paper, code, post, podcast, "
+                   "release, news).")  # fmt: skip
 @pass_app
 @handle_errors
-def edit(app: App, item: str, title: str | None, summary: str | None) -> None:
-    """Rewrite an item's title and/or summary; the generated text is kept beside it."""
-    if title is None and summary is None:
-        raise click.UsageError("give --title and/or --summary")
+def edit(
+    app: App, item: str, title: str | None, summary: str | None, links: tuple[str, ...]
+) -> None:
+    """Rewrite an item's title, summary or links; the generated text is kept beside it."""
+    if title is None and summary is None and not links:
+        raise click.UsageError("give --title, --summary and/or --link")
     if title is not None:
         _act(app, Action.EDIT_TITLE, (item,), title)
     if summary is not None:
         _act(app, Action.EDIT_SUMMARY, (item,), summary)
+    if links:
+        _act(app, Action.EDIT_LINKS, (item,), "\n".join(links))

@@ -14,6 +14,7 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 from digest.errors import ReviewError
+from digest.sanitize import safe_url
 from digest.types import (
     Action,
     Candidate,
@@ -28,6 +29,8 @@ from digest.types import (
     IssueLink,
     IssueSection,
     ItemStatus,
+    LinkRole,
+    StoryLink,
 )
 
 ALL_ITEMS = "*"  # item key of an approve_all decision
@@ -46,6 +49,7 @@ class _Working:
     version: int = 0
     handle: int = 0
     merged_into: str | None = None  # the key of the item whose story it joined
+    links: tuple[StoryLink, ...] | None = None  # the editor's links, when edited
 
 
 def apply_decisions(draft: Draft, decisions: Sequence[Decision]) -> Draft:
@@ -80,6 +84,37 @@ def apply_decisions(draft: Draft, decisions: Sequence[Decision]) -> Draft:
         elif target is not None:  # a decision on a story that left the window stays stored
             _apply(target, d, order, sections)
     return _freeze(draft, work, order)
+
+
+EDITOR_SOURCE = "the editor"  # source name of a link the editor added
+
+
+def parse_links(text: str, known: Sequence[StoryLink] = ()) -> tuple[StoryLink, ...]:
+    """An item's links from "role url" lines (the role may be left out: "post").
+    A link the story had keeps its source name. Raises ValueError naming the line."""
+    sources = {x.url: x.source_name for x in known}
+    links: list[StoryLink] = []
+    for n, line in enumerate(text.splitlines(), start=1):
+        words = line.split()
+        if not words:
+            continue
+        role, url = (words[0], words[-1]) if len(words) > 1 else ("post", words[0])
+        checked = safe_url(url)
+        if checked is None or not checked.startswith(("http://", "https://")) or len(words) > 2:
+            raise ValueError(f"line {n}: expected 'role URL' with an http(s) URL, got {line!r}")
+        if role not in {r.value for r in LinkRole}:
+            roles = ", ".join(r.value for r in LinkRole)
+            raise ValueError(f"line {n}: unknown role {role!r} (use one of: {roles})")
+        if checked not in {x.url for x in links}:
+            links.append(StoryLink(checked, LinkRole(role), sources.get(checked, EDITOR_SOURCE)))
+    if not links:
+        raise ValueError("an item needs at least one link")
+    return tuple(links)
+
+
+def links_text(links: Sequence[StoryLink]) -> str:
+    """The "role url" lines parse_links reads."""
+    return "\n".join(f"{x.role.value} {x.url}" for x in links)
 
 
 def _merged_candidate(candidate: Candidate, merged: tuple[DraftItem, ...]) -> Candidate:
@@ -163,6 +198,11 @@ def _apply(w: _Working, d: Decision, order: dict[str, list[str]], sections: list
             w.title = d.value or w.item.generated_title
         case Action.EDIT_SUMMARY:
             w.summary = d.value or w.item.generated_summary
+        case Action.EDIT_LINKS:
+            try:
+                w.links = parse_links(d.value or "", w.item.candidate.story.links)
+            except ValueError:
+                pass  # check_decision refuses these; an old log line is simply skipped
 
 
 def _merge(
@@ -205,7 +245,10 @@ def _freeze(draft: Draft, work: dict[str, _Working], order: dict[str, list[str]]
 
     def frozen(w: _Working, position: int) -> DraftItem:
         merged = tuple(frozen(g, 0) for g in guests.get(w.item.key, ()))
-        candidate = _merged_candidate(w.item.candidate, merged) if merged else w.item.candidate
+        candidate = w.item.candidate
+        if w.links is not None:
+            candidate = replace(candidate, story=replace(candidate.story, links=w.links))
+        candidate = _merged_candidate(candidate, merged) if merged else candidate
         return replace(
             w.item,
             candidate=candidate,
@@ -286,6 +329,12 @@ def check_decision(
         raise ReviewError(f"unknown section {value!r}", hint=f"use one of: {keys}")
     if action == Action.REORDER and (value is None or not value.isdigit()):
         raise ReviewError(f"position must be a whole number >= 0, got {value!r}")
+    if action == Action.EDIT_LINKS:
+        try:
+            parse_links(value or "")
+        except ValueError as e:
+            hint = "one link a line: role URL, e.g. 'paper https://…'"
+            raise ReviewError(f"links not saved: {e}", hint=hint) from e
     if action in (Action.EDIT_TITLE, Action.EDIT_SUMMARY) and not (value or "").strip():
         raise ReviewError(
             "the new text is empty", hint="use `reset` to go back to the generated text"
@@ -298,6 +347,7 @@ _VERBS = {
     Action.RESET: "back to pending",
     Action.EDIT_TITLE: "new title for",
     Action.EDIT_SUMMARY: "new summary for",
+    Action.EDIT_LINKS: "new links for",
     Action.APPROVE_ALL: "approved every placed pending item",
 }
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from digest.app import drafting
+from digest.draft.review import links_text
 from digest.errors import ReviewError
 from digest.store import Store
 from digest.types import Action, Config, Decision, Draft, DraftItem
@@ -68,6 +69,11 @@ def plan(
             wanted.append((Action.EDIT_TITLE, title))
         if summary != item.summary:
             wanted.append((Action.EDIT_SUMMARY, summary))
+        if "links" in form:
+            lines = (" ".join(line.split()) for line in form["links"].splitlines())
+            links = "\n".join(line for line in lines if line)
+            if links != links_text(item.candidate.story.links):
+                wanted.append((Action.EDIT_LINKS, links))
         return wanted
     raise ReviewError(f"unknown action {op[:40]!r}", hint="reload the page")
 

@@ -334,7 +334,8 @@ async def conflict_page(web: Web, request: Request, form: dict[str, str]) -> HTM
                 "Check it below and act again.")  # fmt: skip
         if form.get("op") == "edit":
             text += " Your typed text is kept in its form."
-    typed = {key: {"title": form.get("title", ""), "summary": form.get("summary", "")}}
+    typed = {key: {"title": form.get("title", ""), "summary": form.get("summary", ""),
+                   "links": form.get("links", "")}}  # fmt: skip
     if form.get("op") != "edit":
         typed = {key: {}}  # nothing typed, but the item is shown with the message
     return await draft_page(

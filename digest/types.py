@@ -84,6 +84,10 @@ class Action(StrEnum):
     EDIT_TITLE = "edit_title"
     EDIT_SUMMARY = "edit_summary"
     APPROVE_ALL = "approve_all"
+    UNDO = "undo"  # revokes the decision whose id is its value; the log stays append-only
+    MERGE = "merge"  # the item joins the story of the item whose key is its value
+    SPLIT = "split"  # a merged item stands on its own again
+    EDIT_LINKS = "edit_links"  # value: the item's links, one "role url" a line
 
 
 # --- config ---------------------------------------------------------------
@@ -736,6 +740,8 @@ class DraftItem:
     generated_title: str
     generated_summary: str
     version: int = 0  # bumped by each decision; guards against stale edits
+    handle: int = 0  # its number in this draft build (1, 2, ...); decisions never shift it
+    merged: tuple[DraftItem, ...] = ()  # items the editor merged into this one's story
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -104,7 +105,7 @@ def test_draft_add_answers_with_the_title_and_knows_a_url_already_in_the_draft(
 
     added = run("draft", "add", url, "--section", "Ethics in AI", config=config)  # type: ignore[operator]
     assert added.exit_code == 0, added.output
-    assert f"added and approved: {ADDED_TITLE}" in added.output
+    assert re.search(rf"added and approved: #\d+ {ADDED_TITLE}", added.output), added.output
     assert "section ethics" in added.output
     with Store.open(tmp_path / "cli.sqlite") as store:
         draft = drafting.require_draft(store, load_config(config))
@@ -113,7 +114,7 @@ def test_draft_add_answers_with_the_title_and_knows_a_url_already_in_the_draft(
 
     again = run("draft", "add", url + "?utm_source=x", config=config)  # type: ignore[operator]
     assert again.exit_code == 0, again.output
-    assert f"already in the draft: {ADDED_TITLE}" in again.output
+    assert re.search(rf"already in the draft: #\d+ {ADDED_TITLE}", again.output)
     assert "nothing changed (approved, section ethics" in again.output
     assert server.hits["/notes.html"] == 1  # the second add fetched nothing
 
@@ -185,3 +186,129 @@ def test_publish_send_uses_the_smtp_settings_of_feeds_yaml(
     assert collector.received.wait(5)  # type: ignore[attr-defined]
     (envelope,) = collector.envelopes  # type: ignore[attr-defined]
     assert envelope.rcpt_tos == ["readers@example.org"]
+
+
+def test_numbers_stay_on_their_items_after_rejects_moves_and_undo(
+    run: object, server: LoopbackServer, tmp_path: Path, now: datetime
+) -> None:
+    config = write_config(tmp_path, serve_world(server, now))
+    assert run("fetch", config=config).exit_code == 0  # type: ignore[operator]
+    assert run("draft", "build", config=config).exit_code == 0  # type: ignore[operator]
+    shown = json.loads(run("draft", "show", "--json", config=config).output)  # type: ignore[operator]
+    by_handle = {i["handle"]: i for i in shown["items"]}
+    assert sorted(by_handle) == list(range(1, len(by_handle) + 1)) and len(by_handle) >= 4
+    first = by_handle[1]
+    assert {"key", "section", "status", "title", "summary", "links", "score", "reasons",
+            "suggestions", "entries"} <= set(first)  # fmt: skip
+    assert first["entries"][0]["first_seen"] and first["links"][0]["role"]
+
+    rejected = run("reject", "1", config=config)  # type: ignore[operator]
+    assert (
+        rejected.exit_code == 0 and f"rejected #1 \u201c{by_handle[1]['title']}" in rejected.output
+    )
+    moved = run("move", "3", "Ethics in AI", config=config)  # type: ignore[operator]
+    assert (
+        f"moved #3 \u201c{by_handle[3]['title']}" in moved.output and "Ethics in AI" in moved.output
+    )
+    edited = run("edit", "#4", "--title", "A better title", config=config)  # type: ignore[operator]
+    assert "new title for #4 \u201cA better title\u201d" in edited.output
+
+    after = {i["handle"]: i for i in json.loads(
+        run("draft", "show", "--json", config=config).output  # type: ignore[operator]
+    )["items"]}  # fmt: skip
+    assert after[1]["key"] == by_handle[1]["key"] and after[1]["status"] == "rejected"
+    assert after[3]["key"] == by_handle[3]["key"] and after[3]["section"] == "ethics"
+    assert after[4]["key"] == by_handle[4]["key"] and after[4]["title"] == "A better title"
+    assert after[2]["title"] == by_handle[2]["title"]  # nobody else was touched
+    assert "#3 " in run("draft", "show", config=config).output  # type: ignore[operator]
+
+    undone = run("undo", config=config)  # type: ignore[operator]
+    assert (
+        undone.exit_code == 0
+        and f"undone: new title for #4 \u201c{by_handle[4]['title']}" in undone.output
+    )
+    undone = run("undo", "-n", "2", config=config)  # type: ignore[operator]
+    assert "undone: moved #3" in undone.output and "undone: rejected #1" in undone.output
+    restored = json.loads(run("draft", "show", "--json", config=config).output)  # type: ignore[operator]
+    assert restored["items"] == shown["items"]
+    nothing = run("undo", config=config)  # type: ignore[operator]
+    assert nothing.exit_code == 1 and "nothing to undo" in nothing.output
+
+
+def test_approve_refuses_a_published_draft_and_issues_lists_json(
+    run: object, server: LoopbackServer, tmp_path: Path, now: datetime
+) -> None:
+    config = write_config(tmp_path, serve_world(server, now))
+    assert run("fetch", config=config).exit_code == 0  # type: ignore[operator]
+    assert run("draft", "build", config=config).exit_code == 0  # type: ignore[operator]
+    assert run("draft", "approve", "--all-items", config=config).exit_code == 0  # type: ignore[operator]
+    out = tmp_path / "site"
+    assert run("publish", "--out", str(out), config=config).exit_code == 0  # type: ignore[operator]
+    again = run("draft", "approve", config=config)  # type: ignore[operator]
+    assert again.exit_code == 1 and "already published" in again.output
+    listed = json.loads(run("issues", "--json", config=config).output)  # type: ignore[operator]
+    assert listed[0]["number"] == 1 and listed[0]["sections"][0]["items"][0]["title"]
+
+    assert run("draft", "reopen", config=config).exit_code == 0  # type: ignore[operator]
+    assert run("draft", "build", config=config).exit_code == 0  # type: ignore[operator]
+    shown = json.loads(run("draft", "show", "--json", config=config).output)  # type: ignore[operator]
+    reasons = [r["label"] for i in shown["items"] for r in i["reasons"]]
+    assert not [r for r in reasons if "featured in #1" in r], reasons  # not by its own issue
+
+
+def test_draft_add_takes_the_pages_own_date_and_stays_out_of_feed_health(
+    run: object, server: LoopbackServer, tmp_path: Path, now: datetime
+) -> None:
+    config = write_config(tmp_path, serve_world(server, now))
+    day = (now - timedelta(days=2)).date().isoformat()
+    dated = ADDED_PAGE.replace(
+        "<head>", f'<head><meta property="article:published_time" content="{day}T08:00:00Z">'
+    )
+    server.route("/dated.html", body=dated, content_type="text/html; charset=utf-8")
+    assert run("fetch", config=config).exit_code == 0  # type: ignore[operator]
+    added = run("draft", "add", server.url("/dated.html"), config=config)  # type: ignore[operator]
+    assert added.exit_code == 0, added.output
+    shown = json.loads(run("draft", "show", "--json", config=config).output)  # type: ignore[operator]
+    item = next(i for i in shown["items"] if i["title"] == ADDED_TITLE)
+    assert item["entries"][0]["published"].startswith(day)  # not "0.0 days old"
+    health = json.loads(run("feeds", "--json", config=config).output)  # type: ignore[operator]
+    assert "Added by the editor" not in {h["name"] for h in health}
+
+
+def test_merge_and_split_from_the_terminal(
+    run: object, server: LoopbackServer, tmp_path: Path, now: datetime
+) -> None:
+    config = write_config(tmp_path, serve_world(server, now))
+    assert run("fetch", config=config).exit_code == 0  # type: ignore[operator]
+    assert run("draft", "build", config=config).exit_code == 0  # type: ignore[operator]
+    items = {i["handle"]: i for i in json.loads(
+        run("draft", "show", "--json", config=config).output)["items"]}  # type: ignore[operator]  # fmt: skip
+    merged = run("merge", "2", "1", config=config)  # type: ignore[operator]
+    assert merged.exit_code == 0, merged.output
+    assert (
+        f"merged #2 \u201c{items[2]['title']}\u201d into #1 \u201c{items[1]['title']}\u201d"
+        in merged.output
+    )
+    after = json.loads(run("draft", "show", "--json", config=config).output)  # type: ignore[operator]
+    host = next(i for i in after["items"] if i["handle"] == 1)
+    assert 2 not in {i["handle"] for i in after["items"]}
+    assert host["merged"] == [{"handle": 2, "key": items[2]["key"], "title": items[2]["title"]}]
+    assert {x["url"] for x in items[2]["links"]} <= {x["url"] for x in host["links"]}
+    assert "merged here: #2" in run("draft", "show", config=config).output  # type: ignore[operator]
+    parted = run("split", "2", config=config)  # type: ignore[operator]
+    assert parted.exit_code == 0 and "split #2" in parted.output
+    again = json.loads(run("draft", "show", "--json", config=config).output)  # type: ignore[operator]
+    assert 2 in {i["handle"] for i in again["items"]}
+    assert run("split", "2", config=config).exit_code == 1  # type: ignore[operator]
+
+    relinked = run("edit", "1", "--link", "paper https://arxiv.org/abs/2611.07777",  # type: ignore[operator]
+                   "--link", "code https://github.com/example/router", config=config)  # fmt: skip
+    assert relinked.exit_code == 0 and "new links for #1" in relinked.output
+    shown = json.loads(run("draft", "show", "--json", config=config).output)  # type: ignore[operator]
+    links = next(i for i in shown["items"] if i["handle"] == 1)["links"]
+    assert [(x["role"], x["url"]) for x in links] == [
+        ("paper", "https://arxiv.org/abs/2611.07777"),
+        ("code", "https://github.com/example/router"),
+    ]
+    refused = run("edit", "1", "--link", "essay https://example.org/", config=config)  # type: ignore[operator]
+    assert refused.exit_code == 1 and "unknown role 'essay'" in refused.output

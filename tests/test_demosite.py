@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import calendar
 import io
+import json
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -248,4 +249,15 @@ def test_digest_demo_runs_the_editors_week_through_the_use_cases(
     assert re.search(r"summaries: [1-9]\d* made", result.output)
     issue = out / "public" / "issues" / "1" / "index.html"
     assert issue.exists() and str(issue) in result.output.replace("\n", "")
-    assert "Review it yourself: digest --config" in result.output
+    assert "Review it yourself:" in result.output
+    hint = next(line for line in result.output.splitlines() if " --config " in line)
+    assert hint.strip().split()[0].endswith("digest") and hint.endswith(" draft show")
+
+    # The README's week works on the demo's database as written: the draft is in review.
+    base = ["--config", str(out / "feeds.yaml"), "--db", str(out / "demo.sqlite")]
+    for args in (["reject", "1"], ["approve", "1"], ["draft", "build"], ["draft", "approve"]):
+        done = CliRunner().invoke(cli, [*base, *args], obj=lambda: now, catch_exceptions=False)
+        assert done.exit_code == 0, (args, done.output)
+    shown = CliRunner().invoke(cli, [*base, "draft", "show", "--json"], obj=lambda: now)
+    reasons = [r["label"] for i in json.loads(shown.output)["items"] for r in i["reasons"]]
+    assert not any("featured in #1" in r for r in reasons)  # not by its own issue

@@ -13,8 +13,10 @@ from digest.draft.review import (
     ALL_ITEMS,
     apply_decisions,
     check_decision,
+    describe,
     keep_decided,
     make_issue,
+    undoable,
 )
 from digest.errors import ReviewError
 from digest.types import (
@@ -72,9 +74,69 @@ def keys(d: Draft, section: str) -> list[str]:
     return [i.key for s in d.sections if s.config.key == section for i in s.items]
 
 
+def numbered(d: Draft) -> Draft:
+    """``d`` with the handles apply_decisions gives: 1, 2, ... in snapshot order."""
+    handles = {i.key: n for n, i in enumerate(d.items(), start=1)}
+    return replace(
+        d,
+        sections=tuple(
+            replace(s, items=tuple(replace(i, handle=handles[i.key]) for i in s.items))
+            for s in d.sections
+        ),
+        unplaced=tuple(replace(i, handle=handles[i.key]) for i in d.unplaced),
+    )
+
+
 def test_no_decisions_is_the_snapshot(config: Config, now: datetime) -> None:
     d = draft(config, now)
-    assert apply_decisions(d, []) == d
+    assert apply_decisions(d, []) == numbered(d)
+
+
+def handles(d: Draft) -> dict[str, int]:
+    return {i.key: i.handle for i in d.items()}
+
+
+def test_handles_come_from_the_build_and_never_shift(config: Config, now: datetime) -> None:
+    d = draft(config, now)
+    before = handles(apply_decisions(d, []))
+    assert sorted(before.values()) == list(range(1, 6)) and before["x"] == 5
+    after = apply_decisions(d, [
+        decision(Action.REJECT, "a", at=now),
+        decision(Action.MOVE, "b", "tools", at=now),
+        decision(Action.REORDER, "c", "0", at=now),
+        decision(Action.APPROVE, "x", at=now),
+    ])  # fmt: skip
+    assert [i.key for i in after.items()] != [i.key for i in d.items()]  # the order changed
+    assert handles(after) == before  # the handles did not
+
+
+def test_undo_revokes_a_decision_and_keeps_the_log(config: Config, now: datetime) -> None:
+    log = [
+        Decision(KEY, "a", Action.REJECT, None, now, id=1),
+        Decision(KEY, "b", Action.EDIT_TITLE, "Typed", now, id=2),
+        Decision(KEY, "b", Action.UNDO, "2", now, id=3),
+    ]
+    d = apply_decisions(draft(config, now), log)
+    a, b = d.item("a"), d.item("b")
+    assert a and a.status == ItemStatus.REJECTED
+    assert b and b.title == "title b" and b.version == 2  # both stored rows count
+    assert [x.id for x in undoable(log, KEY)] == [1]  # an undo and what it revoked are spent
+    d = apply_decisions(draft(config, now), [*log, Decision(KEY, "a", Action.UNDO, "1", now, id=4)])
+    assert d.item("a").status == ItemStatus.PENDING  # type: ignore[union-attr]
+    assert undoable([*log, Decision(KEY, "a", Action.UNDO, "1", now, id=4)], KEY) == []
+
+
+def test_describe_names_the_item_by_handle_and_title(config: Config, now: datetime) -> None:
+    d = apply_decisions(draft(config, now), [])
+    c = d.item("c")
+    assert (
+        describe(decision(Action.REJECT, "c", at=now), c, config)
+        == "rejected #3 \u201ctitle c\u201d"
+    )
+    moved = describe(decision(Action.MOVE, "c", "tools", at=now), c, config)
+    assert moved.startswith("moved #3 \u201ctitle c\u201d to ") and moved.endswith(
+        config.section("tools").title  # type: ignore[union-attr]
+    )
 
 
 def test_approve_reject_move_reorder_edit(config: Config, now: datetime) -> None:
@@ -113,7 +175,7 @@ def test_approve_all_approves_placed_pending_items_only(config: Config, now: dat
 
 def test_decisions_on_vanished_items_are_ignored(config: Config, now: datetime) -> None:
     d = draft(config, now)
-    assert apply_decisions(d, [decision(Action.APPROVE, "gone", at=now)]) == d
+    assert apply_decisions(d, [decision(Action.APPROVE, "gone", at=now)]) == numbered(d)
 
 
 def test_check_decision_explains_what_to_do(config: Config, now: datetime) -> None:
@@ -197,3 +259,64 @@ def test_approve_all_keeps_every_item_placed_at_the_time(config: Config, now: da
     kept = keep_decided(fresh, previous, [decision(Action.APPROVE_ALL, ALL_ITEMS, at=now)])
     assert keys(kept, "publications") == ["a", "b", "c"]
     assert keys(kept, "tools") == ["d", "x"]  # d back at its place; x (unplaced then) follows
+
+
+def test_merge_joins_two_stories_and_split_or_undo_parts_them(
+    config: Config, now: datetime
+) -> None:
+    log = [Decision(KEY, "b", Action.EDIT_TITLE, "B kept", now, id=1),
+           Decision(KEY, "b", Action.MERGE, "a", now, id=2)]  # fmt: skip
+    d = apply_decisions(draft(config, now), log)
+    a = d.item("a")
+    assert d.item("b") is None and keys(d, "publications") == ["a", "c"]
+    assert a is not None and [m.key for m in a.merged] == ["b"]
+    assert a.merged[0].title == "B kept" and a.merged[0].handle == 2
+    assert [x.url for x in a.candidate.story.links] == [
+        "https://example.org/a", "https://example.org/b"]  # fmt: skip
+    check_decision(d, config, Action.SPLIT, "b", None)  # allowed: b is merged
+    with pytest.raises(ReviewError):
+        check_decision(d, config, Action.SPLIT, "c", None)
+    with pytest.raises(ReviewError):
+        check_decision(d, config, Action.MERGE, "c", "c")
+
+    approved = apply_decisions(draft(config, now), [*log, decision(Action.APPROVE, "a", at=now)])
+    issue = make_issue(replace(approved, status=DraftStatus.APPROVED), config, number=1, now=now)
+    published = [x.url for x in issue.sections[0].items[0].links]
+    assert published == ["https://example.org/a", "https://example.org/b"]
+    split = apply_decisions(draft(config, now), [*log, Decision(KEY, "b", Action.SPLIT, None, now)])
+    b = split.item("b")
+    assert b is not None and b in split.unplaced and b.title == "B kept"
+    assert split.item("a").merged == ()  # type: ignore[union-attr]
+    undone = apply_decisions(draft(config, now), [*log, Decision(KEY, "b", Action.UNDO, "2", now)])
+    assert undone.item("b") is not None and undone.item("a").merged == ()  # type: ignore[union-attr]
+    # a merge into an item that itself joined another goes to that story
+    chain = apply_decisions(draft(config, now), [
+        *log, Decision(KEY, "a", Action.MERGE, "c", now), Decision(KEY, "d", Action.MERGE, "a", now)
+    ])  # fmt: skip
+    c = chain.item("c")
+    assert c is not None and {m.key for m in c.merged} == {"a", "d"}
+    assert len({x.url for x in c.candidate.story.links}) == 4
+
+
+def test_links_are_edited_as_role_url_lines(config: Config, now: datetime) -> None:
+    from digest.draft.review import links_text, parse_links
+
+    known = (StoryLink("https://example.org/a", LinkRole.POST, "Ex"),)
+    links = parse_links("paper https://arxiv.org/abs/2611.00001\n\nhttps://example.org/a\n", known)
+    assert [(x.role, x.url, x.source_name) for x in links] == [
+        (LinkRole.PAPER, "https://arxiv.org/abs/2611.00001", "the editor"),
+        (LinkRole.POST, "https://example.org/a", "Ex"),
+    ]
+    assert parse_links(links_text(links), known) == links
+    for bad in ("", "paper javascript:alert(1)", "essay https://example.org/", "a b c"):
+        with pytest.raises(ValueError):
+            parse_links(bad)
+    d = draft(config, now)
+    with pytest.raises(ReviewError, match="links not saved"):
+        check_decision(d, config, Action.EDIT_LINKS, "a", "code ftp://example.org/x")
+    edited = apply_decisions(d, [decision(Action.EDIT_LINKS, "a", links_text(links), at=now)])
+    assert edited.item("a").candidate.story.links == links  # type: ignore[union-attr]
+    approved = apply_decisions(d, [decision(Action.EDIT_LINKS, "a", links_text(links), at=now),
+                                   decision(Action.APPROVE, "a", at=now)])  # fmt: skip
+    issue = make_issue(replace(approved, status=DraftStatus.APPROVED), config, number=1, now=now)
+    assert [x.url for x in issue.sections[0].items[0].links] == [x.url for x in links]

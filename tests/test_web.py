@@ -4,6 +4,7 @@ stale-tab conflicts, and the output-file route."""
 
 from __future__ import annotations
 
+import html
 import re
 import warnings
 from collections.abc import Iterator
@@ -242,8 +243,16 @@ def test_two_tabs_with_the_same_version_second_gets_409(
     assert act(client, draft, key, "approve").status_code == 303  # type: ignore[attr-defined]
     stale = act(client, draft, key, "reject")
     assert stale.status_code == 409  # type: ignore[attr-defined]
-    assert "changed elsewhere; reload" in stale.text  # type: ignore[attr-defined]
-    assert current(world).item(key).status == ItemStatus.APPROVED  # type: ignore[union-attr]
+    item = current(world).item(key)
+    assert item is not None and item.status == ItemStatus.APPROVED
+    said = html.unescape(stale.text)  # type: ignore[attr-defined]
+    assert f"#{item.handle} \u201c{item.title}\u201d was changed elsewhere" in said
+    assert said.count("was changed elsewhere") == 1  # said once, beside the item
+    typed = act(client, draft, key, "edit", title="My typed headline", summary="My words.")
+    assert typed.status_code == 409  # type: ignore[attr-defined]
+    kept = html.unescape(typed.text)  # type: ignore[attr-defined]
+    assert 'value="My typed headline"' in kept and ">My words.</textarea>" in kept
+    assert "Your typed text is kept" in kept
     fetched = client.post(
         "/decide",
         headers={"x-requested-with": "fetch", "x-csrf-token": csrf_of(client)},
@@ -368,8 +377,12 @@ def test_adding_a_url_already_in_the_draft_says_so_and_changes_nothing(
         "/add", data={"csrf": csrf_of(client), "url": "https://example.org/blog/1/?utm_source=x"}
     )
     assert page.status_code == 200
-    assert "add by URL" not in page.text  # not an error
-    assert "already in the draft (pending): blog post number 1" in page.text
+    assert "Add by URL" not in page.text  # not an error
+    said = html.unescape(page.text)
+    item = before.item(next(i.key for i in before.items() if i.title == "blog post number 1"))
+    assert item is not None
+    assert f"Already in the draft: #{item.handle} \u201cblog post number 1\u201d (pending" in said
+    assert "nothing changed" in said
     assert current(world) == before
 
 
@@ -381,3 +394,125 @@ def test_the_add_form_offers_the_sections_and_defaults_to_where_it_ranks(
     form = form[: form.index("</form>")]
     assert '<option value="" selected>where it ranks</option>' in form
     assert all(f'<option value="{s.key}">' in form for s in world[0].sections)
+
+
+def test_an_action_answers_beside_the_item_and_undo_restores_it(
+    client: TestClient, world: tuple[Config, Path]
+) -> None:
+    draft = current(world)
+    section = next(s for s in draft.sections if len(s.items) >= 2)
+    first, second = section.items[0], section.items[1]
+    rejected = act(client, draft, first.key, "reject")
+    # the rejected item leaves the section: the page lands on its neighbour
+    assert rejected.headers["location"] == f"/#item-{second.key}"  # type: ignore[attr-defined]
+    page = html.unescape(client.get("/").text)
+    beside = page.index(f'id="item-{second.key}"')
+    said = page.index(f"Rejected #{first.handle} \u201c{first.title}\u201d.")
+    assert beside < said < page.index("<h3>", beside)  # inside the neighbour, before its title
+    assert 'class="undo"' in page[beside : said + 400]
+
+    undone = client.post("/undo", data={"csrf": csrf_of(client), "next": "/"},
+                         follow_redirects=False)  # fmt: skip
+    assert undone.headers["location"] == f"/#item-{first.key}"
+    page = html.unescape(client.get("/").text)
+    assert f"Undone: rejected #{first.handle} \u201c{first.title}\u201d." in page
+    back = current(world).item(first.key)
+    assert back is not None and back.status == ItemStatus.PENDING and back.handle == first.handle
+    with Store.open(world[1]) as store:
+        actions = [d.action.value for d in store.decisions(draft.key)]
+    assert actions[-2:] == ["reject", "undo"]  # the log keeps both
+    nothing = client.post("/undo", data={"csrf": csrf_of(client), "next": "/"})
+    assert "Undo: nothing to undo" in nothing.text
+
+
+def test_preview_says_what_will_go_out_then_publish_links_to_the_issue(
+    client: TestClient, world: tuple[Config, Path], tmp_path: Path
+) -> None:
+    draft = current(world)
+    key = draft.sections[0].items[0].key
+    act(client, draft, key, "approve")
+    title = current(world).item(key).title  # type: ignore[union-attr]
+    page = " ".join(html.unescape(client.get("/preview").text).split())
+    assert "The draft is still in review" in page and "Publish issue #" not in page
+    assert "publish <strong>1 item</strong> in 1 section" in page and title in page
+    token = csrf_of(client)
+    client.post("/draft/approve", data={"csrf": token})
+    page = html.unescape(client.get("/preview").text)
+    assert "Publish issue #1 now (1 item)" in page
+    issue_page = client.get("/out/issues/1/preview.html")
+    assert (
+        title in html.unescape(issue_page.text)
+        and "sandbox" in issue_page.headers["content-security-policy"]
+    )
+    assert title in html.unescape(client.get("/out/issues/1/email-preview.html").text)
+    assert client.get("/out/issues/2/preview.html").status_code == 404  # not the next issue
+    assert not (tmp_path / "out" / "issues").exists()  # previews write nothing
+
+    done = client.post("/publish", data={"csrf": token, "confirm": "1"}, follow_redirects=False)
+    assert done.headers["location"] == "/issues?published=1"
+    issues = client.get(done.headers["location"]).text
+    assert '<a href="/out/issues/1/index.html">open issue #1</a>' in issues
+
+
+def test_search_names_hits_in_the_draft_and_approves_them_from_there(
+    client: TestClient, world: tuple[Config, Path]
+) -> None:
+    draft = current(world)
+    item = next(i for i in draft.items() if i.title == "blog post number 1")
+    page = html.unescape(client.get("/search?q=blog").text)
+    assert f'In the draft as <a href="/?show=unplaced#item-{item.key}">#{item.handle}</a>' in page
+    assert f"Approve #{item.handle}" in page
+    form = page[page.index(f"Approve #{item.handle}") - 900 : page.index(f"Approve #{item.handle}")]
+    fields = dict(re.findall(r'name="(\w+)" value="([^"]*)"', form))
+    done = client.post("/decide", data=fields, follow_redirects=False)
+    assert done.headers["location"] == f"/search?q=blog#item-{item.key}"
+    assert current(world).item(item.key).status == ItemStatus.APPROVED  # type: ignore[union-attr]
+    said = html.unescape(client.get(done.headers["location"]).text)
+    assert f"Approved #{item.handle} \u201cblog post number 1\u201d." in said
+
+
+def test_bulk_merge_makes_one_story_and_split_parts_it(
+    client: TestClient, world: tuple[Config, Path]
+) -> None:
+    draft = current(world)
+    host, guest = draft.sections[0].items[0], draft.sections[0].items[1]
+    token = csrf_of(client)
+    done = client.post("/bulk", data={
+        "csrf": token, "op": "merge", "next": "/",
+        "items": [f"{host.key}@{host.version}", f"{guest.key}@{guest.version}"],
+    }, follow_redirects=False)  # fmt: skip
+    assert done.headers["location"] == f"/#item-{host.key}"
+    merged = current(world)
+    assert merged.item(guest.key) is None
+    assert [g.key for g in merged.item(host.key).merged] == [guest.key]  # type: ignore[union-attr]
+    page = html.unescape(client.get("/").text)
+    name = f"#{guest.handle} \u201c{guest.title}\u201d"
+    assert f"Merged {name} into #{host.handle}" in page and f"Merged here: {name[:-1]}" in page
+    parted = client.post("/split", data={"csrf": token, "item": guest.key, "next": "/"},
+                         follow_redirects=False)  # fmt: skip
+    assert parted.status_code == 303 and current(world).item(guest.key) is not None
+    assert f"Split {name} from #{host.handle}" in html.unescape(client.get("/").text)
+    one = client.post("/bulk", data={"csrf": token, "op": "merge", "next": "/",
+                                     "items": [f"{host.key}@0"]})  # fmt: skip
+    assert "Select two or more items to merge." in one.text
+
+
+def test_the_edit_form_edits_links_and_refuses_bad_ones(
+    client: TestClient, world: tuple[Config, Path]
+) -> None:
+    draft = current(world)
+    item = draft.sections[0].items[0]
+    page = html.unescape(client.get("/").text)
+    assert f"{item.candidate.story.links[0].role.value} {item.candidate.story.links[0].url}" in page
+    lines = f"paper https://arxiv.org/abs/2611.09999\n{item.candidate.story.links[0].url}"
+    done = act(client, draft, item.key, "edit", title=item.title, summary=item.summary,
+               links=lines)  # fmt: skip
+    assert done.status_code == 303  # type: ignore[attr-defined]
+    after = current(world).item(item.key)
+    assert after is not None and after.candidate.story.links[0].url.endswith("2611.09999")
+    said = html.unescape(client.get("/").text)
+    assert f"New links for #{item.handle}" in said
+    bad = act(client, current(world), item.key, "edit", title=item.title,
+              summary=item.summary, links="essay https://example.org/")  # fmt: skip
+    assert bad.status_code == 303  # type: ignore[attr-defined]
+    assert "unknown role 'essay'" in html.unescape(client.get("/").text)

@@ -129,6 +129,13 @@ def item(page: Any, key: str) -> Any:
     return page.locator(f'li.item[data-key="{key}"]')
 
 
+def expand(page: Any, key: str) -> None:
+    """Open an item's details (the page shows one line per candidate)."""
+    more = item(page, key).locator("details.more")
+    if more.get_attribute("open") is None:
+        more.locator("> summary").click()
+
+
 def submit(page: Any, click: Callable[[], None]) -> None:
     with page.expect_navigation():
         click()
@@ -165,12 +172,14 @@ def test_review_reorder_edit_add_approve_and_publish(world: World, page: Any) ->
     assert world.draft().item(reject_me).status == ItemStatus.REJECTED  # type: ignore[union-attr]
 
     target = "ethics" if move_me.section != "ethics" else "education"
+    expand(page, move_me.key)
     item(page, move_me.key).locator("select[name=section]").select_option(target)
     submit(page, item(page, move_me.key).locator("form.move button").click)
     assert world.draft().item(move_me.key).section == target  # type: ignore[union-attr]
 
     # Keyboard: focus "Move down" on the first tools item and press Enter.
     first, second = order(world, "tools")[:2]
+    expand(page, first)
     item(page, first).get_by_role("button", name=re.compile("down$")).focus()
     submit(page, lambda: page.keyboard.press("Enter"))
     assert order(world, "tools")[:2] == [second, first]
@@ -189,6 +198,7 @@ def test_review_reorder_edit_add_approve_and_publish(world: World, page: Any) ->
 
     # Edit title and summary; the generated text is shown beside the form.
     edit = item(page, approve_me)
+    expand(page, approve_me)
     edit.locator("details.edit summary").click()
     assert edit.locator(".generated").is_visible()
     edit.locator("input[name=title]").fill("An edited headline for the issue")
@@ -199,15 +209,32 @@ def test_review_reorder_edit_add_approve_and_publish(world: World, page: Any) ->
 
     page.fill("#add-url", world.server.url("/posts/added.html"))
     submit(page, page.get_by_role("button", name="Add", exact=True).click)
-    assert "added and approved" in page.locator("#messages").inner_text()
     added = [i for i in world.draft().items() if i.title == ADDED_TITLE]
     assert added and added[0].status == ItemStatus.APPROVED
+    said = item(page, added[0].key).locator(".flash.ok").inner_text()  # beside the item
+    assert said.startswith(f"Added and approved: #{added[0].handle} \u201c{ADDED_TITLE}\u201d")
+    assert page.url.endswith(f"#item-{added[0].key}") and focused(page) == added[0].key
+    page.fill("#add-url", world.server.url("/posts/added.html"))
+    submit(page, page.get_by_role("button", name="Add", exact=True).click)
+    said = item(page, added[0].key).locator(".flash.ok").inner_text()
+    assert said.startswith("Already in the draft: #") and "nothing changed" in said
     page.screenshot(path=str(ARTIFACTS / "draft-reviewed.png"), full_page=True)
 
     submit(page, page.get_by_role("button", name="Approve all placed items and the draft").click)
     assert world.draft().status.value == "approved"
-    submit(page, page.get_by_role("button", name="Publish").click)
-    assert "published" in page.locator("#messages").inner_text()
+    submit(page, page.get_by_role("link", name="Publish… (preview first)").click)
+    assert "Publishing will publish" in page.inner_text("main")
+    assert "No e-mail is configured" in page.inner_text("main")
+    with page.context.expect_page() as opened:
+        page.get_by_role("link", name="Open the issue page exactly as published").click()
+    assert "An edited headline for the issue" in opened.value.content()
+    opened.value.close()
+    assert not (world.out / "issues" / "1" / "index.html").exists()  # a preview writes nothing
+    page.screenshot(path=str(ARTIFACTS / "preview.png"), full_page=True)
+    submit(page, page.get_by_role("button", name=re.compile(r"^Publish issue #1 now")).click)
+    link = page.get_by_role("link", name="open issue #1")
+    assert "Published" in page.locator(".flash.ok").inner_text() and link.is_visible()
+    assert link.get_attribute("href") == "/out/issues/1/index.html"
 
     html = (world.out / "issues" / "1" / "index.html").read_text(encoding="utf-8")
     assert "An edited headline for the issue" in html and ADDED_TITLE in html
@@ -229,5 +256,123 @@ def test_a_stale_tab_gets_the_conflict_message(world: World, page: Any) -> None:
     with Store.open(world.db) as store:  # another tab acts first
         drafting.decide(store, world.config, Action.RESET, key,
                         now=datetime.now().astimezone())  # fmt: skip
+    expand(page, key)
     submit(page, item(page, key).locator("form.move button").click)
-    assert "changed elsewhere; reload" in page.locator("#messages").inner_text()
+    said = item(page, key).locator(".flash.error").inner_text()
+    assert "was changed elsewhere" in said and said.startswith("Not saved: #")
+
+
+def reopened(world: World) -> None:
+    with Store.open(world.db) as store:
+        if drafting.require_draft(store, world.config).status.value != "draft":
+            drafting.reopen_draft(store, world.config, now=datetime.now().astimezone())
+
+
+def focused(page: Any) -> str | None:
+    key: str | None = page.evaluate(
+        "document.activeElement && document.activeElement.closest('li.item')?.dataset.key"
+    )
+    return key
+
+
+def press(page: Any, key: str) -> None:
+    with page.expect_navigation():
+        page.keyboard.press(key)
+
+
+def all_pending(world: World) -> None:
+    """Put every placed item back to pending (earlier tests approved them)."""
+    reopened(world)
+    now = datetime.now().astimezone()
+    with Store.open(world.db) as store:
+        for s in drafting.require_draft(store, world.config).sections:
+            for i in s.items:
+                if i.status != ItemStatus.PENDING:
+                    drafting.decide(store, world.config, Action.RESET, i.key, now=now)
+
+
+def test_keyboard_only_triage_with_undo_and_bulk(world: World, page: Any) -> None:
+    all_pending(world)
+    page.goto(world.base + "/?filter=pending")
+    page.keyboard.press("j")
+    first = focused(page)
+    assert first is not None
+    handle = world.draft().item(first).handle  # type: ignore[union-attr]
+    press(page, "a")  # approved: it leaves the pending view, focus goes to the next one
+    assert world.draft().item(first).status == ItemStatus.APPROVED  # type: ignore[union-attr]
+    second = focused(page)
+    assert second and second != first
+    said = item(page, second).locator(".flash.ok").inner_text()
+    assert said.startswith(f"Approved #{handle} \u201c")
+
+    press(page, "r")
+    assert world.draft().item(second).status == ItemStatus.REJECTED  # type: ignore[union-attr]
+    press(page, "u")  # undo: the rejected item is back, focused
+    assert world.draft().item(second).status == ItemStatus.PENDING  # type: ignore[union-attr]
+    assert focused(page) == second and "Undone: rejected #" in page.inner_text("main")
+
+    page.keyboard.press("x")
+    page.keyboard.press("j")
+    third = focused(page)
+    assert third and third != second
+    page.keyboard.press("x")
+    page.select_option("#bulk-op", "reject")
+    submit(page, page.get_by_role("button", name="Apply to selected").click)
+    draft = world.draft()
+    assert {draft.item(k).status for k in (second, third)} == {ItemStatus.REJECTED}  # type: ignore[union-attr]
+    text = page.inner_text("main")
+    assert text.count("rejected #") + text.count("Rejected #") == 2
+    submit(page, page.locator(".flash.ok button.undo").first.click)  # undoes the batch
+    draft = world.draft()
+    assert {draft.item(k).status for k in (second, third)} == {ItemStatus.PENDING}  # type: ignore[union-attr]
+
+    page.keyboard.press("?")
+    assert page.locator("#keys-help").is_visible()
+    page.keyboard.press("Escape")
+    focus_on = focused(page) or second
+    item(page, focus_on).focus()
+    page.keyboard.press("e")
+    assert page.evaluate("document.activeElement.name") == "title"
+
+
+def test_a_conflict_keeps_the_typed_text_and_names_the_item(world: World, page: Any) -> None:
+    reopened(world)
+    page.goto(world.base + "/")
+    key = next(i for s in world.draft().sections for i in s.items).key
+    expand(page, key)
+    item(page, key).locator("details.edit summary").click()
+    item(page, key).locator("input[name=title]").fill("A headline typed in this tab")
+    with Store.open(world.db) as store:  # another tab acts first
+        drafting.decide(store, world.config, Action.REJECT, key, now=datetime.now().astimezone())
+    submit(page, item(page, key).get_by_role("button", name="Save edits").click)
+    assert page.url.endswith(f"/#item-{key}")  # not the POST's /decide
+    kept = item(page, key).locator("input[name=title]")
+    assert kept.input_value() == "A headline typed in this tab"
+    said = item(page, key).locator(".flash.error").inner_text()
+    handle = world.draft().item(key).handle  # type: ignore[union-attr]
+    assert said.startswith(f"Not saved: #{handle} \u201c") and "now rejected" in said
+    assert page.locator(".flash.error").count() == 1
+
+
+def test_phone_sized_screens_do_not_overflow_and_targets_are_44px(world: World, page: Any) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    reopened(world)
+    browser = page.context.browser
+    for width, height, name in ((390, 844, "phone"), (1280, 900, "desktop")):
+        tab = browser.new_page(viewport={"width": width, "height": height})
+        for path in ("/", "/?show=unplaced", "/feeds", "/issues", "/search?q=sparse"):
+            tab.goto(world.base + path)
+            wide = tab.evaluate("document.documentElement.scrollWidth")
+            assert wide <= width, (path, wide)
+        tab.goto(world.base + "/")
+        tab.screenshot(path=str(ARTIFACTS / f"draft-{name}.png"), full_page=True)
+        if name == "phone":
+            small = tab.evaluate("""Array.from(document.querySelectorAll(
+                'main button, main select, main summary, main input:not([type=hidden])'))
+                .filter(e => e.offsetParent !== null)
+                .filter(e => { const r = e.getBoundingClientRect();
+                               return r.height < 44 || r.width < 44; })
+                .map(e => e.tagName + "." + e.className + " " + e.getBoundingClientRect().width
+                          + "x" + e.getBoundingClientRect().height)""")
+            assert small == [], small
+        tab.close()

@@ -13,7 +13,7 @@ from __future__ import annotations
 import html
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from digest.app import drafting
 from digest.errors import ExtractError, FetchError, ReviewError
@@ -50,6 +50,7 @@ class Added:
     key: str
     title: str
     status: ItemStatus
+    handle: int  # its number in the draft (`digest approve N`, #N on the page)
     section: str | None  # the section it is placed in; None when it is not placed
     already: bool = False  # the URL was in the draft already: nothing was changed
 
@@ -71,7 +72,8 @@ def add_url(
     if current is not None and current.status != DraftStatus.DRAFT:
         raise ReviewError(f"draft {current.key} is {current.status.value}; nothing was added",
                           hint="run `digest draft reopen` to change it")  # fmt: skip
-    entry = _store_page(store, config, _fetch_article(wanted, config), wanted, now=now)
+    article = _fetch_article(wanted, config)
+    entry = _store_page(store, config, article, wanted, now=now)
     draft = drafting.build_draft(store, config, now=now)
     item = next((i for i in draft.items() if entry.id in {e.id for e in i.candidate.story.entries}),
                 None)  # fmt: skip
@@ -92,7 +94,8 @@ def _store_page(
     store: Store, config: Config, article: Article, url: str, *, now: datetime
 ) -> Entry:
     """The page as an entry of the editor's pseudo-feed, with its summary."""
-    entry = add_manual_entry(store, _entry_data(article, url), now=now)
+    published = _published(article, now=now, window_days=config.rank.window_days)
+    entry = add_manual_entry(store, _entry_data(article, url, published), now=now)
     rank = config.rank
     summary = summarize(
         entry, article, min_words=rank.summary_min_words, max_words=rank.summary_max_words
@@ -106,7 +109,7 @@ def _added(draft: Draft, key: str, *, already: bool) -> Added:
     if item is None:  # only if another tab rebuilt the draft in between
         raise ReviewError(f"item {key} is no longer in draft {draft.key}", hint="try again")
     placed = next((s.config.key for s in draft.sections if item in s.items), None)
-    return Added(item.key, item.title, item.status, placed, already)
+    return Added(item.key, item.title, item.status, item.handle, placed, already)
 
 
 def _checked_url(url: str) -> str:
@@ -157,7 +160,20 @@ def _fetch_article(url: str, config: Config) -> Article:
     return result
 
 
-def _entry_data(article: Article, url: str) -> EntryData:
+def _published(article: Article, *, now: datetime, window_days: int) -> datetime | None:
+    """The page's own date (article:published_time and the like) when it falls in the
+    ranking window; otherwise None, so the page ranks as seen now: an editor adding an
+    older page still wants it in this week's issue."""
+    if not article.date:
+        return None
+    try:
+        day = datetime.fromisoformat(article.date).replace(tzinfo=UTC)
+    except ValueError:
+        return None
+    return day if now - timedelta(days=window_days) <= day <= now else None
+
+
+def _entry_data(article: Article, url: str, published: datetime | None = None) -> EntryData:
     paragraphs = [p.strip() for p in article.text.split("\n") if p.strip()][:KEPT_PARAGRAPHS]
     content = "".join(f"<p>{html.escape(p)}</p>" for p in paragraphs)
     title = " ".join((article.title or "").split()) or url
@@ -167,7 +183,7 @@ def _entry_data(article: Article, url: str) -> EntryData:
         link=link,
         title=title,
         authors=(article.author,) if article.author else (),
-        published=None,  # ranked as seen now: an old page must not fall out of the window
+        published=published,
         content_html=content,
         extra={"added_by": "editor", "words": str(word_count(article.text))}
         | ({"page_date": article.date} if article.date else {}),

@@ -10,10 +10,16 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from digest.draft.review import ALL_ITEMS, apply_decisions, check_decision, keep_decided
+from digest.draft.review import (
+    ALL_ITEMS,
+    apply_decisions,
+    check_decision,
+    keep_decided,
+    undoable,
+)
 from digest.errors import ReviewError
 from digest.store import Store
-from digest.types import Action, Config, Decision, Draft, DraftStatus
+from digest.types import Action, Config, Decision, Draft, DraftStatus, SectionConfig
 
 __all__ = [
     "approve_draft",
@@ -22,6 +28,7 @@ __all__ = [
     "decide",
     "reopen_draft",
     "require_draft",
+    "undo",
     "week_of",
 ]
 
@@ -53,12 +60,47 @@ def build_draft(store: Store, config: Config, *, now: datetime) -> Draft:
     # includes imported history (see digest.rank.learn and digest.store.history).
     candidates = learn.window_candidates(
         store, config, now=now, models=learn.train_models(store, config),
-        featured=learn.featured(store),
+        featured=_featured_elsewhere(store, key),
     )  # fmt: skip
     draft = fill_sections(candidates, config, key=key, period_start=start, period_end=end)
     draft = keep_decided(draft, previous, store.decisions(key))
     store.save_draft(draft, now=now)
+    _SNAPSHOTS.pop((str(store.path), key), None)
     return current_draft(store, config, key=key)  # type: ignore[return-value]
+
+
+def _featured_elsewhere(store: Store, draft_key: str) -> dict[str, int]:
+    """Issue memory without this draft's own issue: a reopened draft's items are not
+    "already featured" by the issue they are in."""
+    from digest.rank import learn
+
+    own = store.issue_for_draft(draft_key)
+    memory = learn.featured(store)
+    return memory if own is None else {k: n for k, n in memory.items() if n != own.number}
+
+
+# Loaded snapshots, by (database, draft key): loading one is most of the cost of
+# reading a draft of thousands of candidates, and the review page reads it on every
+# request while only the decisions change. A stamp (built_at, status, the rows)
+# tells when it must be loaded again; a rebuild here drops it at once.
+_SNAPSHOTS: dict[tuple[str, str], tuple[tuple[object, ...], tuple[SectionConfig, ...], Draft]] = {}
+_SNAPSHOTS_KEPT = 4
+
+
+def _snapshot(store: Store, config: Config, key: str) -> Draft | None:
+    stamp = store.draft_stamp(key)
+    if stamp is None:
+        return None
+    slot = (str(store.path), key)
+    cached = _SNAPSHOTS.get(slot)
+    if cached is not None and cached[0] == stamp and cached[1] == config.sections:
+        return cached[2]
+    snapshot = store.load_draft(key, config.sections)
+    if snapshot is not None:
+        while len(_SNAPSHOTS) >= _SNAPSHOTS_KEPT:
+            _SNAPSHOTS.pop(next(iter(_SNAPSHOTS)))
+        _SNAPSHOTS[slot] = (stamp, config.sections, snapshot)
+    return snapshot
 
 
 def current_draft(store: Store, config: Config, *, key: str | None = None) -> Draft | None:
@@ -66,7 +108,7 @@ def current_draft(store: Store, config: Config, *, key: str | None = None) -> Dr
     key = key or store.latest_draft_key()
     if key is None:
         return None
-    snapshot = store.load_draft(key, config.sections)
+    snapshot = _snapshot(store, config, key)
     return apply_decisions(snapshot, store.decisions(key)) if snapshot else None
 
 
@@ -106,6 +148,11 @@ def approve_draft(
 ) -> Draft:
     """Mark the draft approved; with ``all_items`` first approve every placed item."""
     draft = require_draft(store, config, key)
+    if draft.status == DraftStatus.PUBLISHED:
+        raise ReviewError(
+            f"draft {draft.key} is already published",
+            hint="run `digest draft reopen` to change it, then approve it again",
+        )
     if all_items:
         draft = decide(store, config, Action.APPROVE_ALL, ALL_ITEMS, now=now, draft_key=draft.key)
     store.set_draft_status(draft.key, DraftStatus.APPROVED, now=now)
@@ -116,3 +163,19 @@ def reopen_draft(store: Store, config: Config, *, now: datetime, key: str | None
     draft = require_draft(store, config, key)
     store.set_draft_status(draft.key, DraftStatus.DRAFT, now=now)
     return require_draft(store, config, draft.key)
+
+
+def undo(
+    store: Store, config: Config, *, now: datetime, count: int = 1, key: str | None = None
+) -> tuple[list[Decision], Draft]:
+    """Revoke the editor's last ``count`` decisions still in effect, latest first.
+    Each undo is a decision of its own naming the one it revokes, so the log stays
+    append-only. Returns the revoked decisions and the draft without them."""
+    draft = require_draft(store, config, key)
+    check_decision(draft, config, Action.UNDO, ALL_ITEMS, None)
+    targets = undoable(store.decisions(draft.key), draft.key)[:count]
+    if not targets:
+        raise ReviewError(f"nothing to undo in draft {draft.key}")
+    for target in targets:
+        store.add_decision(Decision(draft.key, target.item_key, Action.UNDO, str(target.id), now))
+    return targets, require_draft(store, config, draft.key)

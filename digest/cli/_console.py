@@ -5,11 +5,13 @@ nothing here reads the database or calls a use case."""
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
@@ -20,7 +22,7 @@ from rich.table import Table
 from digest.app.refresh import ProgressFn
 from digest.app.update import UpdateResult
 from digest.store import FeedHealth, SearchHit
-from digest.types import Draft, DraftItem, ItemStatus, PublishedFiles
+from digest.types import Draft, DraftItem, Issue, ItemStatus, PublishedFiles
 
 if TYPE_CHECKING:
     from digest.app.additions import Added
@@ -58,6 +60,11 @@ def progress_bar(enabled: bool) -> Iterator[ProgressFn | None]:
         yield update
 
 
+def say(text: str) -> None:
+    """One answer line (rich markup allowed), never wrapped: scripts and greps read it."""
+    out.print(text, soft_wrap=True)
+
+
 def print_update(result: UpdateResult) -> None:
     """Each failed feed on stderr, then one line of totals."""
     for o in result.outcomes:
@@ -82,18 +89,29 @@ def print_demo(run: DemoRun) -> None:
     draft_view(run.draft)
     out.print("\n[bold]published[/]:")
     print_files(run.files)
-    out.print(f"\nReview it yourself: digest --config {run.config_path} --db {run.db_path} "
-              "draft show")  # fmt: skip
+    out.print("\nThe draft is open for review again. Review it yourself:")
+    # One unwrapped line with the full path of this install's `digest`: copy-pastable
+    # even when the virtualenv's bin/ is not on PATH.
+    print(f"  {digest_command()} --config {run.config_path} --db {run.db_path} draft show")
+
+
+def digest_command() -> str:
+    """The `digest` to tell the user to run: this install's, when it is not on PATH."""
+    beside = Path(sys.executable).parent / "digest"
+    on_path = shutil.which("digest")
+    if on_path and Path(on_path).resolve() == beside.resolve():
+        return "digest"
+    return str(beside) if beside.exists() else "digest"
 
 
 def print_added(added: Added) -> None:
     """What `digest draft add` answers: the item's title, and whether it was new."""
     where = f"section {added.section}" if added.section else "not placed"
     if added.already:
-        out.print(f"already in the draft: {escape(added.title)}")
+        out.print(f"already in the draft: #{added.handle} {escape(added.title)}")
         out.print(f"  nothing changed ({added.status.value}, {where}, key {escape(added.key)})")
     else:
-        out.print(f"added and approved: {escape(added.title)}")
+        out.print(f"added and approved: #{added.handle} {escape(added.title)}")
         out.print(f"  {where}, key {escape(added.key)}")
 
 
@@ -125,13 +143,9 @@ def feeds_json(rows: Sequence[FeedHealth]) -> str:
     return json.dumps([row(r) for r in rows], indent=2, ensure_ascii=False)
 
 
-def item_refs(draft: Draft) -> dict[str, DraftItem]:
-    """Short numbers for the CLI (1, 2, ...) in the order `draft show` prints."""
-    return {str(n): item for n, item in enumerate(draft.items(), start=1)}
-
-
 def draft_view(draft: Draft, *, show_all: bool = False) -> None:
-    refs = {item.key: n for n, item in item_refs(draft).items()}
+    """The draft as the issue will read; each item under its handle (#N), which the
+    review commands take and which no decision shifts."""
     out.print(f"[bold]Draft {draft.key}[/] ({draft.status.value}) "
               f"{draft.period_start:%Y-%m-%d} - {draft.period_end:%Y-%m-%d}")  # fmt: skip
     for section in draft.sections:
@@ -139,21 +153,24 @@ def draft_view(draft: Draft, *, show_all: bool = False) -> None:
         out.print(f"\n[bold underline]{escape(section.config.title)}[/] "
                   f"[dim]({len(section.items)}/{quota}, key {section.config.key})[/]")  # fmt: skip
         for item in section.items:
-            _item_view(item, refs[item.key])
+            _item_view(item)
     if draft.unplaced:
         label = "Not placed (over quota or rejected)"
         out.print(f"\n[bold underline]{label}[/] [dim]({len(draft.unplaced)})[/]")
         for item in draft.unplaced if show_all else draft.unplaced[:10]:
-            _item_view(item, refs[item.key], brief=True)
+            _item_view(item, brief=True)
         if not show_all and len(draft.unplaced) > 10:
             out.print(f"  [dim]… {len(draft.unplaced) - 10} more: use --all[/]")
 
 
-def _item_view(item: DraftItem, ref: str, *, brief: bool = False) -> None:
+def _item_view(item: DraftItem, *, brief: bool = False) -> None:
     c = item.candidate
     edited = " [cyan](edited)[/]" if item.title != item.generated_title else ""
-    out.print(f"  {_ITEM_MARK[item.status]} [bold]{ref:>3}[/] {escape(item.title)}{edited} "
+    handle = f"#{item.handle}"
+    out.print(f"  {_ITEM_MARK[item.status]} [bold]{handle:>4}[/] {escape(item.title)}{edited} "
               f"[dim]score {c.score:.2f} · {escape(item.key)}[/]")  # fmt: skip
+    for guest in item.merged:
+        out.print(f"        [dim]merged here: #{guest.handle} {escape(guest.title)}[/]")
     if brief:
         return
     out.print(f"        {escape(item.summary)}", style="default")
@@ -183,3 +200,100 @@ def hits_json(hits: Sequence[SearchHit]) -> str:
         return data
 
     return json.dumps([row(h) for h in hits], indent=2, ensure_ascii=False)
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def draft_json(draft: Draft) -> str:
+    """`draft show --json`: the draft and every item, placed and not; the keys are
+    documented in docs and kept stable for scripts."""
+    placed = {i.key for s in draft.sections for i in s.items}
+
+    def item(i: DraftItem) -> dict[str, Any]:
+        c = i.candidate
+        return {
+            "handle": i.handle,
+            "key": i.key,
+            "section": i.section if i.key in placed else None,
+            "position": i.position if i.key in placed else None,
+            "status": i.status.value,
+            "title": i.title,
+            "summary": i.summary,
+            "edited": i.title != i.generated_title or i.summary != i.generated_summary,
+            "merged": [{"handle": g.handle, "key": g.key, "title": g.title} for g in i.merged],
+            "links": [
+                {"url": x.url, "role": x.role.value, "source": x.source_name} for x in c.story.links
+            ],
+            "score": round(c.score, 4),
+            "reasons": [{"label": r.label, "points": r.points} for r in c.reasons],
+            "suggestions": [
+                {"section": s.section, "confidence": s.confidence} for s in c.suggestions
+            ],
+            "entries": [
+                {
+                    "source": e.source_name,
+                    "url": e.link,
+                    "published": _iso(e.published),
+                    "first_seen": _iso(e.first_seen),
+                }
+                for e in c.story.entries
+            ],
+        }
+
+    data = {
+        "key": draft.key,
+        "status": draft.status.value,
+        "period_start": draft.period_start.isoformat(),
+        "period_end": draft.period_end.isoformat(),
+        "sections": [
+            {
+                "key": s.config.key,
+                "title": s.config.title,
+                "quota": s.config.quota,
+                "items": [i.handle for i in s.items],
+            }
+            for s in draft.sections
+        ],
+        "items": [item(i) for i in sorted(draft.items(), key=lambda i: i.handle)],
+    }
+    return json.dumps(data, indent=2, ensure_ascii=False)
+
+
+def issues_json(issues: Sequence[Issue]) -> str:
+    """`issues --json`: each published issue with its sections and items."""
+    return json.dumps(
+        [
+            {
+                "number": i.number,
+                "title": i.title,
+                "draft": i.draft_key,
+                "uid": i.uid,
+                "published": i.published.isoformat(),
+                "updated": i.updated.isoformat(),
+                "sections": [
+                    {
+                        "key": s.key,
+                        "title": s.title,
+                        "items": [
+                            {
+                                "key": x.key,
+                                "title": x.title,
+                                "summary": x.summary,
+                                "links": [
+                                    {"url": link.url, "role": link.role.value, "label": link.label}
+                                    for link in x.links
+                                ],
+                            }
+                            for x in s.items
+                        ],
+                    }
+                    for s in i.sections
+                ],
+            }
+            for i in issues
+        ],
+        indent=2,
+        ensure_ascii=False,
+    )

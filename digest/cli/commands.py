@@ -14,6 +14,7 @@ from digest.app import publishing
 from digest.app.update import update
 from digest.cli import _console as console
 from digest.cli._base import App, cli, handle_errors, pass_app
+from digest.store.manual import MANUAL_FEED
 
 
 @cli.command()
@@ -60,7 +61,8 @@ def feeds(app: App, as_json: bool) -> None:
     """Show each feed's health: status, last success, last error, next fetch."""
     with app.store() as store:
         store.sync_sources(app.config.sources, now=app.now())
-        rows = store.feed_health(now=app.now())
+        # The editor's added pages are no feed: nothing to fetch, nothing to watch.
+        rows = [r for r in store.feed_health(now=app.now()) if r.url != MANUAL_FEED]
     if as_json:
         click.echo(console.feeds_json(rows))
     else:
@@ -105,15 +107,20 @@ def publish(app: App, out_dir: Path | None, eml: bool, send: bool) -> None:
 
 
 @cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON objects instead of lines.")
 @pass_app
 @handle_errors
-def issues(app: App) -> None:
+def issues(app: App, as_json: bool) -> None:
     """List published issues."""
     with app.store() as store:
-        for issue in store.issues():
-            count = sum(len(s.items) for s in issue.sections)
-            console.out.print(f"#{issue.number}  {issue.published:%Y-%m-%d}  {issue.draft_key}  "
-                              f"{count} items  {issue.uid}")  # fmt: skip
+        found = store.issues()
+    if as_json:
+        click.echo(console.issues_json(found))
+        return
+    for issue in found:
+        count = sum(len(s.items) for s in issue.sections)
+        console.out.print(f"#{issue.number}  {issue.published:%Y-%m-%d}  {issue.draft_key}  "
+                          f"{count} items  {issue.uid}")  # fmt: skip
 
 
 @cli.command()

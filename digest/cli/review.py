@@ -5,13 +5,15 @@ digest.app.additions, the use cases the web page calls too, so both stay equival
 from __future__ import annotations
 
 import click
+from rich.markup import escape
 
 from digest.app import drafting
 from digest.app.additions import add_url
 from digest.cli import _console as console
 from digest.cli._base import App, cli, handle_errors, pass_app
+from digest.draft.review import all_merged, describe, merged_host
 from digest.errors import ReviewError
-from digest.types import Action, Draft
+from digest.types import Action, Decision, Draft
 
 
 @cli.group()
@@ -34,12 +36,18 @@ def draft_build(app: App) -> None:
 @draft.command("show")
 @click.option("--all", "show_all", is_flag=True, help="List every unplaced candidate too.")
 @click.option("--key", default=None, help="A draft other than the latest, e.g. 2026-W48.")
+@click.option("--json", "as_json", is_flag=True, help="Print the draft and every item as JSON.")
 @pass_app
 @handle_errors
-def draft_show(app: App, show_all: bool, key: str | None) -> None:
-    """Show the draft as the issue will read, with scores, reasons and links."""
+def draft_show(app: App, show_all: bool, key: str | None, as_json: bool) -> None:
+    """Show the draft as the issue will read, with scores, reasons and links.
+    Each item keeps its number (#N) until the draft is rebuilt."""
     with app.store() as store:
-        console.draft_view(drafting.require_draft(store, app.config, key), show_all=show_all)
+        current = drafting.require_draft(store, app.config, key)
+    if as_json:
+        click.echo(console.draft_json(current))
+    else:
+        console.draft_view(current, show_all=show_all)
 
 
 @draft.command("approve")
@@ -84,11 +92,15 @@ def draft_add(app: App, url: str, section: str | None) -> None:
 
 
 def _resolve(current: Draft, ref: str) -> str:
-    """An item by its number in `draft show`, its full key or a unique key prefix."""
-    refs = console.item_refs(current)
-    if ref in refs:
-        return refs[ref].key
-    matches = [i.key for i in current.items() if i.key == ref or i.key.startswith(ref)]
+    """An item by its handle from `draft show` (8 or #8), its full key or a unique
+    key prefix. Handles belong to the draft build, so decisions never shift them."""
+    items = [*current.items(), *(g for i in current.items() for g in all_merged(i))]
+    number = ref.removeprefix("#")
+    if number.isdigit():
+        found = [i.key for i in items if i.handle == int(number)]
+        if found:
+            return found[0]
+    matches = [i.key for i in items if i.key == ref or i.key.startswith(ref)]
     if len(matches) != 1:
         raise ReviewError(
             f"{ref!r} matches {len(matches)} items", hint="use the number from `digest draft show`"
@@ -97,13 +109,68 @@ def _resolve(current: Draft, ref: str) -> str:
 
 
 def _act(app: App, action: Action, refs: tuple[str, ...], value: str | None = None) -> None:
+    """Record one decision per item and name each item it changed."""
     with app.store() as store:
         current = drafting.require_draft(store, app.config)
-        keys = [_resolve(current, ref) for ref in refs]
+        keys = list(dict.fromkeys(_resolve(current, ref) for ref in refs))
         now = app.now()
         for key in keys:
-            drafting.decide(store, app.config, action, key, value, now=now, draft_key=current.key)
-    console.out.print(f"{action.value}: {len(keys)} item(s)")
+            after = drafting.decide(
+                store, app.config, action, key, value, now=now, draft_key=current.key
+            )
+            decision = Decision(current.key, key, action, value, now)
+            console.say(escape(describe(decision, after.item(key), app.config)))
+
+
+@cli.command()
+@click.argument("item")
+@click.argument("into")
+@pass_app
+@handle_errors
+def merge(app: App, item: str, into: str) -> None:
+    """Merge ITEM into the story of INTO (one item, both stories' links)."""
+    with app.store() as store:
+        current = drafting.require_draft(store, app.config)
+        key, host = _resolve(current, item), _resolve(current, into)
+        moved, target = current.item(key), current.item(host)
+        drafting.decide(store, app.config, Action.MERGE, key, host, now=app.now(),
+                        draft_key=current.key)  # fmt: skip
+    assert moved is not None and target is not None  # _resolve found them
+    console.say(f"merged #{moved.handle} \u201c{escape(moved.title)}\u201d into "
+                      f"#{target.handle} \u201c{escape(target.title)}\u201d")  # fmt: skip
+
+
+@cli.command()
+@click.argument("item")
+@pass_app
+@handle_errors
+def split(app: App, item: str) -> None:
+    """Split a merged ITEM out of the story it joined; it stands on its own again."""
+    with app.store() as store:
+        current = drafting.require_draft(store, app.config)
+        key = _resolve(current, item)
+        found = merged_host(current, key)
+        drafting.decide(store, app.config, Action.SPLIT, key, now=app.now(),
+                        draft_key=current.key)  # fmt: skip
+    if found is None:  # decide refused it already; kept for the type checker
+        return
+    host, guest = found
+    console.say(f"split #{guest.handle} \u201c{escape(guest.title)}\u201d from "
+                      f"#{host.handle} \u201c{escape(host.title)}\u201d")  # fmt: skip
+
+
+@cli.command()
+@click.option("--count", "-n", type=click.IntRange(min=1), default=1, show_default=True,
+              help="How many of the last decisions to undo.")  # fmt: skip
+@pass_app
+@handle_errors
+def undo(app: App, count: int) -> None:
+    """Undo the last decisions on the draft (approve, reject, move, edit...)."""
+    with app.store() as store:
+        undone, after = drafting.undo(store, app.config, now=app.now(), count=count)
+    for decision in undone:
+        text = describe(decision, after.item(decision.item_key), app.config)
+        console.say(f"undone: {escape(text)}")
 
 
 @cli.command()
@@ -157,13 +224,20 @@ def reorder(app: App, item: str, position: int) -> None:
 @click.argument("item")
 @click.option("--title", default=None, help="New title.")
 @click.option("--summary", default=None, help="New summary (one paragraph).")
+@click.option("--link", "links", multiple=True, metavar="'ROLE URL'",
+              help="Replace the item's links (repeat it; role: paper, code, post, podcast, "
+                   "release, news).")  # fmt: skip
 @pass_app
 @handle_errors
-def edit(app: App, item: str, title: str | None, summary: str | None) -> None:
-    """Rewrite an item's title and/or summary; the generated text is kept beside it."""
-    if title is None and summary is None:
-        raise click.UsageError("give --title and/or --summary")
+def edit(
+    app: App, item: str, title: str | None, summary: str | None, links: tuple[str, ...]
+) -> None:
+    """Rewrite an item's title, summary or links; the generated text is kept beside it."""
+    if title is None and summary is None and not links:
+        raise click.UsageError("give --title, --summary and/or --link")
     if title is not None:
         _act(app, Action.EDIT_TITLE, (item,), title)
     if summary is not None:
         _act(app, Action.EDIT_SUMMARY, (item,), summary)
+    if links:
+        _act(app, Action.EDIT_LINKS, (item,), "\n".join(links))

@@ -63,7 +63,8 @@ def run_demo(
     progress: ProgressFn | None = None,
 ) -> DemoRun:
     """Serve the sample site, then fetch, summarise, build, approve and publish into
-    ``out_dir`` (the database too, unless ``db_path`` is given; it starts empty)."""
+    ``out_dir`` (the database too, unless ``db_path`` is given; it starts empty), and
+    reopen the draft for the editor's own review."""
     db_path = db_path or out_dir / "demo.sqlite"
     for stale in db_path.parent.glob(db_path.name + "*"):
         stale.unlink()  # a fresh demo every time
@@ -75,4 +76,7 @@ def run_demo(
             draft = drafting.build_draft(store, config, now=now)
             drafting.approve_draft(store, config, now=now, all_items=True)
             files = publishing.publish(store, config, now=now)
+            # Leave the draft in review, as an editor's week starts: `digest approve`,
+            # `reject`, `move` and `edit` work on it at once (README, "The editor's week").
+            drafting.reopen_draft(store, config, now=now)
     return DemoRun(base_url, config_path, db_path, updated, draft, files)

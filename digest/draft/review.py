@@ -14,8 +14,10 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 from digest.errors import ReviewError
+from digest.sanitize import safe_url
 from digest.types import (
     Action,
+    Candidate,
     Config,
     Decision,
     Draft,
@@ -27,6 +29,8 @@ from digest.types import (
     IssueLink,
     IssueSection,
     ItemStatus,
+    LinkRole,
+    StoryLink,
 )
 
 ALL_ITEMS = "*"  # item key of an approve_all decision
@@ -43,6 +47,9 @@ class _Working:
     title: str
     summary: str
     version: int = 0
+    handle: int = 0
+    merged_into: str | None = None  # the key of the item whose story it joined
+    links: tuple[StoryLink, ...] | None = None  # the editor's links, when edited
 
 
 def apply_decisions(draft: Draft, decisions: Sequence[Decision]) -> Draft:
@@ -58,19 +65,108 @@ def apply_decisions(draft: Draft, decisions: Sequence[Decision]) -> Draft:
     }
     for i in draft.unplaced:
         work[i.key] = _Working(i, i.section, False, i.status, i.title, i.summary)
-    for d in decisions:
-        if d.draft_key != draft.key:
+    for handle, key in enumerate(_handle_order(draft), start=1):
+        work[key].handle = handle
+    mine = [d for d in decisions if d.draft_key == draft.key]
+    revoked = revoked_ids(mine)
+    for d in mine:
+        target = work.get(d.item_key)
+        if target is not None:  # versions count every stored decision on the item
+            target.version += 1
+        if d.id in revoked or d.action == Action.UNDO:
             continue
         if d.action == Action.APPROVE_ALL:
             for w in work.values():
-                if w.placed and w.status == ItemStatus.PENDING:
+                if w.placed and w.status == ItemStatus.PENDING and w.merged_into is None:
                     w.status = ItemStatus.APPROVED
-            continue
-        target = work.get(d.item_key)
-        if target is not None:  # a decision on a story that left the window stays stored
+        elif d.action in (Action.MERGE, Action.SPLIT) and target is not None:
+            _merge(target, d, work, order)
+        elif target is not None:  # a decision on a story that left the window stays stored
             _apply(target, d, order, sections)
-            target.version += 1
     return _freeze(draft, work, order)
+
+
+EDITOR_SOURCE = "the editor"  # source name of a link the editor added
+
+
+def parse_links(text: str, known: Sequence[StoryLink] = ()) -> tuple[StoryLink, ...]:
+    """An item's links from "role url" lines (the role may be left out: "post").
+    A link the story had keeps its source name. Raises ValueError naming the line."""
+    sources = {x.url: x.source_name for x in known}
+    links: list[StoryLink] = []
+    for n, line in enumerate(text.splitlines(), start=1):
+        words = line.split()
+        if not words:
+            continue
+        role, url = (words[0], words[-1]) if len(words) > 1 else ("post", words[0])
+        checked = safe_url(url)
+        if checked is None or not checked.startswith(("http://", "https://")) or len(words) > 2:
+            raise ValueError(f"line {n}: expected 'role URL' with an http(s) URL, got {line!r}")
+        if role not in {r.value for r in LinkRole}:
+            roles = ", ".join(r.value for r in LinkRole)
+            raise ValueError(f"line {n}: unknown role {role!r} (use one of: {roles})")
+        if checked not in {x.url for x in links}:
+            links.append(StoryLink(checked, LinkRole(role), sources.get(checked, EDITOR_SOURCE)))
+    if not links:
+        raise ValueError("an item needs at least one link")
+    return tuple(links)
+
+
+def links_text(links: Sequence[StoryLink]) -> str:
+    """The "role url" lines parse_links reads."""
+    return "\n".join(f"{x.role.value} {x.url}" for x in links)
+
+
+def _merged_candidate(candidate: Candidate, merged: tuple[DraftItem, ...]) -> Candidate:
+    """One story out of several: the host's entries and links, then each merged
+    item's (a link already there is not repeated)."""
+    story = candidate.story
+    entries, links = list(story.entries), list(story.links)
+    urls = {x.url for x in links}
+    for item in merged:
+        entries += item.candidate.story.entries
+        links += [x for x in item.candidate.story.links if x.url not in urls]
+        urls |= {x.url for x in item.candidate.story.links}
+    return replace(candidate, story=replace(story, entries=tuple(entries), links=tuple(links)))
+
+
+def merged_host(draft: Draft, key: str) -> tuple[DraftItem, DraftItem] | None:
+    """(the item whose story it joined, the merged item) for a merged item's key."""
+    for host in draft.items():
+        for guest in all_merged(host):
+            if guest.key == key:
+                return host, guest
+    return None
+
+
+def all_merged(item: DraftItem) -> list[DraftItem]:
+    found = []
+    for guest in item.merged:
+        found += [guest, *all_merged(guest)]
+    return found
+
+
+def _handle_order(draft: Draft) -> list[str]:
+    """Item keys in the order of the snapshot as built: handles come from the build,
+    never from the state after decisions, so "reject 3" cannot shift "move 8"."""
+    unplaced = sorted(draft.unplaced, key=lambda i: (i.position, i.key))
+    return [i.key for s in draft.sections for i in s.items] + [i.key for i in unplaced]
+
+
+def revoked_ids(decisions: Sequence[Decision]) -> set[int]:
+    """Ids of the decisions an undo has revoked (an undo names its target's id)."""
+    return {
+        int(d.value)
+        for d in decisions
+        if d.action == Action.UNDO and d.value is not None and d.value.isdigit()
+    }
+
+
+def undoable(decisions: Sequence[Decision], draft_key: str) -> list[Decision]:
+    """The decisions an undo can still revoke, latest first."""
+    mine = [d for d in decisions if d.draft_key == draft_key]
+    revoked = revoked_ids(mine)
+    return [d for d in reversed(mine) if d.action != Action.UNDO and d.id not in revoked]
 
 
 def _apply(w: _Working, d: Decision, order: dict[str, list[str]], sections: list[str]) -> None:
@@ -102,6 +198,30 @@ def _apply(w: _Working, d: Decision, order: dict[str, list[str]], sections: list
             w.title = d.value or w.item.generated_title
         case Action.EDIT_SUMMARY:
             w.summary = d.value or w.item.generated_summary
+        case Action.EDIT_LINKS:
+            try:
+                w.links = parse_links(d.value or "", w.item.candidate.story.links)
+            except ValueError:
+                pass  # check_decision refuses these; an old log line is simply skipped
+
+
+def _merge(
+    w: _Working, d: Decision, work: dict[str, _Working], order: dict[str, list[str]]
+) -> None:
+    """MERGE: ``w`` leaves the draft and its story joins the item ``d.value`` (unless
+    that would make a loop); SPLIT: it stands on its own again, unplaced."""
+    if d.action == Action.SPLIT:
+        w.merged_into = None
+        return
+    host = work.get(d.value or "")
+    seen = set()
+    while host is not None and host.merged_into is not None and host.item.key not in seen:
+        seen.add(host.item.key)
+        host = work.get(host.merged_into)
+    if host is None or host is w:
+        return
+    w.merged_into = host.item.key
+    _unplace(w, order)
 
 
 def _place(w: _Working, section: str, order: dict[str, list[str]]) -> None:
@@ -118,15 +238,28 @@ def _unplace(w: _Working, order: dict[str, list[str]]) -> None:
 
 
 def _freeze(draft: Draft, work: dict[str, _Working], order: dict[str, list[str]]) -> Draft:
+    guests: dict[str, list[_Working]] = {}
+    for w in work.values():
+        if w.merged_into is not None:
+            guests.setdefault(w.merged_into, []).append(w)
+
     def frozen(w: _Working, position: int) -> DraftItem:
+        merged = tuple(frozen(g, 0) for g in guests.get(w.item.key, ()))
+        candidate = w.item.candidate
+        if w.links is not None:
+            candidate = replace(candidate, story=replace(candidate.story, links=w.links))
+        candidate = _merged_candidate(candidate, merged) if merged else candidate
         return replace(
             w.item,
+            candidate=candidate,
+            merged=merged,
             section=w.section,
             position=position,
             status=w.status,
             title=w.title,
             summary=w.summary,
             version=w.version,
+            handle=w.handle,
         )
 
     sections = tuple(
@@ -134,7 +267,7 @@ def _freeze(draft: Draft, work: dict[str, _Working], order: dict[str, list[str]]
         for s in draft.sections
     )
     unplaced = sorted(
-        (w for w in work.values() if not w.placed),
+        (w for w in work.values() if not w.placed and w.merged_into is None),
         key=lambda w: (w.status == ItemStatus.REJECTED, -w.item.candidate.score),
     )
     return replace(
@@ -179,7 +312,15 @@ def check_decision(
             f"draft {draft.key} is {draft.status.value}",
             hint="run `digest draft reopen` to edit it",
         )
-    if action != Action.APPROVE_ALL and draft.item(item_key) is None:
+    if action == Action.SPLIT:
+        if merged_host(draft, item_key) is None:
+            raise ReviewError(f"{item_key!r} is not merged into another item",
+                              hint="see `digest draft show`")  # fmt: skip
+        return
+    if action == Action.MERGE and (value == item_key or draft.item(value or "") is None):
+        raise ReviewError(f"cannot merge into {value!r}",
+                          hint="name another item of the draft")  # fmt: skip
+    if action not in (Action.APPROVE_ALL, Action.UNDO) and draft.item(item_key) is None:
         raise ReviewError(
             f"no item {item_key!r} in draft {draft.key}", hint="see `digest draft show`"
         )
@@ -188,10 +329,45 @@ def check_decision(
         raise ReviewError(f"unknown section {value!r}", hint=f"use one of: {keys}")
     if action == Action.REORDER and (value is None or not value.isdigit()):
         raise ReviewError(f"position must be a whole number >= 0, got {value!r}")
+    if action == Action.EDIT_LINKS:
+        try:
+            parse_links(value or "")
+        except ValueError as e:
+            hint = "one link a line: role URL, e.g. 'paper https://…'"
+            raise ReviewError(f"links not saved: {e}", hint=hint) from e
     if action in (Action.EDIT_TITLE, Action.EDIT_SUMMARY) and not (value or "").strip():
         raise ReviewError(
             "the new text is empty", hint="use `reset` to go back to the generated text"
         )
+
+
+_VERBS = {
+    Action.APPROVE: "approved",
+    Action.REJECT: "rejected",
+    Action.RESET: "back to pending",
+    Action.EDIT_TITLE: "new title for",
+    Action.EDIT_SUMMARY: "new summary for",
+    Action.EDIT_LINKS: "new links for",
+    Action.APPROVE_ALL: "approved every placed pending item",
+}
+
+
+def describe(decision: Decision, item: DraftItem | None, config: Config) -> str:
+    """What a decision did, in an editor's words, naming the item by handle and title:
+    'rejected #8 "Title"', 'moved #3 "Title" to Tools'."""
+    if decision.action == Action.APPROVE_ALL:
+        return _VERBS[Action.APPROVE_ALL]
+    what = f"#{item.handle} \u201c{item.title}\u201d" if item else repr(decision.item_key)
+    if decision.action == Action.MOVE:
+        section = config.section(decision.value or "")
+        return f"moved {what} to {section.title if section else decision.value}"
+    if decision.action == Action.MERGE:
+        return f"merged {what} into the story of {decision.value}"
+    if decision.action == Action.SPLIT:
+        return f"split {what} from the story it joined"
+    if decision.action == Action.REORDER:
+        return f"moved {what} to place {int(decision.value or 0) + 1} in its section"
+    return f"{_VERBS.get(decision.action, decision.action.value)} {what}"
 
 
 def make_issue(

@@ -21,6 +21,7 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
+from digest.draft.titles import item_title
 from digest.identity import link_role
 from digest.types import (
     Candidate,
@@ -375,7 +376,7 @@ def fill_sections(
 
 
 def _item(cand: Candidate, section: str, position: int) -> DraftItem:
-    title = " ".join(cand.story.lead.title.split())
+    title = item_title(cand.story.lead)
     summary = cand.summary.text
     return DraftItem(
         key=cand.key,

@@ -87,6 +87,17 @@ class DraftStore(SearchStore):
             unplaced=tuple(i for placed, i in built if not placed or i.section not in by_section),
         )
 
+    def draft_stamp(self, key: str) -> tuple[object, ...] | None:
+        """What changes whenever the draft's snapshot or status does (a rebuild, an
+        approval): lets a long-running reader keep a loaded snapshot between reads."""
+        row = self.db.execute(
+            "SELECT d.built_at, d.status, d.approved_at, COUNT(i.item_key), "
+            "TOTAL(i.rowid), MAX(i.rowid) FROM drafts d "
+            "LEFT JOIN draft_items i ON i.draft_key = d.key WHERE d.key = ? GROUP BY d.key",
+            (key,),
+        ).fetchone()
+        return tuple(row) if row else None
+
     def latest_draft_key(self) -> str | None:
         row = self.db.execute("SELECT key FROM drafts ORDER BY key DESC LIMIT 1").fetchone()
         return row[0] if row else None

@@ -56,7 +56,8 @@ def render(
     flash = web.signer.unpack(request.cookies.get(FLASH_COOKIE))
     messages = list(context.pop("messages", []))
     if isinstance(flash, list):
-        messages = [m for m in flash if isinstance(m, list) and len(m) == 2] + messages
+        # [kind, text] or [kind, text, item key(, decisions to undo)]: beside that item
+        messages = [m for m in flash if isinstance(m, list) and 2 <= len(m) <= 4] + messages
     html = web.env.get_template(name).render(
         csrf=request.state.csrf_token,
         newsletter=web.config.newsletter,
@@ -71,8 +72,9 @@ def render(
     return response
 
 
-def redirect(web: Web, to: str | None, *messages: tuple[str, str]) -> RedirectResponse:
-    """303 to a same-origin relative path, carrying flash ``(kind, text)`` messages."""
+def redirect(web: Web, to: str | None, *messages: tuple[str, ...]) -> RedirectResponse:
+    """303 to a same-origin relative path, carrying flash ``(kind, text[, item key])``
+    messages."""
     response = RedirectResponse(safe_next(to), status_code=303)
     if messages:
         packed = web.signer.pack([list(m) for m in messages])

@@ -9,13 +9,15 @@ ConflictError instead of silently overwriting another tab's work.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 
 from digest.app import drafting
+from digest.draft.review import links_text
 from digest.errors import ReviewError
 from digest.store import Store
-from digest.types import Action, Config, Draft, DraftItem
+from digest.types import Action, Config, Decision, Draft, DraftItem
 
 SIMPLE = {"approve": Action.APPROVE, "reject": Action.REJECT, "reset": Action.RESET}
 Plan = list[tuple[Action, str | None]]
@@ -67,14 +69,29 @@ def plan(
             wanted.append((Action.EDIT_TITLE, title))
         if summary != item.summary:
             wanted.append((Action.EDIT_SUMMARY, summary))
+        if "links" in form:
+            lines = (" ".join(line.split()) for line in form["links"].splitlines())
+            links = "\n".join(line for line in lines if line)
+            if links != links_text(item.candidate.story.links):
+                wanted.append((Action.EDIT_LINKS, links))
         return wanted
     raise ReviewError(f"unknown action {op[:40]!r}", hint="reload the page")
 
 
+@dataclass(frozen=True)
+class FormResult:
+    """What an item form did: the draft before and after, and the decisions made."""
+
+    before: Draft
+    after: Draft
+    item_key: str
+    decisions: tuple[Decision, ...]
+
+
 def apply_item_form(
     store: Store, config: Config, form: Mapping[str, str], *, now: datetime
-) -> tuple[Draft, int]:
-    """Record the form's decisions; return the new draft and how many were made."""
+) -> FormResult:
+    """Record the form's decisions; return what they changed."""
     draft = drafting.require_draft(store, config, form.get("draft") or None)
     item = draft.item(form.get("item", ""))
     if item is None:
@@ -82,7 +99,22 @@ def apply_item_form(
     version = _int(form, "version")
     placed = any(item in s.items for s in draft.sections)
     decisions = plan(form.get("op", ""), form, item, config, placed=placed)
+    after, made = draft, []
     for n, (action, value) in enumerate(decisions):
-        draft = drafting.decide(store, config, action, item.key, value, now=now,
+        after = drafting.decide(store, config, action, item.key, value, now=now,
                                 draft_key=draft.key, expected_version=version + n)  # fmt: skip
-    return draft, len(decisions)
+        made.append(Decision(draft.key, item.key, action, value, now))
+    return FormResult(draft, after, item.key, tuple(made))
+
+
+def neighbour(draft: Draft, key: str, shown: Callable[[str], bool]) -> str | None:
+    """The nearest item after ``key`` in page order that the page still ``shown``
+    (or before it, when none is): where the page lands when ``key`` itself leaves
+    the view, so a reject does not jump to the top and triage goes on down the page."""
+    keys = [i.key for i in draft.items()]  # sections in order, then the unplaced
+    if key not in keys:
+        return None
+    at = keys.index(key)
+    after = (k for k in keys[at + 1 :] if shown(k))
+    before = (k for k in reversed(keys[:at]) if shown(k))
+    return next(after, None) or next(before, None)

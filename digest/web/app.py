@@ -19,6 +19,8 @@ from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
 from digest.clock import Clock, system_clock
+from digest.draft.review import links_text
+from digest.draft.titles import link_label
 from digest.errors import ConfigError, StorageBusyError
 from digest.sanitize import safe_url
 from digest.types import Config, ItemStatus
@@ -50,7 +52,8 @@ def create_app(
                           hint="pass --token or set DIGEST_WEB_TOKEN")  # fmt: skip
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=True,
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)  # fmt: skip
-    env.globals.update(link=safe_url, ItemStatus=ItemStatus)
+    env.globals.update(link=safe_url, link_label=link_label, links_text=links_text,
+                       ItemStatus=ItemStatus)  # fmt: skip
     web = Web(config, db_path, clock, Signer(secret), env, RefreshJob(config, db_path, clock),
               out_dir or config.publish.output_dir)  # fmt: skip
     app = Starlette(

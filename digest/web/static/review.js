@@ -1,5 +1,6 @@
-// Progressive enhancement for the review page: drag-to-reorder inside a section and
-// live refresh progress. Every action still works as a plain form POST without this.
+// Progressive enhancement for the review page: keyboard triage (j/k, a, r, p, m, e, o,
+// x, u, ?), focus kept on the item after each action, drag-to-reorder inside a section
+// and live refresh progress. Every action still works as a plain form POST without this.
 "use strict";
 
 (function () {
@@ -96,7 +97,100 @@
     }, 1000);
   }
 
+  // --- keyboard triage ---------------------------------------------------------
+
+  function allItems() { return Array.from(document.querySelectorAll("li.item")); }
+
+  function currentItem() {
+    const active = document.activeElement;
+    return active && active.closest ? active.closest("li.item") : null;
+  }
+
+  function focusItem(item) {
+    if (!item) return;
+    item.focus({ preventScroll: true });
+    item.scrollIntoView({ block: "nearest" });
+  }
+
+  function step(by) {
+    const items = allItems();
+    if (!items.length) return;
+    const at = items.indexOf(currentItem());
+    const next = at < 0 ? (by > 0 ? 0 : items.length - 1) : Math.min(items.length - 1, Math.max(0, at + by));
+    focusItem(items[next]);
+  }
+
+  function submitButton(item, selector) {
+    const button = item && item.querySelector(selector);
+    if (button) button.closest("form").requestSubmit(button);
+  }
+
+  function openDetails(item) {
+    const more = item.querySelector("details.more");
+    if (more) more.open = true;
+    return more;
+  }
+
+  const keys = {
+    j: () => step(1),
+    k: () => step(-1),
+    a: (item) => submitButton(item, ".quick button.approve"),
+    r: (item) => submitButton(item, ".quick button.reject"),
+    p: (item) => submitButton(item, ".quick button.reset"),
+    m: (item) => { if (openDetails(item)) item.querySelector("select[name=section]")?.focus(); },
+    e: (item) => {
+      if (!openDetails(item)) return;
+      const edit = item.querySelector("details.edit");
+      if (edit) { edit.open = true; edit.querySelector("input[name=title]")?.focus(); }
+    },
+    o: (item) => { const more = item.querySelector("details.more"); if (more) more.open = !more.open; },
+    x: (item) => { const box = item.querySelector("input.pick"); if (box) box.checked = !box.checked; },
+  };
+
+  function onKey(event) {
+    if (event.ctrlKey || event.metaKey || event.altKey) return;
+    const tag = event.target.tagName;
+    if (tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || event.target.isContentEditable) return;
+    const help = document.getElementById("keys-help");
+    if (event.key === "?") { if (help) { help.showModal(); } event.preventDefault(); return; }
+    if (event.key === "u") {
+      const undo = document.querySelector("#undo-last");
+      if (undo) { undo.requestSubmit(); event.preventDefault(); }
+      return;
+    }
+    const action = keys[event.key];
+    if (!action) return;
+    const item = currentItem();
+    if (!item && event.key !== "j" && event.key !== "k") return;
+    event.preventDefault();
+    action(item);
+  }
+
+  function restoreFocus() {
+    // After an action the page comes back at #item-KEY: put the keyboard focus there
+    // too, so triage continues without tabbing back.
+    const view = document.getElementById("draft-view");
+    let target = window.location.hash.startsWith("#item-")
+      ? document.getElementById(window.location.hash.slice(1)) : null;
+    const error = document.querySelector("li.item .flash.beside.error");
+    if (view && window.location.pathname !== "/") {
+      // A refused POST answers in place (409): show the page's own address again.
+      target = error ? error.closest("li.item") : target;
+      history.replaceState(null, "", view.dataset.here + (target ? "#" + target.id : ""));
+    }
+    if (target) {
+      const typed = target.querySelector("details.edit[open] input[name=title]");
+      if (typed && error) { typed.focus(); } else { focusItem(target); }
+      target.scrollIntoView({ block: "center" });
+    }
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    document.addEventListener("keydown", onKey);
+    document.querySelector(".help-open")?.addEventListener("click", function () {
+      document.getElementById("keys-help")?.showModal();
+    });
+    restoreFocus();
     document.querySelectorAll("ol.items[data-section]").forEach(enableDrag);
     const box = document.getElementById("refresh-status");
     if (box) pollRefresh(box);

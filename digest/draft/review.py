@@ -120,8 +120,9 @@ def _apply(w: _Working, d: Decision, order: dict[str, list[str]], sections: list
             w.title = d.value or w.item.generated_title
         case Action.EDIT_SUMMARY:
             w.summary = d.value or w.item.generated_summary
-        case Action.SET_IMAGE:  # "" removes the image; a URL chooses another
-            w.image = (d.value or "").strip() or None
+        case Action.SET_IMAGE:  # a URL chooses an image, "" removes it, None restores it
+            original = w.item.candidate.summary.meta.image or None
+            w.image = original if d.value is None else (d.value.strip() or None)
 
 
 def _place(w: _Working, section: str, order: dict[str, list[str]]) -> None:
@@ -266,27 +267,28 @@ def make_issue(
     )
 
 
-def _issue_section(section: DraftSection) -> IssueSection:
+def _issue_section(section: DraftSection, *, preview: bool = False) -> IssueSection:
+    """The approved items of ``section``; with ``preview`` also the pending ones."""
     config = section.config
     compact = config.priority_cut
-    items = tuple(
-        _issue_item(i, compact=compact) for i in section.items if i.status == ItemStatus.APPROVED
-    )
+    shown = {ItemStatus.APPROVED, ItemStatus.PENDING} if preview else {ItemStatus.APPROVED}
+    items = tuple(_issue_item(i, compact=compact) for i in section.items if i.status in shown)
     return IssueSection(config.key, config.title, items, icon=config.icon, compact=compact)
 
 
 def issue_words(
     draft: Draft, config: Config, sections: Sequence[IssueSection] | None = None
 ) -> IssueWords:
-    """The editor's words with every blank filled: feeds.yaml's intro and outro, a
-    title suggested from the top items, the title as the e-mail's subject."""
+    """The editor's words with the blanks filled: feeds.yaml's intro and outro and a
+    title suggested from the top items (of ``sections``, by default the draft's placed
+    items that are not rejected). A blank subject stays blank: publish uses the
+    heading, "Issue 12: the title", in the newsletter's language."""
     if sections is None:
-        sections = [_issue_section(s) for s in draft.sections]
+        sections = [_issue_section(s, preview=True) for s in draft.sections]
     words = draft.words
-    title = words.title or suggested_title(sections)
     return IssueWords(
-        title=title,
-        subject=words.subject or title,
+        title=words.title or suggested_title(sections),
+        subject=words.subject,
         intro=words.intro or config.newsletter.intro,
         outro=words.outro or config.newsletter.outro,
     )

@@ -55,6 +55,43 @@ def test_message_is_multipart_alternative(tmp_path: Path) -> None:
     assert_safe_html("email.html", body)
 
 
+def test_list_headers_sender_and_preheader(tmp_path: Path) -> None:
+    message = reparse(build_email(make_issue(), make_config(tmp_path), recipients=RECIPIENTS))
+    assert message["From"] == "The NLP Digest editors <digest@news.example.org>"
+    assert message["Reply-To"] == "editors@news.example.org"
+    assert message["List-Unsubscribe"] == (
+        "<https://news.example.org/nlp/unsubscribe>, "
+        "<mailto:leave@news.example.org?subject=unsubscribe>"
+    )
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"  # RFC 8058
+    assert message["List-Id"] == "Weekly NLP Digest <news.example.org>"
+    html = message.get_body(("html",))
+    text = message.get_body(("plain",))
+    assert html is not None and text is not None
+    body = html.get_content()
+    preheader = re.search(r'<div style="display:none;[^"]*">([^<]*?)&#8199;', body)
+    assert preheader and preheader.group(1) == (
+        "Welcome to issue 7! Thank you for the support &amp; the suggestions."
+    )
+    assert ">Unsubscribe</a>" in body and 'width="544"' in body
+    plain = text.get_content()
+    assert (
+        plain.index("Welcome to issue 7!")
+        < plain.index("PAPERS 📙")
+        < plain.index("HONOURABLE MENTIONS ⭐️")
+        < plain.index("Send suggestions")
+    )
+    assert "Unsubscribe: https://news.example.org/nlp/unsubscribe" in plain
+
+
+def test_one_click_needs_an_https_page(tmp_path: Path) -> None:
+    config = make_config(tmp_path)
+    news = replace(config.newsletter, unsubscribe_url=None, reply_to=None)
+    message = build_email(make_issue(), replace(config, newsletter=news), recipients=RECIPIENTS)
+    assert message["List-Unsubscribe"] == "<mailto:leave@news.example.org?subject=unsubscribe>"
+    assert message["List-Unsubscribe-Post"] is None and message["Reply-To"] is None
+
+
 def test_message_is_deterministic(tmp_path: Path) -> None:
     assert build(tmp_path).as_bytes() == build(tmp_path).as_bytes()
 
@@ -145,6 +182,8 @@ def test_send_email_delivers_both_parts(tmp_path: Path, smtpd: tuple[Collector, 
     assert types == ["multipart/alternative", "text/plain", "text/html"]
     # the From name is the newsletter's, so the subject does not repeat it
     assert message["Subject"] == "Issue 7: Small models, big context"
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert message["List-Unsubscribe"].startswith("<https://news.example.org/nlp/unsubscribe>")
 
 
 def test_send_email_defaults_to_message_recipients(

@@ -341,6 +341,52 @@ def test_atom_validates_and_parses(golden_outputs: dict[str, str]) -> None:
     assert "Long-context retrieval" in parsed.entries[0].content[0].value
 
 
+def test_feed_entries_carry_what_the_page_shows(golden_outputs: dict[str, str]) -> None:
+    """Intro, icons, headline links, labelled links, image, mentions and outro: the same
+    body in the Atom entry, the JSON Feed item and the issue page."""
+    parsed = feedparser.parse(golden_outputs["feed.atom"].encode())
+    assert not parsed.bozo
+    atom = etree.fromstring(golden_outputs["feed.atom"].encode())
+    atom_body = next(atom.iter(f"{ATOM}content")).text or ""
+    json_item = json.loads(golden_outputs["feed.json"])["items"][0]
+    assert json_item["content_html"] == atom_body
+    assert parsed.entries[0].summary == json_item["summary"]
+    assert "Welcome to issue 7!" in parsed.entries[0].content[0].value  # as readers see it
+    assert json_item["image"] == "https://news.example.org/img/lcr.png"
+    for part in (
+        "<p>Welcome to issue 7! Thank you for the support &amp; the suggestions.</p>",
+        '<span class="icon" aria-hidden="true">⭐️</span>',
+        '<h3><a href="https://arxiv.org/abs/2611.01234"',
+        ">paper on arxiv.org</a>",
+        '<img src="https://news.example.org/img/lcr.png" alt="A chart of recall',
+        '<p id="mentions-1" class="mention"><strong><a href="https://blog.example.org/tokenizers"',
+        "<p>Send suggestions to editors@news.example.org. See you next week.</p>",
+    ):
+        assert part in atom_body and part in golden_outputs["issue.html"], part
+    assert "192.168.1.10" not in atom_body  # a private image host is dropped
+    assert "cover.png" not in atom_body  # honourable mentions stay short: no image
+
+
+def test_archive_index_and_pager(tmp_path: Path) -> None:
+    archive = [make_issue(6, "Evaluation season"), make_issue(7), make_issue(8, "Haiku")]
+    publish(tmp_path, archive[0], archive[:1])
+    publish(tmp_path, archive[1], archive[:2])
+    out = tmp_path / "public"
+    older = (out / "issues/6/index.html").read_text()
+    # publishing issue 7 re-rendered issue 6, whose pager now leads to it
+    assert '<a href="../../issues/7/index.html" rel="next">Next issue →</a>' in older
+    assert '<link rel="next" href="../../issues/7/index.html">' in older
+    index = (out / "index.html").read_text()
+    assert "<p>Papers, code &amp; releases in NLP, every week.</p>" in index
+    assert '<a href="https://news.example.org/nlp/subscribe"' in index
+    assert '<link rel="alternate" type="application/atom+xml"' in index
+    assert '<meta property="og:title" content="Weekly NLP Digest">' in index
+    assert index.count("<h1>") == 1 and "Issue 7: Small models, big context</a>" in index
+    page = (out / "issues/7/index.html").read_text()
+    assert '<meta property="og:image" content="https://news.example.org/img/lcr.png">' in page
+    assert '<meta property="og:url" content="https://news.example.org/nlp/issues/7/">' in page
+
+
 def test_json_feed_has_required_fields(golden_outputs: dict[str, str]) -> None:
     feed = json.loads(golden_outputs["feed.json"])
     assert feed["version"] == "https://jsonfeed.org/version/1.1"

@@ -188,14 +188,25 @@ def hostile_issue() -> Issue:
         bad = [IssueLink(u, LinkRole.POST, title) for u in HOSTILE_URLS]
         return (*bad, IssueLink("https://ok.example/a?b=1&c=<2>", LinkRole.PAPER, title))
 
+    # hostile images: a script URL, private hosts, and markup in the alt text and credit
+    images = ("javascript:alert(1)", "http://127.0.0.1/x.png", "http://[::1]/x.png",
+              'https://img.example/i.png?<x>"', "http://10.1.2.3/x.png")  # fmt: skip
     items = tuple(
-        IssueItem(f"h{i}", title, f"summary of {title}", links(title))
+        IssueItem(
+            f"h{i}",
+            title,
+            f"summary of {title}",
+            links(title),
+            image=IssueImage(images[i], title, caption=title, credit=title),
+        )
         for i, title in enumerate(HOSTILE_TITLES)
     )
+    words = "\n\n".join(HOSTILE_TITLES)
     return replace(
         make_issue(9, title=HOSTILE_TITLES[0]),
         uid="hostile",
-        sections=(IssueSection("x", HOSTILE_TITLES[1], items),),
+        sections=(IssueSection("x", HOSTILE_TITLES[1], items, icon=HOSTILE_TITLES[1]),),
+        words=IssueWords(HOSTILE_TITLES[0], "", intro=words, outro=words),
     )
 
 
@@ -448,8 +459,14 @@ def test_hostile_links_dropped_in_every_format(hostile: dict[str, str]) -> None:
     assert html.escape(kept) in hostile["issue.html"]
     assert f"]({kept})" in hostile["issue.md"]
     # each item's headline and its one link both go to the one kept URL
-    md_links = re.findall(r"(?<!\\)\]\(([^)]*)\)", hostile["issue.md"])
+    lines = hostile["issue.md"].splitlines()
+    text_md = "\n".join(line for line in lines if not line.startswith("!["))
+    md_links = re.findall(r"(?<!\\)\]\(([^)]*)\)", text_md)
     assert md_links == [kept] * 2 * len(HOSTILE_TITLES)
+    # the one public image, its URL percent-encoded; private and script images dropped
+    assert [line.rsplit("](", 1)[1] for line in lines if line.startswith("![")] == [
+        "https://img.example/i.png?%3Cx%3E%22)"
+    ]
     assert not re.search(r"(?<!\\)\]\((?!https?:)", hostile["issue.md"])
     text_links = re.findall(r"^  [\w .-]+: (.*)$", hostile["email.txt"], re.M)
     assert text_links == [kept] * len(HOSTILE_TITLES)

@@ -87,7 +87,8 @@ class Action(StrEnum):
     SET_SUBJECT = "set_subject"
     SET_INTRO = "set_intro"
     SET_OUTRO = "set_outro"
-    SET_IMAGE = "set_image"  # value: an image URL, or "" to show none
+    SET_IMAGE = "set_image"  # value: an image URL, "" to show none, None the feed's own
+    SET_CAPTION = "set_caption"  # the image's caption; "" or None for none
 
 
 # --- config ---------------------------------------------------------------
@@ -228,10 +229,6 @@ class SectionConfig:
         metadata=setting("Stable identifier, used by sources and rules.", form=Form.SLUG)
     )
     title: str = field(metadata=setting("The heading in the issue."))
-    icon: str = field(default="", metadata=setting("An emoji shown beside the heading, e.g. 📙."))
-    titles: tuple[LocalTitle, ...] = field(
-        default=(), metadata=setting("The heading in other languages (e.g. a pt-BR edition).")
-    )
     aliases: tuple[str, ...] = field(
         default=(),
         metadata=setting("Other names (past titles, translations) that mean this section."),
@@ -252,6 +249,10 @@ class SectionConfig:
         metadata=setting(
             "A section the editor stopped using: kept for history and past issues, never suggested."
         ),
+    )
+    icon: str = field(default="", metadata=setting("An emoji shown beside the heading, e.g. 📙."))
+    titles: tuple[LocalTitle, ...] = field(
+        default=(), metadata=setting("The heading in other languages (e.g. a pt-BR edition).")
     )
 
     def title_in(self, language: str) -> str:
@@ -816,6 +817,7 @@ class DraftItem:
     generated_summary: str
     version: int = 0  # bumped by each decision; guards against stale edits
     image: str | None = None  # the lead image shown, after the editor's choice
+    caption: str = ""  # the editor's caption for it
 
 
 @dataclass(frozen=True)

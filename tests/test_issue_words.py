@@ -180,9 +180,10 @@ def test_item_image_comes_from_the_summary_and_the_editor_can_change_it(
     assert apply_decisions(d, chosen).item("a").image == "https://example.org/b.png"  # type: ignore[union-attr]
     restored = [*chosen, decision(Action.SET_IMAGE, "a", None, at=now)]
     assert apply_decisions(d, restored).item("a").image == "https://example.org/a.png"  # type: ignore[union-attr]
-    issue = make_issue(approved(d, chosen), config, number=1, now=now)
+    captioned = [*chosen, decision(Action.SET_CAPTION, "a", " A  chart\n", at=now)]
+    issue = make_issue(approved(d, captioned), config, number=1, now=now)
     [image] = [i.image for s in issue.sections for i in s.items if i.image]
-    assert image == IssueImage("https://example.org/b.png", alt="title a", credit="Ex")
+    assert image == IssueImage("https://example.org/b.png", "title a", "A chart", credit="Ex")
 
 
 @pytest.mark.parametrize(
@@ -263,6 +264,8 @@ def test_cli_sets_the_words_and_the_image_and_publishes_them(
     assert bad.exit_code == 1 and "one line" in bad.output
     image = run("draft", "image", "1", "--url", "https://images.example.org/1.png")
     assert image.exit_code == 0 and "https://images.example.org/1.png" in image.output
+    captioned = run("draft", "image", "1", "--caption", "The benchmark's chart")
+    assert "https://images.example.org/1.png (The benchmark's chart)" in captioned.output
     assert run("draft", "build").exit_code == 0  # a rebuild keeps them
     assert run("draft", "approve", "--all-items").exit_code == 0
     out = tmp_path / "site"
@@ -271,6 +274,7 @@ def test_cli_sets_the_words_and_the_image_and_publishes_them(
     assert "<h1>Issue 1: Haiku, GANILLA</h1>" in page
     assert "<p>Hello!</p>\n<p>Second paragraph.</p>" in page and "<p>Write to us.</p>" in page
     assert '<img src="https://images.example.org/1.png"' in page
+    assert "<figcaption>The benchmark&#39;s chart — " in page  # and the credit
     message = message_from_bytes((out / "issues/1.eml").read_bytes(), policy=default_policy)
     assert isinstance(message, EmailMessage)
     assert message["Subject"] == "Haiku & more"

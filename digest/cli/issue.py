@@ -49,18 +49,26 @@ def draft_set(
 @click.argument("item")
 @click.option("--url", default=None, help="Show this image (an http(s) URL) instead.")
 @click.option("--remove", is_flag=True, help="Show no image for this item.")
+@click.option("--caption", default=None, help="A caption under the image ('' for none).")
 @pass_app
 @handle_errors
-def draft_image(app: App, item: str, url: str | None, remove: bool) -> None:
-    """Choose or remove an item's image; with neither option, go back to the feed's or
-    the article's own. Images are referenced by URL, never downloaded."""
+def draft_image(app: App, item: str, url: str | None, remove: bool, caption: str | None) -> None:
+    """Choose or remove an item's image and set its caption; with no option, go back to
+    the article's or the feed's own image. Images are referenced by URL, never downloaded."""
     if url is not None and remove:
         raise click.UsageError("give --url or --remove, not both")
-    value = "" if remove else url
     with app.store() as store:
         current = drafting.require_draft(store, app.config)
         key = _resolve(current, item)
-        changed = drafting.decide(store, app.config, Action.SET_IMAGE, key, value,
-                                  now=app.now(), draft_key=current.key)  # fmt: skip
-    chosen = changed.item(key)
-    console.out.print(f"image of {key}: {(chosen.image if chosen else None) or 'none'}")
+        wanted: list[tuple[Action, str | None]] = []
+        if caption is not None:
+            wanted.append((Action.SET_CAPTION, caption))
+        if remove or url is not None or caption is None:
+            wanted.append((Action.SET_IMAGE, "" if remove else url))
+        for action, value in wanted:
+            current = drafting.decide(store, app.config, action, key, value, now=app.now(),
+                                      draft_key=current.key)  # fmt: skip
+    chosen = current.item(key)
+    shown = (chosen.image if chosen else None) or "none"
+    caption = f" ({chosen.caption})" if chosen and chosen.caption else ""
+    console.out.print(f"image of {key}: {shown}{caption}", soft_wrap=True)

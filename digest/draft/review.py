@@ -56,6 +56,7 @@ class _Working:
     title: str
     summary: str
     image: str | None
+    caption: str = ""
     version: int = 0
 
 
@@ -123,6 +124,8 @@ def _apply(w: _Working, d: Decision, order: dict[str, list[str]], sections: list
         case Action.SET_IMAGE:  # a URL chooses an image, "" removes it, None restores it
             original = w.item.candidate.summary.meta.image or None
             w.image = original if d.value is None else (d.value.strip() or None)
+        case Action.SET_CAPTION:
+            w.caption = " ".join((d.value or "").split())
 
 
 def _place(w: _Working, section: str, order: dict[str, list[str]]) -> None:
@@ -149,6 +152,7 @@ def _freeze(draft: Draft, work: dict[str, _Working], order: dict[str, list[str]]
             summary=w.summary,
             version=w.version,
             image=w.image,
+            caption=w.caption,
         )
 
     sections = tuple(
@@ -343,4 +347,4 @@ def _image(item: DraftItem) -> IssueImage | None:
         return None
     sources = [e.source_name for e in item.candidate.story.entries]
     credit = item.candidate.summary.meta.site_name or (sources[0] if sources else "")
-    return IssueImage(url=item.image, alt=item.title, credit=credit)
+    return IssueImage(url=item.image, alt=item.title, caption=item.caption, credit=credit)

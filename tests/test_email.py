@@ -225,3 +225,4 @@ def test_published_eml_is_the_same_message(tmp_path: Path) -> None:
     # without a sender in feeds.yaml: noreply@ the site's host, named after the newsletter
     assert message["From"].addresses[0].addr_spec == "noreply@news.example.org"
     assert message["From"].addresses[0].display_name == 'Weekly, "NLP" <x>'
+    assert message["List-Id"] == "Weekly, NLP x <news.example.org>"  # no stray <, > or "

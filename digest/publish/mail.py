@@ -74,7 +74,8 @@ def list_headers(site: SiteView) -> dict[str, str]:
     """List-Unsubscribe (RFC 2369) and, with an https page, one-click List-Unsubscribe-Post
     (RFC 8058), which the large mailbox providers ask of bulk senders."""
     targets = [u for u in (site.unsubscribe_url, site.unsubscribe_mailto) if u]
-    headers = {"List-Id": f"{site.title} <{site.host}>"}
+    phrase = " ".join(site.title.translate(str.maketrans("", "", '<>"')).split())
+    headers = {"List-Id": f"{phrase} <{site.host}>"}
     if targets:
         headers["List-Unsubscribe"] = ", ".join(f"<{u}>" for u in targets)
     if site.unsubscribe_url and site.unsubscribe_url.startswith("https:"):

@@ -8,7 +8,7 @@ datetimes are timezone-aware UTC.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date as _date
 from datetime import datetime
@@ -88,6 +88,13 @@ class Action(StrEnum):
     MERGE = "merge"  # the item joins the story of the item whose key is its value
     SPLIT = "split"  # a merged item stands on its own again
     EDIT_LINKS = "edit_links"  # value: the item's links, one "role url" a line
+    # The editor's words for the whole issue (item key ISSUE_WORDS) and an item's image.
+    SET_TITLE = "set_title"
+    SET_SUBJECT = "set_subject"
+    SET_INTRO = "set_intro"
+    SET_OUTRO = "set_outro"
+    SET_IMAGE = "set_image"  # value: an image URL, "" to show none, None the feed's own
+    SET_CAPTION = "set_caption"  # the image's caption; "" or None for none
 
 
 # --- config ---------------------------------------------------------------
@@ -143,6 +150,21 @@ def setting(
 
 
 @dataclass(frozen=True)
+class LocalTitle:
+    """A name in one language (a section's heading, the newsletter's name)."""
+
+    language: str = field(metadata=setting("The language, e.g. pt-BR.", form=Form.LANGUAGE))
+    title: str = field(metadata=setting("The name in that language."))
+
+
+def localised(default: str, titles: Sequence[LocalTitle], language: str) -> str:
+    """The title for ``language`` (``pt-BR``, ``pt_br`` alike), else ``default``."""
+    wanted = language.replace("_", "-").casefold()
+    found = (t.title for t in titles if t.language.replace("_", "-").casefold() == wanted)
+    return next(found, default)
+
+
+@dataclass(frozen=True)
 class Newsletter:
     """What the newsletter is called and where it lives."""
 
@@ -158,6 +180,50 @@ class Newsletter:
     )
     description: str = field(default="", metadata=setting("One line under the title."))
     author: str = field(default="", metadata=setting("Who signs the newsletter."))
+    intro: str = field(
+        default="",
+        metadata=setting("The editor's note opening every issue; each issue can change it."),
+    )
+    outro: str = field(
+        default="",
+        metadata=setting("The closing note (where to send suggestions); each issue can change it."),
+    )
+    signup_url: str | None = field(
+        default=None,
+        metadata=setting(
+            "Where readers sign up for the e-mail (archive and feeds).", form=Form.URL
+        ),
+    )
+    unsubscribe_url: str | None = field(
+        default=None,
+        metadata=setting("The e-mail's unsubscribe page: List-Unsubscribe and the footer.",
+                         form=Form.URL),
+    )  # fmt: skip
+    unsubscribe_mailto: str | None = field(
+        default=None,
+        metadata=setting("An address that unsubscribes whoever writes to it.", form=Form.EMAIL),
+    )
+    sender_name: str = field(
+        default="",
+        metadata=setting("The e-mail's From name.", default_doc="the newsletter's title"),
+    )
+    sender_address: str | None = field(
+        default=None,
+        metadata=setting(
+            "The e-mail's From address.",
+            form=Form.EMAIL,
+            default_doc="publish.smtp.sender, else noreply@ the site's host",
+        ),
+    )
+    reply_to: str | None = field(
+        default=None, metadata=setting("Where replies to the e-mail go.", form=Form.EMAIL)
+    )
+    titles: tuple[LocalTitle, ...] = field(
+        default=(), metadata=setting("The newsletter's name in other languages.")
+    )
+
+    def title_in(self, language: str) -> str:
+        return localised(self.title, self.titles, language)
 
 
 @dataclass(frozen=True)
@@ -190,12 +256,19 @@ class SectionConfig:
             "A section the editor stopped using: kept for history and past issues, never suggested."
         ),
     )
+    icon: str = field(default="", metadata=setting("An emoji shown beside the heading, e.g. 📙."))
+    titles: tuple[LocalTitle, ...] = field(
+        default=(), metadata=setting("The heading in other languages (e.g. a pt-BR edition).")
+    )
+
+    def title_in(self, language: str) -> str:
+        return localised(self.title, self.titles, language)
 
     def matches(self, name: str) -> bool:
         wanted = name.strip().casefold()
         return wanted in {self.key.casefold(), self.title.casefold()} | {
             a.casefold() for a in self.aliases
-        }
+        } | {t.title.casefold() for t in self.titles}
 
 
 @dataclass(frozen=True)
@@ -742,12 +815,25 @@ class DraftItem:
     version: int = 0  # bumped by each decision; guards against stale edits
     handle: int = 0  # its number in this draft build (1, 2, ...); decisions never shift it
     merged: tuple[DraftItem, ...] = ()  # items the editor merged into this one's story
+    image: str | None = None  # the lead image shown, after the editor's choice
+    caption: str = ""  # the editor's caption for it
 
 
 @dataclass(frozen=True)
 class DraftSection:
     config: SectionConfig
     items: tuple[DraftItem, ...]
+
+
+@dataclass(frozen=True)
+class IssueWords:
+    """The editor's words for one issue; empty means "the default" (feeds.yaml's
+    intro and outro, the suggested title, the title as subject)."""
+
+    title: str = ""
+    subject: str = ""
+    intro: str = ""
+    outro: str = ""
 
 
 @dataclass(frozen=True)
@@ -758,6 +844,7 @@ class Draft:
     status: DraftStatus
     sections: tuple[DraftSection, ...]
     unplaced: tuple[DraftItem, ...] = ()  # over quota or rejected: one click away
+    words: IssueWords = IssueWords()
 
     def items(self) -> tuple[DraftItem, ...]:
         return tuple(i for s in self.sections for i in s.items) + self.unplaced
@@ -788,11 +875,23 @@ class IssueLink:
 
 
 @dataclass(frozen=True)
+class IssueImage:
+    """An item's image, referenced by URL (never fetched or copied by digest)."""
+
+    url: str
+    alt: str
+    caption: str = ""
+    credit: str = ""  # who the image is from, e.g. the source's name
+
+
+@dataclass(frozen=True)
 class IssueItem:
     key: str
     title: str
     summary: str
     links: tuple[IssueLink, ...]
+    url: str = ""  # the primary link, which the headline points at
+    image: IssueImage | None = None
 
 
 @dataclass(frozen=True)
@@ -800,6 +899,8 @@ class IssueSection:
     key: str
     title: str
     items: tuple[IssueItem, ...]
+    icon: str = ""
+    compact: bool = False  # honourable mentions: short notes, no images
 
 
 @dataclass(frozen=True)
@@ -814,6 +915,7 @@ class Issue:
     updated: datetime
     uid: str
     sections: tuple[IssueSection, ...]
+    words: IssueWords = IssueWords()  # title and subject as published; intro, outro
 
 
 @dataclass(frozen=True)

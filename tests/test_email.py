@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import replace
 from email import message_from_bytes
@@ -38,7 +39,8 @@ def test_message_is_multipart_alternative(tmp_path: Path) -> None:
     assert message.get_content_type() == "multipart/alternative"
     parts = [p.get_content_type() for p in message.iter_parts()]
     assert parts == ["text/plain", "text/html"]
-    assert message["Subject"] == "Weekly NLP Digest · Issue 7: Small models, big context"
+    # the From name is the newsletter's, so the subject does not repeat it
+    assert message["Subject"] == "Issue 7: Small models, big context"
     assert message["To"] == "reader@example.org, other@example.org"
     assert message["Message-ID"].endswith("@news.example.org>")
     text = message.get_body(("plain",))
@@ -46,9 +48,48 @@ def test_message_is_multipart_alternative(tmp_path: Path) -> None:
     assert text is not None and html is not None
     assert "Tokenização para português" in text.get_content()
     body = html.get_content()
-    assert '<table role="presentation"' in body and "<style" not in body
-    assert 'style="' in body  # inline CSS only
+    assert '<table role="presentation"' in body
+    assert 'style="' in body  # inline CSS; the one <style> holds only the dark-mode colours
+    [style] = re.findall(r"<style>(.*?)</style>", body, re.S)
+    assert style.strip().startswith("@media (prefers-color-scheme: dark)")
     assert_safe_html("email.html", body)
+
+
+def test_list_headers_sender_and_preheader(tmp_path: Path) -> None:
+    message = reparse(build_email(make_issue(), make_config(tmp_path), recipients=RECIPIENTS))
+    assert message["From"] == "The NLP Digest editors <digest@news.example.org>"
+    assert message["Reply-To"] == "editors@news.example.org"
+    assert message["List-Unsubscribe"] == (
+        "<https://news.example.org/nlp/unsubscribe>, "
+        "<mailto:leave@news.example.org?subject=unsubscribe>"
+    )
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"  # RFC 8058
+    assert message["List-Id"] == "Weekly NLP Digest <news.example.org>"
+    html = message.get_body(("html",))
+    text = message.get_body(("plain",))
+    assert html is not None and text is not None
+    body = html.get_content()
+    preheader = re.search(r'<div style="display:none;[^"]*">([^<]*?)&#8199;', body)
+    assert preheader and preheader.group(1) == (
+        "Welcome to issue 7! Thank you for the support &amp; the suggestions."
+    )
+    assert ">Unsubscribe</a>" in body and 'width="544"' in body
+    plain = text.get_content()
+    assert (
+        plain.index("Welcome to issue 7!")
+        < plain.index("PAPERS 📙")
+        < plain.index("HONOURABLE MENTIONS ⭐️")
+        < plain.index("Send suggestions")
+    )
+    assert "Unsubscribe: https://news.example.org/nlp/unsubscribe" in plain
+
+
+def test_one_click_needs_an_https_page(tmp_path: Path) -> None:
+    config = make_config(tmp_path)
+    news = replace(config.newsletter, unsubscribe_url=None, reply_to=None)
+    message = build_email(make_issue(), replace(config, newsletter=news), recipients=RECIPIENTS)
+    assert message["List-Unsubscribe"] == "<mailto:leave@news.example.org?subject=unsubscribe>"
+    assert message["List-Unsubscribe-Post"] is None and message["Reply-To"] is None
 
 
 def test_message_is_deterministic(tmp_path: Path) -> None:
@@ -95,9 +136,9 @@ def test_hostile_issue_email(tmp_path: Path) -> None:
     assert html is not None and text is not None
     assert_safe_html("email.html", html.get_content())
     assert "javascript:alert" not in "".join(
-        line for line in text.get_content().splitlines() if line.startswith("  post:")
+        line for line in text.get_content().splitlines() if line.startswith("  post on")
     )
-    assert parsed["Subject"].startswith('Weekly NLP Digest · Issue 9: "><img')
+    assert parsed["Subject"].startswith('Issue 9: "><img')
 
 
 def test_header_injection_in_addresses_is_refused(tmp_path: Path) -> None:
@@ -139,7 +180,10 @@ def test_send_email_delivers_both_parts(tmp_path: Path, smtpd: tuple[Collector, 
     assert isinstance(message, EmailMessage)
     types = [p.get_content_type() for p in message.walk()]
     assert types == ["multipart/alternative", "text/plain", "text/html"]
-    assert message["Subject"] == "Weekly NLP Digest · Issue 7: Small models, big context"
+    # the From name is the newsletter's, so the subject does not repeat it
+    assert message["Subject"] == "Issue 7: Small models, big context"
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert message["List-Unsubscribe"].startswith("<https://news.example.org/nlp/unsubscribe>")
 
 
 def test_send_email_defaults_to_message_recipients(
@@ -166,7 +210,10 @@ def test_user_without_password_is_refused(tmp_path: Path) -> None:
 
 def test_published_eml_is_the_same_message(tmp_path: Path) -> None:
     config = make_config(tmp_path)
-    config = replace(config, newsletter=replace(config.newsletter, title='Weekly, "NLP" <x>'))
+    news = replace(
+        config.newsletter, title='Weekly, "NLP" <x>', sender_name="", sender_address=None
+    )
+    config = replace(config, newsletter=news)
     files = publish_issue(make_issue(), [make_issue()], config, tmp_path / "out")
     eml = next(p for p in files.extra if p.suffix == ".eml")
     message = message_from_bytes(eml.read_bytes(), policy=default_policy)
@@ -175,5 +222,7 @@ def test_published_eml_is_the_same_message(tmp_path: Path) -> None:
         "text/plain",
         "text/html",
     ]
-    assert message["From"].addresses[0].addr_spec == "noreply@localhost"
+    # without a sender in feeds.yaml: noreply@ the site's host, named after the newsletter
+    assert message["From"].addresses[0].addr_spec == "noreply@news.example.org"
     assert message["From"].addresses[0].display_name == 'Weekly, "NLP" <x>'
+    assert message["List-Id"] == "Weekly, NLP x <news.example.org>"  # no stray <, > or "

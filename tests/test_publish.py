@@ -23,13 +23,17 @@ from digest.publish import clean_text, md_escape, output_url, publish_issue
 from digest.types import (
     Config,
     Issue,
+    IssueImage,
     IssueItem,
     IssueLink,
     IssueSection,
+    IssueWords,
     LinkRole,
+    LocalTitle,
     Newsletter,
     PublishedFiles,
     PublishSettings,
+    SectionConfig,
 )
 
 GOLDEN = Path(__file__).parent / "golden" / "issues"
@@ -67,11 +71,36 @@ def make_config(tmp_path: Path, language: str = "en", **publish: object) -> Conf
             language=language,
             description="Papers, code & releases in NLP, every week.",
             author="The Editors",
+            signup_url="https://news.example.org/nlp/subscribe",
+            unsubscribe_url="https://news.example.org/nlp/unsubscribe",
+            unsubscribe_mailto="leave@news.example.org",
+            sender_name="The NLP Digest editors",
+            sender_address="digest@news.example.org",
+            reply_to="editors@news.example.org",
+            titles=(LocalTitle("pt-BR", "Resumo Semanal de PLN"),),
         ),
-        sections=(),
+        sections=SECTIONS,
         sources=(),
         publish=PublishSettings(output_dir=tmp_path / "public", **publish),  # type: ignore[arg-type]
     )
+
+
+SECTIONS = (
+    SectionConfig("papers", "Papers", icon="📙", titles=(LocalTitle("pt-BR", "Artigos"),)),
+    SectionConfig("releases", "Releases", icon="⚙️", titles=(LocalTitle("pt-BR", "Versões"),)),
+    SectionConfig(
+        "mentions",
+        "Honourable mentions",
+        icon="⭐️",
+        priority_cut=True,
+        titles=(LocalTitle("pt-BR", "Menções honrosas"),),
+    ),
+)
+INTRO = (
+    "Welcome to issue 7! Thank you for the support & the suggestions.\n\n"
+    "Forward this to a friend: they can subscribe to get future issues by e-mail."
+)
+OUTRO = "Send suggestions to editors@news.example.org. See you next week."
 
 
 def make_issue(number: int = 7, title: str = "Small models, big context") -> Issue:
@@ -89,12 +118,21 @@ def make_issue(number: int = 7, title: str = "Small models, big context") -> Iss
                     IssueLink("https://github.com/example/lcr", LinkRole.CODE, "GitHub"),
                     IssueLink("javascript:alert(1)", LinkRole.POST, "evil"),
                 ),
+                url="https://arxiv.org/abs/2611.01234",
+                image=IssueImage(
+                    "https://news.example.org/img/lcr.png",
+                    "A chart of recall by context length",
+                    caption="Recall stays flat up to 128k tokens.",
+                    credit="arXiv",
+                ),
             ),
             IssueItem(
                 "s2",
                 "Tokenização para português",
                 "Um novo tokenizador reduz em 20% o número de tokens em textos em português.",
                 (IssueLink("https://arxiv.org/abs/2611.04321v2", LinkRole.PAPER, "arXiv"),),
+                url="https://arxiv.org/abs/2611.04321v2",
+                image=IssueImage("http://192.168.1.10/private.png", "never shown"),
             ),
         ),
     )
@@ -117,6 +155,22 @@ def make_issue(number: int = 7, title: str = "Small models, big context") -> Iss
             ),
         ),
     )
+    mentions = IssueSection(
+        "mentions",
+        "Honourable mentions",
+        (
+            IssueItem(
+                "s4",
+                "A reading list on tokenizers",
+                "Twelve papers, in the order to read them.",
+                (IssueLink("https://blog.example.org/tokenizers", LinkRole.POST, "A blog"),),
+                url="https://blog.example.org/tokenizers",
+                image=IssueImage("https://blog.example.org/cover.png", "not shown in mentions"),
+            ),
+        ),
+        icon="⭐️",
+        compact=True,
+    )
     return Issue(
         number=number,
         draft_key=f"2026-W{40 + number}",
@@ -124,7 +178,8 @@ def make_issue(number: int = 7, title: str = "Small models, big context") -> Iss
         published=published,
         updated=published + timedelta(hours=2),
         uid=f"issue-uid-{number}",
-        sections=(papers, releases),
+        sections=(papers, releases, mentions),
+        words=IssueWords(title=title, intro=INTRO, outro=OUTRO),
     )
 
 
@@ -133,14 +188,25 @@ def hostile_issue() -> Issue:
         bad = [IssueLink(u, LinkRole.POST, title) for u in HOSTILE_URLS]
         return (*bad, IssueLink("https://ok.example/a?b=1&c=<2>", LinkRole.PAPER, title))
 
+    # hostile images: a script URL, private hosts, and markup in the alt text and credit
+    images = ("javascript:alert(1)", "http://127.0.0.1/x.png", "http://[::1]/x.png",
+              'https://img.example/i.png?<x>"', "http://10.1.2.3/x.png")  # fmt: skip
     items = tuple(
-        IssueItem(f"h{i}", title, f"summary of {title}", links(title))
+        IssueItem(
+            f"h{i}",
+            title,
+            f"summary of {title}",
+            links(title),
+            image=IssueImage(images[i], title, caption=title, credit=title),
+        )
         for i, title in enumerate(HOSTILE_TITLES)
     )
+    words = "\n\n".join(HOSTILE_TITLES)
     return replace(
         make_issue(9, title=HOSTILE_TITLES[0]),
         uid="hostile",
-        sections=(IssueSection("x", HOSTILE_TITLES[1], items),),
+        sections=(IssueSection("x", HOSTILE_TITLES[1], items, icon=HOSTILE_TITLES[1]),),
+        words=IssueWords(HOSTILE_TITLES[0], "", intro=words, outro=words),
     )
 
 
@@ -193,7 +259,13 @@ def html_docs(out: dict[str, str]) -> dict[str, str]:
 
 def assert_safe_html(name: str, doc: str) -> None:
     for tag, attrs in Tags(doc).tags:
-        assert tag not in {"script", "img", "iframe", "object", "embed", "svg"}, (name, tag)
+        assert tag not in {"script", "iframe", "object", "embed", "svg"}, (name, tag)
+        if tag == "img":  # an item's image: public http(s) by URL, with alt text
+            assert re.match(r"^https?://", attrs.get("src") or ""), (name, attrs)
+            assert not re.match(
+                r"^https?://(127\.|10\.|192\.168\.|\[|localhost)", attrs["src"] or ""
+            )
+            assert attrs.get("alt"), (name, attrs)
         assert not [a for a in attrs if a.startswith("on")], (name, tag, attrs)
         href = attrs.get("href")
         if tag == "a" and href is not None:
@@ -280,6 +352,52 @@ def test_atom_validates_and_parses(golden_outputs: dict[str, str]) -> None:
     assert "Long-context retrieval" in parsed.entries[0].content[0].value
 
 
+def test_feed_entries_carry_what_the_page_shows(golden_outputs: dict[str, str]) -> None:
+    """Intro, icons, headline links, labelled links, image, mentions and outro: the same
+    body in the Atom entry, the JSON Feed item and the issue page."""
+    parsed = feedparser.parse(golden_outputs["feed.atom"].encode())
+    assert not parsed.bozo
+    atom = etree.fromstring(golden_outputs["feed.atom"].encode())
+    atom_body = next(atom.iter(f"{ATOM}content")).text or ""
+    json_item = json.loads(golden_outputs["feed.json"])["items"][0]
+    assert json_item["content_html"] == atom_body
+    assert parsed.entries[0].summary == json_item["summary"]
+    assert "Welcome to issue 7!" in parsed.entries[0].content[0].value  # as readers see it
+    assert json_item["image"] == "https://news.example.org/img/lcr.png"
+    for part in (
+        "<p>Welcome to issue 7! Thank you for the support &amp; the suggestions.</p>",
+        '<span class="icon" aria-hidden="true">⭐️</span>',
+        '<h3><a href="https://arxiv.org/abs/2611.01234"',
+        ">paper on arxiv.org</a>",
+        '<img src="https://news.example.org/img/lcr.png" alt="A chart of recall',
+        '<p id="mentions-1" class="mention"><strong><a href="https://blog.example.org/tokenizers"',
+        "<p>Send suggestions to editors@news.example.org. See you next week.</p>",
+    ):
+        assert part in atom_body and part in golden_outputs["issue.html"], part
+    assert "192.168.1.10" not in atom_body  # a private image host is dropped
+    assert "cover.png" not in atom_body  # honourable mentions stay short: no image
+
+
+def test_archive_index_and_pager(tmp_path: Path) -> None:
+    archive = [make_issue(6, "Evaluation season"), make_issue(7), make_issue(8, "Haiku")]
+    publish(tmp_path, archive[0], archive[:1])
+    publish(tmp_path, archive[1], archive[:2])
+    out = tmp_path / "public"
+    older = (out / "issues/6/index.html").read_text()
+    # publishing issue 7 re-rendered issue 6, whose pager now leads to it
+    assert '<a href="../../issues/7/index.html" rel="next">Next issue →</a>' in older
+    assert '<link rel="next" href="../../issues/7/index.html">' in older
+    index = (out / "index.html").read_text()
+    assert "<p>Papers, code &amp; releases in NLP, every week.</p>" in index
+    assert '<a href="https://news.example.org/nlp/subscribe"' in index
+    assert '<link rel="alternate" type="application/atom+xml"' in index
+    assert '<meta property="og:title" content="Weekly NLP Digest">' in index
+    assert index.count("<h1>") == 1 and "Issue 7: Small models, big context</a>" in index
+    page = (out / "issues/7/index.html").read_text()
+    assert '<meta property="og:image" content="https://news.example.org/img/lcr.png">' in page
+    assert '<meta property="og:url" content="https://news.example.org/nlp/issues/7/">' in page
+
+
 def test_json_feed_has_required_fields(golden_outputs: dict[str, str]) -> None:
     feed = json.loads(golden_outputs["feed.json"])
     assert feed["version"] == "https://jsonfeed.org/version/1.1"
@@ -340,16 +458,25 @@ def test_hostile_links_dropped_in_every_format(hostile: dict[str, str]) -> None:
     kept = "https://ok.example/a?b=1&c=%3C2%3E"
     assert html.escape(kept) in hostile["issue.html"]
     assert f"]({kept})" in hostile["issue.md"]
-    assert re.findall(r"(?<!\\)\]\(([^)]*)\)", hostile["issue.md"]) == [kept] * len(HOSTILE_TITLES)
+    # each item's headline and its one link both go to the one kept URL
+    lines = hostile["issue.md"].splitlines()
+    text_md = "\n".join(line for line in lines if not line.startswith("!["))
+    md_links = re.findall(r"(?<!\\)\]\(([^)]*)\)", text_md)
+    assert md_links == [kept] * 2 * len(HOSTILE_TITLES)
+    # the one public image, its URL percent-encoded; private and script images dropped
+    assert [line.rsplit("](", 1)[1] for line in lines if line.startswith("![")] == [
+        "https://img.example/i.png?%3Cx%3E%22)"
+    ]
     assert not re.search(r"(?<!\\)\]\((?!https?:)", hostile["issue.md"])
-    assert re.findall(r"^  \w+: (.*)$", hostile["email.txt"], re.M) == [kept] * len(HOSTILE_TITLES)
+    text_links = re.findall(r"^  [\w .-]+: (.*)$", hostile["email.txt"], re.M)
+    assert text_links == [kept] * len(HOSTILE_TITLES)
     for name, text in hostile.items():
         assert "evil.example" not in text, name
         assert not re.search(r"href=\"(?!https?:|\.\./|#|issues/|feed\.|index\.html)", text), name
 
 
 def test_markdown_escapes_link_syntax_in_titles(hostile: dict[str, str]) -> None:
-    assert r"**\[x\](javascript:alert(1))**" in hostile["issue.md"]
+    assert r"### [\[x\](javascript:alert(1))](https://ok.example/" in hostile["issue.md"]
     assert md_escape("# not a heading") == r"\# not a heading"
     assert md_escape("1. not a list") == r"1\. not a list"
     assert md_escape("<b>&amp;</b>") == r"\<b\>\&amp;\</b\>"
@@ -399,7 +526,9 @@ def test_issue_page_links_and_anchors(golden_outputs: dict[str, str]) -> None:
     page = golden_outputs["issue.html"]
     assert_safe_html("issue.html", page)
     tags = Tags(page).tags
-    alternates = {a.get("type"): a.get("href") for t, a in tags if t == "link"}
+    alternates = {
+        a.get("type"): a.get("href") for t, a in tags if t == "link" and a.get("rel") == "alternate"
+    }
     assert alternates == {
         "application/atom+xml": "../../feed.atom",
         "application/feed+json": "../../feed.json",
@@ -407,7 +536,10 @@ def test_issue_page_links_and_anchors(golden_outputs: dict[str, str]) -> None:
     ids = [a["id"] for _, a in tags if a.get("id")]
     assert len(ids) == len(set(ids)) and {"papers", "releases"} <= set(ids)
     assert 'href="#papers"' in page and 'href="../../issues/6/index.html"' in page
-    assert ">paper</a> · <a" in page and ">code</a>" in page
+    # links say where they go, and each headline links to the item's primary link
+    assert ">paper on arxiv.org</a> · <a" in page and ">code on github.com</a>" in page
+    assert '<h3><a href="https://arxiv.org/abs/2611.01234"' in page
+    assert '<link rel="prev" href="../../issues/6/index.html">' in page
 
 
 def test_template_override_changes_one_template(tmp_path: Path) -> None:
@@ -442,10 +574,20 @@ def test_brazilian_portuguese(tmp_path: Path, language: str) -> None:
     assert '<html lang="pt-BR">' in out["issue.html"]
     assert "<h1>Edição 7: Small models, big context</h1>" in out["issue.html"]
     assert "Publicada em" in out["issue.html"] and "23 de novembro de 2026" in out["issue.html"]
-    assert ">Seções</h2>" in out["issue.html"] and ">artigo</a>" in out["issue.html"]
-    assert ">código</a>" in out["issue.html"] and "Todas as edições" in out["index.html"]
-    assert "[artigo](https://arxiv.org/abs/2611.01234)" in out["issue.md"]
-    assert "Ler online:" in out["email.txt"] and "versão:" in out["email.txt"]
+    assert ">Seções</h2>" in out["issue.html"] and ">artigo em arxiv.org</a>" in out["issue.html"]
+    assert (
+        ">código em github.com</a>" in out["issue.html"] and "Todas as edições" in out["index.html"]
+    )
+    assert "[artigo em arxiv.org](https://arxiv.org/abs/2611.01234)" in out["issue.md"]
+    assert "Ler online:" in out["email.txt"] and "versão em github.com:" in out["email.txt"]
+    # the sections and the newsletter's name in pt-BR, from feeds.yaml
+    assert '<h2>Artigos <span class="icon" aria-hidden="true">📙</span></h2>' in out["issue.html"]
+    assert "## Menções honrosas ⭐️" in out["issue.md"] and "VERSÕES ⚙️" in out["email.txt"]
+    assert (
+        "<title>Edição 7: Small models, big context · Resumo Semanal de PLN</title>"
+        in (out["issue.html"])
+    )
+    assert "Cancelar a assinatura" in out["email.html"]
     assert 'xml:lang="pt-BR"' in out["feed.atom"]
     assert json.loads(out["feed.json"])["language"] == "pt-BR"
     assert_valid_atom(out["feed.atom"])

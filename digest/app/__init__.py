@@ -6,6 +6,7 @@ One module per use case:
 - ``refresh`` (with ``stream``): fetch, parse and store the due feeds;
 - ``summarise``: summaries for the window's entries, article pages fetched for teasers;
 - ``drafting``: build this week's draft, read it, decide, approve, reopen;
+- ``words``: the issue's title, e-mail subject, intro and outro, as the editor sets them;
 - ``additions``: add an item to the draft by URL;
 - ``publishing``: publish the approved draft, send an issue by e-mail;
 - ``sources``: add a feed, OPML import and export;  ``rules``: add an editor rule;

@@ -55,6 +55,6 @@ def send_issue(store: Store, config: Config, *, number: int | None = None) -> in
     issues = [i for i in store.issues() if number is None or i.number == number]
     if not issues:
         raise PublishError("no published issue to send", hint="run `digest publish` first")
-    message = build_email(issues[0], config, sender=smtp.sender, recipients=smtp.recipients)
+    message = build_email(issues[0], config, recipients=smtp.recipients)
     send_email(message, smtp, smtp_password(smtp))
     return issues[0].number

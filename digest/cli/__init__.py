@@ -9,7 +9,7 @@ No command holds a use case: each parses options, calls digest.app and prints.
 
 from __future__ import annotations
 
-from digest.cli import commands, rank, review, sources, translate, web  # noqa: F401  (register commands)
+from digest.cli import commands, issue, rank, review, sources, translate, web  # noqa: F401  (register commands)
 from digest.cli._base import cli
 
 __all__ = ["cli", "main"]

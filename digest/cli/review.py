@@ -91,7 +91,7 @@ def draft_add(app: App, url: str, section: str | None) -> None:
     console.print_added(added)
 
 
-def _resolve(current: Draft, ref: str) -> str:
+def resolve_item(current: Draft, ref: str) -> str:
     """An item by its handle from `draft show` (8 or #8), its full key or a unique
     key prefix. Handles belong to the draft build, so decisions never shift them."""
     items = [*current.items(), *(g for i in current.items() for g in all_merged(i))]
@@ -112,7 +112,7 @@ def _act(app: App, action: Action, refs: tuple[str, ...], value: str | None = No
     """Record one decision per item and name each item it changed."""
     with app.store() as store:
         current = drafting.require_draft(store, app.config)
-        keys = list(dict.fromkeys(_resolve(current, ref) for ref in refs))
+        keys = list(dict.fromkeys(resolve_item(current, ref) for ref in refs))
         now = app.now()
         for key in keys:
             after = drafting.decide(
@@ -131,11 +131,11 @@ def merge(app: App, item: str, into: str) -> None:
     """Merge ITEM into the story of INTO (one item, both stories' links)."""
     with app.store() as store:
         current = drafting.require_draft(store, app.config)
-        key, host = _resolve(current, item), _resolve(current, into)
+        key, host = resolve_item(current, item), resolve_item(current, into)
         moved, target = current.item(key), current.item(host)
         drafting.decide(store, app.config, Action.MERGE, key, host, now=app.now(),
                         draft_key=current.key)  # fmt: skip
-    assert moved is not None and target is not None  # _resolve found them
+    assert moved is not None and target is not None  # resolve_item found them
     console.say(f"merged #{moved.handle} \u201c{escape(moved.title)}\u201d into "
                       f"#{target.handle} \u201c{escape(target.title)}\u201d")  # fmt: skip
 
@@ -148,7 +148,7 @@ def split(app: App, item: str) -> None:
     """Split a merged ITEM out of the story it joined; it stands on its own again."""
     with app.store() as store:
         current = drafting.require_draft(store, app.config)
-        key = _resolve(current, item)
+        key = resolve_item(current, item)
         found = merged_host(current, key)
         drafting.decide(store, app.config, Action.SPLIT, key, now=app.now(),
                         draft_key=current.key)  # fmt: skip

@@ -25,15 +25,27 @@ from digest.types import (
     DraftSection,
     DraftStatus,
     Issue,
+    IssueImage,
     IssueItem,
     IssueLink,
     IssueSection,
+    IssueWords,
     ItemStatus,
     LinkRole,
     StoryLink,
 )
 
 ALL_ITEMS = "*"  # item key of an approve_all decision
+ISSUE_WORDS = "#issue"  # item key of the decisions on the issue's title, subject, intro, outro
+WORD_ACTIONS = {
+    Action.SET_TITLE: "title",
+    Action.SET_SUBJECT: "subject",
+    Action.SET_INTRO: "intro",
+    Action.SET_OUTRO: "outro",
+}
+ONE_LINE = (Action.SET_TITLE, Action.SET_SUBJECT)
+TITLE_NAMES = 4  # short names of the top items in a suggested title
+SHORT_NAME_MAX = 40
 
 
 @dataclass
@@ -46,10 +58,17 @@ class _Working:
     status: ItemStatus
     title: str
     summary: str
+    image: str | None
+    caption: str = ""
     version: int = 0
     handle: int = 0
     merged_into: str | None = None  # the key of the item whose story it joined
     links: tuple[StoryLink, ...] | None = None  # the editor's links, when edited
+
+
+def _working(item: DraftItem, placed: bool) -> _Working:
+    image = item.candidate.summary.meta.image or None
+    return _Working(item, item.section, placed, item.status, item.title, item.summary, image)
 
 
 def apply_decisions(draft: Draft, decisions: Sequence[Decision]) -> Draft:
@@ -58,15 +77,11 @@ def apply_decisions(draft: Draft, decisions: Sequence[Decision]) -> Draft:
     order: dict[str, list[str]] = {
         k: [i.key for i in s.items] for k, s in zip(sections, draft.sections, strict=True)
     }
-    work = {
-        i.key: _Working(i, i.section, True, i.status, i.title, i.summary)
-        for s in draft.sections
-        for i in s.items
-    }
-    for i in draft.unplaced:
-        work[i.key] = _Working(i, i.section, False, i.status, i.title, i.summary)
+    work = {i.key: _working(i, True) for s in draft.sections for i in s.items}
+    work |= {i.key: _working(i, False) for i in draft.unplaced}
     for handle, key in enumerate(_handle_order(draft), start=1):
         work[key].handle = handle
+    words = draft.words
     mine = [d for d in decisions if d.draft_key == draft.key]
     revoked = revoked_ids(mine)
     for d in mine:
@@ -74,6 +89,9 @@ def apply_decisions(draft: Draft, decisions: Sequence[Decision]) -> Draft:
         if target is not None:  # versions count every stored decision on the item
             target.version += 1
         if d.id in revoked or d.action == Action.UNDO:
+            continue
+        if d.action in WORD_ACTIONS:
+            words = replace(words, **{WORD_ACTIONS[d.action]: (d.value or "").strip()})
             continue
         if d.action == Action.APPROVE_ALL:
             for w in work.values():
@@ -83,7 +101,7 @@ def apply_decisions(draft: Draft, decisions: Sequence[Decision]) -> Draft:
             _merge(target, d, work, order)
         elif target is not None:  # a decision on a story that left the window stays stored
             _apply(target, d, order, sections)
-    return _freeze(draft, work, order)
+    return replace(_freeze(draft, work, order), words=words)
 
 
 EDITOR_SOURCE = "the editor"  # source name of a link the editor added
@@ -204,6 +222,12 @@ def _apply(w: _Working, d: Decision, order: dict[str, list[str]], sections: list
             except ValueError:
                 pass  # check_decision refuses these; an old log line is simply skipped
 
+        case Action.SET_IMAGE:  # a URL chooses an image, "" removes it, None restores it
+            original = w.item.candidate.summary.meta.image or None
+            w.image = original if d.value is None else (d.value.strip() or None)
+        case Action.SET_CAPTION:
+            w.caption = " ".join((d.value or "").split())
+
 
 def _merge(
     w: _Working, d: Decision, work: dict[str, _Working], order: dict[str, list[str]]
@@ -260,6 +284,8 @@ def _freeze(draft: Draft, work: dict[str, _Working], order: dict[str, list[str]]
             summary=w.summary,
             version=w.version,
             handle=w.handle,
+            image=w.image,
+            caption=w.caption,
         )
 
     sections = tuple(
@@ -312,6 +338,9 @@ def check_decision(
             f"draft {draft.key} is {draft.status.value}",
             hint="run `digest draft reopen` to edit it",
         )
+    if action in WORD_ACTIONS:
+        _check_words(action, item_key, value)
+        return
     if action == Action.SPLIT:
         if merged_host(draft, item_key) is None:
             raise ReviewError(f"{item_key!r} is not merged into another item",
@@ -339,6 +368,15 @@ def check_decision(
         raise ReviewError(
             "the new text is empty", hint="use `reset` to go back to the generated text"
         )
+    if action == Action.SET_IMAGE and value and safe_url(value) is None:
+        raise ReviewError(f"not an http(s) image URL: {value!r}", hint="give a URL or remove it")
+
+
+def _check_words(action: Action, item_key: str, value: str | None) -> None:
+    if item_key != ISSUE_WORDS:
+        raise ReviewError(f"{action.value} applies to the whole issue, not to item {item_key!r}")
+    if action in ONE_LINE and any(c in (value or "") for c in "\r\n"):
+        raise ReviewError(f"the {WORD_ACTIONS[action]} must be one line")
 
 
 _VERBS = {
@@ -380,35 +418,88 @@ def make_issue(
         raise ReviewError(
             f"draft {draft.key} is not approved", hint="run `digest draft approve` first"
         )
-    sections = tuple(
-        IssueSection(
-            key=s.config.key,
-            title=s.config.title,
-            items=tuple(_issue_item(i) for i in s.items if i.status == ItemStatus.APPROVED),
-        )
-        for s in draft.sections
-    )
+    sections = tuple(_issue_section(s) for s in draft.sections)
     sections = tuple(s for s in sections if s.items)
     if not sections:
         raise ReviewError(
             f"draft {draft.key} has no approved items", hint="approve some items first"
         )
+    words = issue_words(draft, config, sections)
     if previous is not None:
-        changed = previous.sections != sections
-        return replace(previous, sections=sections, updated=now if changed else previous.updated)
+        changed = (previous.sections, previous.words) != (sections, words)
+        return replace(
+            previous,
+            title=words.title,
+            words=words,
+            sections=sections,
+            updated=now if changed else previous.updated,
+        )
     host = urlsplit(config.newsletter.site_url).hostname or "digest.invalid"
     return Issue(
         number=number,
         draft_key=draft.key,
-        title=f"{config.newsletter.title} #{number}",
+        title=words.title,
         published=now,
         updated=now,
         uid=f"tag:{host},{now:%Y-%m-%d}:issue-{number}",
         sections=sections,
+        words=words,
     )
 
 
-def _issue_item(item: DraftItem) -> IssueItem:
+def _issue_section(section: DraftSection, *, preview: bool = False) -> IssueSection:
+    """The approved items of ``section``; with ``preview`` also the pending ones."""
+    config = section.config
+    compact = config.priority_cut
+    shown = {ItemStatus.APPROVED, ItemStatus.PENDING} if preview else {ItemStatus.APPROVED}
+    items = tuple(_issue_item(i, compact=compact) for i in section.items if i.status in shown)
+    return IssueSection(config.key, config.title, items, icon=config.icon, compact=compact)
+
+
+def issue_words(
+    draft: Draft, config: Config, sections: Sequence[IssueSection] | None = None
+) -> IssueWords:
+    """The editor's words with the blanks filled: feeds.yaml's intro and outro and a
+    title suggested from the top items (of ``sections``, by default the draft's placed
+    items that are not rejected). A blank subject stays blank: publish uses the
+    heading, "Issue 12: the title", in the newsletter's language."""
+    if sections is None:
+        sections = [_issue_section(s, preview=True) for s in draft.sections]
+    words = draft.words
+    return IssueWords(
+        title=words.title or suggested_title(sections),
+        subject=words.subject,
+        intro=words.intro or config.newsletter.intro,
+        outro=words.outro or config.newsletter.outro,
+    )
+
+
+def suggested_title(sections: Sequence[IssueSection]) -> str:
+    """The top items' short names, as the model newsletter titles its issues:
+    "The Annotated GPT-2, Understanding self-distillation, Haiku, ..."."""
+    main = [i for s in sections if not s.compact for i in s.items[:1]]
+    rest = [i for s in sections if not s.compact for i in s.items[1:]]
+    names = [n for n in (short_name(i.title) for i in main + rest) if n]
+    names = list(dict.fromkeys(names))
+    if not names:
+        return ""
+    shown = ", ".join(names[:TITLE_NAMES])
+    return shown + ", ..." if len(names) > TITLE_NAMES else shown
+
+
+def short_name(title: str) -> str:
+    """A title's name before its subtitle ("GANILLA: Generative ..." -> "GANILLA")."""
+    text = " ".join(title.split())
+    for mark in (": ", " — ", " – ", " - ", " | "):
+        head = text.split(mark, 1)[0]
+        if 0 < len(head) < len(text):
+            text = head
+    if len(text) > SHORT_NAME_MAX:
+        text = text[: SHORT_NAME_MAX - 1].rsplit(" ", 1)[0] + "…"
+    return text
+
+
+def _issue_item(item: DraftItem, *, compact: bool) -> IssueItem:
     story = item.candidate.story
     seen: set[str] = set()
     links = []
@@ -416,4 +507,20 @@ def _issue_item(item: DraftItem) -> IssueItem:
         if link.url not in seen:
             seen.add(link.url)
             links.append(IssueLink(link.url, link.role, link.source_name))
-    return IssueItem(key=item.key, title=item.title, summary=item.summary, links=tuple(links))
+    return IssueItem(
+        key=item.key,
+        title=item.title,
+        summary=item.summary,
+        links=tuple(links),
+        url=story.primary_link or (links[0].url if links else ""),
+        image=None if compact else _image(item),
+    )
+
+
+def _image(item: DraftItem) -> IssueImage | None:
+    """The item's image by URL, credited to where it came from (never fetched here)."""
+    if not item.image:
+        return None
+    sources = [e.source_name for e in item.candidate.story.entries]
+    credit = item.candidate.summary.meta.site_name or (sources[0] if sources else "")
+    return IssueImage(url=item.image, alt=item.title, caption=item.caption, credit=credit)

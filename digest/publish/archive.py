@@ -11,7 +11,6 @@ import logging
 import os
 import tempfile
 from collections.abc import Sequence
-from email.headerregistry import Address
 from pathlib import Path
 
 from digest.errors import PublishError
@@ -19,7 +18,6 @@ from digest.publish.feeds import atom_feed, feed_entries, json_feed
 from digest.publish.i18n import Translator, translator
 from digest.publish.mail import POLICY, build_email, email_parts
 from digest.publish.render import render
-from digest.publish.text import clean_text
 from digest.publish.view import IssueView, SiteView, issue_view, newest_first, site_view
 from digest.types import Config, Issue, PublishedFiles
 
@@ -59,23 +57,21 @@ def _neighbours(
     )
 
 
+def _issue_page(
+    view: IssueView, views: Sequence[IssueView], site: SiteView, t: Translator, config: Config
+) -> str:
+    previous, following = _neighbours(view, views)
+    return render(config.publish.templates_dir, "issue.html.j2", issue=view, toc=True,
+                  root="../../", previous=previous, next=following, site=site, t=t)  # fmt: skip
+
+
 def _pages(
     view: IssueView, views: Sequence[IssueView], site: SiteView, t: Translator, config: Config
 ) -> dict[str, str]:
     folder = config.publish.templates_dir
-    previous, following = _neighbours(view, views)
     common = {"site": site, "t": t}
     return {
-        view.path: render(
-            folder,
-            "issue.html.j2",
-            issue=view,
-            toc=True,
-            root="../../",
-            previous=previous,
-            next=following,
-            **common,
-        ),
+        view.path: _issue_page(view, views, site, t, config),
         f"issues/{view.number}.md": render(folder, "issue.md.j2", issue=view, **common),
         "index.html": render(folder, "index.html.j2", issues=views, root="", **common),
     }
@@ -95,6 +91,9 @@ def publish_issue(
     views = [issue_view(i, site, t) for i in newest_first(issue, archive)]
     view = next(v for v in views if v.number == issue.number)
     files = _pages(view, views, site, t, config)
+    for neighbour in _neighbours(view, views):
+        if neighbour is not None:  # its pager now links to this issue
+            files[neighbour.path] = _issue_page(neighbour, views, site, t, config)
     entries = feed_entries(views, site, t, config.publish.templates_dir, config.publish.feed_items)
     files["feed.atom"] = atom_feed(entries, site, t, config.publish.templates_dir)
     files["feed.json"] = json_feed(entries, site)
@@ -121,9 +120,6 @@ def publish_issue(
 def _eml(issue: Issue, config: Config, path: Path) -> Path:
     """The e-mail as a file an editor can open or hand to another mailer."""
     smtp = config.publish.smtp
-    title = clean_text(config.newsletter.title)
-    fallback = Address(display_name=title, addr_spec="noreply@localhost")
-    sender = (smtp.sender if smtp else "") or str(fallback)
     recipients = list(smtp.recipients) if smtp and smtp.recipients else ["undisclosed-recipients:;"]
-    message = build_email(issue, config, sender=sender, recipients=recipients)
+    message = build_email(issue, config, recipients=recipients)
     return write_atomic(path, message.as_bytes(policy=POLICY))

@@ -89,7 +89,7 @@ def json_feed(entries: Sequence[FeedEntry], site: SiteView) -> str:
 
 def _json_item(entry: FeedEntry) -> dict[str, Any]:
     issue = entry.issue
-    return {
+    item: dict[str, Any] = {
         "id": issue.tag_id,
         "url": issue.url,
         "title": issue.heading,
@@ -97,3 +97,8 @@ def _json_item(entry: FeedEntry) -> dict[str, Any]:
         "date_published": rfc3339(issue.published),
         "date_modified": rfc3339(issue.updated),
     }
+    if issue.description:
+        item["summary"] = issue.description
+    if issue.image:
+        item["image"] = issue.image.url
+    return item

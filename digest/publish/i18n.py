@@ -37,6 +37,16 @@ _EN: dict[str, str] = {
     "podcast": "podcast",
     "release": "release",
     "news": "news",
+    "link.paper": "paper on {place}",
+    "link.code": "code on {place}",
+    "link.post": "post on {place}",
+    "link.podcast": "podcast episode on {place}",
+    "link.release": "release on {place}",
+    "link.news": "news on {place}",
+    "E-mail": "E-mail",
+    "Unsubscribe": "Unsubscribe",
+    "View this issue in your browser": "View this issue in your browser",
+    "Don't want these e-mails?": "Don't want these e-mails?",
 }
 
 _PT_BR: dict[str, str] = {
@@ -60,6 +70,16 @@ _PT_BR: dict[str, str] = {
     "podcast": "podcast",
     "release": "versão",
     "news": "notícia",
+    "link.paper": "artigo em {place}",
+    "link.code": "código em {place}",
+    "link.post": "post em {place}",
+    "link.podcast": "episódio de podcast em {place}",
+    "link.release": "versão em {place}",
+    "link.news": "notícia em {place}",
+    "E-mail": "E-mail",
+    "Unsubscribe": "Cancelar a assinatura",
+    "View this issue in your browser": "Veja esta edição no navegador",
+    "Don't want these e-mails?": "Não quer mais estes e-mails?",
 }
 
 CATALOGS: dict[str, dict[str, str]] = {"en": _EN, "pt_BR": _PT_BR}
@@ -80,6 +100,11 @@ class Translator:
 
     def __call__(self, msgid: str) -> str:
         return self.catalog.get(msgid) or _EN.get(msgid, msgid)
+
+    def link(self, role: str, place: str) -> str:
+        """A link's label naming where it goes: "paper on arxiv.org"."""
+        pattern = self.catalog.get(f"link.{role}") or _EN.get(f"link.{role}", "{place}")
+        return pattern.replace("{place}", place)
 
     def date(self, value: datetime, fmt: str = "long") -> str:
         return str(format_date(value.date(), format=fmt, locale=self.locale))

@@ -14,9 +14,11 @@ import os
 import smtplib
 import ssl
 from collections.abc import Mapping, Sequence
+from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import default as default_policy
 from email.utils import format_datetime
+from urllib.parse import urlsplit
 
 from digest.errors import ErrorCode, PublishError
 from digest.publish.i18n import Translator, translator
@@ -49,10 +51,36 @@ def email_parts(view: IssueView, site: SiteView, config: Config, t: Translator) 
     )
 
 
-def subject_line(site_title: str, heading: str) -> str:
-    """One line (CR/LF and all whitespace collapsed), at most SUBJECT_MAX characters."""
-    text = clean_text(f"{site_title} · {heading}" if site_title else heading)
-    return cap(text, SUBJECT_MAX)
+def subject_line(subject: str) -> str:
+    """One line (CR/LF and all whitespace collapsed), at most SUBJECT_MAX characters.
+    The newsletter's name is the From name, so the subject does not repeat it."""
+    return cap(clean_text(subject), SUBJECT_MAX)
+
+
+def sender_address(config: Config) -> str:
+    """The From header: feeds.yaml's sender name and address; the address falls back
+    to the SMTP sender, then to noreply@ the site's host."""
+    news, smtp = config.newsletter, config.publish.smtp
+    host = urlsplit(news.site_url).hostname or "localhost"
+    addr = news.sender_address or (smtp.sender if smtp else "") or f"noreply@{host}"
+    name = clean_text(news.sender_name or news.title_in(news.language))
+    try:
+        return str(Address(display_name=name, addr_spec=_address(addr, "sender")))
+    except (ValueError, TypeError, IndexError) as e:
+        raise PublishError(f"invalid e-mail sender address {addr!r}") from e
+
+
+def list_headers(site: SiteView) -> dict[str, str]:
+    """List-Unsubscribe (RFC 2369) and, with an https page, one-click List-Unsubscribe-Post
+    (RFC 8058), which the large mailbox providers ask of bulk senders."""
+    targets = [u for u in (site.unsubscribe_url, site.unsubscribe_mailto) if u]
+    phrase = " ".join(site.title.translate(str.maketrans("", "", '<>"')).split())
+    headers = {"List-Id": f"{phrase} <{site.host}>"}
+    if targets:
+        headers["List-Unsubscribe"] = ", ".join(f"<{u}>" for u in targets)
+    if site.unsubscribe_url and site.unsubscribe_url.startswith("https:"):
+        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    return headers
 
 
 def _address(value: str, what: str) -> str:
@@ -63,22 +91,27 @@ def _address(value: str, what: str) -> str:
 
 
 def build_email(
-    issue: Issue, config: Config, *, sender: str, recipients: Sequence[str]
+    issue: Issue, config: Config, *, recipients: Sequence[str], sender: str | None = None
 ) -> EmailMessage:
-    """A multipart/alternative message: text/plain first, then text/html."""
+    """A multipart/alternative message: text/plain first, then text/html. ``sender``
+    defaults to feeds.yaml's (:func:`sender_address`)."""
     t = translator(config.newsletter.language)
     site = site_view(config, t)
     view = issue_view(issue, site, t)
     text, html = email_parts(view, site, config, t)
     message = EmailMessage(policy=POLICY)
     try:
-        message["Subject"] = subject_line(site.title, view.heading)
-        message["From"] = _address(sender, "sender")
+        message["Subject"] = subject_line(view.subject)
+        message["From"] = _address(sender or sender_address(config), "sender")
+        if config.newsletter.reply_to:
+            message["Reply-To"] = _address(config.newsletter.reply_to, "reply-to")
         message["To"] = ", ".join(_address(r, "recipient") for r in recipients)
         message["Date"] = format_datetime(view.published)
         digest_id = hashlib.sha256(view.tag_id.encode()).hexdigest()[:32]
         message["Message-ID"] = f"<issue-{view.number}-{digest_id}@{site.host}>"
         message["Content-Language"] = site.lang
+        for name, value in list_headers(site).items():
+            message[name] = value
     except (ValueError, TypeError) as e:
         raise PublishError("cannot build the issue e-mail headers") from e
     message.set_content(text, subtype="plain", charset="utf-8")

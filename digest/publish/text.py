@@ -10,7 +10,9 @@ template (Jinja autoescape for HTML/XML) or with :func:`md_escape` for Markdown.
 
 from __future__ import annotations
 
+import ipaddress
 import re
+import socket
 import unicodedata
 from urllib.parse import quote, urlsplit
 
@@ -86,3 +88,42 @@ def cap(text: str, limit: int) -> str:
     if len(text) <= limit:
         return text
     return text[: limit - 1].rstrip() + "…"
+
+
+def paragraphs(text: str) -> tuple[str, ...]:
+    """The editor's note as clean paragraphs (a blank line separates them)."""
+    parts = (clean_text(p) for p in re.split(r"\n\s*\n", text or ""))
+    return tuple(p for p in parts if p)
+
+
+def image_url(url: str) -> str | None:
+    """An image URL readers' clients may load: http(s), and never a host that is a
+    literal loopback, private, link-local or otherwise non-public address (a feed
+    could otherwise make every reader's mail client probe their own network)."""
+    checked = output_url(url)
+    if checked is None or checked.startswith("mailto:"):
+        return None
+    host = (urlsplit(checked).hostname or "").rstrip(".").lower()
+    if host == "localhost" or host.endswith((".localhost", ".local", ".internal")):
+        return None
+    address = _literal_address(host)
+    if address is not None and (not address.is_global or address.is_multicast):
+        return None
+    return checked
+
+
+def _literal_address(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """``host`` as an IP address, including the odd IPv4 spellings browsers accept
+    (``127.1``, ``2130706433``, ``0x7f.1``)."""
+    try:
+        address = ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:
+        if not re.fullmatch(r"[0-9a-fx.]+", host) or not any(c.isdigit() for c in host):
+            return None
+        try:
+            return ipaddress.IPv4Address(socket.inet_aton(host))
+        except OSError:
+            return None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    return address

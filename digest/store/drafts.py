@@ -24,9 +24,11 @@ from digest.types import (
     DraftStatus,
     Entry,
     Issue,
+    IssueImage,
     IssueItem,
     IssueLink,
     IssueSection,
+    IssueWords,
     ItemStatus,
     LinkRole,
     Metadata,
@@ -256,43 +258,57 @@ def _draft_item(r: dict[str, Any], entries: dict[int, Entry]) -> DraftItem:
     )
 
 
-def _issue_body(issue: Issue) -> list[dict[str, Any]]:
-    return [
-        {
-            "key": s.key,
-            "title": s.title,
-            "items": [
-                {
-                    "key": i.key,
-                    "title": i.title,
-                    "summary": i.summary,
-                    "links": [[x.url, x.role.value, x.label] for x in i.links],
-                }
-                for i in s.items
-            ],
-        }
-        for s in issue.sections
-    ]
+def _issue_body(issue: Issue) -> dict[str, Any]:
+    """The issue as JSON: the editor's words and the sections (an old body was the list
+    of sections alone; ``_issue`` reads both)."""
+    return {"words": asdict(issue.words), "sections": [_section_body(s) for s in issue.sections]}
+
+
+def _section_body(s: IssueSection) -> dict[str, Any]:
+    return {
+        "key": s.key,
+        "title": s.title,
+        "icon": s.icon,
+        "compact": s.compact,
+        "items": [
+            {
+                "key": i.key,
+                "title": i.title,
+                "summary": i.summary,
+                "links": [[x.url, x.role.value, x.label] for x in i.links],
+                "url": i.url,
+                "image": asdict(i.image) if i.image else None,
+            }
+            for i in s.items
+        ],
+    }
+
+
+def _issue_item(i: dict[str, Any]) -> IssueItem:
+    image = i.get("image")
+    return IssueItem(
+        key=i["key"],
+        title=i["title"],
+        summary=i["summary"],
+        links=tuple(IssueLink(u, LinkRole(role), label) for u, role, label in i["links"]),
+        url=i.get("url", ""),
+        image=IssueImage(**image) if image else None,
+    )
 
 
 def _issue(r: dict[str, Any]) -> Issue:
+    body = json.loads(r["body"])
+    if isinstance(body, list):  # stored before issues had the editor's words
+        body = {"words": {"title": r["title"]}, "sections": body}
     sections = tuple(
         IssueSection(
             key=s["key"],
             title=s["title"],
-            items=tuple(
-                IssueItem(
-                    key=i["key"],
-                    title=i["title"],
-                    summary=i["summary"],
-                    links=tuple(
-                        IssueLink(u, LinkRole(role), label) for u, role, label in i["links"]
-                    ),
-                )
-                for i in s["items"]
-            ),
+            items=tuple(_issue_item(i) for i in s["items"]),
+            icon=s.get("icon", ""),
+            compact=s.get("compact", False),
         )
-        for s in json.loads(r["body"])
+        for s in body["sections"]
     )
     return Issue(
         number=r["number"],
@@ -302,4 +318,5 @@ def _issue(r: dict[str, Any]) -> Issue:
         updated=from_iso(r["updated_at"]),  # type: ignore[arg-type]
         uid=r["uid"],
         sections=sections,
+        words=IssueWords(**body["words"]),
     )

@@ -18,6 +18,7 @@ from starlette.routing import Route
 from digest.app import drafting, publishing
 from digest.app.additions import add_url
 from digest.app.preview import Preview, preview_issue
+from digest.app.words import WORDS, set_words, words_with_defaults
 from digest.draft.review import describe, merged_host
 from digest.errors import ConflictError, DigestError, StorageBusyError
 from digest.store import Store
@@ -49,6 +50,7 @@ def routes(web: Web) -> list[Route]:
         post("/draft/approve", "approve", approve),
         post("/draft/reopen", "reopen", reopen),
         post("/draft/build", "rebuild", rebuild),
+        post("/draft/words", "issue words", issue_words),
         Route("/publish", publish_action, methods=["POST"]),
         Route("/add", add_action, methods=["POST"]),
         Route("/refresh", start_refresh, methods=["POST"]),
@@ -85,6 +87,7 @@ def draft_context(web: Web, draft: Draft | None, *, show_unplaced: bool) -> dict
         "approved_count": sum(1 for i in placed if i.status == ItemStatus.APPROVED),
         "pending_count": sum(1 for i in placed if i.status == ItemStatus.PENDING),
         "placed_count": len(placed),
+        "words": words_with_defaults(draft, config) if draft else None,
     }
 
 
@@ -486,6 +489,12 @@ def reopen(web: Web, store: Store, form: dict[str, str]) -> str:
 def rebuild(web: Web, store: Store, form: dict[str, str]) -> str:
     draft = drafting.build_draft(store, web.config, now=web.clock())
     return f"draft {draft.key} rebuilt: {sum(len(s.items) for s in draft.sections)} items placed"
+
+
+def issue_words(web: Web, store: Store, form: dict[str, str]) -> str:
+    wanted = {name: form[name] for name in WORDS if name in form}
+    _, changed = set_words(store, web.config, wanted, now=web.clock())
+    return f"issue {', '.join(changed)} saved" if changed else "nothing changed"
 
 
 async def publish_action(request: Request) -> Response:

@@ -32,3 +32,20 @@ def test_every_command_is_in_the_readme(command: str) -> None:
 )
 def test_every_feeds_yaml_block_is_documented(key: str) -> None:
     assert f"`{key}`" in README or f"`{key}:`" in README
+
+
+ARCHITECTURE = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    "part",
+    sorted(
+        p.name + ("/" if p.is_dir() else "")
+        for p in (ROOT / "digest").iterdir()
+        if (p.is_dir() and (p / "__init__.py").exists())
+        or (p.suffix == ".py" and p.stem not in {"__init__", "__main__"})
+    ),
+)
+def test_the_architecture_names_every_package_and_module(part: str) -> None:
+    """docs/architecture.md's tree stays true as packages come and go."""
+    assert part in ARCHITECTURE, f"docs/architecture.md does not mention digest/{part}"

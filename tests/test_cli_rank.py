@@ -87,10 +87,14 @@ def test_eval_sections_over_the_golden_history(run: Run) -> None:
     result = run("eval", "sections", str(GOLDEN))
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    assert lines[0].startswith("issues 12, predicted items ")
-    accuracy = float(lines[1].split()[1])
-    assert "macro-F1" in lines[1] and "top-2 accuracy" in lines[1]
+    assert lines[0].startswith("issues 12, evaluated 4..12, predicted items ")
+    assert lines[1].split() == ["method", "accuracy", "macro-F1", "top-2"]
+    figures = {line.split()[0]: line.split()[1:] for line in lines[2:5]}
+    assert set(figures) == {"model", "tfidf+svm", "majority"}  # baselines in the same run
+    accuracy = float(figures["model"][0])
     assert accuracy >= 0.8
+    assert accuracy > float(figures["majority"][0])
+    assert any(line.startswith("model vs tfidf+svm: accuracy x") for line in lines)
     assert any(line.startswith("publications") for line in lines[3:])
     warm = run("eval", "sections", str(GOLDEN), "--warmup", "10")
     assert warm.stdout.splitlines()[0] != lines[0]

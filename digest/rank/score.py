@@ -22,7 +22,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from functools import lru_cache
 
-from digest.rank.sections import RelevanceModel, SectionModel, story_text, suggest_sections
+from digest.rank.sections import (
+    RelevanceModel,
+    SectionModel,
+    features_of,
+    story_text,
+    suggest_sections,
+)
 from digest.types import Candidate, Config, Reason, Story, Summary, SummaryMethod, Topic
 
 __all__ = ["featured_keys", "rank", "story_summary", "topic_pattern"]
@@ -97,7 +103,7 @@ def _reasons(
     reasons += _topics(text, config.rank.topics)
     reasons += _novelty(story, featured)
     if model is not None:
-        p = model.predict(text)
+        p = model.predict(features_of(story, summary))
         reasons.append(Reason(f"learned relevance {p:.2f}", RELEVANCE_POINTS * (2 * p - 1)))
     return tuple(reasons)
 

@@ -3,25 +3,29 @@
 Cold start uses rules: the source's section hint (strongest), its kind (arXiv ->
 publications, release -> tools, blog/podcast/news -> articles), link domains (arxiv.org
 -> publications, github.com/huggingface.co -> tools) and each section's keywords. Once
-past issues exist, :class:`SectionModel` (tf-idf + a linear SVM) learns the
-editor's habits and is blended with the rules. "Honourable mentions"
-(``priority_cut``) is a priority cut, not a topic, so it is never suggested;
-``fill_sections`` sends overflow there instead.
+past issues exist, :class:`SectionModel` learns the editor's habits from words,
+character n-grams, links and cue words (:mod:`digest.rank.features`, where the rules'
+evidence is also a feature). The rules stay as a prior whose share fades as history
+grows (``RULE_PRIOR_ITEMS``): a fixed blend cost accuracy once the model was good. A
+rule that pins a section (``rules.pin_sections``) still pins it. Retired sections are
+kept for history and never suggested. "Honourable mentions" (``priority_cut``) is a
+priority cut, not a topic, so it is never suggested; ``fill_sections`` sends overflow
+there instead.
 """
 
 from __future__ import annotations
 
 import logging
 import math
-import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
-from functools import lru_cache
+from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 from digest.identity import link_role
+from digest.rank.features import BlockWeights, FeatureBuilder, Features, keywords_re
 from digest.types import (
     Candidate,
     Config,
@@ -45,8 +49,10 @@ __all__ = [
     "SectionModel",
     "features_of",
     "fill_sections",
+    "rule_share",
     "story_text",
     "suggest",
+    "suggest_from",
     "suggest_sections",
 ]
 
@@ -59,8 +65,12 @@ KEYWORD_POINTS = 1.25
 MAX_KEYWORDS = 3
 MAX_TEXT = 4000  # characters of summary the rules read; summaries are ~90 words
 RULE_PRIOR = 1.0  # mass kept for "none of these": one weak rule is not certainty
-MODEL_SHARE = 0.6  # learned probabilities weigh a little more than the rules
-SOFTMAX_TEMPERATURE = 0.25  # tuned on tests/golden/history (rolling evaluation)
+# The rules' share next to a trained model is RULE_PRIOR_ITEMS / (RULE_PRIOR_ITEMS + n)
+# for n training items: a third at 100 items, 1/21 at 1,000 (the rules help only while
+# history is short; a fixed 0.4 share cost 4.5 points of accuracy once the model was good).
+RULE_PRIOR_ITEMS = 50
+DEFAULT_TEMPERATURE = 0.25  # before enough history to fit one (SVM margins are small)
+RELEVANCE_TEMPERATURE = 0.25
 
 PAPERS = ("publications", "papers", "research")
 TOOLS = ("tools", "tools and datasets", "tools & datasets", "datasets", "code", "resources")
@@ -76,15 +86,8 @@ _KINDS = frozenset(str(k) for k in SourceKind)
 _ROLE_NAMES = {LinkRole.PAPER: PAPERS, LinkRole.CODE: TOOLS, LinkRole.RELEASE: TOOLS}
 
 
-@dataclass(frozen=True)
-class Features:
-    """What section rules and models look at, for a live story or a past item."""
-
-    title: str
-    summary: str
-    links: tuple[str, ...] = ()
-    kinds: tuple[str, ...] = ()  # lead's kind first
-    hints: tuple[str, ...] = ()  # lead's section hint first
+def _suggestible(section: SectionConfig) -> bool:
+    return not section.priority_cut and not section.retired
 
 
 def features_of(story: Story, summary: Summary) -> Features:
@@ -116,22 +119,30 @@ def suggest_sections(
 def suggest(
     features: Features, config: Config, model: SectionModel | None = None
 ) -> tuple[SectionSuggestion, ...]:
-    """Rule scores normalised to confidences (with RULE_PRIOR held back), blended with
-    the model's probabilities when one is given; a weak Articles guess if nothing fits."""
-    topics = [s for s in config.sections if not s.priority_cut]
+    """The rules' scores normalised to confidences (RULE_PRIOR held back) and, with a
+    model, mixed in as a prior whose share fades with the model's history; a weak
+    Articles guess if nothing fits."""
+    if model is None:
+        return suggest_from(features, config)
+    return suggest_from(features, config, model.predict_sections(features, config), model.size)
+
+
+def suggest_from(
+    features: Features,
+    config: Config,
+    learned: dict[str, float] | None = None,
+    history_items: int = 0,
+) -> tuple[SectionSuggestion, ...]:
+    """:func:`suggest` given the model's section probabilities (batch callers predict
+    many items at once)."""
+    topics = [s for s in config.sections if _suggestible(s)]
     if not topics:
         return ()
     scores = _rule_scores(features, config)
     total = sum(scores.values())
     confidence = {k: v / (total + RULE_PRIOR) for k, v in scores.items()}
-    if model is not None:
-        learned = model.predict_sections(features, config)
-        if learned:
-            keys = set(confidence) | set(learned)
-            confidence = {
-                k: MODEL_SHARE * learned.get(k, 0.0) + (1 - MODEL_SHARE) * confidence.get(k, 0.0)
-                for k in keys
-            }
+    if learned:
+        confidence = _mix(confidence, learned, rule_share(history_items))
     if not any(confidence.values()):
         fallback = _find(config, ARTICLES) or topics[0]
         return (SectionSuggestion(fallback.key, 0.1),)
@@ -142,11 +153,21 @@ def suggest(
     return tuple(SectionSuggestion(k, round(min(1.0, confidence[k]), 4)) for k in ranked[:2])
 
 
+def rule_share(history_items: int) -> float:
+    """How much the rules weigh next to a model trained on ``history_items``."""
+    return RULE_PRIOR_ITEMS / (RULE_PRIOR_ITEMS + max(history_items, 0))
+
+
+def _mix(rules: dict[str, float], learned: dict[str, float], share: float) -> dict[str, float]:
+    keys = set(rules) | set(learned)
+    return {k: share * rules.get(k, 0.0) + (1 - share) * learned.get(k, 0.0) for k in keys}
+
+
 def _rule_scores(features: Features, config: Config) -> dict[str, float]:
     scores: dict[str, float] = {}
 
     def add(section: SectionConfig | None, points: float) -> None:
-        if section is not None and not section.priority_cut:
+        if section is not None and _suggestible(section):
             scores[section.key] = scores.get(section.key, 0.0) + points
 
     for i, hint in enumerate(features.hints):
@@ -160,21 +181,12 @@ def _rule_scores(features: Features, config: Config) -> dict[str, float]:
         add(_find(config, _ROLE_NAMES[role]), DOMAIN_POINTS)
     text = f"{features.title}\n{features.summary[:MAX_TEXT]}"
     for section in config.sections:
-        pattern = _keywords_re(section.keywords)
+        pattern = keywords_re(section.keywords)
         if pattern is not None:
             hits = {" ".join(m.group().casefold().split()) for m in pattern.finditer(text)}
             if hits:
                 add(section, KEYWORD_POINTS * min(len(hits), MAX_KEYWORDS))
     return scores
-
-
-@lru_cache(maxsize=256)
-def _keywords_re(keywords: tuple[str, ...]) -> re.Pattern[str] | None:
-    """One word-bounded, case-insensitive alternation per section (one scan, not N)."""
-    phrases = [r"[\s\-]+".join(re.escape(w) for w in k.split()) for k in keywords if k.strip()]
-    if not phrases:
-        return None
-    return re.compile(r"(?<!\w)(?:" + "|".join(phrases) + r")(?!\w)", re.IGNORECASE)
 
 
 def _find(config: Config, names: Iterable[str]) -> SectionConfig | None:
@@ -183,14 +195,14 @@ def _find(config: Config, names: Iterable[str]) -> SectionConfig | None:
     names = tuple(names)
     for name in names:
         found = config.section(name)
-        if found is not None and not found.priority_cut:
+        if found is not None and _suggestible(found):
             return found
     stem = names[0].casefold()
     return next(
         (
             s
             for s in config.sections
-            if not s.priority_cut and (stem in s.key.casefold() or stem in s.title.casefold())
+            if _suggestible(s) and (stem in s.key.casefold() or stem in s.title.casefold())
         ),
         None,
     )
@@ -200,89 +212,204 @@ def _find(config: Config, names: Iterable[str]) -> SectionConfig | None:
 
 
 def model_text(features: Features) -> str:
-    """Title, summary and marker tokens for link domains and source kinds."""
+    """Title, summary and marker tokens for link domains and source kinds: the plain
+    tf-idf baseline's input (``digest eval sections`` compares against it)."""
     hosts = {urlsplit(u).netloc.lower().removeprefix("www.") for u in features.links}
     markers = [f"dom_{h.replace('.', '_').replace('-', '_')}" for h in sorted(hosts) if h]
     markers += [f"kind_{k}" for k in features.kinds]
-    return " ".join([features.title, features.title, features.summary, *markers])
+    return " ".join([features.title, features.summary, *markers])
 
 
-def _pipeline() -> Any:
-    """LinearSVC rather than LogisticRegression: equally accurate on our history and
-    ~30x faster to train (lbfgs thrashes under a busy multi-threaded BLAS)."""
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.pipeline import make_pipeline
+def _svm(c: float = 1.0, balanced: bool = False) -> Any:
+    """LinearSVC rather than LogisticRegression: as accurate on our history and ~30x
+    faster to train (lbfgs thrashes under a busy multi-threaded BLAS)."""
     from sklearn.svm import LinearSVC
 
-    return make_pipeline(
-        TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, max_features=50000),
-        LinearSVC(C=1.0, class_weight="balanced"),
-    )
+    return LinearSVC(C=c, class_weight="balanced" if balanced else None)
 
 
-def _margins(pipeline: Any, text: str) -> list[float]:
-    """One margin per class (a binary SVM gives one number for classes_[1])."""
-    raw = pipeline.decision_function([text])[0]
-    if getattr(raw, "ndim", 0) == 0:
-        return [-float(raw), float(raw)]
-    return [float(m) for m in raw]
+def _margins(classifier: Any, matrix: Any) -> Any:
+    """One margin per class and row (a binary SVM gives one number for classes_[1])."""
+    import numpy as np
+
+    raw = classifier.decision_function(matrix)
+    if raw.ndim == 1:
+        return np.column_stack([-raw, raw])
+    return raw
 
 
 def softmax(margins: Sequence[float], temperature: float) -> list[float]:
-    """Margins -> probabilities; a low temperature because SVM margins are small."""
+    """Margins -> probabilities at ``temperature`` (fitted on held-out training items)."""
     top = max(margins)
     exps = [math.exp((m - top) / temperature) for m in margins]
     total = sum(exps)
     return [e / total for e in exps]
 
 
+def fit_temperature(margins: Any, gold: Sequence[int]) -> float:
+    """The softmax temperature with the least log loss on held-out margins: one number
+    fitted on a few hundred items cannot overfit the way per-class calibrators do."""
+    import numpy as np
+
+    rows = np.arange(len(gold))
+    best, best_loss = DEFAULT_TEMPERATURE, math.inf
+    for t in np.geomspace(0.05, 5.0, 60):
+        z = margins / t
+        z = z - z.max(axis=1, keepdims=True)
+        log_p = z[rows, gold] - np.log(np.exp(z).sum(axis=1))
+        loss = float(-log_p.mean())
+        if loss < best_loss:
+            best, best_loss = float(t), loss
+    return best
+
+
+@dataclass(frozen=True)
+class _Training:
+    """Usable items oldest first: features, labels and each item's age in issues."""
+
+    feats: list[Features]
+    labels: list[str]
+    ages: list[int]
+
+    def weights(self, half_life: float) -> list[float]:
+        """Recent issues count more: editors' habits drift (on the shared back
+        catalogues a half-life of 10 issues gained 4-8 points of accuracy)."""
+        return [0.5 ** (age / half_life) for age in self.ages]
+
+    def head(self, cut: int) -> _Training:
+        return _Training(self.feats[:cut], self.labels[:cut], self.ages[:cut])
+
+
 class SectionModel:
-    """tf-idf over title + summary + link domains + kinds -> linear SVM, softmaxed."""
+    """Title, summary, links and cues (:class:`FeatureBuilder`) -> linear SVM with
+    recent issues weighted up -> softmax with a temperature fitted on the newest
+    training issues held out (calibration)."""
 
     MIN_ITEMS = 20
     MIN_PER_CLASS = 2
+    HALF_LIFE_ISSUES = 10.0
+    HOLDOUT = 0.2  # newest share of training items held out to fit the temperature
+    MIN_HOLDOUT = 30
 
-    def __init__(self, pipeline: Any, labels: tuple[str, ...], size: int) -> None:
-        self._pipeline = pipeline
+    def __init__(
+        self,
+        builder: FeatureBuilder,
+        classifier: Any,
+        labels: tuple[str, ...],
+        size: int,
+        temperature: float = DEFAULT_TEMPERATURE,
+    ) -> None:
+        self._builder = builder
+        self._classifier = classifier
         self.labels = labels
         self.size = size
+        self.temperature = temperature
 
     @classmethod
     def train(
-        cls, items: Sequence[HistoryItem], config: Config | None = None
+        cls,
+        items: Sequence[HistoryItem],
+        config: Config | None = None,
+        *,
+        weights: BlockWeights | None = None,
+        calibrate: bool = True,
     ) -> SectionModel | None:
         """None when there is too little history (fewer than MIN_ITEMS usable items or
         fewer than two sections). With ``config``, labels become section keys and
-        priority-cut or unknown sections are left out."""
-        texts, labels = [], []
-        for item in items:
-            label = _label(item.section, config)
-            if label is not None:
-                texts.append(model_text(history_features(item)))
-                labels.append(label)
-        counts = {lab: labels.count(lab) for lab in set(labels)}
-        kept = [i for i, lab in enumerate(labels) if counts[lab] >= cls.MIN_PER_CLASS]
-        if len(kept) < cls.MIN_ITEMS or len({labels[i] for i in kept}) < 2:
+        priority-cut or unknown sections are left out (retired ones are kept: they
+        teach the model what is not in the live sections)."""
+        data = _labelled(items, config, cls.MIN_PER_CLASS)
+        if len(data.labels) < cls.MIN_ITEMS or len(set(data.labels)) < 2:
             return None
-        pipeline = _pipeline()
-        pipeline.fit([texts[i] for i in kept], [labels[i] for i in kept])
-        classes = tuple(str(c) for c in pipeline.classes_)
-        return cls(pipeline, classes, len(kept))
+        temperature = DEFAULT_TEMPERATURE
+        if calibrate:
+            temperature = cls._temperature(data, config, weights)
+        builder, classifier = cls._fit(data, config, weights)
+        classes = tuple(str(c) for c in classifier.classes_)
+        return cls(builder, classifier, classes, len(data.labels), temperature)
+
+    @classmethod
+    def _fit(
+        cls, data: _Training, config: Config | None, weights: BlockWeights | None
+    ) -> tuple[FeatureBuilder, Any]:
+        builder = FeatureBuilder(config, weights)
+        matrix = builder.fit_transform(data.feats)
+        classifier = _svm().fit(
+            matrix, data.labels, sample_weight=data.weights(cls.HALF_LIFE_ISSUES)
+        )
+        return builder, classifier
+
+    @classmethod
+    def _temperature(
+        cls, data: _Training, config: Config | None, weights: BlockWeights | None
+    ) -> float:
+        """Train on the older items, fit the temperature on the newest ones."""
+        cut = int(len(data.labels) * (1 - cls.HOLDOUT))
+        tail = data.labels[cut:]
+        if len(tail) < cls.MIN_HOLDOUT or len(set(data.labels[:cut])) < 2:
+            return DEFAULT_TEMPERATURE
+        builder, classifier = cls._fit(data.head(cut), config, weights)
+        known = {str(c): i for i, c in enumerate(classifier.classes_)}
+        rows = [i for i, label in enumerate(tail) if label in known]
+        if len(rows) < cls.MIN_HOLDOUT:
+            return DEFAULT_TEMPERATURE
+        margins = _margins(classifier, builder.transform([data.feats[cut + i] for i in rows]))
+        return fit_temperature(margins, [known[tail[i]] for i in rows])
 
     def predict(self, features: Features) -> dict[str, float]:
         """Probability per label the model was trained on."""
-        probs = softmax(_margins(self._pipeline, model_text(features)), SOFTMAX_TEMPERATURE)
-        return {label: float(p) for label, p in zip(self.labels, probs, strict=True)}
+        return self.predict_many([features])[0]
+
+    def predict_many(self, items: Sequence[Features]) -> list[dict[str, float]]:
+        margins = _margins(self._classifier, self._builder.transform(items))
+        return [
+            dict(zip(self.labels, softmax([float(m) for m in row], self.temperature), strict=True))
+            for row in margins
+        ]
 
     def predict_sections(self, features: Features, config: Config) -> dict[str, float]:
-        """Probabilities mapped to this config's topic sections, renormalised."""
-        mapped: dict[str, float] = {}
-        for label, p in self.predict(features).items():
-            section = config.section(label)
-            if section is not None and not section.priority_cut:
-                mapped[section.key] = mapped.get(section.key, 0.0) + p
-        total = sum(mapped.values())
-        return {k: v / total for k, v in mapped.items()} if total > 0 else {}
+        """Probabilities mapped to this config's suggestible sections, renormalised:
+        retired and priority-cut sections give their mass to the others."""
+        return sections_of(self.predict(features), config)
+
+
+def sections_of(probs: dict[str, float], config: Config) -> dict[str, float]:
+    mapped: dict[str, float] = {}
+    for label, p in probs.items():
+        section = config.section(label)
+        if section is not None and _suggestible(section):
+            mapped[section.key] = mapped.get(section.key, 0.0) + p
+    total = sum(mapped.values())
+    return {k: v / total for k, v in mapped.items()} if total > 0 else {}
+
+
+def _labelled(items: Sequence[HistoryItem], config: Config | None, min_per_class: int) -> _Training:
+    """Usable items in issue order (by date, then number), dropping labels seen fewer
+    than ``min_per_class`` times (nothing to learn from one example)."""
+    order = {issue: i for i, issue in enumerate(issue_order(items))}
+    pairs = [(item, _label(item.section, config)) for item in items]
+    counts = Counter(label for _, label in pairs if label is not None)
+    kept = [(i, lab) for i, lab in pairs if lab is not None and counts[lab] >= min_per_class]
+    kept.sort(key=lambda pair: order[pair[0].issue])  # stable: file order within an issue
+    newest = len(order) - 1
+    return _Training(
+        [history_features(i) for i, _ in kept],
+        [lab for _, lab in kept],
+        [newest - order[i.issue] for i, _ in kept],
+    )
+
+
+def issue_order(items: Sequence[HistoryItem]) -> list[str]:
+    """Issue names by date (undated first), then number, then name."""
+    first: dict[str, date | None] = {}
+    for item in items:
+        first.setdefault(item.issue, item.date)
+
+    def key(issue: str) -> tuple[date, int, str]:
+        when = first[issue] or date.min
+        return (when, int(issue) if issue.isdigit() else 0, issue)
+
+    return sorted(first, key=key)
 
 
 def _label(section: str, config: Config | None) -> str | None:
@@ -309,30 +436,39 @@ def _guess_kinds(links: Sequence[str]) -> tuple[str, ...]:
 
 
 class RelevanceModel:
-    """Approved vs rejected texts -> P(approved), one linear model."""
+    """Approved vs rejected items -> P(approved): the section model's features, one
+    linear model (texts given as plain strings are read as titles)."""
 
     MIN_PER_CLASS = 3
     MIN_ITEMS = 10
 
-    def __init__(self, pipeline: Any) -> None:
-        self._pipeline = pipeline
+    def __init__(self, builder: FeatureBuilder, classifier: Any) -> None:
+        self._builder = builder
+        self._classifier = classifier
 
     @classmethod
-    def train(cls, approved: Sequence[str], rejected: Sequence[str]) -> RelevanceModel | None:
-        """None unless both classes have MIN_PER_CLASS texts and MIN_ITEMS in all."""
+    def train(
+        cls, approved: Sequence[Features | str], rejected: Sequence[Features | str]
+    ) -> RelevanceModel | None:
+        """None unless both classes have MIN_PER_CLASS items and MIN_ITEMS in all."""
         if min(len(approved), len(rejected)) < cls.MIN_PER_CLASS:
             return None
         if len(approved) + len(rejected) < cls.MIN_ITEMS:
             return None
-        pipeline = _pipeline()
-        pipeline.fit([*approved, *rejected], [1] * len(approved) + [0] * len(rejected))
-        return cls(pipeline)
+        builder = FeatureBuilder()
+        matrix = builder.fit_transform([_as_features(x) for x in (*approved, *rejected)])
+        classifier = _svm().fit(matrix, [1] * len(approved) + [0] * len(rejected))
+        return cls(builder, classifier)
 
-    def predict(self, text: str) -> float:
-        margins = _margins(self._pipeline, text)
-        probs = softmax(margins, SOFTMAX_TEMPERATURE)
-        classes = [int(c) for c in self._pipeline.classes_]
+    def predict(self, item: Features | str) -> float:
+        margins = _margins(self._classifier, self._builder.transform([_as_features(item)]))[0]
+        probs = softmax([float(m) for m in margins], RELEVANCE_TEMPERATURE)
+        classes = [int(c) for c in self._classifier.classes_]
         return probs[classes.index(1)]
+
+
+def _as_features(item: Features | str) -> Features:
+    return item if isinstance(item, Features) else Features(item, "")
 
 
 # --- filling a draft ---------------------------------------------------------------

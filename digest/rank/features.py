@@ -22,6 +22,7 @@ issues of the two shared back catalogues (docs/decisions/0010-section-features.m
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -118,11 +119,10 @@ def cue_tokens(features: Features, config: Config | None = None) -> list[str]:
     evidence: section hints, source kinds, keyword hits per section, link roles."""
     tokens: list[str] = []
     summary = features.summary[:MAX_TEXT]
-    for group in CUES:
-        pattern = _cue_re(group)
-        if pattern.search(features.title):
-            tokens.append(f"cue:{group}:title")
-        hits = len(pattern.findall(summary)) + len(pattern.findall(features.title))
+    for group in _cue_groups(features.title):
+        tokens.append(f"cue:{group}:title")
+    counts = Counter(_cue_groups(features.title) + _cue_groups(summary))
+    for group, hits in counts.items():
         tokens += [f"cue:{group}"] * min(hits, CUE_CAP)
     tokens += [f"kind:{k}" for k in features.kinds[:1]]
     tokens += [f"role:{link_role(u)}" for u in features.links[:1]]
@@ -145,9 +145,22 @@ def _rule_evidence(features: Features, config: Config) -> list[str]:
     return tokens
 
 
-@lru_cache(maxsize=len(CUES))
-def _cue_re(group: str) -> re.Pattern[str]:
-    return _phrases_re(CUES[group]) or re.compile(r"(?!)")
+def _cue_groups(text: str) -> list[str]:
+    """The cue group of each cue phrase found, in order (one scan for all groups)."""
+    return [_CUE_GROUP[m.lastgroup or ""] for m in _cues_re().finditer(text)]
+
+
+@lru_cache(maxsize=1)
+def _cues_re() -> re.Pattern[str]:
+    """One named alternative per group: ``(?<!\w)(?:(?P<c0>paper|...)|(?P<c1>...))(?!\w)``."""
+    alternatives = []
+    for i, phrases in enumerate(CUES.values()):
+        words = [r"[\s\-]+".join(re.escape(w) for w in p.split()) for p in phrases]
+        alternatives.append(f"(?P<c{i}>" + "|".join(words) + ")")
+    return re.compile(r"(?<!\w)(?:" + "|".join(alternatives) + r")(?!\w)", re.IGNORECASE)
+
+
+_CUE_GROUP = {f"c{i}": group for i, group in enumerate(CUES)}
 
 
 @lru_cache(maxsize=256)
@@ -167,6 +180,12 @@ def _phrases_re(phrases: Sequence[str]) -> re.Pattern[str] | None:
 def keywords_re(keywords: tuple[str, ...]) -> re.Pattern[str] | None:
     """The rules' keyword matcher, shared so rules and features agree on a hit."""
     return _keywords_re(keywords)
+
+
+def _stack(parts: list[Any], rows: int) -> Any:
+    from scipy.sparse import csr_matrix, hstack  # type: ignore[import-untyped]
+
+    return hstack(parts, format="csr") if parts else csr_matrix((rows, 1))
 
 
 def _tokens(tokens: list[str]) -> list[str]:
@@ -204,29 +223,28 @@ class FeatureBuilder:
         }
 
     def fit(self, items: Sequence[Features]) -> FeatureBuilder:
-        for name, column in self._inputs(items).items():
-            if self._weight(name):
-                self._fit_block(name, column)
+        self.fit_transform(items)
         return self
 
-    def _fit_block(self, name: str, column: list[Any]) -> None:
-        try:
-            self._blocks[name].fit(column)
-        except ValueError:  # an empty vocabulary (e.g. no char n-gram seen twice)
-            self._blocks[name] = None
+    def fit_transform(self, items: Sequence[Features]) -> Any:
+        """Fit each weighted block and return the training matrix (one pass: the
+        inputs are built once, each vectorizer fits and transforms together)."""
+        parts = []
+        for name, column in self._inputs(items).items():
+            if self._weight(name):
+                try:
+                    parts.append(self._blocks[name].fit_transform(column) * self._weight(name))
+                except ValueError:  # an empty vocabulary (e.g. no char n-gram seen twice)
+                    self._blocks[name] = None
+        return _stack(parts, len(items))
 
     def transform(self, items: Sequence[Features]) -> Any:
-        from scipy.sparse import csr_matrix, hstack  # type: ignore[import-untyped]
-
         parts = [
             self._blocks[name].transform(column) * self._weight(name)
             for name, column in self._inputs(items).items()
             if self._weight(name) and self._blocks[name] is not None
         ]
-        return hstack(parts, format="csr") if parts else csr_matrix((len(items), 1))
-
-    def fit_transform(self, items: Sequence[Features]) -> Any:
-        return self.fit(items).transform(items)
+        return _stack(parts, len(items))
 
     def _weight(self, name: str) -> float:
         return float(getattr(self.weights, name))

@@ -272,8 +272,10 @@ class _Training:
     ages: list[int]
 
     def weights(self, half_life: float) -> list[float]:
-        """Recent issues count more: editors' habits drift (on the shared back
-        catalogues a half-life of 10 issues gained 4-8 points of accuracy)."""
+        """Recent issues count more: editors' habits drift. A year of weekly issues
+        as the half-life: on Haskell Weekly's issues 300-307 and 380-387 (rolling, 150
+        issues of history) it gave 0.730 first-choice accuracy, against 0.719 at 10
+        issues and 0.716 with no decay."""
         return [0.5 ** (age / half_life) for age in self.ages]
 
     def head(self, cut: int) -> _Training:
@@ -287,7 +289,7 @@ class SectionModel:
 
     MIN_ITEMS = 20
     MIN_PER_CLASS = 2
-    HALF_LIFE_ISSUES = 10.0
+    HALF_LIFE_ISSUES = 52.0
     HOLDOUT = 0.2  # newest share of training items held out to fit the temperature
     MIN_HOLDOUT = 30
 

@@ -219,7 +219,7 @@ def _tfidf_svm(
     if len(set(labels)) < 2:
         return _majority(past, targets, config)
     vectorizer = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, max_features=50000)
-    classifier = LinearSVC().fit(vectorizer.fit_transform(texts), labels)
+    classifier = LinearSVC(random_state=0).fit(vectorizer.fit_transform(texts), labels)
     margins = classifier.decision_function(
         vectorizer.transform([model_text(history_features(i)) for i in targets])
     )

@@ -225,7 +225,7 @@ def _svm(c: float = 1.0, balanced: bool = False) -> Any:
     faster to train (lbfgs thrashes under a busy multi-threaded BLAS)."""
     from sklearn.svm import LinearSVC
 
-    return LinearSVC(C=c, class_weight="balanced" if balanced else None)
+    return LinearSVC(C=c, class_weight="balanced" if balanced else None, random_state=0)
 
 
 def _margins(classifier: Any, matrix: Any) -> Any:

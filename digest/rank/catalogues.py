@@ -68,11 +68,8 @@ def _twir_issue(lines: Sequence[str]) -> list[HistoryItem]:
     if number is None:
         return []
     when = _date(meta.get("date", ""))
-    return [
-        _item(number, when, section, body, ())
-        for section, body in _bullets(lines)
-        if _LINK_RE.search(body)
-    ]
+    items = (_item(number, when, section, body, ()) for section, body in _bullets(lines))
+    return [item for item in items if item is not None]
 
 
 def _bullets(lines: Sequence[str]) -> Iterator[tuple[str, str]]:
@@ -96,11 +93,12 @@ def _bullets(lines: Sequence[str]) -> Iterator[tuple[str, str]]:
 
 def _item(
     issue: str, when: date | None, section: str, body: str, quote: Sequence[str]
-) -> HistoryItem:
+) -> HistoryItem | None:
     """Title from the first link; the rest of the line (tags such as ``[video]``, the
-    trailing note, ``by Author``) and any quote make the summary."""
+    trailing note, ``by Author``) and any quote make the summary. None without a link."""
     first = _LINK_RE.search(body)
-    assert first is not None  # callers keep only bullets with a link
+    if first is None:
+        return None
     links = tuple(m["url"] for m in _LINK_RE.finditer(body))
     rest = body[: first.start()] + " " + body[first.end() :]
     summary = " ".join(_MD_LINK_TEXT.sub(r"\1", " ".join([rest, *quote])).split())
@@ -141,8 +139,10 @@ def _hw_issue(number: str, when: date | None, lines: Sequence[str]) -> list[Hist
     quote: list[str] = []
 
     def flush() -> None:
-        if section is not None and body is not None and _LINK_RE.search(body):
-            items.append(_item(number, when, section, body, quote))
+        if section is not None and body is not None:
+            item = _item(number, when, section, body, quote)
+            if item is not None:
+                items.append(item)
 
     for line in lines:
         if line.startswith("## "):

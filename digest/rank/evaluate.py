@@ -18,18 +18,18 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from digest.rank.sections import (
+from digest.rank.models import (
     SectionModel,
     history_features,
     issue_order,
     model_text,
     sections_of,
-    suggest_from,
 )
+from digest.rank.sections import suggest_from
 from digest.types import UNSURE_BELOW, Config, HistoryItem
 
 __all__ = [
@@ -42,8 +42,6 @@ __all__ = [
 ]
 
 log = logging.getLogger("digest.rank.evaluate")
-
-Predictor = Callable[[Sequence[HistoryItem]], list[list[str]]]  # ranked sections per item
 
 
 @dataclass(frozen=True)

@@ -16,16 +16,23 @@ there instead.
 from __future__ import annotations
 
 import logging
-import math
-from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from datetime import date, datetime
-from typing import Any
-from urllib.parse import urlsplit
+from datetime import datetime
 
 from digest.identity import link_role
-from digest.rank.features import BlockWeights, FeatureBuilder, Features, keywords_re
+from digest.rank.features import Features, keywords_re
+from digest.rank.models import (
+    DEFAULT_TEMPERATURE,
+    RelevanceModel,
+    SectionModel,
+    fit_temperature,
+    history_features,
+    issue_order,
+    model_text,
+    sections_of,
+    softmax,
+    suggestible,
+)
 from digest.types import (
     Candidate,
     Config,
@@ -33,7 +40,6 @@ from digest.types import (
     DraftItem,
     DraftSection,
     DraftStatus,
-    HistoryItem,
     ItemStatus,
     LinkRole,
     SectionConfig,
@@ -44,12 +50,19 @@ from digest.types import (
 )
 
 __all__ = [
+    "DEFAULT_TEMPERATURE",
     "Features",
     "RelevanceModel",
     "SectionModel",
     "features_of",
     "fill_sections",
+    "fit_temperature",
+    "history_features",
+    "issue_order",
+    "model_text",
     "rule_share",
+    "sections_of",
+    "softmax",
     "story_text",
     "suggest",
     "suggest_from",
@@ -69,8 +82,6 @@ RULE_PRIOR = 1.0  # mass kept for "none of these": one weak rule is not certaint
 # for n training items: a third at 100 items, 1/21 at 1,000 (the rules help only while
 # history is short; a fixed 0.4 share cost 4.5 points of accuracy once the model was good).
 RULE_PRIOR_ITEMS = 50
-DEFAULT_TEMPERATURE = 0.25  # before enough history to fit one (SVM margins are small)
-RELEVANCE_TEMPERATURE = 0.25
 
 PAPERS = ("publications", "papers", "research")
 TOOLS = ("tools", "tools and datasets", "tools & datasets", "datasets", "code", "resources")
@@ -84,10 +95,6 @@ _KIND_NAMES = {
 }
 _KINDS = frozenset(str(k) for k in SourceKind)
 _ROLE_NAMES = {LinkRole.PAPER: PAPERS, LinkRole.CODE: TOOLS, LinkRole.RELEASE: TOOLS}
-
-
-def _suggestible(section: SectionConfig) -> bool:
-    return not section.priority_cut and not section.retired
 
 
 def features_of(story: Story, summary: Summary) -> Features:
@@ -135,7 +142,7 @@ def suggest_from(
 ) -> tuple[SectionSuggestion, ...]:
     """:func:`suggest` given the model's section probabilities (batch callers predict
     many items at once)."""
-    topics = [s for s in config.sections if _suggestible(s)]
+    topics = [s for s in config.sections if suggestible(s)]
     if not topics:
         return ()
     scores = _rule_scores(features, config)
@@ -167,7 +174,7 @@ def _rule_scores(features: Features, config: Config) -> dict[str, float]:
     scores: dict[str, float] = {}
 
     def add(section: SectionConfig | None, points: float) -> None:
-        if section is not None and _suggestible(section):
+        if section is not None and suggestible(section):
             scores[section.key] = scores.get(section.key, 0.0) + points
 
     for i, hint in enumerate(features.hints):
@@ -195,282 +202,17 @@ def _find(config: Config, names: Iterable[str]) -> SectionConfig | None:
     names = tuple(names)
     for name in names:
         found = config.section(name)
-        if found is not None and _suggestible(found):
+        if found is not None and suggestible(found):
             return found
     stem = names[0].casefold()
     return next(
         (
             s
             for s in config.sections
-            if _suggestible(s) and (stem in s.key.casefold() or stem in s.title.casefold())
+            if suggestible(s) and (stem in s.key.casefold() or stem in s.title.casefold())
         ),
         None,
     )
-
-
-# --- learned models -------------------------------------------------------------
-
-
-def model_text(features: Features) -> str:
-    """Title, summary and marker tokens for link domains and source kinds: the plain
-    tf-idf baseline's input (``digest eval sections`` compares against it)."""
-    hosts = {urlsplit(u).netloc.lower().removeprefix("www.") for u in features.links}
-    markers = [f"dom_{h.replace('.', '_').replace('-', '_')}" for h in sorted(hosts) if h]
-    markers += [f"kind_{k}" for k in features.kinds]
-    return " ".join([features.title, features.summary, *markers])
-
-
-def _svm(c: float = 1.0, balanced: bool = False) -> Any:
-    """LinearSVC rather than LogisticRegression: as accurate on our history and ~30x
-    faster to train (lbfgs thrashes under a busy multi-threaded BLAS)."""
-    from sklearn.svm import LinearSVC
-
-    return LinearSVC(C=c, class_weight="balanced" if balanced else None, random_state=0)
-
-
-def _margins(classifier: Any, matrix: Any) -> Any:
-    """One margin per class and row (a binary SVM gives one number for classes_[1])."""
-    import numpy as np
-
-    raw = classifier.decision_function(matrix)
-    if raw.ndim == 1:
-        return np.column_stack([-raw, raw])
-    return raw
-
-
-def softmax(margins: Sequence[float], temperature: float) -> list[float]:
-    """Margins -> probabilities at ``temperature`` (fitted on held-out training items)."""
-    top = max(margins)
-    exps = [math.exp((m - top) / temperature) for m in margins]
-    total = sum(exps)
-    return [e / total for e in exps]
-
-
-def fit_temperature(margins: Any, gold: Sequence[int]) -> float:
-    """The softmax temperature with the least log loss on held-out margins: one number
-    fitted on a few hundred items cannot overfit the way per-class calibrators do."""
-    import numpy as np
-
-    rows = np.arange(len(gold))
-    best, best_loss = DEFAULT_TEMPERATURE, math.inf
-    for t in np.geomspace(0.05, 5.0, 60):
-        z = margins / t
-        z = z - z.max(axis=1, keepdims=True)
-        log_p = z[rows, gold] - np.log(np.exp(z).sum(axis=1))
-        loss = float(-log_p.mean())
-        if loss < best_loss:
-            best, best_loss = float(t), loss
-    return best
-
-
-@dataclass(frozen=True)
-class _Training:
-    """Usable items oldest first: features, labels and each item's age in issues."""
-
-    feats: list[Features]
-    labels: list[str]
-    ages: list[int]
-
-    def weights(self, half_life: float) -> list[float]:
-        """Recent issues count more: editors' habits drift. A year of weekly issues
-        as the half-life: on Haskell Weekly's issues 300-307 and 380-387 (rolling, 150
-        issues of history) it gave 0.730 first-choice accuracy, against 0.719 at 10
-        issues and 0.716 with no decay."""
-        return [0.5 ** (age / half_life) for age in self.ages]
-
-    def head(self, cut: int) -> _Training:
-        return _Training(self.feats[:cut], self.labels[:cut], self.ages[:cut])
-
-
-class SectionModel:
-    """Title, summary, links and cues (:class:`FeatureBuilder`) -> linear SVM with
-    recent issues weighted up -> softmax with a temperature fitted on the newest
-    training issues held out (calibration)."""
-
-    MIN_ITEMS = 20
-    MIN_PER_CLASS = 2
-    HALF_LIFE_ISSUES = 52.0
-    HOLDOUT = 0.2  # newest share of training items held out to fit the temperature
-    MIN_HOLDOUT = 30
-
-    def __init__(
-        self,
-        builder: FeatureBuilder,
-        classifier: Any,
-        labels: tuple[str, ...],
-        size: int,
-        temperature: float = DEFAULT_TEMPERATURE,
-    ) -> None:
-        self._builder = builder
-        self._classifier = classifier
-        self.labels = labels
-        self.size = size
-        self.temperature = temperature
-
-    @classmethod
-    def train(
-        cls,
-        items: Sequence[HistoryItem],
-        config: Config | None = None,
-        *,
-        weights: BlockWeights | None = None,
-        calibrate: bool = True,
-    ) -> SectionModel | None:
-        """None when there is too little history (fewer than MIN_ITEMS usable items or
-        fewer than two sections). With ``config``, labels become section keys and
-        priority-cut or unknown sections are left out (retired ones are kept: they
-        teach the model what is not in the live sections)."""
-        data = _labelled(items, config, cls.MIN_PER_CLASS)
-        if len(data.labels) < cls.MIN_ITEMS or len(set(data.labels)) < 2:
-            return None
-        temperature = DEFAULT_TEMPERATURE
-        if calibrate:
-            temperature = cls._temperature(data, config, weights)
-        builder, classifier = cls._fit(data, config, weights)
-        classes = tuple(str(c) for c in classifier.classes_)
-        return cls(builder, classifier, classes, len(data.labels), temperature)
-
-    @classmethod
-    def _fit(
-        cls, data: _Training, config: Config | None, weights: BlockWeights | None
-    ) -> tuple[FeatureBuilder, Any]:
-        builder = FeatureBuilder(config, weights)
-        matrix = builder.fit_transform(data.feats)
-        classifier = _svm().fit(
-            matrix, data.labels, sample_weight=data.weights(cls.HALF_LIFE_ISSUES)
-        )
-        return builder, classifier
-
-    @classmethod
-    def _temperature(
-        cls, data: _Training, config: Config | None, weights: BlockWeights | None
-    ) -> float:
-        """Train on the older items, fit the temperature on the newest ones."""
-        cut = int(len(data.labels) * (1 - cls.HOLDOUT))
-        tail = data.labels[cut:]
-        if len(tail) < cls.MIN_HOLDOUT or len(set(data.labels[:cut])) < 2:
-            return DEFAULT_TEMPERATURE
-        builder, classifier = cls._fit(data.head(cut), config, weights)
-        known = {str(c): i for i, c in enumerate(classifier.classes_)}
-        rows = [i for i, label in enumerate(tail) if label in known]
-        if len(rows) < cls.MIN_HOLDOUT:
-            return DEFAULT_TEMPERATURE
-        margins = _margins(classifier, builder.transform([data.feats[cut + i] for i in rows]))
-        return fit_temperature(margins, [known[tail[i]] for i in rows])
-
-    def predict(self, features: Features) -> dict[str, float]:
-        """Probability per label the model was trained on."""
-        return self.predict_many([features])[0]
-
-    def predict_many(self, items: Sequence[Features]) -> list[dict[str, float]]:
-        margins = _margins(self._classifier, self._builder.transform(items))
-        return [
-            dict(zip(self.labels, softmax([float(m) for m in row], self.temperature), strict=True))
-            for row in margins
-        ]
-
-    def predict_sections(self, features: Features, config: Config) -> dict[str, float]:
-        """Probabilities mapped to this config's suggestible sections, renormalised:
-        retired and priority-cut sections give their mass to the others."""
-        return sections_of(self.predict(features), config)
-
-
-def sections_of(probs: dict[str, float], config: Config) -> dict[str, float]:
-    mapped: dict[str, float] = {}
-    for label, p in probs.items():
-        section = config.section(label)
-        if section is not None and _suggestible(section):
-            mapped[section.key] = mapped.get(section.key, 0.0) + p
-    total = sum(mapped.values())
-    return {k: v / total for k, v in mapped.items()} if total > 0 else {}
-
-
-def _labelled(items: Sequence[HistoryItem], config: Config | None, min_per_class: int) -> _Training:
-    """Usable items in issue order (by date, then number), dropping labels seen fewer
-    than ``min_per_class`` times (nothing to learn from one example)."""
-    order = {issue: i for i, issue in enumerate(issue_order(items))}
-    pairs = [(item, _label(item.section, config)) for item in items]
-    counts = Counter(label for _, label in pairs if label is not None)
-    kept = [(i, lab) for i, lab in pairs if lab is not None and counts[lab] >= min_per_class]
-    kept.sort(key=lambda pair: order[pair[0].issue])  # stable: file order within an issue
-    newest = len(order) - 1
-    return _Training(
-        [history_features(i) for i, _ in kept],
-        [lab for _, lab in kept],
-        [newest - order[i.issue] for i, _ in kept],
-    )
-
-
-def issue_order(items: Sequence[HistoryItem]) -> list[str]:
-    """Issue names by date (undated first), then number, then name."""
-    first: dict[str, date | None] = {}
-    for item in items:
-        first.setdefault(item.issue, item.date)
-
-    def key(issue: str) -> tuple[date, int, str]:
-        when = first[issue] or date.min
-        return (when, int(issue) if issue.isdigit() else 0, issue)
-
-    return sorted(first, key=key)
-
-
-def _label(section: str, config: Config | None) -> str | None:
-    if not section.strip():
-        return None
-    if config is None:
-        return section.strip().casefold()
-    found = config.section(section)
-    return found.key if found is not None and not found.priority_cut else None
-
-
-def history_features(item: HistoryItem) -> Features:
-    kinds = (item.kind,) if item.kind else _guess_kinds(item.links)
-    return Features(item.title, item.summary, item.links, kinds)
-
-
-def _guess_kinds(links: Sequence[str]) -> tuple[str, ...]:
-    """Past items rarely record the source kind; the first link's role stands in."""
-    if not links:
-        return ()
-    role = link_role(links[0])
-    kind = {LinkRole.PAPER: SourceKind.ARXIV, LinkRole.RELEASE: SourceKind.RELEASE}.get(role)
-    return (str(kind),) if kind else ()
-
-
-class RelevanceModel:
-    """Approved vs rejected items -> P(approved): the section model's features, one
-    linear model (texts given as plain strings are read as titles)."""
-
-    MIN_PER_CLASS = 3
-    MIN_ITEMS = 10
-
-    def __init__(self, builder: FeatureBuilder, classifier: Any) -> None:
-        self._builder = builder
-        self._classifier = classifier
-
-    @classmethod
-    def train(
-        cls, approved: Sequence[Features | str], rejected: Sequence[Features | str]
-    ) -> RelevanceModel | None:
-        """None unless both classes have MIN_PER_CLASS items and MIN_ITEMS in all."""
-        if min(len(approved), len(rejected)) < cls.MIN_PER_CLASS:
-            return None
-        if len(approved) + len(rejected) < cls.MIN_ITEMS:
-            return None
-        builder = FeatureBuilder()
-        matrix = builder.fit_transform([_as_features(x) for x in (*approved, *rejected)])
-        classifier = _svm().fit(matrix, [1] * len(approved) + [0] * len(rejected))
-        return cls(builder, classifier)
-
-    def predict(self, item: Features | str) -> float:
-        margins = _margins(self._classifier, self._builder.transform([_as_features(item)]))[0]
-        probs = softmax([float(m) for m in margins], RELEVANCE_TEMPERATURE)
-        classes = [int(c) for c in self._classifier.classes_]
-        return probs[classes.index(1)]
-
-
-def _as_features(item: Features | str) -> Features:
-    return item if isinstance(item, Features) else Features(item, "")
 
 
 # --- filling a draft ---------------------------------------------------------------

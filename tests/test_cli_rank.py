@@ -165,3 +165,17 @@ def test_rules_add_appends_to_feeds_yaml_keeping_comments(run: Run, config: Path
     )
     assert config.read_text().count("#") >= comments
     assert load_config(config).rules == (Rule(RuleKind.URL, "*://*.spam.example/*", like=False),)
+
+
+def test_eval_sections_on_the_imported_history_and_a_range(run: Run) -> None:
+    empty = run("eval", "sections")
+    assert empty.exit_code == 1 and "try `digest history import`" in empty.stderr
+    assert run("history", "import", str(GOLDEN)).exit_code == 0
+    result = run("eval", "sections", "--from", "6", "--to", "8")
+    assert result.exit_code == 0, result.output
+    first = result.stdout.splitlines()[0]
+    assert first.startswith("issues 12, evaluated 6..8, predicted items ")
+    windowed = run("eval", "sections", "--from", "6", "--to", "8", "--window", "2")
+    assert windowed.exit_code == 0 and windowed.stdout != result.stdout
+    unknown = run("eval", "sections", "--from", "no-such-issue")
+    assert unknown.exit_code == 2 and "no issue 'no-such-issue'" in unknown.stderr

@@ -148,6 +148,7 @@ def history(n: int, rnd: random.Random) -> list[HistoryItem]:
 
 def bench_sections(cfg: Config, rnd: random.Random) -> None:
     week_items = [history_features(i) for i in history(500, rnd)]
+    SectionModel.train(history(200, rnd), cfg)  # warm up: imports sklearn and scipy
     for size in (1_000, 50_000):
         items = history(size, rnd)
         gc.collect()

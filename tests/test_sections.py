@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -322,3 +322,13 @@ def test_unsure_suggestions_are_marked_for_the_editor(now: datetime) -> None:
     sure = replace(cand, suggestions=(SectionSuggestion("tools", 0.9),))
     assert not sure.section_unsure
     assert not replace(cand, suggestions=()).section_unsure
+
+
+def test_items_older_than_six_half_lives_are_left_out() -> None:
+    items = [
+        HistoryItem(str(i), date(2000, 1, 6) + timedelta(weeks=i),
+                    "Publications" if i % 2 else "Tools", f"item {i}", "text", ())
+        for i in range(400)
+    ]  # fmt: skip
+    model = SectionModel.train(items, make_config(), calibrate=False)
+    assert model is not None and model.size == SectionModel.MAX_AGE_ISSUES + 1  # ages 0..312

@@ -111,8 +111,12 @@ class _Training:
         issues and 0.716 with no decay."""
         return [0.5 ** (age / half_life) for age in self.ages]
 
-    def head(self, cut: int) -> _Training:
-        return _Training(self.feats[:cut], self.labels[:cut], self.ages[:cut])
+    def slice(self, start: int, stop: int) -> _Training:
+        return _Training(self.feats[start:stop], self.labels[start:stop], self.ages[start:stop])
+
+    def recent(self, max_age: int) -> _Training:
+        start = next((i for i, age in enumerate(self.ages) if age <= max_age), len(self.ages))
+        return self.slice(start, len(self.ages))
 
 
 class SectionModel:
@@ -123,8 +127,11 @@ class SectionModel:
     MIN_ITEMS = 20
     MIN_PER_CLASS = 2
     HALF_LIFE_ISSUES = 52.0
+    MAX_AGE_ISSUES = 312  # six half-lives: older items weigh under 1/64 and only cost time
     HOLDOUT = 0.2  # newest share of training items held out to fit the temperature
     MIN_HOLDOUT = 30
+    MAX_HOLDOUT = 2_000  # enough to fit one number ...
+    MAX_CALIBRATION_TRAIN = 10_000  # ... with a first fit on the items just before them
 
     def __init__(
         self,
@@ -153,7 +160,7 @@ class SectionModel:
         fewer than two sections). With ``config``, labels become section keys and
         priority-cut or unknown sections are left out (retired ones are kept: they
         teach the model what is not in the live sections)."""
-        data = _labelled(items, config, cls.MIN_PER_CLASS)
+        data = _labelled(items, config, cls.MIN_PER_CLASS).recent(cls.MAX_AGE_ISSUES)
         if len(data.labels) < cls.MIN_ITEMS or len(set(data.labels)) < 2:
             return None
         temperature = DEFAULT_TEMPERATURE
@@ -178,12 +185,14 @@ class SectionModel:
     def _temperature(
         cls, data: _Training, config: Config | None, weights: BlockWeights | None
     ) -> float:
-        """Train on the older items, fit the temperature on the newest ones."""
-        cut = int(len(data.labels) * (1 - cls.HOLDOUT))
+        """Train on older items, fit the temperature on the newest ones (both capped,
+        so a long history does not double the training time)."""
+        cut = len(data.labels) - min(int(len(data.labels) * cls.HOLDOUT), cls.MAX_HOLDOUT)
         tail = data.labels[cut:]
-        if len(tail) < cls.MIN_HOLDOUT or len(set(data.labels[:cut])) < 2:
+        head = data.slice(max(0, cut - cls.MAX_CALIBRATION_TRAIN), cut)
+        if len(tail) < cls.MIN_HOLDOUT or len(set(head.labels)) < 2:
             return DEFAULT_TEMPERATURE
-        builder, classifier = cls._fit(data.head(cut), config, weights)
+        builder, classifier = cls._fit(head, config, weights)
         known = {str(c): i for i, c in enumerate(classifier.classes_)}
         rows = [i for i, label in enumerate(tail) if label in known]
         if len(rows) < cls.MIN_HOLDOUT:

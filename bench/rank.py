@@ -8,7 +8,8 @@ matter. Prints both times, their ratio and peak traced memory.
 The section model is trained (features, temperature fitted on held-out items, the SVM)
 on synthetic history items shaped like the back catalogues' (a title, a 40-word summary,
 one or two links over 300 hosts, six sections), then suggests sections for a week of
-500 items, one item at a time as ``rank`` does and as one batch.
+500 items, one item at a time (as ``digest sections suggest`` reads its input) and as
+one batch (as ``rank`` does).
 
     PYTHONPATH=. .venv/bin/python bench/rank.py [--week 5000] [--only rank|sections]
 """
@@ -163,7 +164,9 @@ def bench_sections(cfg: Config, rnd: random.Random) -> None:
         batch = time.perf_counter()
         print(
             f"section model, {size:>6,} history items: train {trained - start:.2f} s "
-            f"(temperature {model.temperature:.2f}); suggest {len(week_items)} items "
+            f"({model.size:,} items used: the newest {SectionModel.MAX_AGE_ISSUES + 1} issues "
+            f"less Honourable; temperature {model.temperature:.2f}); "
+            f"suggest {len(week_items)} items "
             f"{one_by_one - trained:.2f} s one by one "
             f"({(one_by_one - trained) / len(week_items) * 1000:.1f} ms each), "
             f"{batch - one_by_one:.2f} s as a batch"

@@ -305,10 +305,16 @@ class RelevanceModel:
         return cls(builder, classifier)
 
     def predict(self, item: Features | str) -> float:
-        margins = _margins(self._classifier, self._builder.transform([_as_features(item)]))[0]
-        probs = softmax([float(m) for m in margins], RELEVANCE_TEMPERATURE)
-        classes = [int(c) for c in self._classifier.classes_]
-        return probs[classes.index(1)]
+        return self.predict_many([item])[0]
+
+    def predict_many(self, items: Sequence[Features | str]) -> list[float]:
+        """P(approved) per item, in one transform."""
+        matrix = self._builder.transform([_as_features(x) for x in items])
+        approved = [int(c) for c in self._classifier.classes_].index(1)
+        return [
+            softmax([float(m) for m in row], RELEVANCE_TEMPERATURE)[approved]
+            for row in _margins(self._classifier, matrix)
+        ]
 
 
 def _as_features(item: Features | str) -> Features:

@@ -9,8 +9,9 @@
   chosen), are negatives.
 
 Both return None until there is enough to learn from; rank then uses the cold-start
-rules alone. Nothing is cached: both train in about a second on a few thousand
-items (measured 1.1 s for 3,000 history items and 3,000 decided draft items).
+rules alone. Nothing is cached: `bench/rank.py` times the section model (features, a
+first fit for the temperature, the final fit) on 1,000 and 50,000 history items;
+history older than six half-lives (312 issues) is left out, which bounds it.
 """
 
 from __future__ import annotations

@@ -332,3 +332,23 @@ def test_items_older_than_six_half_lives_are_left_out() -> None:
     ]  # fmt: skip
     model = SectionModel.train(items, make_config(), calibrate=False)
     assert model is not None and model.size == SectionModel.MAX_AGE_ISSUES + 1  # ages 0..312
+
+
+def test_draft_show_marks_unsure_sections(now: datetime, monkeypatch: pytest.MonkeyPatch) -> None:
+    from rich.console import Console
+
+    from digest.cli import console
+
+    split = make_entry(
+        "Work", link="https://arxiv.org/abs/2611.00009", kind=SourceKind.ARXIV, hint="education"
+    )
+    clear = make_entry("A release", link="https://github.com/a/b/releases/tag/v2",
+                       kind=SourceKind.RELEASE, feed="b")  # fmt: skip
+    cands = rank(group_stories([split, clear], now=now), {}, make_config(), now=now)
+    draft = fill_sections(cands, make_config(), key="k", period_start=now, period_end=now)
+    monkeypatch.setattr(console, "out", Console(width=300, color_system=None, highlight=False))
+    with console.out.capture() as captured:
+        console.draft_view(draft)
+    lines = [line for line in captured.get().splitlines() if "sections:" in line]
+    assert len(lines) == 2
+    assert sum("(unsure)" in line for line in lines) == 1  # only the split one

@@ -116,6 +116,7 @@ def test_sections_suggest_from_the_model_trained_on_the_database(run: Run, confi
     for item, got in zip(items, out, strict=True):
         scores = [s["score"] for s in got["sections"]]
         assert got["title"] == item.title and scores == sorted(scores, reverse=True)
+        assert got["unsure"] is (scores[0] < 0.5)
         gold = sections.section(item.section)
         if gold is not None and not gold.priority_cut:
             graded += 1

@@ -20,7 +20,7 @@ from digest.rank import learn
 from digest.rank.history import evaluate_sections, format_report, parse_history
 from digest.rank.rules import Subject, describe, matches, pin_sections
 from digest.rank.sections import history_features, suggest
-from digest.types import Config, HistoryItem, Rule, RuleKind
+from digest.types import UNSURE_BELOW, Config, HistoryItem, Rule, RuleKind
 
 KINDS = [k.value for k in RuleKind]
 
@@ -171,7 +171,9 @@ def sections() -> None:
 @handle_errors
 def sections_suggest(app: App) -> None:
     """Read items as JSON Lines on stdin (title, summary, links, optional kind) and
-    write them back with `sections`: [{"section": KEY, "score": ...}], best first.
+    write them back with `sections`: [{"section": KEY, "score": ...}], best first
+    (scores are calibrated probabilities), and `unsure`: true when the first is
+    under 0.5.
 
     Bad lines are reported on stderr with their number; the others are still
     written, and the exit status is 1.
@@ -204,6 +206,7 @@ def _suggest_stream(stream: TextIO, config: Config, model: Any) -> int:
         subject = Subject(titles=(item.title,), urls=item.links)
         pinned = pin_sections(found, [r for r in config.rules if matches(r, subject)])
         data["sections"] = [{"section": s.section, "score": s.confidence} for s in pinned]
+        data["unsure"] = not pinned or pinned[0].confidence < UNSURE_BELOW  # look at it first
         click.echo(json.dumps(data, ensure_ascii=False))
     return bad
 

@@ -1,10 +1,17 @@
-"""Benchmark: group + rank a week of 5,000 entries against archives of 10k and 1M.
+"""Benchmark: group + rank a week of 5,000 entries against archives of 10k and 1M, and
+train the section model on 1,000 and 50,000 history items.
 
 The archive only reaches rank through ``featured`` (canonical URLs, arXiv ids and story
 keys of items already published), a dict lookup per identity, so its size should barely
 matter. Prints both times, their ratio and peak traced memory.
 
-    PYTHONPATH=. .venv/bin/python bench/rank.py [--week 5000]
+The section model is trained (features, temperature fitted on held-out items, the SVM)
+on synthetic history items shaped like the back catalogues' (a title, a 40-word summary,
+one or two links over 300 hosts, six sections), then suggests sections for a week of
+500 items, one item at a time (as ``digest sections suggest`` reads its input) and as
+one batch (as ``rank`` does).
+
+    PYTHONPATH=. .venv/bin/python bench/rank.py [--week 5000] [--only rank|sections]
 """
 
 from __future__ import annotations
@@ -20,9 +27,11 @@ from pathlib import Path
 
 from digest.draft.group import group_stories
 from digest.rank.score import rank
+from digest.rank.sections import SectionModel, history_features, suggest
 from digest.types import (
     Config,
     Entry,
+    HistoryItem,
     Newsletter,
     RankSettings,
     SectionConfig,
@@ -114,12 +123,70 @@ def peak_mib(entries: list[Entry], featured: dict[str, int], cfg: Config) -> flo
     return peak / 2**20
 
 
+SECTION_NAMES = ("Publications", "Tools", "Articles", "Ethics", "Education", "Honourable")
+HOSTS = [f"host{i}.example" for i in range(297)] + ["arxiv.org", "github.com", "youtube.com"]
+
+
+def history(n: int, rnd: random.Random) -> list[HistoryItem]:
+    """``n`` items over issues of 50, each section with its own word and host habits."""
+    items = []
+    for i in range(n):
+        s = rnd.randrange(len(SECTION_NAMES))
+        words = rnd.sample(WORDS[s * 800 : s * 800 + 1200], 20) + rnd.sample(WORDS, 28)
+        hosts = rnd.sample(HOSTS[s * 50 : s * 50 + 80], rnd.choice((1, 2)))
+        items.append(
+            HistoryItem(
+                issue=str(i // 50),
+                date=None,
+                section=SECTION_NAMES[s],
+                title=" ".join(words[:8]),
+                summary=" ".join(words[8:]),
+                links=tuple(f"https://{h}/p/{words[0]}/{i}" for h in hosts),
+            )
+        )
+    return items
+
+
+def bench_sections(cfg: Config, rnd: random.Random) -> None:
+    week_items = [history_features(i) for i in history(500, rnd)]
+    SectionModel.train(history(200, rnd), cfg)  # warm up: imports sklearn and scipy
+    for size in (1_000, 50_000):
+        items = history(size, rnd)
+        gc.collect()
+        start = time.perf_counter()
+        model = SectionModel.train(items, cfg)
+        trained = time.perf_counter()
+        assert model is not None
+        for features in week_items:
+            suggest(features, cfg, model)
+        one_by_one = time.perf_counter()
+        model.predict_many(week_items)
+        batch = time.perf_counter()
+        print(
+            f"section model, {size:>6,} history items: train {trained - start:.2f} s "
+            f"({model.size:,} items used: the newest {SectionModel.MAX_AGE_ISSUES + 1} issues "
+            f"less Honourable; temperature {model.temperature:.2f}); "
+            f"suggest {len(week_items)} items "
+            f"{one_by_one - trained:.2f} s one by one "
+            f"({(one_by_one - trained) / len(week_items) * 1000:.1f} ms each), "
+            f"{batch - one_by_one:.2f} s as a batch"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--week", type=int, default=5000)
+    parser.add_argument("--only", choices=("rank", "sections"), default=None)
     args = parser.parse_args()
     rnd = random.Random(42)
-    entries, cfg = week(args.week, rnd), config()
+    if args.only != "rank":
+        bench_sections(config(), rnd)
+    if args.only != "sections":
+        bench_rank(args.week, rnd)
+
+
+def bench_rank(size_of_week: int, rnd: random.Random) -> None:
+    entries, cfg = week(size_of_week, rnd), config()
     run(entries[:200], {}, cfg)  # warm up imports and regex caches
     results = {}
     for size in (10_000, 1_000_000):

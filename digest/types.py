@@ -770,6 +770,11 @@ class SectionSuggestion:
     confidence: float
 
 
+# A first section suggestion below this (calibrated) probability is marked unsure in
+# the draft, so the editor looks at those items first.
+UNSURE_BELOW = 0.5
+
+
 @dataclass(frozen=True)
 class Candidate:
     story: Story
@@ -785,6 +790,11 @@ class Candidate:
     @property
     def section(self) -> str:
         return self.suggestions[0].section
+
+    @property
+    def section_unsure(self) -> bool:
+        """The first suggested section is more likely wrong than right."""
+        return bool(self.suggestions) and self.suggestions[0].confidence < UNSURE_BELOW
 
 
 @dataclass(frozen=True)

@@ -87,10 +87,14 @@ def test_eval_sections_over_the_golden_history(run: Run) -> None:
     result = run("eval", "sections", str(GOLDEN))
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    assert lines[0].startswith("issues 12, predicted items ")
-    accuracy = float(lines[1].split()[1])
-    assert "macro-F1" in lines[1] and "top-2 accuracy" in lines[1]
+    assert lines[0].startswith("issues 12, evaluated 4..12, predicted items ")
+    assert lines[1].split() == ["method", "accuracy", "macro-F1", "top-2"]
+    figures = {line.split()[0]: line.split()[1:] for line in lines[2:5]}
+    assert set(figures) == {"model", "tfidf+svm", "majority"}  # baselines in the same run
+    accuracy = float(figures["model"][0])
     assert accuracy >= 0.8
+    assert accuracy > float(figures["majority"][0])
+    assert any(line.startswith("model vs tfidf+svm: accuracy x") for line in lines)
     assert any(line.startswith("publications") for line in lines[3:])
     warm = run("eval", "sections", str(GOLDEN), "--warmup", "10")
     assert warm.stdout.splitlines()[0] != lines[0]
@@ -112,6 +116,7 @@ def test_sections_suggest_from_the_model_trained_on_the_database(run: Run, confi
     for item, got in zip(items, out, strict=True):
         scores = [s["score"] for s in got["sections"]]
         assert got["title"] == item.title and scores == sorted(scores, reverse=True)
+        assert got["unsure"] is (scores[0] < 0.5)
         gold = sections.section(item.section)
         if gold is not None and not gold.priority_cut:
             graded += 1
@@ -161,3 +166,17 @@ def test_rules_add_appends_to_feeds_yaml_keeping_comments(run: Run, config: Path
     )
     assert config.read_text().count("#") >= comments
     assert load_config(config).rules == (Rule(RuleKind.URL, "*://*.spam.example/*", like=False),)
+
+
+def test_eval_sections_on_the_imported_history_and_a_range(run: Run) -> None:
+    empty = run("eval", "sections")
+    assert empty.exit_code == 1 and "try `digest history import`" in empty.stderr
+    assert run("history", "import", str(GOLDEN)).exit_code == 0
+    result = run("eval", "sections", "--from", "6", "--to", "8")
+    assert result.exit_code == 0, result.output
+    first = result.stdout.splitlines()[0]
+    assert first.startswith("issues 12, evaluated 6..8, predicted items ")
+    windowed = run("eval", "sections", "--from", "6", "--to", "8", "--window", "2")
+    assert windowed.exit_code == 0 and windowed.stdout != result.stdout
+    unknown = run("eval", "sections", "--from", "no-such-issue")
+    assert unknown.exit_code == 2 and "no issue 'no-such-issue'" in unknown.stderr

@@ -149,7 +149,7 @@ def test_learned_relevance_changes_the_order_after_approve_and_reject(
     for item in draft.items():
         action = Action.APPROVE if "Retrieval" in item.title else Action.REJECT
         drafting.decide(store, config, action, item.key, now=now)
-    approved, rejected = learn.relevance_texts(store, config)
+    approved, rejected = learn.relevance_examples(store, config)
     assert (len(approved), len(rejected)) == (6, 6)
 
     later = now + timedelta(days=10)

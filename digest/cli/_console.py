@@ -180,7 +180,8 @@ def _item_view(item: DraftItem, *, brief: bool = False) -> None:
     out.print(f"        [dim]{escape(links)}[/]")
     reasons = ", ".join(f"{r.label} ({r.points:+.2f})" for r in c.reasons)
     suggestions = ", ".join(f"{s.section} {s.confidence:.0%}" for s in c.suggestions)
-    out.print(f"        [dim]why: {escape(reasons)} · sections: {escape(suggestions)} · "
+    unsure = " [/][yellow](unsure)[/][dim]" if c.section_unsure else ""  # check these first
+    out.print(f"        [dim]why: {escape(reasons)} · sections: {escape(suggestions)}{unsure} · "
               f"summary: {c.summary.method.value}[/]")  # fmt: skip
 
 

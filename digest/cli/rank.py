@@ -21,7 +21,7 @@ from digest.cli._base import App, cli, handle_errors, pass_app
 from digest.rank import learn
 from digest.rank.history import evaluate_sections, format_report, item_from_json, parse_history
 from digest.rank.rules import describe
-from digest.types import Config, Rule, RuleKind
+from digest.types import UNSURE_BELOW, Config, HistoryItem, Rule, RuleKind
 
 KINDS = [k.value for k in RuleKind]
 
@@ -156,7 +156,9 @@ def sections() -> None:
 @handle_errors
 def sections_suggest(app: App) -> None:
     """Read items as JSON Lines on stdin (title, summary, links, optional kind) and
-    write them back with `sections`: [{"section": KEY, "score": ...}], best first.
+    write them back with `sections`: [{"section": KEY, "score": ...}], best first
+    (scores are calibrated probabilities), and `unsure`: true when the first is
+    under 0.5.
 
     Bad lines are reported on stderr with their number; the others are still
     written, and the exit status is 1.
@@ -186,6 +188,7 @@ def _suggest_stream(stream: TextIO, sections_for: Suggester) -> int:
             continue
         found = sections_for(item)
         data["sections"] = [{"section": s.section, "score": s.confidence} for s in found]
+        data["unsure"] = not found or found[0].confidence < UNSURE_BELOW  # look at it first
         click.echo(json.dumps(data, ensure_ascii=False))
     return bad
 
@@ -196,19 +199,54 @@ def evaluate() -> None:
 
 
 @evaluate.command("sections")
-@click.argument("file", type=click.Path(exists=True, path_type=Path))
-@click.option("--warmup", type=click.IntRange(1), default=3, show_default=True,
-              help="Issues used only for training before the first prediction.")  # fmt: skip
+@click.argument("file", required=False, type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--warmup",
+    type=click.IntRange(1),
+    default=3,
+    show_default=True,
+    help="Issues used only for training before the first prediction.",
+)
+@click.option(
+    "--from",
+    "first",
+    default=None,
+    metavar="ISSUE",
+    help="First issue to predict (a number or an issue name).",
+)
+@click.option("--to", "last", default=None, metavar="ISSUE", help="Last issue to predict.")
+@click.option("--window", type=click.IntRange(1), default=None, metavar="N",
+              help="Train on at most the N issues before each one (default: all).")  # fmt: skip
 @pass_app
 @handle_errors
-def eval_sections(app: App, file: Path, warmup: int) -> None:
-    """Rolling evaluation over a history file or folder: for each issue k, train on
-    the issues before k and predict k's sections. Prints accuracy, macro-F1, top-2
-    accuracy and per-section precision, recall and F1."""
+def eval_sections(
+    app: App, file: Path | None, warmup: int, first: str | None, last: str | None,
+    window: int | None,
+) -> None:  # fmt: skip
+    """Rolling evaluation over a history file or folder (or, without FILE, the history
+    imported into the database): for each issue k, train on the issues before k and
+    predict k's sections. Prints accuracy, macro-F1, top-2 accuracy and per-section
+    precision and recall for the model and, from the same run, for a majority baseline
+    and plain tf-idf + LinearSVC, with the model's ratio to each."""
+    items = _eval_items(app, file)
+    if not items:
+        where = escape(str(file)) if file else "the database (try `digest history import`)"
+        console.err.print(f"[red]error[/]: no history items in {where}")
+        sys.exit(1)
+    try:
+        report = evaluate_sections(
+            items, app.config, warmup=warmup, first=first, last=last, window=window
+        )
+    except ValueError as e:
+        raise click.BadParameter(str(e)) from e
+    click.echo(format_report(report))
+
+
+def _eval_items(app: App, file: Path | None) -> list[HistoryItem]:
+    if file is None:
+        with app.store() as store:
+            return learn.labelled_items(store, app.config)
     items, problems = parse_history(file)
     for problem in problems:
         console.err.print(f"[yellow]warning[/]: {escape(problem)}")
-    if not items:
-        console.err.print(f"[red]error[/]: no history items in {escape(str(file))}")
-        sys.exit(1)
-    click.echo(format_report(evaluate_sections(items, app.config, warmup=warmup)))
+    return items

@@ -20,16 +20,17 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from digest.rank.sections import SectionModel, history_features, suggest
-from digest.types import Config, HistoryItem
+from digest.rank.catalogues import catalogue_of
+from digest.rank.evaluate import EvalReport, SectionFigures, evaluate_sections, format_report
+from digest.types import HistoryItem
 
+# the evaluation moved to digest.rank.evaluate; re-exported for existing callers
 __all__ = [
     "EvalReport",
     "SectionFigures",
@@ -49,7 +50,13 @@ _BARE_URL_RE = re.compile(r"(?<![(\[])<?(?P<url>https?://[^\s)>\]]+)>?")
 
 
 def parse_history(path: Path) -> tuple[list[HistoryItem], list[str]]:
-    """Items and problems from a .jsonl / .md file, or every such file in a directory."""
+    """Items and problems from a .jsonl / .md file, every such file in a directory, or a
+    known newsletter's back catalogue (This Week in Rust, Haskell Weekly) as published."""
+    reader = catalogue_of(path)
+    if reader is not None:
+        found = reader(path)
+        log.info("history: %d items from the back catalogue %s", len(found), path)
+        return found, []
     files = (
         sorted(p for p in path.iterdir() if p.suffix in {".jsonl", ".md"})
         if path.is_dir()
@@ -167,105 +174,3 @@ def _start_issue(state: _MdState, line: str) -> None:
     found = _DATE_RE.search(match["rest"] if match else line)
     state.when = date.fromisoformat(found.group()) if found else None
     state.section = None
-
-
-# --- evaluation ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SectionFigures:
-    section: str
-    precision: float
-    recall: float
-    f1: float
-    support: int
-
-
-@dataclass(frozen=True)
-class EvalReport:
-    """Rolling evaluation: for each issue k >= warmup, train on issues before k."""
-
-    issues: int
-    predicted: int
-    accuracy: float
-    macro_f1: float
-    top2_accuracy: float
-    per_section: tuple[SectionFigures, ...]
-    rules_accuracy: float  # the cold-start rules alone on the same items, for contrast
-    skipped: int  # items in priority-cut or unknown sections
-
-
-def evaluate_sections(
-    items: Sequence[HistoryItem], config: Config, *, warmup: int = 3
-) -> EvalReport:
-    issues = _issue_order(items)
-    gold: list[str] = []
-    top1: list[str] = []
-    top2_hits = rules_hits = skipped = 0
-    for k in range(warmup, len(issues)):
-        past = [i for i in items if i.issue in set(issues[:k])]
-        model = SectionModel.train(past, config)
-        for item in (i for i in items if i.issue == issues[k]):
-            section = config.section(item.section)
-            if section is None or section.priority_cut:
-                skipped += 1
-                continue
-            features = history_features(item)
-            guesses = [s.section for s in suggest(features, config, model)]
-            rules = [s.section for s in suggest(features, config, None)]
-            gold.append(section.key)
-            top1.append(guesses[0] if guesses else "")
-            top2_hits += section.key in guesses[:2]
-            rules_hits += bool(rules) and rules[0] == section.key
-    return _report(gold, top1, top2_hits, rules_hits, len(issues), skipped)
-
-
-def _issue_order(items: Sequence[HistoryItem]) -> list[str]:
-    first: dict[str, date | None] = {}
-    for item in items:
-        first.setdefault(item.issue, item.date)
-
-    def key(issue: str) -> tuple[date, int, str]:
-        when = first[issue] or date.min
-        return (when, int(issue) if issue.isdigit() else 0, issue)
-
-    return sorted(first, key=key)
-
-
-def _report(
-    gold: list[str], top1: list[str], top2: int, rules: int, issues: int, skipped: int
-) -> EvalReport:
-    n = len(gold)
-    figures = []
-    for section in sorted(set(gold) | set(top1) - {""}):
-        tp = sum(1 for g, p in zip(gold, top1, strict=True) if g == p == section)
-        predicted, actual = Counter(top1)[section], Counter(gold)[section]
-        precision = tp / predicted if predicted else 0.0
-        recall = tp / actual if actual else 0.0
-        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-        figures.append(SectionFigures(section, precision, recall, f1, actual))
-    scored = [f for f in figures if f.support]
-    return EvalReport(
-        issues=issues,
-        predicted=n,
-        accuracy=sum(g == p for g, p in zip(gold, top1, strict=True)) / n if n else 0.0,
-        macro_f1=sum(f.f1 for f in scored) / len(scored) if scored else 0.0,
-        top2_accuracy=top2 / n if n else 0.0,
-        per_section=tuple(figures),
-        rules_accuracy=rules / n if n else 0.0,
-        skipped=skipped,
-    )
-
-
-def format_report(report: EvalReport) -> str:
-    lines = [
-        f"issues {report.issues}, predicted items {report.predicted}, skipped {report.skipped}",
-        f"accuracy {report.accuracy:.3f}  macro-F1 {report.macro_f1:.3f}  "
-        f"top-2 accuracy {report.top2_accuracy:.3f}  (rules alone: {report.rules_accuracy:.3f})",
-        f"{'section':<16}{'precision':>10}{'recall':>8}{'F1':>7}{'support':>9}",
-    ]
-    for f in report.per_section:
-        lines.append(
-            f"{f.section:<16}{f.precision:>10.2f}{f.recall:>8.2f}{f.f1:>7.2f}{f.support:>9}"
-        )
-    return "\n".join(lines)

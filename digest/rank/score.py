@@ -22,7 +22,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from functools import lru_cache
 
-from digest.rank.sections import RelevanceModel, SectionModel, story_text, suggest_sections
+from digest.rank.sections import (
+    RelevanceModel,
+    SectionModel,
+    features_of,
+    sections_of,
+    story_text,
+    suggest_from,
+)
 from digest.types import Candidate, Config, Reason, Story, Summary, SummaryMethod, Topic
 
 __all__ = ["featured_keys", "rank", "story_summary", "topic_pattern"]
@@ -47,19 +54,28 @@ def rank(
     model: RelevanceModel | None = None,
     section_model: SectionModel | None = None,
 ) -> list[Candidate]:
-    """Candidates best first (ties broken by story key, so the order is stable)."""
+    """Candidates best first (ties broken by story key, so the order is stable). The
+    models predict for all stories in one batch (one transform, not one per story)."""
     featured = featured or {}
+    summary_of = [story_summary(s, summaries, config.rank.summary_max_words) for s in stories]
+    feats = [features_of(s, summary) for s, summary in zip(stories, summary_of, strict=True)]
+    relevance = model.predict_many(feats) if model is not None and feats else None
+    sections = section_model.predict_many(feats) if section_model is not None and feats else None
     candidates = []
-    for story in stories:
-        summary = story_summary(story, summaries, config.rank.summary_max_words)
-        reasons = _reasons(story, summary, config, now, featured, model)
+    for i, (story, summary) in enumerate(zip(stories, summary_of, strict=True)):
+        reasons = _reasons(story, summary, config, now, featured)
+        if relevance is not None:
+            p = relevance[i]
+            reasons += (Reason(f"learned relevance {p:.2f}", RELEVANCE_POINTS * (2 * p - 1)),)
+        learned = sections_of(sections[i], config) if sections is not None else None
+        size = section_model.size if section_model is not None else 0
         candidates.append(
             Candidate(
                 story=story,
                 summary=summary,
                 score=round(sum(r.points for r in reasons), 4),
                 reasons=reasons,
-                suggestions=suggest_sections(story, summary, config, section_model),
+                suggestions=suggest_from(feats[i], config, learned, size),
             )
         )
     candidates.sort(key=lambda c: (-c.score, c.key))
@@ -88,7 +104,6 @@ def _reasons(
     config: Config,
     now: datetime,
     featured: Mapping[str, int],
-    model: RelevanceModel | None,
 ) -> tuple[Reason, ...]:
     text = story_text(story, summary)
     reasons = [_recency(story, now, config.rank.half_life_days)]
@@ -96,9 +111,6 @@ def _reasons(
     reasons += _size(story)
     reasons += _topics(text, config.rank.topics)
     reasons += _novelty(story, featured)
-    if model is not None:
-        p = model.predict(text)
-        reasons.append(Reason(f"learned relevance {p:.2f}", RELEVANCE_POINTS * (2 * p - 1)))
     return tuple(reasons)
 
 

@@ -7,6 +7,7 @@ fits, the error also subclasses it, so callers may catch either::
     DigestError
      ├── ConfigError (ValueError)            code "config"
      ├── StorageError                         code "storage"
+     │    ├── StorageUnavailableError         code per failure, see STORAGE_CODES
      │    ├── StorageBusyError                code "storage_busy"
      │    └── ConflictError                   code "conflict"
      ├── NotFoundError (LookupError)          code "not_found"
@@ -58,6 +59,23 @@ class StorageError(DigestError):
     """The SQLite database could not be read or written."""
 
     code = "storage"
+
+
+# Storage failure codes (digest.store.db.translate sets them; the CLI exits 3 for each,
+# the web page answers 503).
+STORAGE_READONLY = "storage_readonly"  # file, folder or mount read-only; permissions
+STORAGE_FULL = "storage_full"  # disk (or quota) full
+STORAGE_CORRUPT = "storage_corrupt"  # not a database, or a damaged one
+STORAGE_CANNOT_OPEN = "storage_cannot_open"  # missing folder, no permission to open
+STORAGE_IO = "storage_io"  # the OS reported an I/O error
+STORAGE_CODES = frozenset(
+    {"storage", STORAGE_READONLY, STORAGE_FULL, STORAGE_CORRUPT, STORAGE_CANNOT_OPEN, STORAGE_IO}
+)
+
+
+class StorageUnavailableError(StorageError):
+    """The database cannot be read or written at all (read-only, disk full, corrupt,
+    cannot open): retrying will not help until someone fixes the file or the disk."""
 
 
 class StorageBusyError(StorageError):

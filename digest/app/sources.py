@@ -26,7 +26,7 @@ from digest.errors import ConfigError, DigestError, ParseError
 from digest.fetch.http import fetch_pages, make_guard
 from digest.fetch.politeness import next_fetch_at
 from digest.parse import parse_feed
-from digest.store import Store
+from digest.store import FeedHealth, Store
 from digest.types import (
     Config,
     FeedState,
@@ -154,6 +154,22 @@ def import_opml(data: bytes) -> list[dict[str, object]]:
         kind = kind if kind in {k.value for k in SourceKind} else "blog"
         sources.append({"name": name, "url": url, "kind": kind})
     return sources
+
+
+def feed_health(store: Store, config: Config, *, now: datetime) -> list[FeedHealth]:
+    """`digest feeds` without writing: the stored health of feeds.yaml's sources, and
+    a "never" row for each source no run has stored yet (the next run syncs them)."""
+    stored = {h.url: h for h in store.feed_health(now=now)}
+    configured = {s.url for s in config.sources}
+    rows = [h for url, h in stored.items() if url in configured or url.startswith("digest:")]
+    rows += [_never_fetched(s) for s in config.sources if s.url not in stored]
+    return sorted(rows, key=lambda h: h.name)
+
+
+def _never_fetched(source: Source) -> FeedHealth:
+    return FeedHealth(url=source.url, name=source.name, kind=source.kind.value, status="never",
+                      enabled=True, last_success_at=None, last_error_code=None, last_error=None,
+                      next_fetch_at=None, entries=0, entries_7d=0, error_count=0)  # fmt: skip
 
 
 def export_opml(config: Config) -> bytes:

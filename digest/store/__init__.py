@@ -7,11 +7,23 @@ dict leaves this package.
 
 from __future__ import annotations
 
+import functools
+import inspect
+import sqlite3
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
-from digest.store.db import GroupCommit, acquire_lease, connect, release_lease
+from digest.store.db import (
+    GroupCommit,
+    acquire_lease,
+    connect,
+    holder_alive,
+    release_lease,
+    translate,
+)
 from digest.store.drafts import DraftStore
 from digest.store.feeds import FeedHealth
 from digest.store.search import SearchHit
@@ -26,7 +38,8 @@ class Store(DraftStore):
         self.path = path
 
     @classmethod
-    def open(cls, path: Path, *, busy_timeout_ms: int = 5000) -> Store:
+    def open(cls, path: Path, *, busy_timeout_ms: int | None = None) -> Store:
+        """``busy_timeout_ms`` defaults to digest.store.db.BUSY_TIMEOUT_MS."""
         return cls(connect(path, busy_timeout_ms=busy_timeout_ms), path)
 
     def close(self) -> None:
@@ -47,8 +60,34 @@ class Store(DraftStore):
         """Commit many feeds' transactions together (see :class:`GroupCommit`)."""
         return GroupCommit(self.db, max_seconds=max_seconds, background=background)
 
-    def acquire_lease(self, name: str, holder: str, *, now: datetime, ttl: timedelta) -> None:
-        acquire_lease(self.db, name, holder, now=now, ttl=ttl)
+    def acquire_lease(
+        self, name: str, holder: str, *, now: datetime, ttl: timedelta,
+        holder_alive: Callable[[str], bool] = holder_alive,
+    ) -> None:  # fmt: skip
+        acquire_lease(self.db, name, holder, now=now, ttl=ttl, holder_alive=holder_alive)
 
     def release_lease(self, name: str, holder: str) -> None:
         release_lease(self.db, name, holder)
+
+
+def _translating(method: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(method)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(*args, **kwargs)
+        except sqlite3.Error as e:
+            raise translate(e, "cannot read the database") from e
+
+    return wrapper
+
+
+def _guard_boundary(cls: type) -> None:
+    """Every public method of the store turns a sqlite3 error (a read of a corrupt
+    file, a write on a read-only mount) into a StorageError with a code and a hint:
+    no sqlite3 exception leaves this package."""
+    for name, member in inspect.getmembers(cls, inspect.isfunction):
+        if not name.startswith("_"):
+            setattr(cls, name, _translating(member))
+
+
+_guard_boundary(Store)

@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from digest.clock import Clock
-from digest.errors import DigestError
+from digest.errors import DigestError, StorageUnavailableError
 from digest.store import Store
 from digest.types import Config
 from digest.web._jobs import RefreshJob
@@ -89,7 +89,11 @@ def wants_json(request: Request) -> bool:
 
 
 async def busy(request: Request, exc: Exception) -> Response:
-    text = "The database is busy (a fetch is writing); try again in a moment."
+    """503, one line: the database is busy, or what failed and what to do."""
+    if not isinstance(exc, StorageUnavailableError):
+        text = "The database is busy (a fetch is writing); try again in a moment."
+    else:
+        text = f"The database is unavailable ({exc.code}): {exc}"
     if wants_json(request):
         return JSONResponse({"error": text}, status_code=503, headers={"retry-after": "5"})
     return Response(text, status_code=503, media_type="text/plain",

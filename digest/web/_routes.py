@@ -15,7 +15,7 @@ from starlette.routing import Route
 
 from digest.app import drafting, publishing
 from digest.app.additions import add_url
-from digest.errors import ConflictError, DigestError, StorageBusyError
+from digest.errors import ConflictError, DigestError, StorageBusyError, StorageUnavailableError
 from digest.store import Store
 from digest.types import Draft, ItemStatus
 from digest.web import _outputs as outputs
@@ -156,7 +156,7 @@ async def decide(request: Request) -> Response:
             return JSONResponse({"error": error_text(e)}, status_code=409)
         text = f"This item was changed elsewhere; reload the page. {error_text(e)}"
         return await draft_page(web, request, status=409, messages=[["error", text]])
-    except StorageBusyError:
+    except (StorageBusyError, StorageUnavailableError):  # a 503 page (web.app)
         raise
     except DigestError as e:
         if wants_json(request):
@@ -174,7 +174,7 @@ async def simple_action(request: Request, label: str, fn: Action) -> Response:
     form = await form_of(request)
     try:
         text = await web.run(lambda s: fn(web, s, form))
-    except StorageBusyError:
+    except (StorageBusyError, StorageUnavailableError):  # a 503 page (web.app)
         raise
     except DigestError as e:
         return redirect(web, form.get("next"), ("error", f"{label}: {error_text(e)}"))
@@ -214,7 +214,7 @@ async def start_refresh(request: Request) -> Response:
     form = await form_of(request)
     try:
         await run_in_threadpool(lambda: web.refresh.start(due_only=form.get("all") != "1"))
-    except StorageBusyError:
+    except (StorageBusyError, StorageUnavailableError):  # a 503 page (web.app)
         raise
     except DigestError as e:
         text = "a fetch is already running" if e.code == "lease_held" else error_text(e)

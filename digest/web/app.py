@@ -19,7 +19,7 @@ from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
 from digest.clock import Clock, system_clock
-from digest.errors import ConfigError, StorageBusyError
+from digest.errors import ConfigError, StorageBusyError, StorageUnavailableError
 from digest.sanitize import safe_url
 from digest.types import Config, ItemStatus
 from digest.web import _routes as routes
@@ -58,7 +58,11 @@ def create_app(
             *routes.routes(web),
             Mount("/static", StaticFiles(directory=STATIC), name="static"),
         ],
-        exception_handlers={StorageBusyError: busy, HTTPException: http_error},
+        exception_handlers={
+            StorageBusyError: busy,
+            StorageUnavailableError: busy,
+            HTTPException: http_error,
+        },
     )
     app.state.web = web
     hosts = {*LOOPBACK_HOSTS, host, *allowed_hosts}

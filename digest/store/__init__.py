@@ -10,7 +10,8 @@ from __future__ import annotations
 import functools
 import inspect
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 from types import TracebackType
@@ -22,6 +23,7 @@ from digest.store.db import (
     connect,
     holder_alive,
     release_lease,
+    transaction,
     translate,
 )
 from digest.store.drafts import DraftStore
@@ -55,6 +57,13 @@ class Store(DraftStore):
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+    @contextmanager
+    def atomic(self) -> Iterator[None]:
+        """One transaction around several store calls (each becomes a savepoint):
+        all of them are committed, or none (publishing records an issue this way)."""
+        with transaction(self.db):
+            yield
 
     def group_commit(self, *, max_seconds: float = 0.25, background: bool = False) -> GroupCommit:
         """Commit many feeds' transactions together (see :class:`GroupCommit`)."""

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError
+from ruamel.yaml.util import load_yaml_guess_indent
 
 from digest.errors import ConfigError
 from digest.types import (
@@ -429,6 +430,7 @@ def append_entries(
     yaml.preserve_quotes = True
     yaml.width = 4096
     backup = path.read_text(encoding="utf-8")
+    yaml.indent(**_indentation(backup))  # ruamel would re-indent every list otherwise
     data = yaml.load(backup)
     if data.get(key) is None:
         data[key] = CommentedSeq()
@@ -452,6 +454,15 @@ def append_entries(
             path.write_text(backup, encoding="utf-8")  # never leave a broken file behind
             raise
     return added
+
+
+def _indentation(text: str) -> dict[str, int]:
+    """The file's own indentation (mapping, sequence, dash offset), for ruamel's dump."""
+    _, sequence, offset = load_yaml_guess_indent(text)
+    nested = re.search(r"^[^\s#][^:\n]*:[ \t]*(?:#.*)?\n((?:[ \t]*(?:#.*)?\n)*)( +)[^\s#-]",
+                       text, re.MULTILINE)  # fmt: skip
+    mapping = len(nested.group(2)) if nested else 2
+    return {"mapping": mapping, "sequence": sequence or 2, "offset": offset or 0}
 
 
 def resolve_config_path(option: Path | None) -> Path:

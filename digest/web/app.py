@@ -19,13 +19,19 @@ from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
 from digest.clock import Clock, system_clock
-from digest.errors import ConfigError, StorageBusyError, StorageUnavailableError
+from digest.errors import StorageBusyError, StorageUnavailableError
 from digest.sanitize import safe_url
 from digest.types import Config, ItemStatus
 from digest.web import _routes as routes
 from digest.web._base import Web, busy, http_error
 from digest.web._jobs import RefreshJob
-from digest.web.security import LOOPBACK_HOSTS, SecurityMiddleware, Signer, is_loopback
+from digest.web.security import (
+    LOOPBACK_HOSTS,
+    SecurityMiddleware,
+    Signer,
+    check_token,
+    is_loopback,
+)
 
 __all__ = ["create_app"]
 
@@ -45,9 +51,8 @@ def create_app(
     secret: bytes | None = None,
 ) -> Starlette:
     """The review app. Beyond loopback an access ``token`` is required."""
-    if not is_loopback(host) and not token:
-        raise ConfigError(f"serving on {host} needs an access token",
-                          hint="pass --token or set DIGEST_WEB_TOKEN")  # fmt: skip
+    if not is_loopback(host):
+        check_token(host, token)
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=True,
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)  # fmt: skip
     env.globals.update(link=safe_url, ItemStatus=ItemStatus)

@@ -39,7 +39,8 @@ from digest.errors import (
 )
 from digest.store import Store
 from digest.store import db as store_db
-from digest.types import Source, SourceKind
+from digest.store.drafts import DraftStore
+from digest.types import Action, DraftStatus, ItemStatus, Source, SourceKind
 from digest.web.app import create_app
 
 with warnings.catch_warnings():  # starlette 1.x nags about httpx vs httpx2; httpx is fine here
@@ -329,3 +330,42 @@ def test_a_lease_expiring_in_2099_is_not_honoured(world: tuple[Path, Path], now:
         )
         with fetch_lease(store, load_config(config_path), now=now):
             pass
+
+
+# --- decisions stay interactive: the draft snapshot is read once per build -----------
+
+
+def test_the_snapshot_cache_sees_a_rebuild_by_another_process_and_every_decision(
+    world: tuple[Path, Path], now: datetime
+) -> None:
+    config_path, db = world
+    config = load_config(config_path)
+    with Store.open(db) as page, Store.open(db) as other:
+        draft = drafting.require_draft(page, config)
+        item = next(i for s in draft.sections for i in s.items)
+        calls = 0
+        original = DraftStore.load_draft  # the real read
+
+        def counting(self: Store, *args: object, **kwargs: object) -> object:
+            nonlocal calls
+            calls += 1
+            return original(self, *args, **kwargs)  # type: ignore[arg-type]
+
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(DraftStore, "load_draft", counting)
+            drafting.decide(page, config, Action.APPROVE, item.key, now=now)
+            assert calls == 0  # served from the cache, decisions applied fresh
+            decided = drafting.require_draft(other, config).item(item.key)
+            assert decided is not None and decided.status == ItemStatus.APPROVED
+            # Another process rewrites the snapshot (no call through this process).
+            raw = sqlite3.connect(db, isolation_level=None)
+            raw.execute("UPDATE draft_items SET title = 'Rewritten' WHERE item_key = ?",
+                        (item.key,))  # fmt: skip
+            raw.execute("UPDATE drafts SET built_at = '2099-01-01T00:00:00+00:00'")
+            raw.close()
+            again = drafting.require_draft(page, config).item(item.key)
+            assert calls == 1 and again is not None and again.generated_title == "Rewritten"
+            raw = sqlite3.connect(db, isolation_level=None)
+            raw.execute("UPDATE drafts SET status = 'approved'")
+            raw.close()
+            assert drafting.require_draft(page, config).status == DraftStatus.APPROVED

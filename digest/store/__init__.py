@@ -10,7 +10,8 @@ from __future__ import annotations
 import functools
 import inspect
 import sqlite3
-from collections.abc import Callable, Iterator
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -30,6 +31,7 @@ from digest.store.drafts import DraftStore
 from digest.store.feeds import FeedHealth
 from digest.store.search import SearchHit
 from digest.store.sqlitedb import Database
+from digest.types import Draft, DraftStatus, SectionConfig
 
 __all__ = ["FeedHealth", "GroupCommit", "SearchHit", "Store"]
 
@@ -65,6 +67,44 @@ class Store(DraftStore):
         with transaction(self.db):
             yield
 
+    # --- the draft snapshot, read once per build ------------------------------------
+
+    def load_draft(self, key: str, sections: Sequence[SectionConfig]) -> Draft | None:
+        """The stored snapshot (see DraftStore.load_draft), from this process's cache
+        while the snapshot is unchanged. Reading it costs half a second for a draft
+        of a few thousand candidates (every member entry is read and decoded) and a
+        decision on the review page needs it three times, so the page stays
+        interactive only if the snapshot is read once per build, not per decision."""
+        stamp = self._snapshot_stamp(key)
+        if stamp is None:
+            return None
+        cache_key = (str(self.path), key)
+        hit = _SNAPSHOTS.get(cache_key)
+        if hit is not None and hit[0] == (stamp, tuple(sections)):
+            return hit[1]
+        draft = super().load_draft(key, sections)
+        if draft is not None:
+            _remember(cache_key, (stamp, tuple(sections)), draft)
+        return draft
+
+    def save_draft(self, draft: Draft, *, now: datetime) -> None:
+        _SNAPSHOTS.pop((str(self.path), draft.key), None)
+        super().save_draft(draft, now=now)
+
+    def set_draft_status(self, key: str, status: DraftStatus, *, now: datetime) -> None:
+        _SNAPSHOTS.pop((str(self.path), key), None)
+        super().set_draft_status(key, status, now=now)
+
+    def _snapshot_stamp(self, key: str) -> tuple[Any, ...] | None:
+        """Changes whenever another process rebuilds the draft or changes its status:
+        the build time and status, and the rowids of its items (new ones per build)."""
+        row = self.db.execute(
+            "SELECT d.built_at, d.status, COUNT(i.rowid), TOTAL(i.rowid), MAX(i.rowid) "
+            "FROM drafts d LEFT JOIN draft_items i ON i.draft_key = d.key WHERE d.key = ?",
+            (key,),
+        ).fetchone()
+        return tuple(row) if row and row[0] is not None else None
+
     def group_commit(self, *, max_seconds: float = 0.25, background: bool = False) -> GroupCommit:
         """Commit many feeds' transactions together (see :class:`GroupCommit`)."""
         return GroupCommit(self.db, max_seconds=max_seconds, background=background)
@@ -77,6 +117,19 @@ class Store(DraftStore):
 
     def release_lease(self, name: str, holder: str) -> None:
         release_lease(self.db, name, holder)
+
+
+# (database, draft key) -> ((stamp, sections), snapshot): the few drafts last read.
+_SNAPSHOTS: dict[tuple[str, str], tuple[tuple[Any, ...], Draft]] = {}
+_SNAPSHOTS_KEPT = 4
+_SNAPSHOTS_LOCK = threading.Lock()  # the web page reads drafts from a thread pool
+
+
+def _remember(key: tuple[str, str], stamp: tuple[Any, ...], draft: Draft) -> None:
+    with _SNAPSHOTS_LOCK:
+        _SNAPSHOTS[key] = (stamp, draft)
+        while len(_SNAPSHOTS) > _SNAPSHOTS_KEPT:
+            _SNAPSHOTS.pop(next(iter(_SNAPSHOTS)))
 
 
 def _translating(method: Callable[..., Any]) -> Callable[..., Any]:

@@ -11,8 +11,8 @@ link to. Then, each in its own process as in production:
 - cron: `digest fetch --all` run back to back; a seeded random half of the runs is
   killed with SIGKILL at a random moment (mid-fetch, mid-commit, mid-summaries);
 - the web page: `digest serve`, driven by a scripted editor (this process) that
-  approves, rejects and resets random items with a short think time, and rebuilds
-  the draft every so often.
+  approves, rejects and resets random items with a short think time, while a
+  second editor rebuilds the draft every 45 seconds.
 
 At the end it prints decisions made and found in the database (the difference is
 lost decisions), entries stored, "database is locked" errors that reached a user
@@ -197,7 +197,7 @@ def cron_loop(base: list[str], logs: Path, until: float, rng: random.Random, tal
 
 
 def editor(url: str, until: float, rng: random.Random, tally: Tally) -> None:
-    """Approve, reject and reset random items; rebuild the draft every 25 decisions."""
+    """Approve, reject and reset random items, reading each for a moment."""
     with httpx.Client(base_url=url, timeout=60) as client:
         while time.monotonic() < until:
             page = client.get("/")
@@ -212,35 +212,51 @@ def editor(url: str, until: float, rng: random.Random, tally: Tally) -> None:
             if not (csrf and items and draft):
                 time.sleep(1)
                 continue
+            versions = dict(items)  # as the page's script keeps them after each answer
             for _ in range(5):
-                key, version = rng.choice(items)
-                form = {"csrf": csrf[1], "draft": draft[1], "item": key, "version": version,
+                key = rng.choice(list(versions))
+                form = {"csrf": csrf[1], "draft": draft[1], "item": key,
+                        "version": versions[key],
                         "op": rng.choice(["approve", "reject", "reset"])}  # fmt: skip
-                decide(client, form, tally)
+                versions[key] = str(int(versions[key]) + decide(client, form, tally))
                 time.sleep(rng.uniform(0.2, 0.8))  # the editor reads the next item
-                if tally.made and tally.made % 25 == 0:
-                    began = time.perf_counter()
-                    answer = client.post("/draft/build", data={"csrf": csrf[1]})
-                    tally.rebuilds.append(time.perf_counter() - began)
-                    tally.locked_web += answer.status_code == 503
-                    break
                 if time.monotonic() >= until:
                     return
 
 
-def decide(client: httpx.Client, form: dict[str, str], tally: Tally) -> None:
+def rebuilder(url: str, until: float, every: float, tally: Tally) -> None:
+    """A second editor (another tab) rebuilding the draft while the first decides."""
+    with httpx.Client(base_url=url, timeout=300) as client:
+        while time.monotonic() + every < until:
+            time.sleep(every)
+            page = client.get("/")
+            csrf = re.search(r'<meta name="csrf-token" content="([^"]+)"', page.text)
+            if not csrf:
+                tally.locked_web += page.status_code == 503
+                continue
+            began = time.perf_counter()
+            answer = client.post("/draft/build", data={"csrf": csrf[1]})
+            tally.rebuilds.append(time.perf_counter() - began)
+            tally.locked_web += answer.status_code == 503
+
+
+def decide(client: httpx.Client, form: dict[str, str], tally: Tally) -> int:
+    """One decision on the review page; how many decisions it recorded."""
     began = time.perf_counter()
     answer = client.post("/decide", data=form, headers={"x-requested-with": "fetch"})
     tally.latencies.append(time.perf_counter() - began)
     if answer.status_code == 200:
-        tally.made += int(answer.json().get("decisions", 0))
-    elif answer.status_code == 409:
+        made = int(answer.json().get("decisions", 0))
+        tally.made += made
+        return made
+    if answer.status_code == 409:
         tally.conflicts += 1  # the item changed (a rebuild): the page says reload
     elif answer.status_code == 503:
         tally.locked_web += 1
     else:
         tally.refused += 1
         tally.errors.append(f"decide {answer.status_code}: {answer.text[:200]}")
+    return 0
 
 
 # --- the run -------------------------------------------------------------------------------
@@ -314,6 +330,8 @@ def main() -> int:
                 threading.Thread(target=cron_loop, args=(base, logs, until, cron_rng, tally)),
                 threading.Thread(target=editor, args=(f"http://127.0.0.1:{web_port}", until,
                                                       editor_rng, tally)),
+                threading.Thread(target=rebuilder, args=(f"http://127.0.0.1:{web_port}", until,
+                                                         45.0, tally)),
             ]  # fmt: skip
             for actor in actors:
                 actor.start()

@@ -8,6 +8,7 @@ they need from the store and saves what they decide. It does not publish
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime, timedelta
 
 from digest.draft.review import ALL_ITEMS, apply_decisions, check_decision, keep_decided
@@ -67,7 +68,26 @@ def current_draft(store: Store, config: Config, *, key: str | None = None) -> Dr
     if key is None:
         return None
     snapshot = store.load_draft(key, config.sections)
-    return apply_decisions(snapshot, store.decisions(key)) if snapshot else None
+    return _applied(snapshot, store.decisions(key)) if snapshot else None
+
+
+# The last draft read, with the decisions it was read with: a decision reads the
+# draft three times (the form, the check, the answer), and applying the decisions to
+# a few thousand candidates is most of a decision's time. The store hands out the
+# same snapshot object while the snapshot is unchanged, so identity is the key.
+_last: list[tuple[Draft, tuple[Decision, ...], Draft]] = []
+_last_lock = threading.Lock()
+
+
+def _applied(snapshot: Draft, decisions: list[Decision]) -> Draft:
+    key = tuple(decisions)
+    with _last_lock:
+        if _last and _last[0][0] is snapshot and _last[0][1] == key:
+            return _last[0][2]
+    draft = apply_decisions(snapshot, decisions)
+    with _last_lock:
+        _last[:] = [(snapshot, key, draft)]
+    return draft
 
 
 def require_draft(store: Store, config: Config, key: str | None = None) -> Draft:

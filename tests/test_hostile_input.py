@@ -1,5 +1,5 @@
-"""Small holes of issue #20, point 6: oversized forms, a blank access token, and an
-OPML import that re-indented feeds.yaml and dropped outlines without a word."""
+"""Small holes of issue #20, points 5 and 6: oversized forms and fields, a blank access
+token, and an OPML import that re-indented feeds.yaml and dropped outlines silently."""
 
 from __future__ import annotations
 
@@ -10,12 +10,17 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from feedgen import write_config
+from httpserver import LoopbackServer
 from ruamel.yaml import YAML
+from test_pipeline import serve_world
 
+from digest.app import drafting
 from digest.app.sources import read_opml
+from digest.app.update import update
 from digest.cli import cli
 from digest.config import append_entries, load_config
 from digest.errors import ConfigError
+from digest.store import Store
 from digest.web.app import create_app
 from digest.web.security import MAX_FORM_BYTES
 
@@ -129,3 +134,28 @@ def test_appending_keeps_a_four_space_style(tmp_path: Path) -> None:
     after = config.read_text(encoding="utf-8").splitlines()
     assert after[:-1] == before.splitlines()[:-1]  # all but the empty list `[]` as it was
     assert after[-1] == "-   {name: B, url: https://b.example/feed, kind: blog}"
+
+
+def test_the_edit_form_refuses_a_200_kb_title_server_side(
+    tmp_path: Path, now: datetime, server: LoopbackServer
+) -> None:
+    config = load_config(write_config(tmp_path, serve_world(server, now)))
+    db = tmp_path / "digest.sqlite"
+    with Store.open(db) as store:
+        update(store, config, now=now, summaries=False)
+        item = next(i for s in drafting.build_draft(store, config, now=now).sections
+                    for i in s.items)  # fmt: skip
+    client = TestClient(create_app(config, db, clock=lambda: now), base_url="http://127.0.0.1")
+    form = {"csrf": csrf(client), "item": item.key, "version": "0", "op": "edit",
+            "summary": item.summary}  # fmt: skip
+    headers = {"x-requested-with": "fetch"}
+    answer = client.post("/decide", data={**form, "title": "T" * 200_000}, headers=headers)
+    assert answer.status_code == 400 and "at most 500" in answer.json()["error"]
+    answer = client.post("/decide", data={**form, "title": item.title, "summary": "S" * 5001},
+                         headers=headers)  # fmt: skip
+    assert answer.status_code == 400 and "at most 5,000" in answer.json()["error"]
+    fits = client.post("/decide", data={**form, "title": "T" * 500}, headers=headers)
+    assert fits.status_code == 200 and fits.json()["decisions"] == 1
+    with Store.open(db) as store:
+        edited = drafting.require_draft(store, config).item(item.key)
+    assert edited is not None and edited.title == "T" * 500

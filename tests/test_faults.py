@@ -206,6 +206,20 @@ def test_feeds_reads_while_another_process_holds_the_write_lock(
     assert result.output.count('"url"') == len(load_config(config_path).sources)
 
 
+@pytest.mark.parametrize(
+    "args", [("draft", "show"), ("issues",), ("search", "benchmark"), ("feeds",)]
+)
+def test_reading_commands_never_write(
+    world: tuple[Path, Path], now: datetime, short_busy_timeout: None, args: tuple[str, ...]
+) -> None:
+    config_path, db = world
+    with write_locked(db):  # a writer elsewhere does not stop a reader
+        locked = invoke(db, *args, config=config_path, now=now)
+    assert locked.exit_code == 0, locked.output
+    read_only_run = invoke(read_only(db), *args, config=config_path, now=now)
+    assert read_only_run.exit_code == 0, read_only_run.output  # any write would fail
+
+
 def test_feeds_never_writes_and_lists_sources_not_yet_fetched(
     world: tuple[Path, Path], now: datetime, tmp_path: Path
 ) -> None:

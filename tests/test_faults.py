@@ -383,3 +383,19 @@ def test_the_snapshot_cache_sees_a_rebuild_by_another_process_and_every_decision
             raw.execute("UPDATE drafts SET status = 'approved'")
             raw.close()
             assert drafting.require_draft(page, config).status == DraftStatus.APPROVED
+
+
+def test_web_answers_503_for_a_sqlite_error_that_got_past_the_store(
+    world: tuple[Path, Path], now: datetime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from digest.web._base import Web
+
+    config_path, db = world
+
+    async def broken(self: Web, fn: object) -> object:
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(Web, "run", broken)
+    app = create_app(load_config(config_path), db, clock=lambda: now)
+    answer = TestClient(app, base_url="http://127.0.0.1").get("/issues")
+    assert answer.status_code == 503 and "disk I/O error" in answer.text

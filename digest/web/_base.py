@@ -7,6 +7,7 @@ It holds no route and builds no app: routes are in ``routes``, the app in ``app`
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +22,7 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from digest.clock import Clock
 from digest.errors import DigestError, StorageUnavailableError
 from digest.store import Store
+from digest.store.db import translate
 from digest.types import Config
 from digest.web._jobs import RefreshJob
 from digest.web.security import FLASH_COOKIE, Signer, cookie_header, safe_next
@@ -89,7 +91,11 @@ def wants_json(request: Request) -> bool:
 
 
 async def busy(request: Request, exc: Exception) -> Response:
-    """503, one line: the database is busy, or what failed and what to do."""
+    """503, one line: the database is busy, or what failed and what to do. A sqlite3
+    error that got past the store (a module reading the database on its own) is
+    translated the same way."""
+    if isinstance(exc, sqlite3.Error):
+        exc = translate(exc, "database error")
     if not isinstance(exc, StorageUnavailableError):
         text = "The database is busy (a fetch is writing); try again in a moment."
     else:

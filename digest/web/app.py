@@ -10,6 +10,7 @@ This module only assembles the app; routes are in ``routes``, shared helpers in 
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
@@ -66,6 +67,7 @@ def create_app(
         exception_handlers={
             StorageBusyError: busy,
             StorageUnavailableError: busy,
+            sqlite3.Error: busy,
             HTTPException: http_error,
         },
     )

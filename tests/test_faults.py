@@ -27,7 +27,7 @@ from digest.app import drafting
 from digest.app.lease import FETCH_LEASE, fetch_lease, holder_alive, holder_id
 from digest.app.update import update
 from digest.cli import cli
-from digest.cli._base import EXIT_BUSY, EXIT_LEASE_HELD, EXIT_STORAGE
+from digest.cli._base import EXIT_BUSY, EXIT_LEASE_HELD, EXIT_STORAGE, exit_status
 from digest.config import load_config
 from digest.errors import (
     STORAGE_CORRUPT,
@@ -35,6 +35,7 @@ from digest.errors import (
     STORAGE_READONLY,
     LeaseHeldError,
     StorageBusyError,
+    StorageError,
     StorageUnavailableError,
 )
 from digest.store import Store
@@ -399,3 +400,15 @@ def test_web_answers_503_for_a_sqlite_error_that_got_past_the_store(
     app = create_app(load_config(config_path), db, clock=lambda: now)
     answer = TestClient(app, base_url="http://127.0.0.1").get("/issues")
     assert answer.status_code == 503 and "disk I/O error" in answer.text
+
+
+def test_a_constraint_failure_is_a_storage_error_but_not_an_unusable_database(
+    tmp_path: Path, now: datetime
+) -> None:
+    db = tmp_path / "digest.sqlite"
+    with Store.open(db) as store, pytest.raises(StorageError) as caught:
+        with store_db.transaction(store.db) as conn:
+            conn.execute("INSERT INTO leases (name, holder) VALUES ('x', NULL)")
+    assert not isinstance(caught.value, StorageUnavailableError | StorageBusyError)
+    assert "NOT NULL" in str(caught.value) and "report" in str(caught.value)
+    assert exit_status(caught.value) == 1

@@ -27,6 +27,7 @@ from digest.errors import (
     STORAGE_READONLY,
     LeaseHeldError,
     StorageBusyError,
+    StorageError,
     StorageUnavailableError,
 )
 from digest.sanitize import fts_text
@@ -89,7 +90,7 @@ _KINDS: dict[str, tuple[str, str]] = {
 }  # fmt: skip
 
 
-def translate(error: sqlite3.Error, what: str) -> StorageBusyError | StorageUnavailableError:
+def translate(error: sqlite3.Error, what: str) -> StorageError:
     """sqlite3 errors -> digest's tree (at the store boundary only): one line, a code
     per kind of failure (its own exit status in the CLI) and a hint."""
     name = getattr(error, "sqlite_errorname", "") or ""
@@ -107,7 +108,8 @@ def translate(error: sqlite3.Error, what: str) -> StorageBusyError | StorageUnav
                 f"{what}: not a usable digest database ({error})", code=code, hint=hint
             )
         return StorageUnavailableError(f"{what}: {error}", code=code, hint=hint)
-    return StorageUnavailableError(f"{what}: {error}")
+    # A constraint or a misuse: digest's own bug or bad data, not an unusable file.
+    return StorageError(f"{what}: {error}", hint="please report this with the command you ran")
 
 
 @contextmanager

@@ -20,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from digest.clock import Clock
-from digest.errors import DigestError, StorageUnavailableError
+from digest.errors import DigestError, StorageBusyError, StorageUnavailableError
 from digest.store import Store
 from digest.store.db import translate
 from digest.types import Config
@@ -96,10 +96,12 @@ async def busy(request: Request, exc: Exception) -> Response:
     translated the same way."""
     if isinstance(exc, sqlite3.Error):
         exc = translate(exc, "database error")
-    if not isinstance(exc, StorageUnavailableError):
+    if isinstance(exc, StorageBusyError):
         text = "The database is busy (a fetch is writing); try again in a moment."
-    else:
+    elif isinstance(exc, StorageUnavailableError):
         text = f"The database is unavailable ({exc.code}): {exc}"
+    else:
+        text = f"The database failed: {exc}"
     if wants_json(request):
         return JSONResponse({"error": text}, status_code=503, headers={"retry-after": "5"})
     return Response(text, status_code=503, media_type="text/plain",

@@ -117,8 +117,13 @@ def serve_feeds(port_box: multiprocessing.SimpleQueue, entries: int) -> None:  #
         def log_message(self, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
+    class Server(ThreadingHTTPServer):
+        daemon_threads = True
+
+        def handle_error(self, request: object, client_address: object) -> None:
+            pass  # a fetcher killed mid-request resets its connections: expected here
+
+    server = Server(("127.0.0.1", 0), Handler)
     port_box.put(server.server_address[1])
     server.serve_forever()
 
@@ -157,7 +162,9 @@ class Tally:
     refused: int = 0
     locked_web: int = 0
     latencies: list[float] = field(default_factory=list)
+    decided_at: list[float] = field(default_factory=list)  # when each decision was sent
     rebuilds: list[float] = field(default_factory=list)
+    rebuilding: list[tuple[float, float]] = field(default_factory=list)  # (start, end)
     fetch_runs: int = 0
     killed: int = 0
     turned_away: int = 0
@@ -237,6 +244,7 @@ def rebuilder(url: str, until: float, every: float, tally: Tally) -> None:
             began = time.perf_counter()
             answer = client.post("/draft/build", data={"csrf": csrf[1]})
             tally.rebuilds.append(time.perf_counter() - began)
+            tally.rebuilding.append((began, time.perf_counter()))
             tally.locked_web += answer.status_code == 503
 
 
@@ -245,6 +253,7 @@ def decide(client: httpx.Client, form: dict[str, str], tally: Tally) -> int:
     began = time.perf_counter()
     answer = client.post("/decide", data=form, headers={"x-requested-with": "fetch"})
     tally.latencies.append(time.perf_counter() - began)
+    tally.decided_at.append(began)
     if answer.status_code == 200:
         made = int(answer.json().get("decisions", 0))
         tally.made += made
@@ -380,6 +389,14 @@ def report(tally: Tally, found: int, entries: int) -> None:
     if lat:
         print(f"decision latency    n={len(lat)} p50 {statistics.median(lat):.3f} s  "
               f"p95 {pct(lat, 0.95):.3f} s  max {max(lat):.3f} s")  # fmt: skip
+        during = [x for x, at in zip(lat, tally.decided_at, strict=True)
+                  if any(a <= at <= b for a, b in tally.rebuilding)]  # fmt: skip
+        calm = [x for x, at in zip(lat, tally.decided_at, strict=True)
+                if not any(a <= at <= b for a, b in tally.rebuilding)]  # fmt: skip
+        for label, part in (("  during a rebuild", during), ("  no rebuild running", calm)):
+            if part:
+                print(f"{label:<20}n={len(part)} p50 {statistics.median(part):.3f} s  "
+                      f"p95 {pct(part, 0.95):.3f} s  max {max(part):.3f} s")  # fmt: skip
     if tally.rebuilds:
         rebuilds = tally.rebuilds
         print(f"draft rebuild       n={len(rebuilds)} median "

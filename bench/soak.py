@@ -395,7 +395,7 @@ def report(tally: Tally, found: int, entries: int) -> None:
                 if not any(a <= at <= b for a, b in tally.rebuilding)]  # fmt: skip
         for label, part in (("  during a rebuild", during), ("  no rebuild running", calm)):
             if part:
-                print(f"{label:<20}n={len(part)} p50 {statistics.median(part):.3f} s  "
+                print(f"{label:<22}n={len(part)} p50 {statistics.median(part):.3f} s  "
                       f"p95 {pct(part, 0.95):.3f} s  max {max(part):.3f} s")  # fmt: skip
     if tally.rebuilds:
         rebuilds = tally.rebuilds

@@ -39,6 +39,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/extract.py
 	$(BIN)/python bench/rank.py
 	$(BIN)/python bench/web.py
+	$(BIN)/python bench/soak.py --minutes 1
 
 clean:
 	rm -rf $(VENV) demo-output public .pytest_cache .mypy_cache .ruff_cache .grimp_cache .import_linter_cache

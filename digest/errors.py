@@ -8,6 +8,7 @@ also subclasses it, so callers may catch either::
     DigestError                               code "error"; .code .hint .url
      ├── ConfigError (ValueError)            code "config"
      ├── StorageError                         code "storage"
+     │    ├── StorageUnavailableError         code per failure, see STORAGE_CODES
      │    ├── StorageBusyError                code "storage_busy"
      │    └── ConflictError                   code "conflict"
      ├── NotFoundError (LookupError)          code "not_found"
@@ -47,6 +48,11 @@ class ErrorCode(StrEnum):
     CONFIG = "config"
     STORAGE = "storage"
     STORAGE_BUSY = "storage_busy"
+    STORAGE_READONLY = "storage_readonly"  # file, folder or mount read-only; permissions
+    STORAGE_FULL = "storage_full"  # disk (or quota) full
+    STORAGE_CORRUPT = "storage_corrupt"  # not a database, or a damaged one
+    STORAGE_CANNOT_OPEN = "storage_cannot_open"  # missing folder, no permission to open
+    STORAGE_IO = "storage_io"  # the OS reported an I/O error
     CONFLICT = "conflict"
     NOT_FOUND = "not_found"
     LEASE_HELD = "lease_held"
@@ -146,6 +152,24 @@ class StorageError(DigestError):
     """The SQLite database could not be read or written."""
 
     code = ErrorCode.STORAGE
+
+
+# What the CLI exits 3 for (digest.store.db.translate sets these codes).
+STORAGE_CODES = frozenset(
+    {
+        ErrorCode.STORAGE,
+        ErrorCode.STORAGE_READONLY,
+        ErrorCode.STORAGE_FULL,
+        ErrorCode.STORAGE_CORRUPT,
+        ErrorCode.STORAGE_CANNOT_OPEN,
+        ErrorCode.STORAGE_IO,
+    }
+)
+
+
+class StorageUnavailableError(StorageError):
+    """The database cannot be read or written at all (read-only, disk full, corrupt,
+    cannot open): retrying will not help until someone fixes the file or the disk."""
 
 
 class StorageBusyError(StorageError):

@@ -337,7 +337,7 @@ def test_items_older_than_six_half_lives_are_left_out() -> None:
 def test_draft_show_marks_unsure_sections(now: datetime, monkeypatch: pytest.MonkeyPatch) -> None:
     from rich.console import Console
 
-    from digest.cli import console
+    from digest.cli import _console as console
 
     split = make_entry(
         "Work", link="https://arxiv.org/abs/2611.00009", kind=SourceKind.ARXIV, hint="education"

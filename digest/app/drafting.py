@@ -8,6 +8,7 @@ they need from the store and saves what they decide. It does not publish
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime, timedelta
 
 from digest.draft.review import (
@@ -19,7 +20,7 @@ from digest.draft.review import (
 )
 from digest.errors import ReviewError
 from digest.store import Store
-from digest.types import Action, Config, Decision, Draft, DraftStatus, SectionConfig
+from digest.types import Action, Config, Decision, Draft, DraftStatus
 
 __all__ = [
     "approve_draft",
@@ -65,7 +66,6 @@ def build_draft(store: Store, config: Config, *, now: datetime) -> Draft:
     draft = fill_sections(candidates, config, key=key, period_start=start, period_end=end)
     draft = keep_decided(draft, previous, store.decisions(key))
     store.save_draft(draft, now=now)
-    _SNAPSHOTS.pop((str(store.path), key), None)
     return current_draft(store, config, key=key)  # type: ignore[return-value]
 
 
@@ -79,37 +79,32 @@ def _featured_elsewhere(store: Store, draft_key: str) -> dict[str, int]:
     return memory if own is None else {k: n for k, n in memory.items() if n != own.number}
 
 
-# Loaded snapshots, by (database, draft key): loading one is most of the cost of
-# reading a draft of thousands of candidates, and the review page reads it on every
-# request while only the decisions change. A stamp (built_at, status, the rows)
-# tells when it must be loaded again; a rebuild here drops it at once.
-_SNAPSHOTS: dict[tuple[str, str], tuple[tuple[object, ...], tuple[SectionConfig, ...], Draft]] = {}
-_SNAPSHOTS_KEPT = 4
-
-
-def _snapshot(store: Store, config: Config, key: str) -> Draft | None:
-    stamp = store.draft_stamp(key)
-    if stamp is None:
-        return None
-    slot = (str(store.path), key)
-    cached = _SNAPSHOTS.get(slot)
-    if cached is not None and cached[0] == stamp and cached[1] == config.sections:
-        return cached[2]
-    snapshot = store.load_draft(key, config.sections)
-    if snapshot is not None:
-        while len(_SNAPSHOTS) >= _SNAPSHOTS_KEPT:
-            _SNAPSHOTS.pop(next(iter(_SNAPSHOTS)))
-        _SNAPSHOTS[slot] = (stamp, config.sections, snapshot)
-    return snapshot
-
-
 def current_draft(store: Store, config: Config, *, key: str | None = None) -> Draft | None:
     """The draft as the editor left it (snapshot + decisions); the latest by default."""
     key = key or store.latest_draft_key()
     if key is None:
         return None
-    snapshot = _snapshot(store, config, key)
-    return apply_decisions(snapshot, store.decisions(key)) if snapshot else None
+    snapshot = store.load_draft(key, config.sections)
+    return _applied(snapshot, store.decisions(key)) if snapshot else None
+
+
+# The last draft read, with the decisions it was read with: a decision reads the
+# draft three times (the form, the check, the answer), and applying the decisions to
+# a few thousand candidates is most of a decision's time. The store hands out the
+# same snapshot object while the snapshot is unchanged, so identity is the key.
+_last: list[tuple[Draft, tuple[Decision, ...], Draft]] = []
+_last_lock = threading.Lock()
+
+
+def _applied(snapshot: Draft, decisions: list[Decision]) -> Draft:
+    key = tuple(decisions)
+    with _last_lock:
+        if _last and _last[0][0] is snapshot and _last[0][1] == key:
+            return _last[0][2]
+    draft = apply_decisions(snapshot, decisions)
+    with _last_lock:
+        _last[:] = [(snapshot, key, draft)]
+    return draft
 
 
 def require_draft(store: Store, config: Config, key: str | None = None) -> Draft:

@@ -2,9 +2,11 @@
 (`digest run`) and the web page's "refresh now".
 
 The lease is a row in the database (digest.store.db), held by this process
-(``host:pid``) until it is released or expires, so a crashed run never blocks the
-next one for long. Holding it again inside a run of the same thread is a no-op, so
-a use case that takes the lease can call another one that takes it too.
+(``host:pid``) until it is released or expires. A holder on this host whose process
+is gone (kill -9, a reboot) is taken over at once; one on another host only when
+its lease expires, and no lease is honoured further ahead than :func:`lease_ttl`.
+Holding it again inside a run of the same thread is a no-op, so a use case that
+takes the lease can call another one that takes it too.
 
 This module only takes and releases the lease; it fetches nothing.
 """
@@ -19,9 +21,10 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 from digest.store import Store
+from digest.store.db import holder_alive
 from digest.types import Config
 
-__all__ = ["FETCH_LEASE", "fetch_lease", "holder_id", "lease_ttl"]
+__all__ = ["FETCH_LEASE", "fetch_lease", "holder_alive", "holder_id", "lease_ttl"]
 
 FETCH_LEASE = "fetch"
 

@@ -31,16 +31,26 @@ def publish(
     out_dir: Path | None = None,
     key: str | None = None,
 ) -> PublishedFiles:
-    """Snapshot the approved draft as an Issue (stable number and id) and render it."""
-    from digest.publish import publish_issue
+    """Snapshot the approved draft as an Issue (stable number and id) and publish it,
+    all or nothing: every output is rendered and written aside first; the issue is
+    recorded (and the draft marked published) only once they all exist, and the
+    files are moved in place inside that same transaction. On any failure the draft
+    stays approved, no issue is recorded and no output is replaced."""
+    from digest.publish import stage_issue
 
     draft = require_draft(store, config, key)
     previous = store.issue_for_draft(draft.key)
     number = previous.number if previous else store.next_issue_number()
     issue = make_issue(draft, config, number=number, now=now, previous=previous)
-    store.save_issue(issue)
-    store.set_draft_status(draft.key, DraftStatus.PUBLISHED, now=now)
-    return publish_issue(issue, store.issues(), config, out_dir or config.publish.output_dir)
+    archive = [i for i in store.issues() if i.number != issue.number]
+    staged = stage_issue(issue, archive, config, out_dir or config.publish.output_dir)
+    try:
+        with store.atomic():
+            store.save_issue(issue)
+            store.set_draft_status(draft.key, DraftStatus.PUBLISHED, now=now)
+            return staged.install()
+    finally:
+        staged.discard()
 
 
 def send_issue(store: Store, config: Config, *, number: int | None = None) -> int:

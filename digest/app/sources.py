@@ -25,10 +25,19 @@ from digest.app import refresh as refreshing
 from digest.app.stream import parse_one
 from digest.config import append_entries, load_config
 from digest.errors import ConfigError, ErrorCode, FetchError, ParseError
+from digest.fetch.guard import AddressGuard, is_blocked, literal_ip
 from digest.fetch.http import fetch_pages, make_guard
 from digest.fetch.politeness import next_fetch_at
-from digest.store import Store
-from digest.types import Config, FeedState, Fetched, ParsedFeed, Source, SourceKind
+from digest.store import FeedHealth, Store
+from digest.types import (
+    Config,
+    FeedState,
+    Fetched,
+    FetchSettings,
+    ParsedFeed,
+    Source,
+    SourceKind,
+)
 
 FEED_TYPES = (
     "application/rss+xml",
@@ -143,23 +152,90 @@ def add_feed(
     return source
 
 
+@dataclass(frozen=True)
+class Skipped:
+    """An OPML outline that was not imported, and why."""
+
+    label: str
+    url: str
+    why: str
+
+
+@dataclass(frozen=True)
+class OpmlImport:
+    sources: tuple[dict[str, object], ...]
+    skipped: tuple[Skipped, ...]
+
+
 def import_opml(data: bytes) -> list[dict[str, object]]:
-    """Sources from an OPML file, parsed with defusedxml (no entities, no DTDs)."""
+    """Sources from an OPML file (see :func:`read_opml` for what is skipped)."""
+    return list(read_opml(data).sources)
+
+
+def read_opml(data: bytes, settings: FetchSettings | None = None) -> OpmlImport:
+    """Sources from an OPML file, parsed with defusedxml (no entities, no DTDs), and
+    every feed outline left out with the reason: not http(s) (``javascript:``,
+    ``file:``), or an address the guard refuses (private, loopback, link-local such
+    as 169.254.169.254, unless ``settings.allow_hosts`` allows it), checked without
+    any network access."""
     try:
         root = SafeET.parse(io.BytesIO(data), forbid_dtd=True).getroot()
     except (SafeET.ParseError, DefusedXmlException) as e:
         raise ParseError("not a usable OPML file", code=ErrorCode.BAD_OPML,
                          hint="export it again from your feed reader") from e  # fmt: skip
-    sources = []
+    guard = make_guard(settings) if settings else AddressGuard()
+    sources: list[dict[str, object]] = []
+    skipped: list[Skipped] = []
     for outline in root.iter("outline"):
-        url = outline.get("xmlUrl")
-        if not url or urlsplit(url).scheme not in {"http", "https"}:
-            continue
+        url = (outline.get("xmlUrl") or "").strip()
         name = outline.get("title") or outline.get("text") or url
+        if not url:
+            if len(outline) == 0:  # a folder holds outlines; an empty leaf is a mistake
+                skipped.append(Skipped(name, "", "no xmlUrl"))
+            continue
+        why = _refused(url, guard)
+        if why:
+            skipped.append(Skipped(name, url, why))
+            continue
         kind = outline.get("category", "").strip().lower()
         kind = kind if kind in {k.value for k in SourceKind} else "blog"
         sources.append({"name": name, "url": url, "kind": kind})
-    return sources
+    return OpmlImport(tuple(sources), tuple(skipped))
+
+
+def _refused(url: str, guard: AddressGuard) -> str | None:
+    """Why the guard would refuse ``url``, judged from the URL alone (no DNS)."""
+    try:
+        parsed = guard.check_url(url)
+    except FetchError as e:
+        return e.message
+    host = parsed.host.lower().rstrip(".")
+    port = parsed.port or (443 if parsed.scheme == "https" else 80)
+    ip = literal_ip(host)
+    if guard.allowed(str(ip) if ip else host, port):
+        return None
+    if host == "localhost" or host.endswith(".localhost"):
+        return f"{host} is loopback"
+    if ip is not None and is_blocked(ip):
+        return f"{host} is not a public address (private, loopback or link-local)"
+    return None
+
+
+def feed_health(store: Store, config: Config, *, now: datetime) -> list[FeedHealth]:
+    """`digest feeds` without writing: the stored health of feeds.yaml's sources, and
+    a "never" row for each source no run has stored yet (the next run syncs them).
+    The editor's added pages (``digest:...`` pseudo-feeds) are no feed: not listed."""
+    stored = {h.url: h for h in store.feed_health(now=now)}
+    configured = {s.url for s in config.sources}
+    rows = [h for url, h in stored.items() if url in configured]
+    rows += [_never_fetched(s) for s in config.sources if s.url not in stored]
+    return sorted(rows, key=lambda h: h.name)
+
+
+def _never_fetched(source: Source) -> FeedHealth:
+    return FeedHealth(url=source.url, name=source.name, kind=source.kind.value, status="never",
+                      enabled=True, last_success_at=None, last_error_code=None, last_error=None,
+                      next_fetch_at=None, entries=0, entries_7d=0, error_count=0)  # fmt: skip
 
 
 def export_opml(config: Config) -> bytes:

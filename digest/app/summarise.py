@@ -20,6 +20,8 @@ from digest.types import Article, Config, Entry, Summary
 
 __all__ = ["summarise_pending"]
 
+SAVE_SLICE = 200  # summaries per transaction: tens of milliseconds of write lock
+
 
 def summarise_pending(
     store: Store, config: Config, *, now: datetime, progress: ProgressFn | None = None
@@ -32,14 +34,16 @@ def summarise_pending(
         return 0
     articles = _articles_for(todo, config, progress)
     rank = config.rank
-    store.save_summaries(
-        [
-            (e, _summary_for(e, articles.get(e.id), rank.summary_min_words, rank.summary_max_words),
-             a.text if isinstance(a := articles.get(e.id), Article) else None)
-            for e in todo
-        ],
-        now=now,
-    )  # fmt: skip
+    made = [
+        (e, _summary_for(e, articles.get(e.id), rank.summary_min_words, rank.summary_max_words),
+         a.text if isinstance(a := articles.get(e.id), Article) else None)
+        for e in todo
+    ]  # fmt: skip
+    # In slices, each its own short transaction: thousands of summaries (and their
+    # search index) in one would hold the write lock for seconds, and an editor's
+    # decision on the review page would wait for it.
+    for start in range(0, len(made), SAVE_SLICE):
+        store.save_summaries(made[start : start + SAVE_SLICE], now=now)
     return len(todo)
 
 

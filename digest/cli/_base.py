@@ -4,13 +4,14 @@ injected clock), and how errors reach the terminal. It registers no command."""
 from __future__ import annotations
 
 import logging
+import sqlite3
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import click
 from rich.markup import escape
@@ -18,8 +19,9 @@ from rich.markup import escape
 from digest.cli import _console as console
 from digest.clock import Clock, system_clock
 from digest.config import load_config, resolve_config_path, resolve_db_path
-from digest.errors import DigestError
+from digest.errors import DigestError, StorageBusyError, StorageUnavailableError
 from digest.store import Store
+from digest.store.db import translate
 from digest.types import Config
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -48,16 +50,44 @@ class App:
         return Store.open(self.db_path)
 
 
+# Exit statuses, listed in `digest --help` and README.md ("Exit codes").
+EXIT_OK = 0  # done; also a `digest fetch` turned away because another run is in progress
+EXIT_FAILED = 1  # an error (every feed failed, a bad argument, a missing item...)
+EXIT_CONFIG = 2  # feeds.yaml or the command line is invalid (click also uses 2)
+EXIT_STORAGE = 3  # the database cannot be read or written: read-only, disk full, corrupt
+EXIT_BUSY = 4  # the database stayed locked by another process past the busy timeout
+EXIT_LEASE_HELD = 75  # `digest fetch --strict-lease`: another run holds the lease (EX_TEMPFAIL)
+
+
+def exit_status(error: DigestError) -> int:
+    if error.code == "config":
+        return EXIT_CONFIG
+    if isinstance(error, StorageBusyError):
+        return EXIT_BUSY
+    if isinstance(error, StorageUnavailableError):
+        return EXIT_STORAGE
+    return EXIT_FAILED
+
+
+def fail(error: DigestError) -> NoReturn:
+    """One clear line on stderr, then the error's documented exit status."""
+    console.err.print(f"[red]error[/] ({error.code}): {escape(str(error))}")
+    sys.exit(exit_status(error))
+
+
 def handle_errors(fn: F) -> F:
-    """DigestError -> one clear line on stderr and exit status 1 (2 for config)."""
+    """DigestError -> one clear line on stderr and its exit status (see EXIT_*). A
+    sqlite3 error that got past the store (a module reading the database on its own)
+    is translated the same way, so no command prints a traceback for a database."""
 
     @wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
         except DigestError as e:
-            console.err.print(f"[red]error[/] ({e.code}): {escape(str(e))}")
-            sys.exit(2 if e.code == "config" else 1)
+            fail(e)
+        except sqlite3.Error as e:
+            fail(translate(e, "database error"))
 
     return wrapper  # type: ignore[return-value]
 
@@ -94,6 +124,15 @@ def cli(ctx: click.Context, config_path: Path | None, db_path: Path | None, verb
       digest publish          render HTML, Markdown, e-mail, Atom and JSON Feed
     `digest serve` is the same review in the browser; `digest run` fetches and
     builds the draft on a schedule; `digest demo` runs everything offline.
+
+    \b
+    Exit codes:
+      0   done; also `digest fetch` when another run is in progress (one line says so)
+      1   failed (every feed failed, a bad argument, a missing item, ...)
+      2   feeds.yaml or the command line is invalid
+      3   the database cannot be read or written (read-only, disk full, corrupt)
+      4   the database stayed locked by another process; try again
+      75  `digest fetch --strict-lease` when another run holds the fetch lease
     """  # fmt: skip
     level = [logging.WARNING, logging.INFO, logging.DEBUG][min(verbose, 2)]
     logging.basicConfig(level=level, format="%(asctime)s %(name)s %(levelname)s %(message)s")

@@ -9,12 +9,22 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import click
+from rich.markup import escape
 
 from digest.app import publishing
+from digest.app.sources import feed_health
 from digest.app.update import update
 from digest.cli import _console as console
-from digest.cli._base import App, cli, handle_errors, pass_app
-from digest.store.manual import MANUAL_FEED
+from digest.cli._base import (
+    EXIT_FAILED,
+    EXIT_LEASE_HELD,
+    EXIT_OK,
+    App,
+    cli,
+    handle_errors,
+    pass_app,
+)
+from digest.errors import LeaseHeldError
 
 
 @cli.command()
@@ -36,21 +46,28 @@ def check(app: App, reference: bool) -> None:
 @cli.command()
 @click.option("--all", "fetch_all", is_flag=True, help="Fetch every feed, not only the due ones.")
 @click.option("--no-summaries", is_flag=True, help="Skip article extraction and summaries.")
+@click.option("--strict-lease", is_flag=True,
+              help="Exit 75 (not 0) when another run holds the fetch lease.")  # fmt: skip
 @pass_app
 @handle_errors
-def fetch(app: App, fetch_all: bool, no_summaries: bool) -> None:
+def fetch(app: App, fetch_all: bool, no_summaries: bool, strict_lease: bool) -> None:
     """Fetch due feeds once (for cron), store entries and summarise them.
 
-    Exits non-zero only when the config is invalid, every feed failed, or another
-    run (the daemon, the web page) holds the fetch lease; each feed's error is
-    recorded and shown by `digest feeds`.
+    Exits 1 when every feed failed; each feed's error is recorded and shown by
+    `digest feeds`. When another run (the daemon, the web page, an earlier cron
+    run) holds the fetch lease it prints one line and exits 0, so cron does not
+    report a failure (75 with --strict-lease). See `digest --help` for every code.
     """
-    with app.store() as store, console.progress_bar(True) as progress:
-        result = update(store, app.config, now=app.now(), due_only=not fetch_all,
-                        summaries=not no_summaries, progress=progress)  # fmt: skip
+    try:
+        with app.store() as store, console.progress_bar(True) as progress:
+            result = update(store, app.config, now=app.now(), due_only=not fetch_all,
+                            summaries=not no_summaries, progress=progress)  # fmt: skip
+    except LeaseHeldError as e:
+        console.err.print(f"another run is in progress; nothing to do ({escape(e.message)})")
+        sys.exit(EXIT_LEASE_HELD if strict_lease else EXIT_OK)
     console.print_update(result)
     if result.all_failed:
-        sys.exit(1)
+        sys.exit(EXIT_FAILED)
 
 
 @cli.command()
@@ -59,10 +76,10 @@ def fetch(app: App, fetch_all: bool, no_summaries: bool) -> None:
 @handle_errors
 def feeds(app: App, as_json: bool) -> None:
     """Show each feed's health: status, last success, last error, next fetch."""
+    # Read only (it works while another process writes): feeds.yaml's sources that
+    # no run has stored yet are listed as never fetched.
     with app.store() as store:
-        store.sync_sources(app.config.sources, now=app.now())
-        # The editor's added pages are no feed: nothing to fetch, nothing to watch.
-        rows = [r for r in store.feed_health(now=app.now()) if r.url != MANUAL_FEED]
+        rows = feed_health(store, app.config, now=app.now())
     if as_json:
         click.echo(console.feeds_json(rows))
     else:

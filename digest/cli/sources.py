@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+from rich.markup import escape
 
 from digest.app import sources
 from digest.cli import _console as console
@@ -43,10 +44,15 @@ def opml() -> None:
 @pass_app
 @handle_errors
 def opml_import(app: App, file: Path) -> None:
-    """Add every feed of an OPML file to feeds.yaml (known URLs are skipped)."""
-    found = sources.import_opml(file.read_bytes())
-    added = sources.append_sources(app.config_path, found)
-    console.out.print(f"{len(added)} sources added, {len(found) - len(added)} already present")
+    """Add every feed of an OPML file to feeds.yaml (known URLs are skipped; so is
+    any outline digest would not fetch, each named with the reason)."""
+    read = sources.read_opml(file.read_bytes(), app.config.fetch)
+    for s in read.skipped:
+        console.err.print(escape(f"{file}: skipped {s.label!r} {s.url}: {s.why}"))
+    found = list(read.sources)
+    added = sources.append_sources(app.config_path, found) if found else []
+    console.out.print(f"{len(added)} sources added, {len(found) - len(added)} already present"
+                      + (f", {len(read.skipped)} skipped" if read.skipped else ""))  # fmt: skip
 
 
 @opml.command("export")

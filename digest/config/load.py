@@ -8,12 +8,15 @@ ConfigError: never a UnicodeDecodeError, a RecursionError or a YAML library erro
 
 from __future__ import annotations
 
+import io
+import itertools
 import os
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.comments import CommentedMap
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from digest.config.build import Context, Node, build
@@ -129,38 +132,89 @@ def _first_line(error: Exception) -> str:
 def append_entries(
     path: Path, key: str, entries: Sequence[Mapping[str, object]], *, unique: str | None = None
 ) -> int:
-    """Append mappings to the top-level list ``key`` of feeds.yaml, keeping the file's
-    comments and order (ruamel round trip), then re-validate it; on a mistake the file
-    is restored and the ConfigError raised. With ``unique``, entries whose value for
-    that field is already in the list are skipped. Returns how many were appended."""
+    """Append mappings to the top-level list ``key`` of feeds.yaml as one flow-style
+    line each, then re-validate the file; on a mistake the file is restored and the
+    ConfigError raised. With ``unique``, entries whose value for that field is already
+    in the list are skipped. Returns how many were appended.
+
+    The new lines are inserted as text after the list's last item, in the style of
+    its items (or of the file's other lists): every other byte of the file stays as
+    the editor wrote it. A round trip through ruamel would re-indent every list of
+    the file to one style."""
     load_config(path)  # append only to a valid file: the checks below then hold
-    yaml = YAML(typ="rt")
-    yaml.preserve_quotes = True
-    yaml.width = 4096
     backup = path.read_bytes()
-    data = yaml.load(read_text(path))
-    if data.get(key) is None:
-        data[key] = CommentedSeq()
-    items: CommentedSeq = data[key]
-    known = {str(item.get(unique)) for item in items} if unique else set()
-    added = 0
+    text = read_text(path)
+    current = YAML(typ="rt").load(text).get(key) or []
+    known = {str(item.get(unique)) for item in current} if unique else set()
+    lines: list[str] = []
     for entry in entries:
         if unique and str(entry[unique]) in known:
             continue
-        item = CommentedMap((k, v) for k, v in entry.items() if v is not None)
-        item.fa.set_flow_style()
-        items.append(item)
+        lines.append(_flow(entry))
         known.add(str(entry[unique]) if unique else "")
-        added += 1
-    if added:
-        with path.open("w", encoding="utf-8") as f:
-            yaml.dump(data, f)
+    if lines:
+        path.write_text(_insert_items(text, key, lines), encoding="utf-8")
         try:
             load_config(path)
         except ConfigError:
             path.write_bytes(backup)  # never leave a broken file behind
             raise
-    return added
+    return len(lines)
+
+
+def _flow(entry: Mapping[str, object]) -> str:
+    """One mapping as a YAML flow mapping on one line, quoted where YAML needs it."""
+    item = CommentedMap((k, v) for k, v in entry.items() if v is not None)
+    item.fa.set_flow_style()
+    yaml = YAML(typ="rt")
+    yaml.width = 1 << 20
+    out = io.StringIO()
+    yaml.dump(item, out)
+    return out.getvalue().strip()
+
+
+_TOP_KEY = re.compile(r"^([^\s#-][^:\n]*):[ \t]*(.*)$")
+_ITEM = re.compile(r"^(\s*-\s+)\S")
+
+
+def _insert_items(text: str, key: str, items: Sequence[str]) -> str:
+    """``text`` with ``items`` (flow mappings) added at the end of the block list ``key``."""
+    lines = text.splitlines(keepends=True)
+    start = next((i for i, line in enumerate(lines)
+                  if (m := _TOP_KEY.match(line)) and m.group(1).strip() == key), None)  # fmt: skip
+    if start is None:  # no such list yet: a new block at the end
+        tail = "" if not text or text.endswith("\n") else "\n"
+        return text + tail + f"{key}:\n" + "".join(f"{_item_prefix(lines)}{x}\n" for x in items)
+    end = start + 1  # one past the block's last item line
+    for i in range(start + 1, len(lines)):
+        if _TOP_KEY.match(lines[i]):
+            break
+        if lines[i].strip() and not lines[i].lstrip().startswith("#"):
+            end = i + 1
+    own = [m.group(1) for line in lines[start + 1 : end] if (m := _ITEM.match(line))]
+    prefix = own[0] if own else _item_prefix(lines)
+    header = _TOP_KEY.match(lines[start])
+    assert header is not None
+    if header.group(2).split("#")[0].strip() == "[]":  # `key: []` becomes a block list
+        newline = "\n" if lines[start].endswith("\n") else ""
+        lines[start] = f"{header.group(1)}:{newline}"
+    for i in range(start + 1, end):  # `key:` then `[]` on a line of its own
+        if lines[i].split("#")[0].strip() == "[]":
+            del lines[i]
+            end -= 1
+            break
+    if end == len(lines) and lines and not lines[-1].endswith("\n"):
+        lines[-1] += "\n"
+    lines[end:end] = [f"{prefix}{x}\n" for x in items]
+    return "".join(lines)
+
+
+def _item_prefix(lines: Sequence[str]) -> str:
+    """How the file's top-level lists indent their items ("  - " unless it shows)."""
+    for above, line in itertools.pairwise(lines):
+        if _TOP_KEY.match(above) and (m := _ITEM.match(line)):
+            return m.group(1)
+    return "  - "
 
 
 def resolve_config_path(option: Path | None) -> Path:

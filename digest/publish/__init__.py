@@ -3,7 +3,7 @@
 HTML archive pages, Markdown, Atom and JSON Feed, and an e-mail (HTML + text),
 all over one jinja2 Environment (:mod:`digest.publish.render`)."""
 
-from digest.publish.archive import publish_issue, write_atomic
+from digest.publish.archive import Staged, publish_issue, stage_issue, write_atomic
 from digest.publish.feeds import JSON_FEED_VERSION, MAX_FEED_ITEMS
 from digest.publish.i18n import Translator, translator
 from digest.publish.mail import build_email, email_bodies, send_email, smtp_password, subject_line
@@ -14,6 +14,7 @@ from digest.publish.view import tag_id
 __all__ = [
     "JSON_FEED_VERSION",
     "MAX_FEED_ITEMS",
+    "Staged",
     "Translator",
     "build_email",
     "clean_text",
@@ -25,6 +26,7 @@ __all__ = [
     "render",
     "send_email",
     "smtp_password",
+    "stage_issue",
     "subject_line",
     "tag_id",
     "translator",

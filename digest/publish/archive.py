@@ -1,7 +1,11 @@
 """``publish_issue``: write one issue in every format plus the archive index and feeds.
 
-Every file is written atomically (temporary file in the same folder, fsync,
-``os.replace``), so a crash or a reader never sees half a page or half a feed.
+Publishing is in two steps, so a failure never leaves half an issue:
+:func:`stage_issue` renders every output in memory and writes them (fsynced) into a
+hidden folder inside the output folder; :meth:`Staged.install` then moves each one
+in place with ``os.replace`` (same filesystem, so each move is atomic), and a reader
+never sees half a page or half a feed. The caller records the issue between the two
+(digest.app.publishing), so an issue is only ever recorded once all its files exist.
 Pages link with relative URLs only, so the archive also works opened from disk.
 """
 
@@ -9,8 +13,10 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import tempfile
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from digest.errors import PublishError
@@ -77,14 +83,52 @@ def _pages(
     }
 
 
-def publish_issue(
-    issue: Issue, archive: Sequence[Issue], config: Config, out_dir: Path
-) -> PublishedFiles:
-    """Render ``issue`` (HTML, Markdown, e-mail, .eml), the index and both feeds.
+@dataclass(frozen=True)
+class Staged:
+    """Every output of one issue, written under ``folder`` (inside ``out_dir``)."""
+
+    folder: Path
+    out_dir: Path
+    names: tuple[str, ...]
+    number: int
+    page: str  # the issue's HTML page, relative to out_dir
+
+    def install(self) -> PublishedFiles:
+        """Move every staged file in place (one ``os.replace`` each), then tidy up."""
+        try:
+            for name in self.names:
+                target = self.out_dir / name
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(self.folder / name, target)
+        except OSError as e:
+            raise PublishError(f"cannot move the issue into {self.out_dir}") from e
+        finally:
+            self.discard()
+        log.info("published issue %d to %s (%d files)", self.number, self.out_dir,
+                 len(self.names))  # fmt: skip
+        n, path = self.number, self.out_dir.joinpath
+        return PublishedFiles(
+            html=path(self.page),
+            markdown=path(f"issues/{n}.md"),
+            index=path("index.html"),
+            atom=path("feed.atom"),
+            extra=(path("feed.json"), path(f"issues/{n}/email.html"),
+                   path(f"issues/{n}/email.txt"), path(f"issues/{n}.eml")),
+        )  # fmt: skip
+
+    def discard(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def render_issue(
+    issue: Issue, archive: Sequence[Issue], config: Config
+) -> tuple[str, dict[str, bytes]]:
+    """(the issue's page, every output by path relative to the output folder): HTML,
+    Markdown, e-mail, .eml, the index and both feeds. Nothing is written.
 
     ``archive`` holds every published issue (``issue`` included or not: this
     version of it wins). Nothing depends on the clock, so republishing the same
-    issue writes the same bytes and the same ids.
+    issue renders the same bytes and the same ids.
     """
     t = translator(config.newsletter.language)
     site = site_view(config, t)
@@ -100,26 +144,41 @@ def publish_issue(
     text, html = email_parts(view, site, config, t)
     files[f"issues/{view.number}/email.txt"] = text
     files[f"issues/{view.number}/email.html"] = html
-    written = {name: write_atomic(out_dir / name, data) for name, data in files.items()}
-    eml = _eml(issue, config, out_dir / f"issues/{view.number}.eml")
-    log.info("published issue %d to %s (%d files)", view.number, out_dir, len(written) + 1)
-    return PublishedFiles(
-        html=written[view.path],
-        markdown=written[f"issues/{view.number}.md"],
-        index=written["index.html"],
-        atom=written["feed.atom"],
-        extra=(
-            written["feed.json"],
-            written[f"issues/{view.number}/email.html"],
-            written[f"issues/{view.number}/email.txt"],
-            eml,
-        ),
-    )
+    out = {name: data.encode("utf-8") for name, data in files.items()}
+    out[f"issues/{view.number}.eml"] = _eml(issue, config)
+    return view.path, out
 
 
-def _eml(issue: Issue, config: Config, path: Path) -> Path:
+def stage_issue(issue: Issue, archive: Sequence[Issue], config: Config, out_dir: Path) -> Staged:
+    """Render every output and write it under a hidden folder of ``out_dir``;
+    PublishError (and nothing left behind) when any of it fails."""
+    page, files = render_issue(issue, archive, config)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        folder = Path(tempfile.mkdtemp(dir=out_dir, prefix=".publishing-"))
+    except OSError as e:
+        raise PublishError(f"cannot write to {out_dir}") from e
+    staged = Staged(folder, out_dir, tuple(files), issue.number, page)
+    try:
+        for name, data in files.items():
+            write_atomic(folder / name, data)
+    except BaseException:
+        staged.discard()
+        raise
+    return staged
+
+
+def publish_issue(
+    issue: Issue, archive: Sequence[Issue], config: Config, out_dir: Path
+) -> PublishedFiles:
+    """Render ``issue`` in every format and put the files in ``out_dir`` (see
+    :func:`stage_issue` and :meth:`Staged.install`)."""
+    return stage_issue(issue, archive, config, out_dir).install()
+
+
+def _eml(issue: Issue, config: Config) -> bytes:
     """The e-mail as a file an editor can open or hand to another mailer."""
     smtp = config.publish.smtp
     recipients = list(smtp.recipients) if smtp and smtp.recipients else ["undisclosed-recipients:;"]
     message = build_email(issue, config, recipients=recipients)
-    return write_atomic(path, message.as_bytes(policy=POLICY))
+    return message.as_bytes(policy=POLICY)

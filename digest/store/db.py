@@ -8,16 +8,24 @@ cannot get the lock becomes a typed StorageBusyError instead of a traceback.
 from __future__ import annotations
 
 import json
+import os
+import socket
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from digest.errors import LeaseHeldError, StorageBusyError, StorageError
+from digest.errors import (
+    ErrorCode,
+    LeaseHeldError,
+    StorageBusyError,
+    StorageError,
+    StorageUnavailableError,
+)
 from digest.sanitize import fts_text
 from digest.store.index import flush_search, prepare_search
 from digest.store.schema import migrate
@@ -26,11 +34,17 @@ from digest.store.sqlitedb import Database
 BUSY_TIMEOUT_MS = 5000
 
 
-def connect(path: Path, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> Database:
+def connect(path: Path, *, busy_timeout_ms: int | None = None) -> Database:
     """Open (creating if needed) and migrate the database at ``path``."""
+    if busy_timeout_ms is None:
+        busy_timeout_ms = BUSY_TIMEOUT_MS
+    # A `file:` URI is SQLite's own (``file:/srv/digest.sqlite?mode=ro`` opens it read
+    # only, e.g. a backup), so it is passed through as it is.
+    uri = str(path).startswith("file:")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        if not uri:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, uri=uri)
         conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
         # Only takes effect when the file is new: entries carry kilobytes of HTML, and
         # with the default 4 KiB pages most of them spill onto overflow pages.
@@ -45,24 +59,53 @@ def connect(path: Path, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> Database:
         conn.create_function("fts_text", 1, fts_text, deterministic=True)
         migrate(conn)
         prepare_search(conn)
-    except sqlite3.OperationalError as e:
+    except sqlite3.Error as e:
         raise translate(e, f"cannot open database {path}") from e
-    except sqlite3.DatabaseError as e:
-        raise StorageError(
-            f"{path} is not a usable digest database",
-            hint="restore it from a backup or point --db at another file",
+    except OSError as e:  # the folder cannot be created
+        raise StorageUnavailableError(
+            f"cannot open database {path}",
+            code=ErrorCode.STORAGE_CANNOT_OPEN,
+            hint="check the folder exists and is writable, or pass --db",
         ) from e
     return Database(conn)
 
 
+# SQLite's primary result codes -> (digest code, what the editor can do about it).
+_KINDS: dict[str, tuple[str, str]] = {
+    "SQLITE_READONLY": (ErrorCode.STORAGE_READONLY, "the database file, its folder or the disk is "
+                        "read-only: check permissions and the mount, or pass --db"),
+    "SQLITE_FULL": (ErrorCode.STORAGE_FULL, "the disk is full: free some space and run it again"),
+    "SQLITE_CORRUPT": (ErrorCode.STORAGE_CORRUPT, "the file is damaged: restore it from a backup "
+                       "or point --db at another file"),
+    "SQLITE_NOTADB": (ErrorCode.STORAGE_CORRUPT, "this is not a digest database: restore it from a "
+                      "backup or point --db at another file"),
+    "SQLITE_CANTOPEN": (ErrorCode.STORAGE_CANNOT_OPEN, "check the path and the permissions of the "
+                        "file and its folder, or pass --db"),
+    "SQLITE_IOERR": (ErrorCode.STORAGE_IO, "the disk reported an error: check it and free space"),
+    "SQLITE_PERM": (ErrorCode.STORAGE_READONLY, "no permission to write the database"),
+}  # fmt: skip
+
+
 def translate(error: sqlite3.Error, what: str) -> StorageError:
-    """sqlite3 errors -> digest's tree (at the store boundary only)."""
+    """sqlite3 errors -> digest's tree (at the store boundary only): one line, a code
+    per kind of failure (its own exit status in the CLI) and a hint."""
+    name = getattr(error, "sqlite_errorname", "") or ""
+    primary = "_".join(name.split("_")[:2])  # SQLITE_READONLY_DBMOVED -> SQLITE_READONLY
     text = str(error).lower()
-    if "locked" in text or "busy" in text:
+    if primary in ("SQLITE_BUSY", "SQLITE_LOCKED") or "locked" in text:
         return StorageBusyError(
-            f"{what}: the database is busy", hint="another digest process is writing; try again"
+            f"{what}: the database is busy (locked)",
+            hint="another digest process is writing; try again in a moment",
         )
-    return StorageError(what)
+    if primary in _KINDS:
+        code, hint = _KINDS[primary]
+        if code == ErrorCode.STORAGE_CORRUPT:
+            return StorageUnavailableError(
+                f"{what}: not a usable digest database ({error})", code=code, hint=hint
+            )
+        return StorageUnavailableError(f"{what}: {error}", code=code, hint=hint)
+    # A constraint or a misuse: digest's own bug or bad data, not an unusable file.
+    return StorageError(f"{what}: {error}", hint="please report this with the command you ran")
 
 
 @contextmanager
@@ -77,16 +120,25 @@ def transaction(db: Database) -> Iterator[sqlite3.Connection]:
     _begin(conn)
     try:
         yield conn
+    except sqlite3.Error as e:
+        _rollback(conn)
+        raise translate(e, "cannot write to the database") from e
     except BaseException:
-        conn.execute("ROLLBACK")
+        _rollback(conn)
         raise
     _commit(conn)
+
+
+def _rollback(conn: sqlite3.Connection) -> None:
+    # A failed write (disk full, I/O error) may have rolled back already.
+    if conn.in_transaction:
+        conn.execute("ROLLBACK")
 
 
 def _begin(conn: sqlite3.Connection) -> None:
     try:
         conn.execute("BEGIN IMMEDIATE")
-    except sqlite3.OperationalError as e:
+    except sqlite3.Error as e:
         raise translate(e, "cannot start a write") from e
 
 
@@ -94,21 +146,32 @@ def _commit(conn: sqlite3.Connection) -> None:
     try:
         flush_search(conn)
         conn.execute("COMMIT")
-    except sqlite3.OperationalError as e:
-        conn.execute("ROLLBACK")
+    except sqlite3.Error as e:
+        _rollback(conn)
         raise translate(e, "cannot commit") from e
 
 
 @contextmanager
 def _savepoint(conn: sqlite3.Connection) -> Iterator[None]:
-    conn.execute("SAVEPOINT part")
+    try:
+        conn.execute("SAVEPOINT part")
+    except sqlite3.Error as e:
+        raise translate(e, "cannot start a write") from e
     try:
         yield
+    except sqlite3.Error as e:
+        _undo_savepoint(conn)
+        raise translate(e, "cannot write to the database") from e
     except BaseException:
-        conn.execute("ROLLBACK TO part")
-        conn.execute("RELEASE part")
+        _undo_savepoint(conn)
         raise
     conn.execute("RELEASE part")
+
+
+def _undo_savepoint(conn: sqlite3.Connection) -> None:
+    if conn.in_transaction:  # a disk-full error may have ended the whole transaction
+        conn.execute("ROLLBACK TO part")
+        conn.execute("RELEASE part")
 
 
 class GroupCommit:
@@ -229,14 +292,45 @@ def dumps(value: Any) -> str:
     return _ENCODE(value)
 
 
-def acquire_lease(db: Database, name: str, holder: str, *, now: datetime, ttl: timedelta) -> None:
-    """Take the named lease or raise LeaseHeldError; an expired lease is taken over
-    (its holder crashed), so a killed run never blocks the next one for long."""
+# No lease is honoured further ahead than this (or the run's own ttl, if longer): a
+# clock set wrong or a hand-edited row must not block every run until 2099.
+MAX_LEASE_AHEAD = timedelta(hours=6)
+
+
+def holder_alive(holder: str) -> bool:
+    """False when ``holder`` (``host:pid``) names a process of this host that is gone;
+    a holder on another host (or in another form) is presumed alive until it expires."""
+    host, _, pid = holder.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return True
+    try:
+        os.kill(int(pid), 0)  # signal 0: only asks whether the process exists
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # it exists, under another user
+        return True
+    return True
+
+
+def acquire_lease(
+    db: Database,
+    name: str,
+    holder: str,
+    *,
+    now: datetime,
+    ttl: timedelta,
+    holder_alive: Callable[[str], bool] = holder_alive,
+) -> None:
+    """Take the named lease or raise LeaseHeldError. The lease of another holder is
+    taken over when it expired, when ``holder_alive`` says its process is gone (a
+    kill -9 then blocks nobody), or when its expiry lies further ahead than any run
+    may last (MAX_LEASE_AHEAD, or ``ttl`` if longer)."""
+    bound = now + max(ttl, MAX_LEASE_AHEAD)
     with transaction(db) as conn:
         row = conn.execute(
             "SELECT holder, expires_at FROM leases WHERE name = ?", (name,)
         ).fetchone()
-        if row and row[0] != holder and from_iso(row[1]) > now:  # type: ignore[operator]
+        if row and row[0] != holder and _honoured(row[0], row[1], now, bound, holder_alive):
             raise LeaseHeldError(
                 f"another run ({row[0]}) holds the {name} lease until {row[1]}",
                 hint="it will finish or expire; nothing to do",
@@ -246,6 +340,17 @@ def acquire_lease(db: Database, name: str, holder: str, *, now: datetime, ttl: t
             "VALUES (?, ?, ?, ?)",
             (name, holder, iso(now), iso(now + ttl)),
         )
+
+
+def _honoured(
+    holder: str, expires_at: str | None, now: datetime, bound: datetime,
+    holder_alive: Callable[[str], bool],
+) -> bool:  # fmt: skip
+    try:
+        expires = from_iso(expires_at)
+    except ValueError:  # a damaged row blocks nobody
+        return False
+    return expires is not None and now < expires <= bound and holder_alive(holder)
 
 
 def release_lease(db: Database, name: str, holder: str) -> None:

@@ -7,6 +7,7 @@ It holds no route and builds no app: routes are in ``routes``, the app in ``app`
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,8 +20,9 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from digest.clock import Clock
-from digest.errors import DigestError
+from digest.errors import DigestError, StorageBusyError, StorageUnavailableError
 from digest.store import Store
+from digest.store.db import translate
 from digest.types import Config
 from digest.web._jobs import RefreshJob
 from digest.web.security import FLASH_COOKIE, Signer, cookie_header, safe_next
@@ -91,7 +93,17 @@ def wants_json(request: Request) -> bool:
 
 
 async def busy(request: Request, exc: Exception) -> Response:
-    text = "The database is busy (a fetch is writing); try again in a moment."
+    """503, one line: the database is busy, or what failed and what to do. A sqlite3
+    error that got past the store (a module reading the database on its own) is
+    translated the same way."""
+    if isinstance(exc, sqlite3.Error):
+        exc = translate(exc, "database error")
+    if isinstance(exc, StorageBusyError):
+        text = "The database is busy (a fetch is writing); try again in a moment."
+    elif isinstance(exc, StorageUnavailableError):
+        text = f"The database is unavailable ({exc.code}): {exc}"
+    else:
+        text = f"The database failed: {exc}"
     if wants_json(request):
         return JSONResponse({"error": text}, status_code=503, headers={"retry-after": "5"})
     return Response(text, status_code=503, media_type="text/plain",

@@ -36,8 +36,24 @@ def _int(form: Mapping[str, str], name: str) -> int:
     return int(value)
 
 
+# Server-side caps on what an editor's form may store (the page's maxlength is only
+# a hint to the browser; a script or another client can send anything up to the
+# request limit): a 200 KB title would be stored and published whole.
+FIELD_LIMITS = {"title": 500, "summary": 5000}
+
+
 def _text(form: Mapping[str, str], name: str) -> str:
     return " ".join(form.get(name, "").split()) if name == "title" else form.get(name, "").strip()
+
+
+def _capped(name: str, value: str) -> str:
+    """``value`` if it fits FIELD_LIMITS (checked on the edited text only, so a long
+    generated text never blocks editing the other field)."""
+    limit = FIELD_LIMITS[name]
+    if len(value) > limit:
+        raise ReviewError(f"the {name} is {len(value):,} characters long; at most {limit:,} fit",
+                          hint=f"shorten the {name}")  # fmt: skip
+    return value
 
 
 def plan(
@@ -66,9 +82,9 @@ def plan(
         wanted: Plan = []
         title, summary = _text(form, "title"), _text(form, "summary")
         if title != item.title:
-            wanted.append((Action.EDIT_TITLE, title))
+            wanted.append((Action.EDIT_TITLE, _capped("title", title)))
         if summary != item.summary:
-            wanted.append((Action.EDIT_SUMMARY, summary))
+            wanted.append((Action.EDIT_SUMMARY, _capped("summary", summary)))
         if "links" in form:
             lines = (" ".join(line.split()) for line in form["links"].splitlines())
             links = "\n".join(line for line in lines if line)

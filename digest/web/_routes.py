@@ -20,7 +20,7 @@ from digest.app.additions import add_url
 from digest.app.preview import Preview, preview_issue
 from digest.app.words import WORDS, set_words, words_with_defaults
 from digest.draft.review import describe, merged_host
-from digest.errors import ConflictError, DigestError, StorageBusyError
+from digest.errors import ConflictError, DigestError, StorageBusyError, StorageUnavailableError
 from digest.store import Store
 from digest.store.manual import MANUAL_FEED
 from digest.types import Action as DecisionAction
@@ -281,7 +281,7 @@ async def decide(request: Request) -> Response:
         if wants_json(request):
             return JSONResponse({"error": error_text(e)}, status_code=409)
         return await conflict_page(web, request, form)
-    except StorageBusyError:
+    except (StorageBusyError, StorageUnavailableError):  # a 503 page (web.app)
         raise
     except DigestError as e:
         if wants_json(request):
@@ -469,7 +469,7 @@ async def simple_action(request: Request, label: str, fn: Action) -> Response:
     form = await form_of(request)
     try:
         text = await web.run(lambda s: fn(web, s, form))
-    except StorageBusyError:
+    except (StorageBusyError, StorageUnavailableError):  # a 503 page (web.app)
         raise
     except DigestError as e:
         return redirect(web, form.get("next"), ("error", f"{label}: {error_text(e)}"))
@@ -547,7 +547,7 @@ async def start_refresh(request: Request) -> Response:
     form = await form_of(request)
     try:
         await run_in_threadpool(lambda: web.refresh.start(due_only=form.get("all") != "1"))
-    except StorageBusyError:
+    except (StorageBusyError, StorageUnavailableError):  # a 503 page (web.app)
         raise
     except DigestError as e:
         text = "a fetch is already running" if e.code == "lease_held" else error_text(e)

@@ -10,6 +10,7 @@ This module only assembles the app; routes are in ``routes``, shared helpers in 
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
@@ -21,13 +22,19 @@ from starlette.staticfiles import StaticFiles
 from digest.clock import Clock, system_clock
 from digest.draft.review import links_text
 from digest.draft.titles import link_label
-from digest.errors import ConfigError, StorageBusyError
+from digest.errors import StorageBusyError, StorageUnavailableError
 from digest.sanitize import safe_url
 from digest.types import Config, ItemStatus
 from digest.web import _routes as routes
 from digest.web._base import Web, busy, http_error
 from digest.web._jobs import RefreshJob
-from digest.web.security import LOOPBACK_HOSTS, SecurityMiddleware, Signer, is_loopback
+from digest.web.security import (
+    LOOPBACK_HOSTS,
+    SecurityMiddleware,
+    Signer,
+    check_token,
+    is_loopback,
+)
 
 __all__ = ["create_app"]
 
@@ -47,9 +54,8 @@ def create_app(
     secret: bytes | None = None,
 ) -> Starlette:
     """The review app. Beyond loopback an access ``token`` is required."""
-    if not is_loopback(host) and not token:
-        raise ConfigError(f"serving on {host} needs an access token",
-                          hint="pass --token or set DIGEST_WEB_TOKEN")  # fmt: skip
+    if not is_loopback(host):
+        check_token(host, token)
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=True,
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)  # fmt: skip
     env.globals.update(link=safe_url, link_label=link_label, links_text=links_text,
@@ -61,7 +67,12 @@ def create_app(
             *routes.routes(web),
             Mount("/static", StaticFiles(directory=STATIC), name="static"),
         ],
-        exception_handlers={StorageBusyError: busy, HTTPException: http_error},
+        exception_handlers={
+            StorageBusyError: busy,
+            StorageUnavailableError: busy,
+            sqlite3.Error: busy,
+            HTTPException: http_error,
+        },
     )
     app.state.web = web
     hosts = {*LOOPBACK_HOSTS, host, *allowed_hosts}

@@ -26,6 +26,8 @@ from http.cookies import SimpleCookie
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from digest.errors import ConfigError
+
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
@@ -62,6 +64,24 @@ _UNSAFE_NEXT_RE = re.compile(r"[\\\x00-\x20\x7f]")
 
 def is_loopback(host: str) -> bool:
     return host.strip("[]") in LOOPBACK_HOSTS or host.startswith("127.")
+
+
+MIN_TOKEN_LENGTH = 6
+
+
+def check_token(host: str, token: str | None) -> None:
+    """Beyond loopback the page needs a real access token: blank, short or with
+    whitespace (``--token " "``, a shell quoting slip) is refused (ConfigError)."""
+    if token is None or not token.strip():
+        problem = "needs an access token"
+    elif len(token) < MIN_TOKEN_LENGTH or any(c.isspace() or not c.isprintable() for c in token):
+        problem = (f"needs an access token of at least {MIN_TOKEN_LENGTH} characters "
+                   "without spaces")  # fmt: skip
+    else:
+        return
+    raise ConfigError(f"serving on {host} {problem}",
+                      hint="pass --token or set DIGEST_WEB_TOKEN, e.g. to "
+                      "`python -c 'import secrets; print(secrets.token_urlsafe())'`")  # fmt: skip
 
 
 def safe_next(value: str | None, default: str = "/") -> str:
@@ -176,7 +196,14 @@ class SecurityMiddleware:
             extra.append((b"set-cookie", cookie_header(CSRF_COOKIE, csrf_cookie)))
         scope.setdefault("state", {})["csrf_token"] = self.signer.csrf_token(csrf_cookie)
         if scope["method"] not in ("GET", "HEAD", "OPTIONS"):
-            checked = await self._check_post(scope, receive, headers, cookies, host)
+            if _declared_size(headers) > MAX_FORM_BYTES:
+                await _too_large(send)
+                return
+            try:
+                checked = await self._check_post(scope, receive, headers, cookies, host)
+            except _TooLarge:
+                await _too_large(send)
+                return
             if checked is None:
                 await _plain(send, 403, "Forbidden: missing or invalid CSRF token or origin.")
                 return
@@ -264,10 +291,24 @@ async def _read_body(receive: Receive) -> bytes | None:
         chunk = message.get("body", b"")
         size += len(chunk)
         if size > MAX_FORM_BYTES:
-            return None
+            raise _TooLarge
         chunks.append(chunk)
         if not message.get("more_body", False):
             return b"".join(chunks)
+
+
+class _TooLarge(Exception):
+    """A request body beyond MAX_FORM_BYTES (answered 413, not a misleading 403)."""
+
+
+def _declared_size(headers: dict[str, str]) -> int:
+    value = headers.get("content-length", "")
+    return int(value) if value.isdigit() else 0
+
+
+async def _too_large(send: Send) -> None:
+    limit = MAX_FORM_BYTES // 1024
+    await _plain(send, 413, f"Request too large: forms are limited to {limit} KiB.")
 
 
 def _replay(body: bytes, original: Receive) -> Receive:

@@ -381,7 +381,16 @@ class FetchSettings:
     allow_hosts: tuple[str, ...] = field(
         default=(),
         metadata=setting(
-            "Private or loopback hosts the address guard lets through (the demo, tests).",
+            "Private or loopback origins (host:port; a bare host means ports 80 and 443)"
+            " that configured feeds and URLs the editor types may reach (the demo, tests).",
+            form=Form.HOST,
+        ),
+    )
+    allow_content_hosts: tuple[str, ...] = field(
+        default=(),
+        metadata=setting(
+            "Private or loopback origins that URLs found in feed content (article pages,"
+            " discovered feeds) may reach; allow_hosts never applies to them.",
             form=Form.HOST,
         ),
     )

@@ -3,11 +3,13 @@ that writes a feeds.yaml for a loopback test server."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from xml.sax.saxutils import escape
 
 from ruamel.yaml import YAML
@@ -76,15 +78,33 @@ def days_ago(now: datetime, days: float) -> datetime:
     return now - timedelta(days=days)
 
 
+def origins(urls: Iterable[str]) -> list[str]:
+    """The exact origins (host:port) of ``urls``, in order, each once."""
+    return list(dict.fromkeys(f"{u.hostname}:{u.port or 80}" for u in map(urlsplit, urls)))
+
+
 def write_config(
-    directory: Path, sources: list[dict[str, Any]], *, allow: str = "127.0.0.1", **extra: Any
+    directory: Path,
+    sources: list[dict[str, Any]],
+    *,
+    allow: str | Sequence[str] | None = None,
+    content: Sequence[str] | None = None,
+    **extra: Any,
 ) -> Path:
-    """feeds.yaml = the project's newsletter and sections + these sources."""
+    """feeds.yaml = the project's newsletter and sections + these sources.
+
+    ``allow`` (fetch.allow_hosts) defaults to the exact origins of the sources;
+    ``content`` (fetch.allow_content_hosts) defaults to the same origins, because the
+    test servers serve article pages beside their feeds on purpose: pass ``content=[]``
+    to test that feed links cannot reach loopback."""
     yaml = YAML(typ="rt")
     project = Path(__file__).resolve().parents[1] / "feeds.yaml"
     data = yaml.load(project.read_text(encoding="utf-8"))
     data["sources"] = sources
-    data["fetch"]["allow_hosts"] = [allow]
+    feeds = origins(str(s["url"]) for s in sources if "url" in s)
+    allowed = [allow] if isinstance(allow, str) else list(allow if allow is not None else feeds)
+    data["fetch"]["allow_hosts"] = allowed
+    data["fetch"]["allow_content_hosts"] = list(content if content is not None else allowed)
     data["fetch"]["deadline"] = 3
     data["fetch"]["timeout"] = 2
     for key, value in extra.items():

@@ -53,6 +53,7 @@ def server() -> Iterator[LoopbackServer]:
 def settings_for(server: LoopbackServer, **kw: object) -> FetchSettings:
     base: dict[str, object] = {
         "allow_hosts": (server.netloc,),
+        "allow_content_hosts": (server.netloc,),  # its pages are fetched as content URLs
         "deadline_seconds": 1.0,
         "timeout_seconds": 5.0,  # longer than the deadline: the deadline must cut
         "max_bytes": MB,
@@ -360,7 +361,7 @@ def test_arxiv_hosts_one_at_a_time_with_a_gap(
 ) -> None:
     monkeypatch.setattr(fetch_module, "SLOW_HOSTS", {"arxiv.org": 0.3})
     peaks = concurrency_probe(server, "/rss/cs.CL", delay=0.05)
-    settings = settings_for(server, allow_hosts=("export.arxiv.org",), per_host=4)
+    settings = settings_for(server, allow_hosts=(f"export.arxiv.org:{server.port}",), per_host=4)
     guard = make_guard(settings, resolver=lambda host, port: ["127.0.0.1"])
     url = f"http://export.arxiv.org:{server.port}/rss/cs.CL"
     started = time.monotonic()

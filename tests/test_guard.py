@@ -188,11 +188,18 @@ def test_f7_allowlisted_spelling_reaches_the_allowed_port_only(server: LoopbackS
     assert isinstance(blocked, FetchError) and blocked.code == "blocked_address"
 
 
-def test_allowing_an_address_lets_any_port_through(
+def test_a_bare_host_entry_no_longer_opens_every_port(
     server: LoopbackServer, canary: LoopbackServer
 ) -> None:
+    # issue #20: `127.0.0.1` once allowed every port; now it means ports 80 and 443 only
     settings = settings_for(allow_hosts=("127.0.0.1",))
-    assert codes(pages([server.url("/feed.xml"), canary.url("/")], settings)) == ["ok", "ok"]
+    results = pages([server.url("/feed.xml"), canary.url("/")], settings)
+    assert codes(results) == ["blocked_address", "blocked_address"]
+    assert "fetch.allow_hosts" in (results[0].hint or "")  # type: ignore[union-attr]
+    assert server.hits_total() == 0 and canary.hits_total() == 0
+    guard = AddressGuard(["127.0.0.1"])
+    assert guard.allowed("127.0.0.1", 80) and guard.allowed("127.0.0.1", 443)
+    assert not guard.allowed("127.0.0.1", server.port)
 
 
 # --- F6: redirect into the inside -----------------------------------------------
@@ -415,9 +422,10 @@ def test_cookies_set_by_a_server_are_never_sent_back(server: LoopbackServer) -> 
 
 def test_allow_entries_accept_hosts_ports_and_ipv6() -> None:
     guard = AddressGuard(["Feeds.Internal.", "127.0.0.1:8080", "[::1]:9000", "::1"])
-    assert guard.allowed("feeds.internal", 1)
+    assert guard.allowed("feeds.internal", 443) and not guard.allowed("feeds.internal", 1)
     assert guard.allowed("127.0.0.1", 8080) and not guard.allowed("127.0.0.1", 8081)
-    assert guard.allowed("::1", 9000) and guard.allowed("::1", 1)
+    assert guard.allowed("::1", 9000) and guard.allowed("::1", 80)
+    assert not guard.allowed("::1", 1)  # a bare address: its default ports only
 
 
 def test_bad_allow_entry_is_a_config_error() -> None:

@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from digest.app import drafting
 from digest.errors import ExtractError, FetchError, ReviewError
 from digest.extract.summarize import summarize, word_count
+from digest.fetch.guard import Purpose
 from digest.fetch.http import fetch_pages, make_guard
 from digest.identity import canonical_url
 from digest.sanitize import safe_url
@@ -149,7 +150,8 @@ def _fetch_article(url: str, config: Config) -> Article:
     # `digest` command imports this module (through `digest draft add`).
     from digest.extract.article import extract_articles
 
-    page = fetch_pages([url], config.fetch, guard=make_guard(config.fetch))[0]
+    guard = make_guard(config.fetch, purpose=Purpose.EDITOR)  # the editor typed this URL
+    page = fetch_pages([url], config.fetch, guard=guard)[0]
     if isinstance(page, FetchError):  # the error itself: its class, code, status, url
         page.message = f"could not fetch {url}: {page.message}"
         raise page

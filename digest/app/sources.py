@@ -25,7 +25,7 @@ from digest.app import refresh as refreshing
 from digest.app.stream import parse_one
 from digest.config import append_entries, load_config
 from digest.errors import ConfigError, ErrorCode, FetchError, ParseError
-from digest.fetch.guard import AddressGuard, is_blocked, literal_ip
+from digest.fetch.guard import AddressGuard, Purpose, is_blocked, literal_ip
 from digest.fetch.http import fetch_pages, make_guard
 from digest.fetch.politeness import next_fetch_at
 from digest.store import FeedHealth, Store
@@ -84,8 +84,9 @@ def guess_kind(url: str, parsed: ParsedFeed) -> SourceKind:
     return SourceKind.BLOG
 
 
-def _get(url: str, config: Config) -> Fetched:
-    (result,) = fetch_pages([url], config.fetch, guard=make_guard(config.fetch))
+def _get(url: str, config: Config, purpose: Purpose = Purpose.EDITOR) -> Fetched:
+    guard = make_guard(config.fetch, purpose=purpose)
+    (result,) = fetch_pages([url], config.fetch, guard=guard)
     if isinstance(result, FetchError):
         raise result  # the fetch's own error: its code, message and url
     return result
@@ -111,7 +112,7 @@ def discover(url: str, config: Config) -> Found:
         raise parsed  # a feed, but a hostile or broken one: not a page to search
     page = first.body.decode("utf-8", "replace")
     for candidate in feed_links(page, first.final_url)[:1]:
-        fetched = _get(candidate, config)
+        fetched = _get(candidate, config, Purpose.CONTENT)  # the page chose it, not the editor
         parsed = _parse(fetched)
         if isinstance(parsed, ParseError):
             raise parsed
@@ -183,7 +184,7 @@ def read_opml(data: bytes, settings: FetchSettings | None = None) -> OpmlImport:
     except (SafeET.ParseError, DefusedXmlException) as e:
         raise ParseError("not a usable OPML file", code=ErrorCode.BAD_OPML,
                          hint="export it again from your feed reader") from e  # fmt: skip
-    guard = make_guard(settings) if settings else AddressGuard()
+    guard = make_guard(settings, purpose=Purpose.EDITOR) if settings else AddressGuard()
     sources: list[dict[str, object]] = []
     skipped: list[Skipped] = []
     for outline in root.iter("outline"):

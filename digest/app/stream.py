@@ -27,7 +27,7 @@ from typing import Protocol
 import httpx
 
 from digest.errors import ErrorCode, ParseError
-from digest.fetch.guard import AddressGuard, Client, make_client
+from digest.fetch.guard import AddressGuard, Client, Purpose, make_client
 from digest.fetch.http import HostLimiter, fetch_feed, make_guard
 from digest.parse import ParseJob, ParseReply, parse_job
 from digest.types import FeedState, Fetched, FetchResult, FetchSettings, Source
@@ -272,7 +272,7 @@ def stream_feeds(
     to parse (304, a FetchError). ``on_idle`` is called on every turn of the loop (the
     caller commits a group of stored feeds there). ``transport`` replaces the network
     (tests); ``parser`` the strategy :func:`choose_parser` picks for the run's size."""
-    guard = guard or make_guard(settings)
+    guard = guard or make_guard(settings, purpose=Purpose.FEED)
     parser = parser or choose_parser(len(jobs), parse_timeout, workers)
     try:
         asyncio.run(_stream(jobs, settings, guard, transport, parser, store_one, on_fetched,

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from digest.app.refresh import ProgressFn
 from digest.errors import DigestError, FetchError
 from digest.extract.summarize import needs_article, summarize
+from digest.fetch.guard import Purpose
 from digest.fetch.http import fetch_pages, make_guard
 from digest.store import Store
 from digest.types import Article, Config, Entry, Summary
@@ -67,7 +68,9 @@ def _articles_for(
     if progress:
         progress("articles", 0, len(wanted))
     pages = fetch_pages(
-        [e.link or "" for e in wanted], config.fetch, guard=make_guard(config.fetch)
+        [e.link or "" for e in wanted],
+        config.fetch,
+        guard=make_guard(config.fetch, purpose=Purpose.CONTENT),  # links written by the feed
     )
     out: dict[int, Article | DigestError] = {}
     bodies = []

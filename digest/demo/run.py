@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from ruamel.yaml import YAML
 
@@ -26,12 +27,16 @@ _PACKAGED = Path(__file__).parent / "data" / "feeds.yaml"
 
 
 def write_demo_config(base_config: Path, base_url: str, out_dir: Path) -> Path:
-    """The project's feeds.yaml with the demo's sources and loopback allowed."""
+    """The project's feeds.yaml with the demo's sources and its loopback origin allowed."""
     yaml = YAML(typ="rt")
     source = base_config if base_config.exists() else _PACKAGED
     data = yaml.load(source.read_text(encoding="utf-8"))
     data["sources"] = demo_sources(base_url)
-    data.setdefault("fetch", {})["allow_hosts"] = ["127.0.0.1"]
+    # The demo's feeds and its article pages share one loopback origin: allow exactly
+    # that origin, for the feeds and for the links in them (ADR 0003).
+    origin = f"{urlsplit(base_url).hostname}:{urlsplit(base_url).port or 80}"
+    data.setdefault("fetch", {})["allow_hosts"] = [origin]
+    data["fetch"]["allow_content_hosts"] = [origin]
     data["fetch"]["deadline"] = 10
     data.setdefault("publish", {})["output_dir"] = "public"
     data["publish"].pop("templates_dir", None)

@@ -23,6 +23,7 @@ import zlib
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 import httpcore
@@ -89,12 +90,32 @@ def _norm_host(host: str) -> str:
     return str(ip) if ip is not None else host
 
 
-def _parse_allow(entry: str) -> tuple[str, int | None]:
-    """``host``, ``ip``, ``host:port``, ``[v6]:port`` or a bare IPv6 address."""
+class Purpose(StrEnum):
+    """What a request is for; it decides which allow-list may open a private address."""
+
+    FEED = "feed"  # a feed configured in feeds.yaml (refresh), and its redirects
+    CONTENT = "content"  # a URL found in feed content: article page, enclosure, discovered feed
+    EDITOR = "editor"  # a URL the editor typed: add-by-URL, `digest add`, OPML import
+
+
+# The editor chose the feed allow-list, so what they type may use it; what strangers
+# write into feeds needs an allow-list of its own (ADR 0003, 2026-12-04).
+ALLOW_SETTING = {
+    Purpose.FEED: "fetch.allow_hosts",
+    Purpose.EDITOR: "fetch.allow_hosts",
+    Purpose.CONTENT: "fetch.allow_content_hosts",
+}
+DEFAULT_PORTS = (80, 443)
+
+
+def _parse_allow(entry: str, setting: str = "fetch.allow_hosts") -> set[tuple[str, int]]:
+    """The exact origins (host, port) an entry names: ``host:port``, ``[v6]:port``, or
+    a bare ``host``/IP/IPv6 address, which means its default ports 80 and 443 only."""
     try:
-        return _split_allow(entry.strip())
+        host, port = _split_allow(entry.strip())
     except ValueError as e:
-        raise ConfigError(f"fetch.allow_hosts: bad entry {entry!r}") from e
+        raise ConfigError(f"{setting}: bad entry {entry!r}") from e
+    return {(host, port)} if port is not None else {(host, p) for p in DEFAULT_PORTS}
 
 
 def _split_allow(entry: str) -> tuple[str, int | None]:
@@ -108,22 +129,42 @@ def _split_allow(entry: str) -> tuple[str, int | None]:
 
 
 class AddressGuard:
-    """Decides which (host, port) digest may connect to, and to which address."""
+    """Decides which (host, port) digest may connect to, and to which address.
 
-    def __init__(self, allow_hosts: Iterable[str] = (), resolver: Resolver | None = None) -> None:
-        parsed = [_parse_allow(e) for e in allow_hosts if e.strip()]
-        self._hosts = frozenset(h for h, p in parsed if p is None)
-        self._pairs = frozenset((h, p) for h, p in parsed if p is not None)
+    A guard serves one :class:`Purpose`; ``allow_hosts`` is that purpose's allow-list
+    of exact origins, the only way it reaches a private or loopback address."""
+
+    def __init__(
+        self,
+        allow_hosts: Iterable[str] = (),
+        resolver: Resolver | None = None,
+        *,
+        purpose: Purpose = Purpose.FEED,
+    ) -> None:
+        self.purpose = purpose
+        self.setting = ALLOW_SETTING[purpose]
+        self._origins: frozenset[tuple[str, int]] = frozenset().union(
+            *(_parse_allow(e, self.setting) for e in allow_hosts if e.strip())
+        )
         self._resolver = resolver or system_resolver
 
     @classmethod
     def from_settings(
-        cls, settings: FetchSettings, resolver: Resolver | None = None
+        cls,
+        settings: FetchSettings,
+        resolver: Resolver | None = None,
+        purpose: Purpose = Purpose.FEED,
     ) -> AddressGuard:
-        return cls(settings.allow_hosts, resolver)
+        """The guard for ``purpose``: content URLs get ``allow_content_hosts``, never
+        the feed allow-list, so a feed's links cannot open the feed's own host."""
+        entries = (
+            settings.allow_content_hosts if purpose is Purpose.CONTENT else settings.allow_hosts
+        )
+        return cls(entries, resolver, purpose=purpose)
 
     def allowed(self, name: str, port: int) -> bool:
-        return name in self._hosts or (name, port) in self._pairs
+        """True if (name, port) is an exact origin on this purpose's allow-list."""
+        return (_norm_host(name), port) in self._origins
 
     def check_url(self, url: str | httpx.URL) -> httpx.URL:
         """The parsed URL if its scheme and host are acceptable (no network)."""
@@ -149,7 +190,11 @@ class AddressGuard:
         if literal is not None:
             return [self._vet(name, port, [str(literal)])[0]]
         if (name == "localhost" or name.endswith(".localhost")) and not self.allowed(name, port):
-            raise BlockedAddressError(f"{host}:{port} is loopback", code=ErrorCode.BLOCKED_ADDRESS)
+            raise BlockedAddressError(
+                f"{host}:{port} is loopback ({self.purpose.value} URL)",
+                code=ErrorCode.BLOCKED_ADDRESS,
+                hint=f"add {name}:{port} to {self.setting} if this is intended",
+            )
         loop = asyncio.get_running_loop()
         try:
             found = await loop.run_in_executor(_DNS_POOL, self._resolver, name, port)
@@ -166,9 +211,10 @@ class AddressGuard:
             ip = literal_ip(address)
             if ip is None or (is_blocked(ip) and not self.allowed(str(ip), port)):
                 raise BlockedAddressError(
-                    f"{name}:{port} resolves to {address}, which is not a public address",
+                    f"{name}:{port} resolves to {address}, which is not a public address"
+                    f" ({self.purpose.value} URL)",
                     code=ErrorCode.BLOCKED_ADDRESS,
-                    hint="add it to fetch.allow_hosts if this is intended",
+                    hint=f"add {name}:{port} to {self.setting} if this is intended",
                 )
         return addresses
 

@@ -23,6 +23,7 @@ from digest.fetch.guard import (
     PERMANENT,
     AddressGuard,
     Client,
+    Purpose,
     Resolver,
     Response,
     guarded_get,
@@ -49,9 +50,11 @@ FEED_ACCEPT = (
 PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
 
 
-def make_guard(settings: FetchSettings, resolver: Resolver | None = None) -> AddressGuard:
-    """The address guard for ``settings.allow_hosts`` (resolver injectable for tests)."""
-    return AddressGuard.from_settings(settings, resolver)
+def make_guard(
+    settings: FetchSettings, resolver: Resolver | None = None, purpose: Purpose = Purpose.FEED
+) -> AddressGuard:
+    """The address guard for ``purpose`` (resolver injectable for tests)."""
+    return AddressGuard.from_settings(settings, resolver, purpose)
 
 
 def fetch_feeds(
@@ -114,8 +117,9 @@ async def afetch_pages(
     guard: AddressGuard | None = None,
     max_bytes: int | None = None,
 ) -> list[Fetched | FetchError]:
-    """The async form of :func:`fetch_pages`."""
-    guard = guard or make_guard(settings)
+    """The async form of :func:`fetch_pages`. Without ``guard``, pages are treated as
+    URLs from feed content: the feed allow-list does not apply to them."""
+    guard = guard or make_guard(settings, purpose=Purpose.CONTENT)
     limiter = HostLimiter(settings)
     headers = {"Accept": PAGE_ACCEPT}
 

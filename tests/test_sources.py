@@ -29,7 +29,7 @@ PAGE = """<html><head><title>Lab</title>
 
 @pytest.fixture
 def config_path(tmp_path: Path, server: LoopbackServer) -> Path:
-    path = write_config(tmp_path, [])
+    path = write_config(tmp_path, [], allow=[server.netloc])
     text = path.read_text()
     path.write_text("# my newsletter, my comments\n" + text)
     return path

@@ -190,7 +190,7 @@ def run_digest(base: str, feeds: int, workdir: Path, kinds: str = "blogs") -> di
     config_path.write_text(
         "newsletter: {title: Bench, site_url: 'https://example.org/'}\n"
         "sections: [{key: a, title: A}]\n"
-        "fetch: {allow_hosts: ['127.0.0.1'], concurrency: 10, per_host: 10}\n"
+        f"fetch: {{allow_hosts: ['{base.split('/')[2]}'], concurrency: 10, per_host: 10}}\n"
         f"sources:\n{sources}\n"
     )
     config = load_config(config_path)

@@ -139,8 +139,9 @@ def write_config(folder: Path, port: int, feeds: int) -> Path:
          "interval": "1m"}
         for i in range(feeds)
     ]  # fmt: skip
-    data["fetch"].update(allow_hosts=["127.0.0.1"], min_interval="1m", per_host=8, timeout=10,
-                         deadline=60)  # fmt: skip
+    origin = f"127.0.0.1:{port}"  # feeds and their article pages (/a/...) on purpose
+    data["fetch"].update(allow_hosts=[origin], allow_content_hosts=[origin], min_interval="1m",
+                         per_host=8, timeout=10, deadline=60)  # fmt: skip
     data["schedule"]["tick"] = "1m"
     data["publish"]["output_dir"] = str(folder / "public")
     path = folder / "feeds.yaml"

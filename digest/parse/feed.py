@@ -49,6 +49,7 @@ _CHARSET_RE = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9._:-]+)", re.I)
 _UTF8_NAMES = frozenset({"utf-8", "utf8", "ascii", "us-ascii"})
 _HREF_RE = re.compile(r' href="([^"]+)"')  # nh3 writes one space before each attribute
 _SPACE_RE = re.compile(r"\s+")
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _DECLARED_RE = re.compile(rb"<!ENTITY\s+([A-Za-z_][\w.-]*)")  # general entities, not %
 
 
@@ -59,12 +60,14 @@ def parse_feed(
     headers: Mapping[str, str] | None = None,
     kind: SourceKind = SourceKind.BLOG,
     fast: bool = True,
+    max_entries: int | None = None,
 ) -> ParsedFeed:
     """Parse one fetched feed body. Raises :class:`ParseError` with code ``empty``,
     ``not_a_feed`` or ``parse_error``; a readable but malformed feed parses with
     ``warnings``. With ``fast``, plain RSS 2.0 and Atom 1.0 are read by lxml
     (:mod:`digest.parse.fast`, same result); anything else, and ``fast=False``, by
-    feedparser."""
+    feedparser. With ``max_entries``, only the newest entries are kept (the rest are
+    counted in an ``entries_capped`` warning)."""
     if not body.strip():
         raise ParseError(f"{url}: the response body is empty", code=ErrorCode.EMPTY)
     warnings: list[ParseWarning] = []
@@ -88,7 +91,7 @@ def parse_feed(
         url=url,
         title=_text(feed.get("title", ""), feed.get("title_detail"), declared),
         link=safe_url(feed.get("link"), url),
-        entries=_fold(entries, warnings),
+        entries=_newest(_fold(entries, warnings), max_entries, warnings),
         warnings=tuple(warnings),
         ttl_minutes=_int(feed.get("ttl")),
         new_feed_url=safe_url(feed.get("itunes_new-feed-url"), url),
@@ -235,6 +238,26 @@ def _fold(
         message = f"{duplicates} entries repeat an earlier id and were skipped"
         warnings.append(ParseWarning(WarningCode.DUPLICATE_IDS, message))
     return tuple(seen.values())
+
+
+def _newest(
+    entries: tuple[EntryData, ...], limit: int | None, warnings: list[ParseWarning]
+) -> tuple[EntryData, ...]:
+    """The ``limit`` newest entries, in document order: dated ones by date, newest
+    first, then undated ones by their place in the document. A 100,000-entry feed
+    would otherwise be stored whole on every fetch (issue #20.5)."""
+    if limit is None or len(entries) <= limit:
+        return entries
+    dated = sorted(
+        (i for i, e in enumerate(entries) if e.published),
+        key=lambda i: entries[i].published or _EPOCH,
+        reverse=True,
+    )
+    undated = (i for i, e in enumerate(entries) if not e.published)
+    kept = sorted([*dated, *undated][:limit])
+    message = f"{len(entries) - limit:,} of {len(entries):,} entries dropped: only the newest "
+    warnings.append(ParseWarning(WarningCode.ENTRIES_CAPPED, f"{message}{limit:,} are kept"))
+    return tuple(entries[i] for i in kept)
 
 
 def _entry(

@@ -21,6 +21,7 @@ import feedparser
 
 from digest.errors import ErrorCode, ParseError, WarningCode
 from digest.identity import arxiv_id, canonical_url, content_hash, fallback_id, make_keys
+from digest.parse.cap import Newest
 from digest.parse.extras import (
     arxiv_extra,
     derived_title,
@@ -49,7 +50,6 @@ _CHARSET_RE = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9._:-]+)", re.I)
 _UTF8_NAMES = frozenset({"utf-8", "utf8", "ascii", "us-ascii"})
 _HREF_RE = re.compile(r' href="([^"]+)"')  # nh3 writes one space before each attribute
 _SPACE_RE = re.compile(r"\s+")
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _DECLARED_RE = re.compile(rb"<!ENTITY\s+([A-Za-z_][\w.-]*)")  # general entities, not %
 
 
@@ -74,16 +74,21 @@ def parse_feed(
     pod: Mapping[str, dict[str, str]] = {}
     feed: Mapping[str, Any]
     items: list[Any]
+    keep = Newest(max_entries)
     if body.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"{", b"["):
         feed, items = read_json_feed(body, url)
+        keep.extend(items)
+        del items
     else:
-        feed, items = _read_xml(body, url, headers or {}, warnings, fast)
+        feed, keep = _read_xml(body, url, headers or {}, warnings, fast, keep)
         if b"podcastindex" in body or b"xmlns:podcast" in body:
             pod = podcast_tags(body)
+    if capped := keep.warning():
+        warnings.append(capped)
     declared = _dtd_entities(body)
     entries = [
         _entry(e, url, kind, pod, n, declared) if isinstance(e, Mapping) else e
-        for n, e in enumerate(items, 1)
+        for n, e in keep.kept()
     ]
     if authors := _authors(feed.get("authors") or [], kind, declared):  # Atom: entries inherit
         entries = [_with_authors(e, authors) for e in entries]
@@ -91,7 +96,7 @@ def parse_feed(
         url=url,
         title=_text(feed.get("title", ""), feed.get("title_detail"), declared),
         link=safe_url(feed.get("link"), url),
-        entries=_newest(_fold(entries, warnings), max_entries, warnings),
+        entries=_fold(entries, warnings),
         warnings=tuple(warnings),
         ttl_minutes=_int(feed.get("ttl")),
         new_feed_url=safe_url(feed.get("itunes_new-feed-url"), url),
@@ -107,12 +112,21 @@ def _dtd_entities(body: bytes) -> frozenset[str]:
 
 
 def _read_xml(
-    body: bytes, url: str, headers: Mapping[str, str], warnings: list[ParseWarning], fast: bool
-) -> tuple[Mapping[str, Any], list[Any]]:
+    body: bytes,
+    url: str,
+    headers: Mapping[str, str],
+    warnings: list[ParseWarning],
+    fast: bool,
+    keep: Newest,
+) -> tuple[Mapping[str, Any], Newest]:
+    """The feed's values and ``keep`` holding the entries it kept (a fresh one when
+    the fast path read the feed: it may give up halfway, after keeping some)."""
     if body[:1].isspace():  # whitespace before <?xml makes the strict parser give up
         body = body.lstrip()
-    if fast and (found := read_fast(body, headers)) is not None:
-        return found
+    if fast:
+        fast_keep = Newest(keep.limit)
+        if (found := read_fast(body, headers, fast_keep.add)) is not None:
+            return found[0], fast_keep
     lowered = {k.lower(): v for k, v in headers.items()}
     body = _repair_utf8(body, warnings)
     lowered = _settle_charset(body, lowered, warnings)
@@ -133,7 +147,8 @@ def _read_xml(
     exc = raw.get("bozo_exception")
     if raw.get("bozo") and not isinstance(exc, feedparser.NonXMLContentType):
         warnings.append(_bozo_warning(exc, raw.get("encoding")))
-    return raw.get("feed", {}), list(raw.get("entries", []))
+    keep.extend(raw.get("entries", []))
+    return raw.get("feed", {}), keep
 
 
 def _bozo_warning(exc: Any, encoding: Any) -> ParseWarning:
@@ -238,26 +253,6 @@ def _fold(
         message = f"{duplicates} entries repeat an earlier id and were skipped"
         warnings.append(ParseWarning(WarningCode.DUPLICATE_IDS, message))
     return tuple(seen.values())
-
-
-def _newest(
-    entries: tuple[EntryData, ...], limit: int | None, warnings: list[ParseWarning]
-) -> tuple[EntryData, ...]:
-    """The ``limit`` newest entries, in document order: dated ones by date, newest
-    first, then undated ones by their place in the document. A 100,000-entry feed
-    would otherwise be stored whole on every fetch (issue #20.5)."""
-    if limit is None or len(entries) <= limit:
-        return entries
-    dated = sorted(
-        (i for i, e in enumerate(entries) if e.published),
-        key=lambda i: entries[i].published or _EPOCH,
-        reverse=True,
-    )
-    undated = (i for i, e in enumerate(entries) if not e.published)
-    kept = sorted([*dated, *undated][:limit])
-    message = f"{len(entries) - limit:,} of {len(entries):,} entries dropped: only the newest "
-    warnings.append(ParseWarning(WarningCode.ENTRIES_CAPPED, f"{message}{limit:,} are kept"))
-    return tuple(entries[i] for i in kept)
 
 
 def _entry(

@@ -15,13 +15,17 @@ entries stored.
 measures a checkout from before the setting existed:
 
     git archive <commit> | tar -x -C /tmp/before
-    PYTHONPATH=/tmp/before .venv/bin/python bench/big_feed.py --max-entries 0
+    PYTHONPATH=/tmp/before:$PWD/.venv/lib/python3.11/site-packages \
+        .venv/bin/python bench/big_feed.py --max-entries 0 --python "$PWD/.venv/bin/python -S"
+
+(``-S``: no .pth files, so the editable install's finder does not shadow the copy.)
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import sqlite3
 import subprocess
 import sys
@@ -53,12 +57,14 @@ def feed_body(entries: int, budget: int = CAP - 4096) -> bytes:
         f"<pubDate>{format_datetime(start + timedelta(minutes=i))}</pubDate>"
         for i in range(entries)
     ]
-    spare = (budget - len(head) - sum(map(len, bare)) - 30) // entries - 40
+    spare = (budget - len(head) - sum(map(len, bare)) - 30) // entries - len("</item>")
     items = []
     for i, item in enumerate(bare):
-        if spare > 0:
-            words = " ".join(WORDS[(i + k) % len(WORDS)] for k in range(spare // 9 + 1))
-            item += f"<link>https://example.org/{i}</link><description>{words[:spare]}</description>"
+        link = f"<link>https://example.org/{i}</link><description>"
+        room = spare - len(link) - len("</description>")
+        if room > 0:
+            words = " ".join(WORDS[(i + k) % len(WORDS)] for k in range(room // 9 + 1))
+            item += f"{link}{words[:room].strip()}</description>"
         items.append(item + "</item>")
     return (head + "".join(items) + "</channel></rss>").encode()
 
@@ -121,10 +127,11 @@ def _kb(status: dict[str, str], key: str) -> int:
     return int(status.get(key, "0 kB").split()[0])
 
 
-def measure(command: list[str], env: dict[str, str]) -> tuple[int, int, float, str]:
-    """Peak tree RSS (kB), largest process VmHWM (kB), seconds, output."""
+def measure(command: list[str], cwd: str) -> tuple[int, int, float, str]:
+    """Peak tree RSS (kB), largest process VmHWM (kB), seconds, output. Run from
+    ``cwd``, not the checkout, whose digest/ would come first on sys.path."""
     started = time.perf_counter()
-    proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     peak = hwm = 0
     while proc.poll() is None:
         statuses = [_status(pid) for pid in _tree(proc.pid)]
@@ -135,16 +142,15 @@ def measure(command: list[str], env: dict[str, str]) -> tuple[int, int, float, s
     return peak, hwm, time.perf_counter() - started, output
 
 
-def run(entries: int, max_entries: int) -> None:
+def run(entries: int, max_entries: int, python: list[str]) -> None:
     body = feed_body(entries)
     server = serve(body)
     with tempfile.TemporaryDirectory() as tmp:
         url = f"http://127.0.0.1:{server.server_port}/big.xml"
         config = write_config(Path(tmp), url, max_entries)
         db = Path(tmp) / "big.sqlite"
-        command = [sys.executable, "-m", "digest", "--config", str(config), "--db", str(db),
-                   "fetch"]  # fmt: skip
-        peak, hwm, seconds, output = measure(command, dict(os.environ))
+        command = [*python, "-m", "digest", "--config", str(config), "--db", str(db), "fetch"]
+        peak, hwm, seconds, output = measure(command, tmp)
         with sqlite3.connect(db) as conn:
             stored = conn.execute("SELECT COUNT(*) FROM entries").fetchone()[0]
     server.shutdown()
@@ -159,10 +165,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--entries", type=int, nargs="+", default=[48_000, 100_000])
     parser.add_argument("--max-entries", type=int, default=500,
-                        help="fetch.max_entries; 0 leaves it out (a checkout without it)")  # fmt: skip
+                        help="fetch.max_entries; 0: not set (a checkout without it)")  # fmt: skip
+    parser.add_argument("--python", default=sys.executable,
+                        help="the interpreter (and flags) that runs digest")  # fmt: skip
     args = parser.parse_args()
     for entries in args.entries:
-        run(entries, args.max_entries)
+        run(entries, args.max_entries, shlex.split(args.python))
 
 
 if __name__ == "__main__":

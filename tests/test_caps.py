@@ -104,6 +104,20 @@ def test_the_newest_entries_are_kept_in_document_order_and_the_rest_counted(
     assert len(whole.entries) == 13 and not whole.warnings
 
 
+def test_feedparser_and_json_feed_keep_the_same_newest_entries(now: datetime) -> None:
+    body = dated_feed(now, 10, undated=3)
+    slow = parse_feed(body, url=URL, max_entries=4, fast=False)
+    assert [e.title for e in slow.entries] == ["Entry 6", "Entry 7", "Entry 8", "Entry 9"]
+    assert [w.code for w in slow.warnings] == [WarningCode.ENTRIES_CAPPED]
+    items = [{"id": f"j{i}", "url": f"https://example.org/j{i}", "title": f"J {i}",
+              "date_published": days_ago(now, i).isoformat()} for i in range(6)]  # fmt: skip
+    items.insert(0, {"id": "u", "url": "https://example.org/u", "title": "Undated"})
+    doc = {"version": "https://jsonfeed.org/version/1.1", "title": "J", "items": items}
+    parsed = parse_feed(json.dumps(doc).encode(), url=URL, max_entries=3)
+    assert [e.title for e in parsed.entries] == ["J 0", "J 1", "J 2"]
+    assert "4 of 7 entries dropped" in parsed.warnings[0].message
+
+
 def test_the_parse_job_applies_the_cap_and_the_field_limits(now: datetime) -> None:
     items = [Item(f"Entry {i}", f"https://example.org/{i}", "x", published=days_ago(now, i))
              for i in range(5)]  # fmt: skip

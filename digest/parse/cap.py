@@ -17,7 +17,9 @@ __all__ = ["Newest"]
 class Newest:
     """The ``limit`` newest raw (feedparser-shaped) entries of those added, with their
     place in the document: dated ones by date, newest first, then undated ones by
-    their place. ``limit`` None keeps all. Equal dates keep the earlier entry."""
+    their place. ``limit`` None keeps all. Equal dates keep the earlier entry. The
+    choice comes before entries without identity or with a repeated id are skipped,
+    so a feed full of those may store fewer than ``limit`` (each skip is warned of)."""
 
     def __init__(self, limit: int | None) -> None:
         self.limit = limit

@@ -74,13 +74,14 @@ def parse_feed(
     pod: Mapping[str, dict[str, str]] = {}
     feed: Mapping[str, Any]
     items: list[Any]
-    keep = Newest(max_entries)
+    keep: Newest
     if body.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"{", b"["):
         feed, items = read_json_feed(body, url)
+        keep = Newest(max_entries)
         keep.extend(items)
         del items
     else:
-        feed, keep = _read_xml(body, url, headers or {}, warnings, fast, keep)
+        feed, keep = _read_xml(body, url, headers or {}, warnings, fast, max_entries)
         if b"podcastindex" in body or b"xmlns:podcast" in body:
             pod = podcast_tags(body)
     if capped := keep.warning():
@@ -117,16 +118,15 @@ def _read_xml(
     headers: Mapping[str, str],
     warnings: list[ParseWarning],
     fast: bool,
-    keep: Newest,
+    limit: int | None,
 ) -> tuple[Mapping[str, Any], Newest]:
-    """The feed's values and ``keep`` holding the entries it kept (a fresh one when
-    the fast path read the feed: it may give up halfway, after keeping some)."""
+    """The feed's values and its ``limit`` newest raw entries."""
     if body[:1].isspace():  # whitespace before <?xml makes the strict parser give up
         body = body.lstrip()
     if fast:
-        fast_keep = Newest(keep.limit)
-        if (found := read_fast(body, headers, fast_keep.add)) is not None:
-            return found[0], fast_keep
+        keep = Newest(limit)  # the fast path may give up halfway: then this one is dropped
+        if (found := read_fast(body, headers, keep.add)) is not None:
+            return found[0], keep
     lowered = {k.lower(): v for k, v in headers.items()}
     body = _repair_utf8(body, warnings)
     lowered = _settle_charset(body, lowered, warnings)
@@ -147,6 +147,7 @@ def _read_xml(
     exc = raw.get("bozo_exception")
     if raw.get("bozo") and not isinstance(exc, feedparser.NonXMLContentType):
         warnings.append(_bozo_warning(exc, raw.get("encoding")))
+    keep = Newest(limit)
     keep.extend(raw.get("entries", []))
     return raw.get("feed", {}), keep
 

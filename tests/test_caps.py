@@ -5,6 +5,7 @@ lengths (digest.limits) enforced at storage, in the parse worker and on edits.""
 from __future__ import annotations
 
 import json
+import warnings
 from datetime import datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
@@ -17,11 +18,17 @@ from ruamel.yaml import YAML
 from test_pipeline import serve_world
 
 from digest.cli import cli
+from digest.config import load_config
 from digest.errors import WarningCode
 from digest.limits import FIELD_LIMITS, cap_entry, cut_html, cut_text
 from digest.parse import parse_feed, parse_job
 from digest.store import Store
 from digest.types import EntryData, Fetched, ParsedFeed, Source, SourceKind
+from digest.web.app import create_app
+
+with warnings.catch_warnings():  # starlette 1.x nags about httpx vs httpx2; httpx is fine here
+    warnings.simplefilter("ignore")
+    from starlette.testclient import TestClient
 
 URL = "https://example.org/feed.xml"
 
@@ -226,3 +233,16 @@ def test_the_store_cuts_an_entry_that_did_not_come_through_a_parse_worker(
     assert len(stored.authors[0]) <= FIELD_LIMITS["author"]
     assert len(stored.content_html) < FIELD_LIMITS["content_html"] + 100
     assert stored.content_html.endswith("…</p>")
+
+
+def test_the_edit_form_hints_the_same_limits_the_server_enforces(
+    tmp_path: Path, server: LoopbackServer, now: datetime
+) -> None:
+    config = write_config(tmp_path, serve_world(server, now))
+    assert invoke(tmp_path, config, now, "fetch").exit_code == 0
+    assert invoke(tmp_path, config, now, "draft", "build").exit_code == 0
+    app = create_app(load_config(config), tmp_path / "caps.sqlite", clock=lambda: now)
+    page = TestClient(app, base_url="http://127.0.0.1").get("/").text
+    assert 'name="title" value="' in page
+    assert f'maxlength="{FIELD_LIMITS["title"]}"' in page
+    assert f'maxlength="{FIELD_LIMITS["summary"]}"' in page

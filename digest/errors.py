@@ -220,6 +220,7 @@ class WarningCode(StrEnum):
     RECOVERED_WITH_LOSSES = "recovered_with_losses"  # stray bytes replaced to keep the rest
     SKIPPED_ENTRIES = "skipped_entries"  # entries without any identity, or not objects
     DUPLICATE_IDS = "duplicate_ids"  # entries repeating an earlier id in the same document
+    ENTRIES_CAPPED = "entries_capped"  # more entries than fetch.max_entries: the oldest dropped
 
 
 WARNING_CODES = frozenset(WarningCode)

@@ -369,6 +369,11 @@ class FetchSettings:
         default=10 * 1024 * 1024,
         metadata=setting("Decoded bytes per fetch (gzip bombs stop here).", ge=1, le=1 << 31),
     )
+    max_entries: int = field(
+        default=500,
+        metadata=setting("Entries kept per feed per fetch, newest first; the rest are "
+                         "counted in a warning.", ge=1, le=100_000),
+    )  # fmt: skip
     max_redirects: int = field(
         default=5, metadata=setting("Redirects followed per fetch.", ge=0, le=20)
     )

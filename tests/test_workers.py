@@ -162,7 +162,7 @@ def test_time_limit_interrupts_and_restores_the_previous_timer() -> None:
 
 def _jobs(bodies: list[bytes]) -> list[ParseJob]:
     headers = {"content-type": "application/rss+xml"}
-    return [(body, f"https://example.org/feed{i}.xml", headers, "blog")
+    return [(body, f"https://example.org/feed{i}.xml", headers, "blog", 500)
             for i, body in enumerate(bodies)]  # fmt: skip
 
 

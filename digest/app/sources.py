@@ -92,9 +92,10 @@ def _get(url: str, config: Config, purpose: Purpose = Purpose.EDITOR) -> Fetched
     return result
 
 
-def _parse(fetched: Fetched) -> ParsedFeed | ParseError:
+def _parse(fetched: Fetched, max_entries: int) -> ParsedFeed | ParseError:
     """The body parsed under the refresh's time limit (P4 holds for `digest add`)."""
-    job = (fetched.body, fetched.final_url, dict(fetched.headers), SourceKind.BLOG.value)
+    job = (fetched.body, fetched.final_url, dict(fetched.headers), SourceKind.BLOG.value,
+           max_entries)  # fmt: skip
     return parse_one(job, refreshing.PARSE_TIMEOUT)
 
 
@@ -105,7 +106,7 @@ def _found(fetched: Fetched, parsed: ParsedFeed) -> Found:
 def discover(url: str, config: Config) -> Found:
     """The feed at ``url``, or the first feed the page at ``url`` links to."""
     first = _get(url, config)
-    parsed = _parse(first)
+    parsed = _parse(first, config.fetch.max_entries)
     if isinstance(parsed, ParsedFeed):
         return _found(first, parsed)
     if parsed.code in (ErrorCode.PARSE_TIMEOUT, ErrorCode.PARSER_CRASH):
@@ -113,7 +114,7 @@ def discover(url: str, config: Config) -> Found:
     page = first.body.decode("utf-8", "replace")
     for candidate in feed_links(page, first.final_url)[:1]:
         fetched = _get(candidate, config, Purpose.CONTENT)  # the page chose it, not the editor
-        parsed = _parse(fetched)
+        parsed = _parse(fetched, config.fetch.max_entries)
         if isinstance(parsed, ParseError):
             raise parsed
         return _found(fetched, parsed)

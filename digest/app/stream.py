@@ -223,7 +223,7 @@ async def _stream(
         on_fetched(result)
         if isinstance(result, Fetched):
             parser.submit(index, (result.body, result.final_url, dict(result.headers),
-                                  source.kind.value))  # fmt: skip
+                                  source.kind.value, settings.max_entries))  # fmt: skip
             fetched[index] = replace(result, body=b"")  # the job keeps it while needed
         else:
             held.append((index, result, None))

@@ -14,6 +14,7 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 from digest.errors import ReviewError
+from digest.limits import over_limit
 from digest.sanitize import safe_url
 from digest.types import (
     Action,
@@ -329,6 +330,18 @@ def keep_decided(draft: Draft, previous: Draft | None, decisions: Sequence[Decis
     return replace(draft, sections=tuple(sections), unplaced=tuple(unplaced))
 
 
+def _check_text(action: Action, value: str) -> None:
+    """An edited title or summary: not empty, and within digest.limits.FIELD_LIMITS
+    (as the web form checks), so `digest edit` cannot publish a 200 KB title."""
+    if not value.strip():
+        raise ReviewError(
+            "the new text is empty", hint="use `reset` to go back to the generated text"
+        )
+    name = "title" if action == Action.EDIT_TITLE else "summary"
+    if problem := over_limit(name, value):
+        raise ReviewError(problem, hint=f"shorten the {name}")
+
+
 def check_decision(
     draft: Draft, config: Config, action: Action, item_key: str, value: str | None
 ) -> None:
@@ -364,10 +377,8 @@ def check_decision(
         except ValueError as e:
             hint = "one link a line: role URL, e.g. 'paper https://…'"
             raise ReviewError(f"links not saved: {e}", hint=hint) from e
-    if action in (Action.EDIT_TITLE, Action.EDIT_SUMMARY) and not (value or "").strip():
-        raise ReviewError(
-            "the new text is empty", hint="use `reset` to go back to the generated text"
-        )
+    if action in (Action.EDIT_TITLE, Action.EDIT_SUMMARY):
+        _check_text(action, value or "")
     if action == Action.SET_IMAGE and value and safe_url(value) is None:
         raise ReviewError(f"not an http(s) image URL: {value!r}", hint="give a URL or remove it")
 

@@ -17,7 +17,7 @@ mojibake and cp1252 repairs, its guess whether an RSS title is HTML).
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from feedparser.datetimes import _parse_date
@@ -27,6 +27,8 @@ from feedparser.urls import _urljoin
 from lxml import etree
 
 __all__ = ["read_fast"]
+
+_Add = Callable[[dict[str, Any]], None]
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 CONTENT = "{http://purl.org/rss/1.0/modules/content/}"
@@ -95,9 +97,11 @@ class _Unsure(Exception):
 
 
 def read_fast(
-    body: bytes, headers: Mapping[str, str]
+    body: bytes, headers: Mapping[str, str], add: Callable[[dict[str, Any]], None] | None = None
 ) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:
-    """(feed, entries) as feedparser would give them, or None: let feedparser read it."""
+    """(feed, entries) as feedparser would give them, or None: let feedparser read it.
+    With ``add``, each entry goes to it as soon as it is read and ``entries`` stays
+    empty (digest.parse.cap keeps only the newest: 100,000 never live at once)."""
     if not _plain_utf8(body, headers) or b"xml:base" in body:
         return None
     root_at = m.start() if (m := _ROOT_RE.search(body)) else len(body)
@@ -109,9 +113,9 @@ def read_fast(
         return None
     try:
         if root.tag == "rss" and root.get("version") == "2.0":
-            return _rss(root)
+            return _rss(root, add)
         if root.tag == f"{ATOM}feed":
-            return _atom(root)
+            return _atom(root, add)
     except _Unsure:
         return None
     return None
@@ -222,17 +226,18 @@ def _rss_author(el: Any) -> dict[str, str]:
     return {"name": value} if value else {}
 
 
-def _rss(root: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+def _rss(root: Any, add: _Add | None) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     channels = [c for c in root if c.tag == "channel"]
     if len(channels) != 1 or len([c for c in root if isinstance(c.tag, str)]) != 1:
         raise _Unsure
     feed: dict[str, Any] = {}
     entries: list[dict[str, Any]] = []
+    add = add or entries.append
     bodies = _Bodies()
     for el in _children(channels[0], _RSS_CHANNEL):
         tag = el.tag
         if tag == "item":
-            entries.append(_rss_item(el, bodies))
+            add(_rss_item(el, bodies))
         elif tag == "title":
             feed["title_detail"] = detail = _detail(el, "text", guess=True)
             feed["title"] = detail["value"]
@@ -371,13 +376,14 @@ def _summary_from_content(e: dict[str, Any]) -> dict[str, Any]:
     return e
 
 
-def _atom(root: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+def _atom(root: Any, add: _Add | None) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     feed: dict[str, Any] = {}
     entries: list[dict[str, Any]] = []
+    add = add or entries.append
     for el in _children(root, _ATOM_FEED):
         tag = el.tag[len(ATOM) :]
         if tag == "entry":
-            entries.append(_atom_entry(el))
+            add(_atom_entry(el))
         elif tag == "title":
             feed["title_detail"] = detail = _detail(el, "text", guess=False)
             feed["title"] = detail["value"]

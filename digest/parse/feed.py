@@ -21,6 +21,7 @@ import feedparser
 
 from digest.errors import ErrorCode, ParseError, WarningCode
 from digest.identity import arxiv_id, canonical_url, content_hash, fallback_id, make_keys
+from digest.parse.cap import Newest
 from digest.parse.extras import (
     arxiv_extra,
     derived_title,
@@ -59,28 +60,36 @@ def parse_feed(
     headers: Mapping[str, str] | None = None,
     kind: SourceKind = SourceKind.BLOG,
     fast: bool = True,
+    max_entries: int | None = None,
 ) -> ParsedFeed:
     """Parse one fetched feed body. Raises :class:`ParseError` with code ``empty``,
     ``not_a_feed`` or ``parse_error``; a readable but malformed feed parses with
     ``warnings``. With ``fast``, plain RSS 2.0 and Atom 1.0 are read by lxml
     (:mod:`digest.parse.fast`, same result); anything else, and ``fast=False``, by
-    feedparser."""
+    feedparser. With ``max_entries``, only the newest entries are kept (the rest are
+    counted in an ``entries_capped`` warning)."""
     if not body.strip():
         raise ParseError(f"{url}: the response body is empty", code=ErrorCode.EMPTY)
     warnings: list[ParseWarning] = []
     pod: Mapping[str, dict[str, str]] = {}
     feed: Mapping[str, Any]
     items: list[Any]
+    keep: Newest
     if body.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"{", b"["):
         feed, items = read_json_feed(body, url)
+        keep = Newest(max_entries)
+        keep.extend(items)
+        del items
     else:
-        feed, items = _read_xml(body, url, headers or {}, warnings, fast)
+        feed, keep = _read_xml(body, url, headers or {}, warnings, fast, max_entries)
         if b"podcastindex" in body or b"xmlns:podcast" in body:
             pod = podcast_tags(body)
+    if capped := keep.warning():
+        warnings.append(capped)
     declared = _dtd_entities(body)
     entries = [
         _entry(e, url, kind, pod, n, declared) if isinstance(e, Mapping) else e
-        for n, e in enumerate(items, 1)
+        for n, e in keep.kept()
     ]
     if authors := _authors(feed.get("authors") or [], kind, declared):  # Atom: entries inherit
         entries = [_with_authors(e, authors) for e in entries]
@@ -104,12 +113,20 @@ def _dtd_entities(body: bytes) -> frozenset[str]:
 
 
 def _read_xml(
-    body: bytes, url: str, headers: Mapping[str, str], warnings: list[ParseWarning], fast: bool
-) -> tuple[Mapping[str, Any], list[Any]]:
+    body: bytes,
+    url: str,
+    headers: Mapping[str, str],
+    warnings: list[ParseWarning],
+    fast: bool,
+    limit: int | None,
+) -> tuple[Mapping[str, Any], Newest]:
+    """The feed's values and its ``limit`` newest raw entries."""
     if body[:1].isspace():  # whitespace before <?xml makes the strict parser give up
         body = body.lstrip()
-    if fast and (found := read_fast(body, headers)) is not None:
-        return found
+    if fast:
+        keep = Newest(limit)  # the fast path may give up halfway: then this one is dropped
+        if (found := read_fast(body, headers, keep.add)) is not None:
+            return found[0], keep
     lowered = {k.lower(): v for k, v in headers.items()}
     body = _repair_utf8(body, warnings)
     lowered = _settle_charset(body, lowered, warnings)
@@ -130,7 +147,9 @@ def _read_xml(
     exc = raw.get("bozo_exception")
     if raw.get("bozo") and not isinstance(exc, feedparser.NonXMLContentType):
         warnings.append(_bozo_warning(exc, raw.get("encoding")))
-    return raw.get("feed", {}), list(raw.get("entries", []))
+    keep = Newest(limit)
+    keep.extend(raw.get("entries", []))
+    return raw.get("feed", {}), keep
 
 
 def _bozo_warning(exc: Any, encoding: Any) -> ParseWarning:

@@ -6,11 +6,13 @@ from __future__ import annotations
 from dataclasses import replace
 
 from digest.errors import ParseError
+from digest.limits import cap_entry
 from digest.types import ParsedFeed, SourceKind
 
 __all__ = ["ParseJob", "ParseReply", "parse_job"]
 
-ParseJob = tuple[bytes, str, dict[str, str], str]  # body, url, headers, source kind value
+# body, url, headers, source kind value, entries kept (fetch.max_entries)
+ParseJob = tuple[bytes, str, dict[str, str], str, int]
 ParseReply = ParsedFeed | ParseError  # the error itself: it pickles (see DigestError)
 
 
@@ -20,15 +22,20 @@ def parse_job(job: ParseJob) -> ParseReply:
     from digest.identity import entry_keys
     from digest.parse.feed import parse_feed
 
-    body, url, headers, kind = job
+    body, url, headers, kind, max_entries = job
     try:
-        parsed = parse_feed(body, url=url, headers=headers, kind=SourceKind(kind))
+        parsed = parse_feed(
+            body, url=url, headers=headers, kind=SourceKind(kind), max_entries=max_entries
+        )
     except ParseError as e:
         e.url = e.url or url
         return e.detached()
-    if all(e.keys is not None for e in parsed.entries):
-        return parsed
+    # Fields are cut to their limits here, as the store would, so an oversized entry
+    # costs less to pickle back and its keys are taken from what is stored.
+    capped = tuple(map(cap_entry, parsed.entries))
+    if all(e.keys is not None for e in capped):
+        return replace(parsed, entries=capped)
     # The store's keys are taken here, on a worker's core, not in the storing process
     # (parse_feed takes them for every entry it builds; a JSON Feed's come ready-made).
-    entries = tuple(e if e.keys else replace(e, keys=entry_keys(e)) for e in parsed.entries)
+    entries = tuple(e if e.keys else replace(e, keys=entry_keys(e)) for e in capped)
     return replace(parsed, entries=entries)

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from digest.identity import entry_keys, fallback_id
+from digest.limits import cap_entry
 from digest.store.db import dumps, iso
 from digest.store.index import index_entries, reindex, unindex_entries
 from digest.types import EntryData
@@ -31,6 +32,7 @@ def upsert_entries(
     then the narrow arXiv id / canonical link fallback, earlier entries of the batch
     included. With ``backlog`` (the feed's first fetch, or one after a long gap) new
     undated entries are marked as backlog: kept and searchable, never candidates.
+    Titles, summaries, contents and authors are cut to digest.limits.FIELD_LIMITS.
     Returns the number of new entries."""
     if not entries:
         return 0
@@ -41,7 +43,7 @@ def upsert_entries(
     updates: dict[int, tuple[Any, ...]] = {}  # id -> values (feed_url, guid, first_seen kept)
     unchanged: list[int] = []
     texts: dict[int, str] = {}  # id -> search text
-    for data in entries:
+    for data in map(cap_entry, entries):  # cut fields keep no keys: taken again below
         keys = data.keys or entry_keys(data)  # a parse worker took them, as a rule
         canonical, digest_ = keys.canonical, keys.content_hash
         found = known.find(data, canonical, digest_)

@@ -16,6 +16,7 @@ from datetime import datetime
 from digest.app import drafting
 from digest.draft.review import links_text
 from digest.errors import ReviewError
+from digest.limits import over_limit
 from digest.store import Store
 from digest.types import Action, Config, Decision, Draft, DraftItem
 
@@ -36,23 +37,16 @@ def _int(form: Mapping[str, str], name: str) -> int:
     return int(value)
 
 
-# Server-side caps on what an editor's form may store (the page's maxlength is only
-# a hint to the browser; a script or another client can send anything up to the
-# request limit): a 200 KB title would be stored and published whole.
-FIELD_LIMITS = {"title": 500, "summary": 5000}
-
-
 def _text(form: Mapping[str, str], name: str) -> str:
     return " ".join(form.get(name, "").split()) if name == "title" else form.get(name, "").strip()
 
 
 def _capped(name: str, value: str) -> str:
-    """``value`` if it fits FIELD_LIMITS (checked on the edited text only, so a long
-    generated text never blocks editing the other field)."""
-    limit = FIELD_LIMITS[name]
-    if len(value) > limit:
-        raise ReviewError(f"the {name} is {len(value):,} characters long; at most {limit:,} fit",
-                          hint=f"shorten the {name}")  # fmt: skip
+    """``value`` if it fits digest.limits.FIELD_LIMITS, server-side (the page's
+    maxlength is only a hint to the browser). Checked on the edited text only, so a
+    long generated text never blocks editing the other field."""
+    if problem := over_limit(name, value):
+        raise ReviewError(problem, hint=f"shorten the {name}")
     return value
 
 

@@ -23,6 +23,7 @@ from digest.clock import Clock, system_clock
 from digest.draft.review import links_text
 from digest.draft.titles import link_label
 from digest.errors import StorageBusyError, StorageUnavailableError
+from digest.limits import FIELD_LIMITS
 from digest.sanitize import safe_url
 from digest.types import Config, ItemStatus
 from digest.web import _routes as routes
@@ -59,7 +60,7 @@ def create_app(
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=True,
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)  # fmt: skip
     env.globals.update(link=safe_url, link_label=link_label, links_text=links_text,
-                       ItemStatus=ItemStatus)  # fmt: skip
+                       ItemStatus=ItemStatus, limits=FIELD_LIMITS)  # fmt: skip
     web = Web(config, db_path, clock, Signer(secret), env, RefreshJob(config, db_path, clock),
               out_dir or config.publish.output_dir)  # fmt: skip
     app = Starlette(

@@ -19,7 +19,7 @@ from digest.types import Config
 INTRO = """\
 # feeds.yaml reference
 
-Generated from the config dataclasses in `digest/types.py` (each field's `setting(...)`);
+Generated from the config dataclasses in `digest/types/` (each field's `setting(...)`);
 do not edit by hand. Regenerate with `digest check --reference > docs/config.md`.
 
 - Durations are minutes (`90`) or a number with a unit: `30s`, `30m`, `6h`, `1d`, `1w`.

@@ -15,7 +15,7 @@ from httpserver import LoopbackServer
 from test_workers import redos_feed
 
 import digest.app.refresh as refreshing
-from digest.app.sources import add_feed, export_opml, import_opml
+from digest.app.sources import add_feed, export_opml, read_opml
 from digest.cli import cli
 from digest.config import load_config
 from digest.errors import ErrorCode, FetchError, ParseError
@@ -114,7 +114,7 @@ LAUGHS = b"""<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">
 
 
 def test_opml_import_and_export_round_trip(config_path: Path) -> None:
-    found = import_opml(OPML)
+    found = read_opml(OPML).sources
     assert [(s["url"], s["kind"]) for s in found] == [
         ("https://a.example/feed", "blog"), ("https://b.example/pod.xml", "podcast")
     ]  # fmt: skip
@@ -128,12 +128,12 @@ def test_opml_import_and_export_round_trip(config_path: Path) -> None:
     again = CliRunner().invoke(cli, ["--config", str(config_path), "opml", "import",
                                      str(opml_file)])  # fmt: skip
     assert "0 sources added, 2 already present" in again.output
-    exported = import_opml(export_opml(load_config(config_path)))
+    exported = read_opml(export_opml(load_config(config_path))).sources
     assert {s["url"] for s in exported} == {"https://a.example/feed", "https://b.example/pod.xml"}
 
 
 @pytest.mark.parametrize("payload", [XXE, LAUGHS, b"<opml><body>"])
 def test_hostile_opml_is_refused(payload: bytes) -> None:
     with pytest.raises(ParseError) as info:
-        import_opml(payload)
+        read_opml(payload)
     assert info.value.code == "bad_opml"

@@ -1,15 +1,13 @@
 """Preview an issue before it goes out: the approved items of the draft rendered
-exactly as ``publish`` would render them (the same digest.publish call, into a
-throwaway folder), with what a confirmation needs to say: the issue's number, its
+exactly as ``publish`` would render them (the same digest.publish rendering, kept
+in memory), with what a confirmation needs to say: the issue's number, its
 items and who the e-mail goes to. Nothing is stored and no file in the output
 folder changes."""
 
 from __future__ import annotations
 
-import tempfile
 from dataclasses import dataclass, replace
 from datetime import datetime
-from pathlib import Path
 
 from digest.app.drafting import require_draft
 from digest.draft.review import make_issue
@@ -38,7 +36,7 @@ def preview_issue(
 ) -> Preview:
     """The issue the draft's approved items make, rendered; a draft still in review
     is previewed as if approved now."""
-    from digest.publish import publish_issue
+    from digest.publish import render_issue
 
     draft = require_draft(store, config, key)
     previous = store.issue_for_draft(draft.key)
@@ -46,14 +44,13 @@ def preview_issue(
     as_approved = replace(draft, status=DraftStatus.APPROVED)
     issue = make_issue(as_approved, config, number=number, now=now, previous=previous)
     smtp = config.publish.smtp
-    with tempfile.TemporaryDirectory(prefix="digest-preview-") as tmp:
-        files = publish_issue(issue, store.issues(), config, Path(tmp))
-        email = {p.name: p for p in files.extra}
-        return Preview(
-            issue=issue,
-            republish=previous is not None,
-            page_html=files.html.read_text(encoding="utf-8"),
-            email_html=email["email.html"].read_text(encoding="utf-8"),
-            email_text=email["email.txt"].read_text(encoding="utf-8"),
-            recipients=smtp.recipients if smtp else (),
-        )
+    page, files = render_issue(issue, store.issues(), config)
+    folder = f"issues/{issue.number}"
+    return Preview(
+        issue=issue,
+        republish=previous is not None,
+        page_html=files[page].decode("utf-8"),
+        email_html=files[f"{folder}/email.html"].decode("utf-8"),
+        email_text=files[f"{folder}/email.txt"].decode("utf-8"),
+        recipients=smtp.recipients if smtp else (),
+    )

@@ -25,7 +25,7 @@ from digest.app import refresh as refreshing
 from digest.app.stream import parse_one
 from digest.config import append_entries, load_config
 from digest.errors import ConfigError, ErrorCode, FetchError, ParseError
-from digest.fetch.guard import AddressGuard, Purpose, is_blocked, literal_ip
+from digest.fetch.guard import AddressGuard, Purpose
 from digest.fetch.http import fetch_pages, make_guard
 from digest.fetch.politeness import next_fetch_at
 from digest.store import FeedHealth, Store
@@ -169,11 +169,6 @@ class OpmlImport:
     skipped: tuple[Skipped, ...]
 
 
-def import_opml(data: bytes) -> list[dict[str, object]]:
-    """Sources from an OPML file (see :func:`read_opml` for what is skipped)."""
-    return list(read_opml(data).sources)
-
-
 def read_opml(data: bytes, settings: FetchSettings | None = None) -> OpmlImport:
     """Sources from an OPML file, parsed with defusedxml (no entities, no DTDs), and
     every feed outline left out with the reason: not http(s) (``javascript:``,
@@ -208,18 +203,9 @@ def read_opml(data: bytes, settings: FetchSettings | None = None) -> OpmlImport:
 def _refused(url: str, guard: AddressGuard) -> str | None:
     """Why the guard would refuse ``url``, judged from the URL alone (no DNS)."""
     try:
-        parsed = guard.check_url(url)
+        guard.check_offline(url)
     except FetchError as e:
         return e.message
-    host = parsed.host.lower().rstrip(".")
-    port = parsed.port or (443 if parsed.scheme == "https" else 80)
-    ip = literal_ip(host)
-    if guard.allowed(str(ip) if ip else host, port):
-        return None
-    if host == "localhost" or host.endswith(".localhost"):
-        return f"{host} is loopback"
-    if ip is not None and is_blocked(ip):
-        return f"{host} is not a public address (private, loopback or link-local)"
     return None
 
 

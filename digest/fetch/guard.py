@@ -128,6 +128,9 @@ def _split_allow(entry: str) -> tuple[str, int | None]:
     return _norm_host(entry), None
 
 
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
 class AddressGuard:
     """Decides which (host, port) digest may connect to, and to which address.
 
@@ -183,18 +186,19 @@ class AddressGuard:
             )
         return parsed
 
+    def check_offline(self, url: str | httpx.URL) -> httpx.URL:
+        """:meth:`check_url`, then all that can be refused without a DNS look-up: a
+        literal address that is not public, a localhost name (OPML import vets with it)."""
+        parsed = self.check_url(url)
+        self._vet_name(_norm_host(parsed.host), parsed.port or _DEFAULT_PORTS[parsed.scheme])
+        return parsed
+
     async def resolve(self, host: str, port: int) -> list[str]:
         """The vetted addresses to connect to; raises before any connect if refused."""
         name = _norm_host(host)
-        literal = literal_ip(name)
+        literal = self._vet_name(name, port)
         if literal is not None:
-            return [self._vet(name, port, [str(literal)])[0]]
-        if (name == "localhost" or name.endswith(".localhost")) and not self.allowed(name, port):
-            raise BlockedAddressError(
-                f"{host}:{port} is loopback ({self.purpose.value} URL)",
-                code=ErrorCode.BLOCKED_ADDRESS,
-                hint=f"add {name}:{port} to {self.setting} if this is intended",
-            )
+            return [literal]
         loop = asyncio.get_running_loop()
         try:
             found = await loop.run_in_executor(_DNS_POOL, self._resolver, name, port)
@@ -203,6 +207,20 @@ class AddressGuard:
         if not found:
             raise FetchError(f"{host} resolves to no address", code=ErrorCode.DNS)
         return self._vet(name, port, found)
+
+    def _vet_name(self, name: str, port: int) -> str | None:
+        """What the name alone decides: a literal address, vetted (returned); a localhost
+        name, refused unless allowed; None when only DNS can tell."""
+        literal = literal_ip(name)
+        if literal is not None:
+            return self._vet(name, port, [str(literal)])[0]
+        if (name == "localhost" or name.endswith(".localhost")) and not self.allowed(name, port):
+            raise BlockedAddressError(
+                f"{name}:{port} is loopback ({self.purpose.value} URL)",
+                code=ErrorCode.BLOCKED_ADDRESS,
+                hint=f"add {name}:{port} to {self.setting} if this is intended",
+            )
+        return None
 
     def _vet(self, name: str, port: int, addresses: list[str]) -> list[str]:
         if self.allowed(name, port):

@@ -3,7 +3,13 @@
 HTML archive pages, Markdown, Atom and JSON Feed, and an e-mail (HTML + text),
 all over one jinja2 Environment (:mod:`digest.publish.render`)."""
 
-from digest.publish.archive import Staged, publish_issue, stage_issue, write_atomic
+from digest.publish.archive import (
+    Staged,
+    publish_issue,
+    render_issue,
+    stage_issue,
+    write_atomic,
+)
 from digest.publish.feeds import JSON_FEED_VERSION, MAX_FEED_ITEMS
 from digest.publish.i18n import Translator, translator
 from digest.publish.mail import build_email, email_bodies, send_email, smtp_password, subject_line
@@ -24,6 +30,7 @@ __all__ = [
     "output_url",
     "publish_issue",
     "render",
+    "render_issue",
     "send_email",
     "smtp_password",
     "stage_issue",

@@ -297,20 +297,17 @@ def _record_success(
     _track_move(conn, feed, _move_signal(feed, result, parsed))
     # Validators are saved even on 304: servers rotate them. A 304 keeps the warnings
     # of the body it confirms; a new body replaces them.
+    warnings = _dump(parsed.warnings) if parsed else None
     conn.execute(
-        "UPDATE feeds SET warnings = COALESCE(?, warnings), error_count = 0, "
-        "last_error_code = NULL, last_error = NULL, last_success_at = ?, next_fetch_at = ?, "
-        "etag = COALESCE(?, etag), last_modified = COALESCE(?, last_modified), "
-        "title = COALESCE(?, title), site_link = COALESCE(?, site_link) WHERE url = ?",
-        (_dump(parsed.warnings) if parsed else None, iso(now), iso(next_fetch_at), result.etag,
-         result.last_modified, parsed.title if parsed else None,
-         parsed.link if parsed else None, feed),
+        "UPDATE feeds SET warnings = COALESCE(?1, warnings), "
+        "status = CASE COALESCE(?1, warnings) WHEN '[]' THEN 'ok' ELSE 'warning' END, "
+        "error_count = 0, last_error_code = NULL, last_error = NULL, last_success_at = ?2, "
+        "next_fetch_at = ?3, etag = COALESCE(?4, etag), "
+        "last_modified = COALESCE(?5, last_modified), title = COALESCE(?6, title), "
+        "site_link = COALESCE(?7, site_link) WHERE url = ?8",
+        (warnings, iso(now), iso(next_fetch_at), result.etag, result.last_modified,
+         parsed.title if parsed else None, parsed.link if parsed else None, feed),
     )  # fmt: skip
-    conn.execute(
-        "UPDATE feeds SET status = CASE warnings WHEN '[]' THEN 'ok' ELSE 'warning' END "
-        "WHERE url = ?",
-        (feed,),
-    )
 
 
 # A permanent move (301/308 or itunes:new-feed-url) is adopted only after it repeats,

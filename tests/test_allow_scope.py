@@ -151,3 +151,26 @@ def test_the_hint_names_the_purposes_setting_and_origin() -> None:
     assert (
         caught.value.hint == "add wiki.corp:8080 to fetch.allow_content_hosts if this is intended"
     )
+
+
+def test_a_bare_host_lets_through_the_feeds_configured_on_it_and_nothing_else(
+    server: LoopbackServer, canary: LoopbackServer, store: Store, now: datetime, tmp_path: Path
+) -> None:
+    # `allow_hosts: ['127.0.0.1']` is how an intranet feed (or ../shared/bench) is written:
+    # the feeds configured on that host are fetched, on their own ports...
+    canary.route("/feed.xml", body=rss("Elsewhere", []))
+    server.route("/feed.xml", body=rss("Here", []))
+    server.redirect("/moved.xml", canary.url("/feed.xml"))
+    sources = [
+        {"name": "Here", "url": server.url("/feed.xml"), "kind": "blog"},
+        {"name": "Moved", "url": server.url("/moved.xml"), "kind": "blog"},
+    ]
+    config = load(write_config(tmp_path, sources, allow=["127.0.0.1"], content=[]))
+    here, moved = refresh(store, config, now=now)
+    assert here.ok
+    # ...but not another port of it, even by a redirect from an allowed feed.
+    assert moved.code == "blocked_address" and canary.hits_total() == 0
+    guard = make_guard(config.fetch, purpose=Purpose.FEED, feeds=[s["url"] for s in sources])
+    assert guard.allowed("127.0.0.1", server.port) and not guard.allowed("127.0.0.1", canary.port)
+    content = make_guard(config.fetch, purpose=Purpose.CONTENT, feeds=[server.url("/feed.xml")])
+    assert not content.allowed("127.0.0.1", server.port)

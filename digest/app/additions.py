@@ -150,7 +150,7 @@ def _fetch_article(url: str, config: Config) -> Article:
     # `digest` command imports this module (through `digest draft add`).
     from digest.extract.article import extract_articles
 
-    guard = make_guard(config.fetch, purpose=Purpose.EDITOR)  # the editor typed this URL
+    guard = make_guard(config.fetch, purpose=Purpose.EDITOR, feeds=[url])  # the editor typed it
     page = fetch_pages([url], config.fetch, guard=guard)[0]
     if isinstance(page, FetchError):  # the error itself: its class, code, status, url
         page.message = f"could not fetch {url}: {page.message}"

@@ -85,7 +85,7 @@ def guess_kind(url: str, parsed: ParsedFeed) -> SourceKind:
 
 
 def _get(url: str, config: Config, purpose: Purpose = Purpose.EDITOR) -> Fetched:
-    guard = make_guard(config.fetch, purpose=purpose)
+    guard = make_guard(config.fetch, purpose=purpose, feeds=[url])  # typed by the editor
     (result,) = fetch_pages([url], config.fetch, guard=guard)
     if isinstance(result, FetchError):
         raise result  # the fetch's own error: its code, message and url

@@ -272,7 +272,9 @@ def stream_feeds(
     to parse (304, a FetchError). ``on_idle`` is called on every turn of the loop (the
     caller commits a group of stored feeds there). ``transport`` replaces the network
     (tests); ``parser`` the strategy :func:`choose_parser` picks for the run's size."""
-    guard = guard or make_guard(settings, purpose=Purpose.FEED)
+    guard = guard or make_guard(
+        settings, purpose=Purpose.FEED, feeds=[source.url for _, source in jobs]
+    )
     parser = parser or choose_parser(len(jobs), parse_timeout, workers)
     try:
         asyncio.run(_stream(jobs, settings, guard, transport, parser, store_one, on_fetched,

@@ -110,7 +110,8 @@ DEFAULT_PORTS = (80, 443)
 
 def _parse_allow(entry: str, setting: str = "fetch.allow_hosts") -> set[tuple[str, int]]:
     """The exact origins (host, port) an entry names: ``host:port``, ``[v6]:port``, or
-    a bare ``host``/IP/IPv6 address, which means its default ports 80 and 443 only."""
+    a bare ``host``/IP/IPv6 address, which means its default ports 80 and 443 (and,
+    for configured feeds, their own origins on that host: :func:`_configured_origins`)."""
     try:
         host, port = _split_allow(entry.strip())
     except ValueError as e:
@@ -131,6 +132,31 @@ def _split_allow(entry: str) -> tuple[str, int | None]:
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
+def _configured_origins(entries: Iterable[str], feeds: Iterable[str]) -> set[tuple[str, int]]:
+    """The origins of the configured feeds whose host a bare entry names: with
+    ``allow_hosts: ['127.0.0.1']`` the feeds the editor put on ``127.0.0.1:8080`` are
+    let through, and nothing else on that host (not another port, not a redirect to
+    one). The editor wrote both lists, so no stranger chose these addresses."""
+    bare = {host for host, port in map(_split_allow_quiet, entries) if host and port is None}
+    origins: set[tuple[str, int]] = set()
+    for url in feeds:
+        try:
+            parsed = httpx.URL(url)
+        except (httpx.InvalidURL, TypeError, ValueError):
+            continue
+        host = _norm_host(parsed.host)
+        if host in bare and parsed.scheme in _DEFAULT_PORTS:
+            origins.add((host, parsed.port or _DEFAULT_PORTS[parsed.scheme]))
+    return origins
+
+
+def _split_allow_quiet(entry: str) -> tuple[str, int | None]:
+    try:
+        return _split_allow(entry.strip())
+    except ValueError:
+        return "", None  # reported by _parse_allow
+
+
 class AddressGuard:
     """Decides which (host, port) digest may connect to, and to which address.
 
@@ -143,11 +169,14 @@ class AddressGuard:
         resolver: Resolver | None = None,
         *,
         purpose: Purpose = Purpose.FEED,
+        feeds: Iterable[str] = (),
     ) -> None:
         self.purpose = purpose
         self.setting = ALLOW_SETTING[purpose]
+        entries = [e for e in allow_hosts if e.strip()]
         self._origins: frozenset[tuple[str, int]] = frozenset().union(
-            *(_parse_allow(e, self.setting) for e in allow_hosts if e.strip())
+            *(_parse_allow(e, self.setting) for e in entries),
+            _configured_origins(entries, feeds) if purpose is not Purpose.CONTENT else (),
         )
         self._resolver = resolver or system_resolver
 
@@ -157,13 +186,15 @@ class AddressGuard:
         settings: FetchSettings,
         resolver: Resolver | None = None,
         purpose: Purpose = Purpose.FEED,
+        feeds: Iterable[str] = (),
     ) -> AddressGuard:
         """The guard for ``purpose``: content URLs get ``allow_content_hosts``, never
-        the feed allow-list, so a feed's links cannot open the feed's own host."""
+        the feed allow-list, so a feed's links cannot open the feed's own host.
+        ``feeds``: the URLs configured in feeds.yaml (see :func:`_configured_origins`)."""
         entries = (
             settings.allow_content_hosts if purpose is Purpose.CONTENT else settings.allow_hosts
         )
-        return cls(entries, resolver, purpose=purpose)
+        return cls(entries, resolver, purpose=purpose, feeds=feeds)
 
     def allowed(self, name: str, port: int) -> bool:
         """True if (name, port) is an exact origin on this purpose's allow-list."""

@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
@@ -51,10 +51,14 @@ PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
 
 
 def make_guard(
-    settings: FetchSettings, resolver: Resolver | None = None, purpose: Purpose = Purpose.FEED
+    settings: FetchSettings,
+    resolver: Resolver | None = None,
+    purpose: Purpose = Purpose.FEED,
+    feeds: Iterable[str] = (),
 ) -> AddressGuard:
-    """The address guard for ``purpose`` (resolver injectable for tests)."""
-    return AddressGuard.from_settings(settings, resolver, purpose)
+    """The address guard for ``purpose`` (resolver injectable for tests); ``feeds``
+    the configured feed URLs a bare ``allow_hosts`` entry lets through."""
+    return AddressGuard.from_settings(settings, resolver, purpose, feeds)
 
 
 def fetch_feeds(
@@ -88,7 +92,7 @@ async def afetch_feeds(
     on_result: Callable[[FetchResult], None] | None = None,
 ) -> list[FetchResult]:
     """The async form of :func:`fetch_feeds`, for callers already inside a loop."""
-    guard = guard or make_guard(settings)
+    guard = guard or make_guard(settings, feeds=[source.url for _, source in jobs])
     limiter = HostLimiter(settings)
     callback_errors: list[Exception] = []
 

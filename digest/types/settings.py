@@ -49,8 +49,9 @@ class FetchSettings:
     allow_hosts: tuple[str, ...] = field(
         default=(),
         metadata=setting(
-            "Private or loopback origins (host:port; a bare host means ports 80 and 443)"
-            " that configured feeds and URLs the editor types may reach (the demo, tests).",
+            "Private or loopback origins (host:port) that configured feeds and URLs the"
+            " editor types may reach (the demo, tests); a bare host lets through ports 80,"
+            " 443 and the feeds configured on it, on their own ports only.",
             form=Form.HOST,
         ),
     )

@@ -83,6 +83,8 @@ class ErrorCode(StrEnum):
     EXTRACT_EMPTY = "extract_empty"
     EXTRACT_TIMEOUT = "extract_timeout"
     NOT_HTML = "not_html"
+    SUMMARY_TIMEOUT = "summary_timeout"
+    SUMMARY_FAILED = "summary_failed"
     # review, search, publish
     REVIEW = "review"
     BAD_QUERY = "bad_query"

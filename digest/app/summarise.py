@@ -1,23 +1,33 @@
 """Summarise: give every entry of the ranking window a summary, fetching and
 extracting the article page where the feed only carries a teaser.
 
-Article pages go through the guarded client (digest.fetch.http) and trafilatura runs
-in workers (digest.extract.article); a page that fails only costs that entry its
-article (its summary says why). It does not fetch feeds (digest.app.refresh) nor rank.
+Only the window's entries can become candidates (an older one never enters a draft
+again), so only they are summarised and only their pages fetched; an entry that
+already has a summary for its current content is left alone. The summaries are made
+on both cores (digest.extract.batch), teaser detection included, in two rounds: every
+entry from its feed, where a teaser answers "fetch my page first"; then those pages
+are fetched (digest.fetch.http) and extracted (digest.extract.article, workers) and
+their entries summarised. A page that fails only costs that entry its article (its
+summary says why); an entry that makes the summariser spin or crash gets its title,
+with the reason. Summaries are stored as they come, a slice a transaction, so a crash
+keeps what was stored and the next run does the rest. It does not fetch feeds
+(digest.app.refresh) nor rank.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
+from functools import partial
 
 from digest.app.refresh import ProgressFn
 from digest.errors import DigestError, FetchError
-from digest.extract.summarize import needs_article, summarize
+from digest.extract.batch import TIMEOUT, WORKERS, Item, Reply, Teaser, summarize_all
+from digest.extract.summarize import OWN_TEXT_KINDS
 from digest.fetch.guard import Purpose
 from digest.fetch.http import fetch_pages, make_guard
 from digest.store import Store
-from digest.types import Article, Config, Entry, Summary
+from digest.types import Article, Config, Entry, ExtractPolicy, Summary
 
 __all__ = ["summarise_pending"]
 
@@ -25,58 +35,118 @@ SAVE_SLICE = 200  # summaries per transaction: tens of milliseconds of write loc
 
 
 def summarise_pending(
-    store: Store, config: Config, *, now: datetime, progress: ProgressFn | None = None
+    store: Store,
+    config: Config,
+    *,
+    now: datetime,
+    progress: ProgressFn | None = None,
+    workers: int = WORKERS,
+    timeout: float = TIMEOUT,
+    pool: bool | None = None,
 ) -> int:
-    """Give every entry of the window a summary, fetching article pages for teasers."""
+    """Give every entry of the window a summary, fetching article pages for teasers;
+    how many were made. ``workers``, ``timeout`` and ``pool`` (None: by batch size)
+    go to digest.extract.batch."""
     entries = store.entries_since(now - timedelta(days=config.rank.window_days))
     have = store.summaries_for(entries)
     todo = [e for e in entries if e.id not in have]
     if not todo:
         return 0
-    articles = _articles_for(todo, config, progress)
-    rank = config.rank
-    made = [
-        (e, _summary_for(e, articles.get(e.id), rank.summary_min_words, rank.summary_max_words),
-         a.text if isinstance(a := articles.get(e.id), Article) else None)
-        for e in todo
-    ]  # fmt: skip
-    # In slices, each its own short transaction: thousands of summaries (and their
-    # search index) in one would hold the write lock for seconds, and an editor's
-    # decision on the review page would wait for it.
-    for start in range(0, len(made), SAVE_SLICE):
-        store.save_summaries(made[start : start + SAVE_SLICE], now=now)
-    return len(todo)
+    saver = _Saver(store, todo, now=now, progress=progress)
+    policy = {e.id: _policy(e, config) for e in todo}
+    pages = [e for e in todo if policy[e.id] == ExtractPolicy.ALWAYS]
+    first = [Item(e, wants_page=policy[e.id] == ExtractPolicy.AUTO) for e in todo
+             if policy[e.id] != ExtractPolicy.ALWAYS]  # fmt: skip
+    summarize = partial(summarize_all, min_words=config.rank.summary_min_words,
+                        max_words=config.rank.summary_max_words, workers=workers,
+                        timeout=timeout, pool=pool)  # fmt: skip
+    pages += saver.save(summarize(first))
+    if pages:
+        articles = _articles_for(pages, config, progress)
+        second = [_item(e, articles[e.id]) for e in pages]
+        texts = {i: a.text for i, a in articles.items() if isinstance(a, Article)}
+        saver.save(summarize(second), texts)
+    return saver.saved
 
 
-def _summary_for(
-    entry: Entry, article: Article | DigestError | None, min_words: int, max_words: int
-) -> Summary:
+def _policy(entry: Entry, config: Config) -> ExtractPolicy:
+    """ALWAYS: fetch the page; AUTO: fetch it if the feed has only a teaser; NEVER."""
+    source = config.source(entry.feed_url)
+    if source is None or not entry.link or source.extract == ExtractPolicy.NEVER:
+        return ExtractPolicy.NEVER
+    if source.extract == ExtractPolicy.ALWAYS:
+        return ExtractPolicy.ALWAYS
+    return ExtractPolicy.NEVER if entry.kind in OWN_TEXT_KINDS else ExtractPolicy.AUTO
+
+
+def _item(entry: Entry, article: Article | DigestError) -> Item:
+    """The entry with its article, or with why it has none (``article: dns``)."""
     if isinstance(article, DigestError):
-        note = f"article: {article.code}"
-        return summarize(entry, None, min_words=min_words, max_words=max_words, note=note)
-    return summarize(entry, article, min_words=min_words, max_words=max_words)
+        return Item(entry, None, f"article: {article.code}")
+    return Item(entry, article)
+
+
+class _Saver:
+    """Stores summaries as they come, SAVE_SLICE a transaction: thousands in one would
+    hold the write lock for seconds, and an editor's decision on the review page
+    would wait for it. Reports ("summaries", saved, to do)."""
+
+    def __init__(
+        self, store: Store, todo: Sequence[Entry], *, now: datetime, progress: ProgressFn | None
+    ) -> None:
+        self.store, self.now, self.progress = store, now, progress
+        self.entries = {e.id: e for e in todo}
+        self.article_text: Mapping[int, str] = {}
+        self.saved = 0
+
+    def save(
+        self, replies: Iterable[list[Reply]], article_text: Mapping[int, str] | None = None
+    ) -> list[Entry]:
+        """Store the summaries (with their article's text, kept for search); the
+        entries that came back as teasers."""
+        self.article_text = article_text or {}
+        teasers: list[Entry] = []
+        waiting: list[Summary] = []
+        for batch in replies:
+            for reply in batch:
+                if isinstance(reply, Teaser):
+                    teasers.append(self.entries[reply.entry_id])
+                else:
+                    waiting.append(reply)
+            if len(waiting) >= SAVE_SLICE:
+                self._store(waiting)
+                waiting = []
+        self._store(waiting)
+        return teasers
+
+    def _store(self, summaries: list[Summary]) -> None:
+        if not summaries:
+            return
+        rows = [(self.entries[s.entry_id], s, self.article_text.get(s.entry_id))
+                for s in summaries]  # fmt: skip
+        self.store.save_summaries(rows, now=self.now)
+        self.saved += len(summaries)
+        if self.progress:
+            self.progress("summaries", self.saved, len(self.entries))
 
 
 def _articles_for(
     entries: Sequence[Entry], config: Config, progress: ProgressFn | None
 ) -> dict[int, Article | DigestError]:
-    wanted = [
-        e for e in entries if (src := config.source(e.feed_url)) and needs_article(e, src.extract)
-    ]
-    if not wanted:
-        return {}
+    """Each entry's page, fetched through the guard and extracted in workers: the
+    Article, or the error that kept it (the FetchError or ExtractError itself)."""
     if progress:
-        progress("articles", 0, len(wanted))
+        progress("articles", 0, len(entries))
     pages = fetch_pages(
-        [e.link or "" for e in wanted],
+        [e.link or "" for e in entries],
         config.fetch,
         guard=make_guard(config.fetch, purpose=Purpose.CONTENT),  # links written by the feed
     )
     out: dict[int, Article | DigestError] = {}
     bodies = []
-    for entry, page in zip(wanted, pages, strict=True):
+    for entry, page in zip(entries, pages, strict=True):
         if isinstance(page, FetchError):
-            out[entry.id] = page  # the FetchError itself
+            out[entry.id] = page
         else:
             bodies.append((entry, page))
     from digest.extract.article import extract_articles
@@ -87,5 +157,5 @@ def _articles_for(
     for (entry, _), value in zip(bodies, extracted, strict=True):
         out[entry.id] = value
     if progress:
-        progress("articles", len(wanted), len(wanted))
+        progress("articles", len(entries), len(entries))
     return out

@@ -1,0 +1,175 @@
+"""Summaries for many entries at once, on every core, each entry within a time limit.
+
+A large batch is cut into chunks that run in the killable worker pool of
+:mod:`digest.workers` (both cores); a handful runs in this process under
+:func:`digest.workers.time_limit`, since a pool's start-up costs more than they do.
+Either way an entry that makes the summariser spin or crash ends as a title-only
+summary whose note says why (``summary: summary_timeout``); the others complete. A
+chunk that fails is run again one entry per job, so only the guilty entry pays.
+
+Results come back as they finish, a list per chunk, so the caller can store them as
+they come: what was stored survives a crash of the run. An item that ``wants_page``
+comes back as a :class:`Teaser` when its feed has only a teaser: the caller fetches
+its page and asks again with the article, and teaser detection, which reads the
+whole feed text, runs on the workers' cores too.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from digest.errors import ErrorCode
+from digest.extract.summarize import summarize, summarize_feed, word_count
+from digest.types import Article, Entry, Metadata, Summary, SummaryMethod
+from digest.workers import Failed, Pool, TimeLimitExceeded, can_time_limit, time_limit
+
+__all__ = [
+    "IN_PROCESS_MAX",
+    "TIMEOUT",
+    "WORKERS",
+    "Item",
+    "Reply",
+    "Teaser",
+    "failed_summary",
+    "summarize_all",
+    "summarize_chunk",
+]
+
+log = logging.getLogger("digest.extract.batch")
+
+
+@dataclass(frozen=True)
+class Item:
+    """An entry to summarise, with its extracted article (None: none fetched or none
+    usable) and a note to keep (``article: dns``). ``wants_page``: the entry's page may
+    be fetched (it has a link, its source allows it), so a teaser is not summarised
+    yet but answered with a :class:`Teaser`."""
+
+    entry: Entry
+    article: Article | None = None
+    note: str | None = None
+    wants_page: bool = False
+
+
+@dataclass(frozen=True)
+class Teaser:
+    """The entry's feed has only a teaser: fetch its page, then summarise it."""
+
+    entry_id: int
+
+
+# Up to this many entries run in this process: a summary takes ~1-2 ms, two workers
+# ~0.15 s to start (bench/summarise.py).
+IN_PROCESS_MAX = 100
+# Entries per worker job: enough that pickling and the pipe cost little next to the
+# work (~0.1 s a chunk), few enough that both workers stay busy to the end.
+CHUNK = 64
+TIMEOUT = 10.0  # seconds of wall time per chunk (in-process: per entry)
+WORKERS = 2
+
+_Job = tuple[tuple[Item, ...], int, int]  # items, min words, max words
+Reply = Summary | Teaser
+
+
+def summarize_all(
+    items: Sequence[Item],
+    *,
+    min_words: int,
+    max_words: int,
+    workers: int = WORKERS,
+    timeout: float = TIMEOUT,
+    pool: bool | None = None,
+) -> Iterator[list[Reply]]:
+    """Summaries of ``items`` (or Teasers), a list at a time as they finish (not in order).
+
+    ``pool`` None: worker processes for more than IN_PROCESS_MAX items or when this is
+    not the main thread (no SIGALRM for the in-process limit there)."""
+    if not items:
+        return
+    if pool is None:
+        pool = len(items) > IN_PROCESS_MAX or not can_time_limit()
+    if pool:
+        yield from _in_pool(items, min_words, max_words, workers, timeout)
+    else:
+        yield from _in_process(items, min_words, max_words, timeout)
+
+
+def summarize_chunk(job: _Job) -> list[Reply]:
+    """One worker job: the summaries of a chunk, in its order (pure)."""
+    items, min_words, max_words = job
+    return [_one(item, min_words, max_words) for item in items]
+
+
+def _one(item: Item, min_words: int, max_words: int) -> Reply:
+    if item.wants_page and item.article is None:
+        made = summarize_feed(item.entry, min_words=min_words, max_words=max_words)
+        return made if made is not None else Teaser(item.entry.id)
+    return summarize(item.entry, item.article, min_words=min_words, max_words=max_words,
+                     note=item.note)  # fmt: skip
+
+
+def _in_process(
+    items: Sequence[Item], min_words: int, max_words: int, timeout: float
+) -> Iterator[list[Reply]]:
+    for start in range(0, len(items), CHUNK):
+        done: list[Reply] = []
+        for item in items[start : start + CHUNK]:
+            try:
+                with time_limit(timeout):
+                    done.append(_one(item, min_words, max_words))
+            except TimeLimitExceeded:
+                done.append(failed_summary(item, ErrorCode.SUMMARY_TIMEOUT))
+            except Exception:  # one odd entry must not cost the others theirs
+                log.exception("entry %s: the summariser crashed", item.entry.id)
+                done.append(failed_summary(item, ErrorCode.SUMMARY_FAILED))
+        yield done
+
+
+def _in_pool(
+    items: Sequence[Item], min_words: int, max_words: int, workers: int, timeout: float
+) -> Iterator[list[Reply]]:
+    chunks = [tuple(items[i : i + CHUNK]) for i in range(0, len(items), CHUNK)]
+    size = max(1, min(workers, len(chunks)))
+    jobs: dict[int, tuple[Item, ...]] = dict(enumerate(chunks))
+    with Pool[int, _Job, list[Reply]](summarize_chunk, workers=size, timeout=timeout,
+                                        name="digest-summarize") as running:  # fmt: skip
+        running.prestart()
+        for key, chunk in jobs.items():
+            running.submit(key, (chunk, min_words, max_words))
+        next_key = len(chunks)
+        for key, reply in running.drain():
+            chunk = jobs.pop(key)
+            if not isinstance(reply, Failed):
+                yield reply
+            elif len(chunk) == 1:
+                log.warning(
+                    "entry %s: summary %s: %s", chunk[0].entry.id, reply.kind, reply.message
+                )
+                yield [failed_summary(chunk[0], _code(reply))]
+            else:  # find the entry that failed it: the others run again, one a job
+                for item in chunk:
+                    jobs[next_key] = (item,)
+                    running.submit(next_key, ((item,), min_words, max_words))
+                    next_key += 1
+
+
+def _code(reply: Failed) -> ErrorCode:
+    return ErrorCode.SUMMARY_TIMEOUT if reply.kind == "timeout" else ErrorCode.SUMMARY_FAILED
+
+
+def failed_summary(item: Item, code: ErrorCode) -> Summary:
+    """The title, with the reason and any earlier note: the entry still shows, and the
+    editor sees why it has no summary. Reads nothing the summariser choked on."""
+    entry, note = item.entry, item.note
+    text = " ".join(entry.title.split())
+    return Summary(
+        entry_id=entry.id,
+        text=text,
+        method=SummaryMethod.TITLE,
+        words=word_count(text),
+        language=entry.extra.get("language"),
+        note="; ".join(n for n in (note, f"summary: {code}") if n),
+        meta=Metadata(author=next(iter(entry.authors), None), site_name=entry.source_name),
+    )

@@ -143,3 +143,16 @@ def test_a_crash_mid_run_keeps_what_was_stored(
     monkeypatch.setattr(Store, "save_summaries", real)
     assert summarise.summarise_pending(store, blog, now=now, pool=False) == 1  # the rest
     assert len(store.summaries_for(window)) == 2
+
+
+def test_an_entry_whose_content_changed_is_summarised_again(
+    blog: Config, store: Store, now: datetime
+) -> None:
+    refresh(store, blog, now=now)
+    since = now - timedelta(days=blog.rank.window_days)
+    assert len(store.unsummarised_since(since)) == 2
+    summarise.summarise_pending(store, blog, now=now)
+    assert store.unsummarised_since(since) == []
+    with store.db.conn:  # the feed rewrote the post: its summary no longer fits
+        store.db.execute("UPDATE entries SET content_hash = 'edited' WHERE title = 'A full post'")
+    assert [e.title for e in store.unsummarised_since(since)] == ["A full post"]

@@ -22,7 +22,7 @@ from functools import partial
 
 from digest.app.refresh import ProgressFn
 from digest.errors import DigestError, FetchError
-from digest.extract.batch import TIMEOUT, WORKERS, Item, Reply, Teaser, summarize_all
+from digest.extract.batch import TIMEOUT, Item, Reply, Teaser, summarize_all
 from digest.extract.summarize import OWN_TEXT_KINDS
 from digest.fetch.guard import Purpose
 from digest.fetch.http import fetch_pages, make_guard
@@ -40,16 +40,14 @@ def summarise_pending(
     *,
     now: datetime,
     progress: ProgressFn | None = None,
-    workers: int = WORKERS,
+    workers: int | None = None,
     timeout: float = TIMEOUT,
     pool: bool | None = None,
 ) -> int:
     """Give every entry of the window a summary, fetching article pages for teasers;
     how many were made. ``workers``, ``timeout`` and ``pool`` (None: by batch size)
     go to digest.extract.batch."""
-    entries = store.entries_since(now - timedelta(days=config.rank.window_days))
-    have = store.summaries_for(entries)
-    todo = [e for e in entries if e.id not in have]
+    todo = store.unsummarised_since(now - timedelta(days=config.rank.window_days))
     if not todo:
         return 0
     saver = _Saver(store, todo, now=now, progress=progress)

@@ -17,6 +17,7 @@ whole feed text, runs on the workers' cores too.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
@@ -28,10 +29,10 @@ from digest.workers import Failed, Pool, TimeLimitExceeded, can_time_limit, time
 __all__ = [
     "IN_PROCESS_MAX",
     "TIMEOUT",
-    "WORKERS",
     "Item",
     "Reply",
     "Teaser",
+    "default_workers",
     "failed_summary",
     "summarize_all",
     "summarize_chunk",
@@ -67,7 +68,7 @@ IN_PROCESS_MAX = 100
 # work (~0.1 s a chunk), few enough that both workers stay busy to the end.
 CHUNK = 64
 TIMEOUT = 10.0  # seconds of wall time per chunk (in-process: per entry)
-WORKERS = 2
+MAX_WORKERS = 4  # the parent stores every summary: past a few workers it is the limit
 
 _Job = tuple[tuple[Item, ...], int, int]  # items, min words, max words
 Reply = Summary | Teaser
@@ -78,22 +79,34 @@ def summarize_all(
     *,
     min_words: int,
     max_words: int,
-    workers: int = WORKERS,
+    workers: int | None = None,
     timeout: float = TIMEOUT,
     pool: bool | None = None,
 ) -> Iterator[list[Reply]]:
     """Summaries of ``items`` (or Teasers), a list at a time as they finish (not in order).
 
     ``pool`` None: worker processes for more than IN_PROCESS_MAX items or when this is
-    not the main thread (no SIGALRM for the in-process limit there)."""
+    not the main thread (no SIGALRM for the in-process limit there). ``workers`` None:
+    one per core this process may run on (:func:`default_workers`)."""
     if not items:
         return
     if pool is None:
         pool = len(items) > IN_PROCESS_MAX or not can_time_limit()
     if pool:
-        yield from _in_pool(items, min_words, max_words, workers, timeout)
+        size = default_workers() if workers is None else workers
+        yield from _in_pool(items, min_words, max_words, size, timeout)
     else:
         yield from _in_process(items, min_words, max_words, timeout)
+
+
+def default_workers() -> int:
+    """One worker per core this process may use (``taskset``, a cgroup's cpuset), up
+    to MAX_WORKERS."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, MAX_WORKERS))
 
 
 def summarize_chunk(job: _Job) -> list[Reply]:

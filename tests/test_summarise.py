@@ -48,8 +48,8 @@ def collect(replies: Any) -> dict[int, Summary | Teaser]:
 
 def test_pool_and_in_process_give_the_same_summaries() -> None:
     items = entries(150)  # more than one chunk per worker
-    pooled = collect(summarize_all(items, min_words=40, max_words=90, pool=True))
-    local = collect(summarize_all(items, min_words=40, max_words=90, pool=False))
+    pooled = collect(summarize_all(items, count=150, min_words=40, max_words=90, pool=True))
+    local = collect(summarize_all(items, count=150, min_words=40, max_words=90, pool=False))
     assert pooled == local and len(pooled) == 150
     teasers = {k for k, v in local.items() if isinstance(v, Teaser)}
     assert teasers == {i.entry.id for i in items if i.wants_page and i.entry.content_html == TEASER
@@ -66,7 +66,8 @@ def test_an_entry_that_spins_or_crashes_fails_alone_with_its_reason(pool: bool) 
                     note="article: extract_timeout")  # fmt: skip
     # A field of the wrong type stands in for a summariser bug: it raises.
     crashing = Item(make_entry(id=901, title="Crashing post", content_html=None))
-    made = collect(summarize_all([*items, spinning, crashing], min_words=40, max_words=90,
+    every = [*items, spinning, crashing]
+    made = collect(summarize_all(iter(every), count=len(every), min_words=40, max_words=90,
                                  timeout=1.0, pool=pool))  # fmt: skip
     assert len(made) == len(items) + 2
     slow, broken = made[900], made[901]
@@ -155,4 +156,5 @@ def test_an_entry_whose_content_changed_is_summarised_again(
     assert store.unsummarised_since(since) == []
     with store.db.conn:  # the feed rewrote the post: its summary no longer fits
         store.db.execute("UPDATE entries SET content_hash = 'edited' WHERE title = 'A full post'")
-    assert [e.title for e in store.unsummarised_since(since)] == ["A full post"]
+    (changed,) = store.unsummarised_since(since)
+    assert store.entries_by_id([changed])[changed].title == "A full post"

@@ -16,7 +16,8 @@ keeps what was stored and the next run does the rest. It does not fetch feeds
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import partial
 
@@ -32,6 +33,7 @@ from digest.types import Article, Config, Entry, ExtractPolicy, Summary
 __all__ = ["summarise_pending"]
 
 SAVE_SLICE = 200  # summaries per transaction: tens of milliseconds of write lock
+LOAD = 500  # entries read from the store at once
 
 
 def summarise_pending(
@@ -47,24 +49,41 @@ def summarise_pending(
     """Give every entry of the window a summary, fetching article pages for teasers;
     how many were made. ``workers``, ``timeout`` and ``pool`` (None: by batch size)
     go to digest.extract.batch."""
-    todo = store.unsummarised_since(now - timedelta(days=config.rank.window_days))
-    if not todo:
+    ids = store.unsummarised_since(now - timedelta(days=config.rank.window_days))
+    if not ids:
         return 0
-    saver = _Saver(store, todo, now=now, progress=progress)
-    policy = {e.id: _policy(e, config) for e in todo}
-    pages = [e for e in todo if policy[e.id] == ExtractPolicy.ALWAYS]
-    first = [Item(e, wants_page=policy[e.id] == ExtractPolicy.AUTO) for e in todo
-             if policy[e.id] != ExtractPolicy.ALWAYS]  # fmt: skip
+    saver = _Saver(store, len(ids), now=now, progress=progress)
     summarize = partial(summarize_all, min_words=config.rank.summary_min_words,
                         max_words=config.rank.summary_max_words, workers=workers,
                         timeout=timeout, pool=pool)  # fmt: skip
-    pages += saver.save(summarize(first))
+    always: list[int] = []  # sources with `extract: always`: their pages first
+
+    def first_round() -> Iterator[Item]:
+        for entry in _load(store, ids):
+            saver.expect(entry)
+            policy = _policy(entry, config)
+            if policy == ExtractPolicy.ALWAYS:
+                always.append(entry.id)
+            else:
+                yield Item(entry, wants_page=policy == ExtractPolicy.AUTO)
+
+    teasers = saver.save(summarize(first_round(), count=len(ids)))
+    pages = list(_load(store, always + teasers))
     if pages:
         articles = _articles_for(pages, config, progress)
         second = [_item(e, articles[e.id]) for e in pages]
         texts = {i: a.text for i, a in articles.items() if isinstance(a, Article)}
-        saver.save(summarize(second), texts)
+        saver.save(summarize(second, count=len(second)), texts)
     return saver.saved
+
+
+def _load(store: Store, ids: Sequence[int]) -> Iterator[Entry]:
+    """The entries, LOAD at a time as they are read: a window of 2,000 feeds holds
+    ~40,000 entries and their HTML, and the workers need only a few chunks at once."""
+    for start in range(0, len(ids), LOAD):
+        wanted = ids[start : start + LOAD]
+        found = store.entries_by_id(wanted)
+        yield from (found[i] for i in wanted if i in found)
 
 
 def _policy(entry: Entry, config: Config) -> ExtractPolicy:
@@ -90,25 +109,29 @@ class _Saver:
     would wait for it. Reports ("summaries", saved, to do)."""
 
     def __init__(
-        self, store: Store, todo: Sequence[Entry], *, now: datetime, progress: ProgressFn | None
+        self, store: Store, total: int, *, now: datetime, progress: ProgressFn | None
     ) -> None:
-        self.store, self.now, self.progress = store, now, progress
-        self.entries = {e.id: e for e in todo}
+        self.store, self.total, self.now, self.progress = store, total, now, progress
+        self.entries: dict[int, Entry] = {}
         self.article_text: Mapping[int, str] = {}
         self.saved = 0
 
+    def expect(self, entry: Entry) -> None:
+        """Remember what storing the entry's summary needs, not its HTML."""
+        self.entries[entry.id] = replace(entry, summary_html="", content_html="")
+
     def save(
         self, replies: Iterable[list[Reply]], article_text: Mapping[int, str] | None = None
-    ) -> list[Entry]:
-        """Store the summaries (with their article's text, kept for search); the
-        entries that came back as teasers."""
+    ) -> list[int]:
+        """Store the summaries (with their article's text, kept for search); the ids
+        of the entries that came back as teasers."""
         self.article_text = article_text or {}
-        teasers: list[Entry] = []
+        teasers: list[int] = []
         waiting: list[Summary] = []
         for batch in replies:
             for reply in batch:
                 if isinstance(reply, Teaser):
-                    teasers.append(self.entries[reply.entry_id])
+                    teasers.append(reply.entry_id)
                 else:
                     waiting.append(reply)
             if len(waiting) >= SAVE_SLICE:
@@ -125,7 +148,7 @@ class _Saver:
         self.store.save_summaries(rows, now=self.now)
         self.saved += len(summaries)
         if self.progress:
-            self.progress("summaries", self.saved, len(self.entries))
+            self.progress("summaries", self.saved, self.total)
 
 
 def _articles_for(

@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from itertools import count as numbered
+from itertools import islice
 
 from digest.errors import ErrorCode
 from digest.extract.summarize import summarize, summarize_feed, word_count
@@ -67,6 +69,7 @@ IN_PROCESS_MAX = 100
 # Entries per worker job: enough that pickling and the pipe cost little next to the
 # work (~0.1 s a chunk), few enough that both workers stay busy to the end.
 CHUNK = 64
+IN_FLIGHT = 6  # chunks a worker: 4 handed over (workers.DEPTH), 2 waiting in the pool
 TIMEOUT = 10.0  # seconds of wall time per chunk (in-process: per entry)
 MAX_WORKERS = 4  # the parent stores every summary: past a few workers it is the limit
 
@@ -75,25 +78,28 @@ Reply = Summary | Teaser
 
 
 def summarize_all(
-    items: Sequence[Item],
+    items: Iterable[Item],
     *,
+    count: int,
     min_words: int,
     max_words: int,
     workers: int | None = None,
     timeout: float = TIMEOUT,
     pool: bool | None = None,
 ) -> Iterator[list[Reply]]:
-    """Summaries of ``items`` (or Teasers), a list at a time as they finish (not in order).
+    """Summaries of ``items`` (or Teasers), a list at a time as they finish (not in
+    order). ``items`` is read as the work needs it; ``count`` says how many it holds.
 
     ``pool`` None: worker processes for more than IN_PROCESS_MAX items or when this is
     not the main thread (no SIGALRM for the in-process limit there). ``workers`` None:
     one per core this process may run on (:func:`default_workers`)."""
-    if not items:
+    if not count:
         return
     if pool is None:
-        pool = len(items) > IN_PROCESS_MAX or not can_time_limit()
+        pool = count > IN_PROCESS_MAX or not can_time_limit()
     if pool:
         size = default_workers() if workers is None else workers
+        size = max(1, min(size, -(-count // CHUNK)))  # no idle worker for a small batch
         yield from _in_pool(items, min_words, max_words, size, timeout)
     else:
         yield from _in_process(items, min_words, max_words, timeout)
@@ -123,12 +129,18 @@ def _one(item: Item, min_words: int, max_words: int) -> Reply:
                      note=item.note)  # fmt: skip
 
 
+def _chunks(items: Iterable[Item]) -> Iterator[tuple[Item, ...]]:
+    it = iter(items)
+    while chunk := tuple(islice(it, CHUNK)):
+        yield chunk
+
+
 def _in_process(
-    items: Sequence[Item], min_words: int, max_words: int, timeout: float
+    items: Iterable[Item], min_words: int, max_words: int, timeout: float
 ) -> Iterator[list[Reply]]:
-    for start in range(0, len(items), CHUNK):
+    for chunk in _chunks(items):
         done: list[Reply] = []
-        for item in items[start : start + CHUNK]:
+        for item in chunk:
             try:
                 with time_limit(timeout):
                     done.append(_one(item, min_words, max_words))
@@ -141,31 +153,37 @@ def _in_process(
 
 
 def _in_pool(
-    items: Sequence[Item], min_words: int, max_words: int, workers: int, timeout: float
+    items: Iterable[Item], min_words: int, max_words: int, workers: int, timeout: float
 ) -> Iterator[list[Reply]]:
-    chunks = [tuple(items[i : i + CHUNK]) for i in range(0, len(items), CHUNK)]
-    size = max(1, min(workers, len(chunks)))
-    jobs: dict[int, tuple[Item, ...]] = dict(enumerate(chunks))
-    with Pool[int, _Job, list[Reply]](summarize_chunk, workers=size, timeout=timeout,
+    """Chunks are taken from ``items`` as the workers have room (IN_FLIGHT a worker),
+    so a caller that loads entries lazily holds only those in flight."""
+    chunks = _chunks(items)
+    jobs: dict[int, tuple[Item, ...]] = {}
+    keys = numbered()
+    with Pool[int, _Job, list[Reply]](summarize_chunk, workers=workers, timeout=timeout,
                                         name="digest-summarize") as running:  # fmt: skip
         running.prestart()
-        for key, chunk in jobs.items():
+
+        def submit(chunk: tuple[Item, ...]) -> None:
+            jobs[key := next(keys)] = chunk
             running.submit(key, (chunk, min_words, max_words))
-        next_key = len(chunks)
-        for key, reply in running.drain():
-            chunk = jobs.pop(key)
-            if not isinstance(reply, Failed):
-                yield reply
-            elif len(chunk) == 1:
-                log.warning(
-                    "entry %s: summary %s: %s", chunk[0].entry.id, reply.kind, reply.message
-                )
-                yield [failed_summary(chunk[0], _code(reply))]
-            else:  # find the entry that failed it: the others run again, one a job
-                for item in chunk:
-                    jobs[next_key] = (item,)
-                    running.submit(next_key, ((item,), min_words, max_words))
-                    next_key += 1
+
+        while True:
+            while running.pending < workers * IN_FLIGHT and (chunk := next(chunks, None)):
+                submit(chunk)
+            if not running.pending:
+                return
+            for key, reply in running.poll(timeout):
+                chunk = jobs.pop(key)
+                if not isinstance(reply, Failed):
+                    yield reply
+                elif len(chunk) == 1:
+                    entry_id = chunk[0].entry.id
+                    log.warning("entry %s: summary %s: %s", entry_id, reply.kind, reply.message)
+                    yield [failed_summary(chunk[0], _code(reply))]
+                else:  # find the entry that failed it: the others run again, one a job
+                    for item in chunk:
+                        submit((item,))
 
 
 def _code(reply: Failed) -> ErrorCode:

@@ -28,7 +28,7 @@ from digest.extract.summarize import OWN_TEXT_KINDS
 from digest.fetch.guard import Purpose
 from digest.fetch.http import fetch_pages, make_guard
 from digest.store import Store
-from digest.types import Article, Config, Entry, ExtractPolicy, Summary
+from digest.types import Article, Config, Entry, ExtractPolicy, Source, Summary
 
 __all__ = ["summarise_pending"]
 
@@ -57,11 +57,12 @@ def summarise_pending(
                         max_words=config.rank.summary_max_words, workers=workers,
                         timeout=timeout, pool=pool)  # fmt: skip
     always: list[int] = []  # sources with `extract: always`: their pages first
+    sources = {s.url: s for s in config.sources}  # Config.source() reads the list
 
     def first_round() -> Iterator[Item]:
         for entry in _load(store, ids):
             saver.expect(entry)
-            policy = _policy(entry, config)
+            policy = _policy(entry, sources.get(entry.feed_url))
             if policy == ExtractPolicy.ALWAYS:
                 always.append(entry.id)
             else:
@@ -86,9 +87,8 @@ def _load(store: Store, ids: Sequence[int]) -> Iterator[Entry]:
         yield from (found[i] for i in wanted if i in found)
 
 
-def _policy(entry: Entry, config: Config) -> ExtractPolicy:
+def _policy(entry: Entry, source: Source | None) -> ExtractPolicy:
     """ALWAYS: fetch the page; AUTO: fetch it if the feed has only a teaser; NEVER."""
-    source = config.source(entry.feed_url)
     if source is None or not entry.link or source.extract == ExtractPolicy.NEVER:
         return ExtractPolicy.NEVER
     if source.extract == ExtractPolicy.ALWAYS:

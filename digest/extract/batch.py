@@ -63,9 +63,10 @@ class Teaser:
     entry_id: int
 
 
-# Up to this many entries run in this process: a summary takes ~1-2 ms, two workers
-# ~0.15 s to start (bench/summarise.py).
-IN_PROCESS_MAX = 100
+# Up to this many entries run in this process: a summary takes ~0.5 ms of CPU, and
+# starting the pool (the fork server's preload, each worker's imports) ~0.45 s, worth
+# ~900 summaries; a pool on two cores pays from about a thousand entries.
+IN_PROCESS_MAX = 500
 # Entries per worker job: enough that pickling and the pipe cost little next to the
 # work (~0.1 s a chunk), few enough that both workers stay busy to the end.
 CHUNK = 64

@@ -158,3 +158,24 @@ def test_an_entry_whose_content_changed_is_summarised_again(
         store.db.execute("UPDATE entries SET content_hash = 'edited' WHERE title = 'A full post'")
     (changed,) = store.unsummarised_since(since)
     assert store.entries_by_id([changed])[changed].title == "A full post"
+
+
+def test_a_hostile_entry_is_recorded_against_it_and_the_feed_still_summarised(
+    server: LoopbackServer, tmp_path: Path, store: Store, now: datetime
+) -> None:
+    server.route("/evil.xml", body=rss("Evil", [
+        FeedItem("Spinning post", server.url("/spin"), SPINNING, published=days_ago(now, 1)),
+        FeedItem("A fine post", server.url("/fine"), FULL_POST, published=days_ago(now, 1)),
+    ]))  # fmt: skip
+    source = {"name": "Evil", "url": server.url("/evil.xml"), "kind": "blog"}
+    config = load(write_config(tmp_path, [source]))
+    refresh(store, config, now=now)
+    assert summarise.summarise_pending(store, config, now=now, timeout=1.0) == 2
+    window = store.entries_since(now - timedelta(days=config.rank.window_days))
+    summaries = store.summaries_for(window)
+    made = {e.title: summaries[e.id] for e in window}
+    spinning, fine = made["Spinning post"], made["A fine post"]
+    assert spinning.method == SummaryMethod.TITLE and spinning.text == "Spinning post"
+    assert spinning.note == "summary: summary_timeout"  # stored, as an article failure is
+    assert fine.method == SummaryMethod.FEED and fine.note is None
+    assert server.hits["/spin"] == 0  # it never got as far as asking for its page

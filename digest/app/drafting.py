@@ -16,6 +16,7 @@ from digest.draft.review import (
     apply_decisions,
     check_decision,
     keep_decided,
+    named_items,
     undoable,
 )
 from digest.errors import ReviewError
@@ -51,7 +52,9 @@ def build_draft(store: Store, config: Config, *, now: datetime) -> Draft:
     from digest.rank.sections import fill_sections
 
     key, start, end = week_of(now)
-    previous = store.load_draft(key, config.sections)
+    decisions = store.decisions(key)
+    # keep_decided needs the items decided on, not every candidate of the last build
+    previous = store.load_draft(key, config.sections, only=named_items(decisions))
     if previous is not None and previous.status != DraftStatus.DRAFT:
         raise ReviewError(
             f"draft {key} is {previous.status.value}; it is not rebuilt",
@@ -64,8 +67,8 @@ def build_draft(store: Store, config: Config, *, now: datetime) -> Draft:
         featured=_featured_elsewhere(store, key),
     )  # fmt: skip
     draft = fill_sections(candidates, config, key=key, period_start=start, period_end=end)
-    draft = keep_decided(draft, previous, store.decisions(key))
-    store.save_draft(draft, now=now)
+    draft = keep_decided(draft, previous, decisions)
+    store.save_draft(draft, now=now, sections=config.sections)  # read back from memory
     return current_draft(store, config, key=key)  # type: ignore[return-value]
 
 

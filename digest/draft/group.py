@@ -26,7 +26,7 @@ import logging
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
@@ -68,9 +68,16 @@ class _UnionFind:
 
 
 def group_stories(
-    entries: Sequence[Entry], *, now: datetime, title_window_days: int = 7
+    entries: Sequence[Entry],
+    *,
+    now: datetime,
+    title_window_days: int = 7,
+    texts: Callable[[Sequence[Entry]], Mapping[int, str]] | None = None,
 ) -> list[Story]:
-    """Partition ``entries`` into stories, newest story first (by latest rank_time)."""
+    """Partition ``entries`` into stories, newest story first (by latest rank_time).
+    ``texts`` gives the content (else summary) of entries read without their content,
+    by id: asked only for the members of stories of several entries, whose lead is
+    chosen by how much text each has."""
     order = sorted(range(len(entries)), key=lambda i: _seen_order(entries[i]))
     demoted = _demoted(entries, order)
     idents = [_identify(e, now, i in demoted) for i, e in enumerate(entries)]
@@ -80,7 +87,9 @@ def group_stories(
     groups: dict[int, list[int]] = defaultdict(list)
     for i in range(len(entries)):
         groups[uf.find(i)].append(i)
-    stories = [_make_story([(entries[i], idents[i]) for i in g]) for g in groups.values()]
+    several = [entries[i] for g in groups.values() if len(g) > 1 for i in g]
+    text = texts(several) if texts is not None and several else {}
+    stories = [_make_story([(entries[i], idents[i]) for i in g], text) for g in groups.values()]
     # rank_time is capped at now by the store; capping again keeps a bad clock harmless
     stories.sort(key=lambda s: (-max(min(e.rank_time, now) for e in s.entries).timestamp(), s.key))
     log.debug("grouped %d entries into %d stories", len(entries), len(stories))
@@ -342,15 +351,15 @@ def _titles_match(
 # --- building a story -----------------------------------------------------------
 
 
-def _words(entry: Entry) -> int:
-    text = _TAG_RE.sub(" ", entry.content_html or entry.summary_html)
+def _words(entry: Entry, texts: Mapping[int, str]) -> int:
+    text = _TAG_RE.sub(" ", texts.get(entry.id) or entry.content_html or entry.summary_html)
     return len(text.split())
 
 
-def _lead_key(entry: Entry) -> tuple[int, int, float, int]:
+def _lead_key(entry: Entry, texts: Mapping[int, str]) -> tuple[int, int, float, int]:
     """An explainer beats a listing: a blog/news post with real text leads, then the
     arXiv entry (its abstract is a good summary), then the entry with the most text."""
-    words = _words(entry)
+    words = _words(entry, texts)
     if entry.kind in {SourceKind.BLOG, SourceKind.NEWS} and words >= _LEAD_MIN_WORDS:
         tier = 0
     elif entry.kind is SourceKind.ARXIV:
@@ -414,9 +423,13 @@ def _repository(url: str) -> str:
     return url
 
 
-def _make_story(members: Sequence[tuple[Entry, _Ident]]) -> Story:
+def _make_story(members: Sequence[tuple[Entry, _Ident]], texts: Mapping[int, str]) -> Story:
     # one entry is its own lead: _lead_key reads all its text to count words
-    lead = members[0][0] if len(members) == 1 else min((e for e, _ in members), key=_lead_key)
+    lead = (
+        members[0][0]
+        if len(members) == 1
+        else min((e for e, _ in members), key=lambda e: _lead_key(e, texts))
+    )
     by_seen = sorted(members, key=lambda m: _seen_order(m[0]))
     entries = (lead, *(e for e, _ in by_seen if e is not lead))
     key = _story_key(by_seen)

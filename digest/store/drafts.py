@@ -4,6 +4,7 @@ after new fetches can never undo what an editor did."""
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Collection, Sequence
 from dataclasses import MISSING, asdict, fields, replace
@@ -62,7 +63,7 @@ class DraftStore(SearchStore):
             conn.executemany(
                 f"INSERT INTO draft_items ({', '.join(_ITEM_COLUMNS)}) "
                 f"VALUES ({','.join('?' * len(_ITEM_COLUMNS))})",
-                [tuple(r[c] for c in _ITEM_COLUMNS) for r in rows],
+                rows,
             )
 
     def load_draft(
@@ -81,7 +82,7 @@ class DraftStore(SearchStore):
             params.append(dumps(sorted(only)))
         items = list(self.db.query(sql + " ORDER BY position", params))
         ids = {i for r in items for i in json.loads(r["entry_ids"])}
-        entries = self.entries_by_id(sorted(ids))
+        entries = self.entries_by_id(sorted(ids), content=False)  # as a build reads them
         built = [(r["placed"], _draft_item(r, entries)) for r in items]
         return stored_snapshot(rows[0], sections, built)
 
@@ -201,25 +202,37 @@ _ITEM_COLUMNS = (
 _META_FIELDS = tuple(f.name for f in fields(Metadata))  # scalars: asdict's deep copy is slow
 
 
-def _item_row(draft_key: str, item: DraftItem, *, placed: bool) -> dict[str, Any]:
+def _item_row(draft_key: str, item: DraftItem, *, placed: bool) -> tuple[Any, ...]:
+    """The draft_items row of ``item``, in _ITEM_COLUMNS order."""
     c = item.candidate
-    return {
-        "draft_key": draft_key,
-        "item_key": item.key,
-        "section": item.section,
-        "position": item.position,
-        "placed": int(placed),
-        "title": item.generated_title,
-        "summary": item.generated_summary,
-        "summary_method": c.summary.method.value,
-        "score": c.score,
-        "reasons": dumps([[r.label, r.points] for r in c.reasons]),
-        "suggestions": dumps([[s.section, s.confidence] for s in c.suggestions]),
-        "entry_ids": dumps([e.id for e in c.story.entries]),
-        "links": dumps([[x.url, x.role.value, x.source_name] for x in c.story.links]),
-        "primary_link": c.story.primary_link,
-        "meta": dumps({name: getattr(c.summary.meta, name) for name in _META_FIELDS}),
-    }
+    return (
+        draft_key,
+        item.key,
+        item.section,
+        item.position,
+        int(placed),
+        item.generated_title,
+        item.generated_summary,
+        c.summary.method.value,
+        c.score,
+        dumps([[r.label, r.points] for r in c.reasons]),
+        _suggestions_json(c.suggestions),
+        dumps([e.id for e in c.story.entries]),
+        dumps([[x.url, x.role.value, x.source_name] for x in c.story.links]),
+        c.story.primary_link,
+        _meta_json(c.summary.meta),
+    )
+
+
+# A week's thirty thousand items share a few hundred distinct suggestions and metadata.
+@functools.lru_cache(maxsize=4096)
+def _suggestions_json(suggestions: tuple[SectionSuggestion, ...]) -> str:
+    return dumps([[s.section, s.confidence] for s in suggestions])
+
+
+@functools.lru_cache(maxsize=4096)
+def _meta_json(meta: Metadata) -> str:
+    return dumps({name: getattr(meta, name) for name in _META_FIELDS})
 
 
 def stored_snapshot(

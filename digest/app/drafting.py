@@ -8,7 +8,10 @@ they need from the store and saves what they decide. It does not publish
 
 from __future__ import annotations
 
+import gc
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 from digest.draft.review import (
@@ -48,6 +51,25 @@ def week_of(now: datetime) -> tuple[str, datetime, datetime]:
 def build_draft(store: Store, config: Config, *, now: datetime) -> Draft:
     """(Re)build this week's draft from the window's entries. Items the editor has
     decided on are kept even if they left the window; decisions are re-applied."""
+    with _no_collector_pauses():
+        return _build(store, config, now=now)
+
+
+@contextmanager
+def _no_collector_pauses() -> Iterator[None]:
+    """A build makes a few hundred thousand objects that live until it ends (entries,
+    stories, candidates, items) and almost no cycles; the cyclic collector walked them
+    over and over, a third of a 30,000-candidate build. It runs again afterwards."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _build(store: Store, config: Config, *, now: datetime) -> Draft:
     from digest.rank import learn
     from digest.rank.sections import fill_sections
 

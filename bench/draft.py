@@ -27,6 +27,7 @@ import hashlib
 import json
 import os
 import random
+import resource
 import shutil
 import sqlite3
 import statistics
@@ -70,7 +71,9 @@ def main() -> None:
 
 
 def measure(*args: str | Path) -> tuple[float, float]:
-    """(wall seconds, peak MB of the process tree) of one run of digest."""
+    """(wall seconds, peak MB of the process tree) of one run of digest; its CPU
+    seconds (user + system, tree_peak's sampling included) go to CPU_SECONDS."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     with tempfile.NamedTemporaryFile() as out:
         done = subprocess.run(
             [sys.executable, SHARED / "tree_peak.py", out.name, "--", DIGEST, *args],
@@ -80,7 +83,13 @@ def measure(*args: str | Path) -> tuple[float, float]:
         if done.returncode != 0:
             sys.exit(f"digest {' '.join(map(str, args))} failed:\n{done.stderr[-2000:]}")
         wall, peak_kb = Path(out.name).read_text().split()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    CPU_SECONDS.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
     return float(wall), int(peak_kb) / 1024
+
+
+# CPU seconds of each measured run: on a busy machine wall time waits for a core.
+CPU_SECONDS: list[float] = []
 
 
 def candidates(db: Path) -> int:
@@ -94,17 +103,18 @@ def candidates(db: Path) -> int:
 
 def builds(config: Path, fetched: Path, runs: int) -> tuple[list[float], ...]:
     """First build and rebuild, ``runs`` times, each first build on a fresh copy."""
-    first_s, first_mb, again_s, again_mb = [], [], [], []
+    first_s, first_mb, again_s, again_mb, first_cpu, again_cpu = [], [], [], [], [], []
     work = fetched.with_name("work.sqlite")
     for _ in range(runs):
         for suffix in ("", "-wal", "-shm"):
             Path(f"{work}{suffix}").unlink(missing_ok=True)
         shutil.copyfile(fetched, work)
-        for seconds, mb in (first_s, first_mb), (again_s, again_mb):
+        for seconds, mb, cpu in (first_s, first_mb, first_cpu), (again_s, again_mb, again_cpu):
             s, m = measure("--config", config, "--db", work, "draft", "build")
             seconds.append(s)
             mb.append(m)
-    return first_s, first_mb, again_s, again_mb
+            cpu.append(CPU_SECONDS[-1])
+    return first_s, first_mb, again_s, again_mb, first_cpu, again_cpu
 
 
 # --- 1. growth: the reference workload at several sizes ---------------------------------
@@ -169,19 +179,23 @@ def growth(sizes: list[int], entries: int, runs: int) -> None:
             feeds_yaml(config, [(name, f"{base}/feeds/{name}") for name in files[:size]])
             fetch_s, _ = measure("--config", config, "--db", fetched, "fetch",
                                         "--no-summaries")  # fmt: skip
-            first_s, first_mb, again_s, again_mb = builds(config, fetched, runs)
+            first_s, first_mb, again_s, again_mb, first_cpu, again_cpu = builds(
+                config, fetched, runs
+            )
             count = candidates(fetched.with_name("work.sqlite"))
-            rows.append((size, count, fetch_s, first_s, again_s, first_mb, again_mb))
+            rows.append(
+                (size, count, fetch_s, first_s, again_s, first_mb, again_mb, first_cpu, again_cpu)
+            )
             print(f"  {size} feeds: {count} candidates, first {first_s} s, rebuild "
                   f"{again_s} s", flush=True)  # fmt: skip
     print(f"\n`digest draft build` (fresh processes, median of {runs}; fetch --no-summaries)")
     print(f"{'feeds':>6} {'candidates':>10} {'fetch s':>8} {'first s':>8} {'rebuild s':>9} "
-          f"{'first MB':>8} {'rebuild MB':>10}")  # fmt: skip
+          f"{'first MB':>8} {'rebuild MB':>10} {'first cpu':>9} {'rebuild cpu':>11}")  # fmt: skip
     med = statistics.median
-    for size, count, fetch_s, fs, rs, fm, rm in rows:
+    for size, count, fetch_s, fs, rs, fm, rm, fc, rc in rows:
         print(f"{size:>6} {count:>10,} {fetch_s:>8.1f} {med(fs):>8.2f} {med(rs):>9.2f} "
-              f"{med(fm):>8.0f} {med(rm):>10.0f}")  # fmt: skip
-    size, count, _, fs, rs, fm, rm = rows[-1]
+              f"{med(fm):>8.0f} {med(rm):>10.0f} {med(fc):>9.2f} {med(rc):>11.2f}")  # fmt: skip
+    size, count, _, fs, rs, fm, rm, _, _ = rows[-1]
     worst_s, worst_mb = max(med(fs), med(rs)), max(med(fm), med(rm))
     ok = worst_s < TARGET_SECONDS and worst_mb < TARGET_MB
     print(f"target at ~{TARGET_CANDIDATES:,} candidates: < {TARGET_SECONDS:g} s and "

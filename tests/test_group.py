@@ -5,6 +5,8 @@ from __future__ import annotations
 import itertools
 import random
 import time
+from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 
 from hypothesis import given, settings
@@ -334,3 +336,20 @@ def test_title_blocking_compares_near_linearly_many_pairs() -> None:
         counts.append(len(pairs))
     assert counts[0] < 2000 * 0.25
     assert counts[1] < counts[0] * 5
+
+
+def test_entries_read_without_content_get_the_same_leads(now: datetime) -> None:
+    entries = [replace(e, content_html=e.summary_html, summary_html="") for e in _family()]
+    texts = {e.id: e.content_html for e in entries}
+    bare = [replace(e, content_html="") for e in entries]
+    (blind,) = group_stories(bare, now=now)  # no text at all: the paper leads
+    asked: list[int] = []
+
+    def lookup(some: Sequence[Entry]) -> dict[int, str]:
+        asked.extend(e.id for e in some)
+        return {e.id: texts[e.id] for e in some}
+
+    (full,) = group_stories(entries, now=now)
+    (light,) = group_stories(bare, now=now, texts=lookup)
+    assert light.lead.id == full.lead.id != blind.lead.id and light.key == full.key
+    assert sorted(asked) == sorted(e.id for e in entries)  # asked once, for that story

@@ -59,7 +59,8 @@ def build_draft(store: Store, config: Config, *, now: datetime) -> Draft:
 def _no_collector_pauses() -> Iterator[None]:
     """A build makes a few hundred thousand objects that live until it ends (entries,
     stories, candidates, items) and almost no cycles; the cyclic collector walked them
-    over and over, a third of a 30,000-candidate build. It runs again afterwards."""
+    over and over, a third of a 30,000-candidate build. It runs again afterwards (and
+    a pause inside a pause leaves it to the outer one)."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
@@ -109,8 +110,9 @@ def current_draft(store: Store, config: Config, *, key: str | None = None) -> Dr
     key = key or store.latest_draft_key()
     if key is None:
         return None
-    snapshot = store.load_draft(key, config.sections)
-    return _applied(snapshot, store.decisions(key)) if snapshot else None
+    with _no_collector_pauses():  # reading 30,000 items makes as many objects as building
+        snapshot = store.load_draft(key, config.sections)
+        return _applied(snapshot, store.decisions(key)) if snapshot else None
 
 
 # The last draft read, with the decisions it was read with: a decision reads the

@@ -152,7 +152,7 @@ def suggest_from(
     if learned:
         confidence = _mix(confidence, learned, rule_share(history_items))
     if not any(confidence.values()):
-        fallback = _find(config, ARTICLES) or topics[0]
+        fallback = _remembered(config, ARTICLES) or topics[0]
         return (SectionSuggestion(fallback.key, 0.1),)
     order = {s.key: i for i, s in enumerate(config.sections)}
     ranked = sorted(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import json
+import sqlite3
 from collections.abc import Collection, Sequence
 from dataclasses import MISSING, asdict, fields, replace
 from datetime import datetime
@@ -80,7 +81,7 @@ class DraftStore(SearchStore):
         if only is not None:
             sql += " AND (placed = 1 OR item_key IN (SELECT value FROM json_each(?)))"
             params.append(dumps(sorted(only)))
-        items = list(self.db.query(sql + " ORDER BY position", params))
+        items = list(self._rows(sql + " ORDER BY position", params))
         ids = {i for r in items for i in json.loads(r["entry_ids"])}
         entries = self.entries_by_id(sorted(ids), content=False)  # as a build reads them
         built = [(r["placed"], _draft_item(r, entries)) for r in items]
@@ -313,7 +314,7 @@ def _as_generated(item: DraftItem) -> bool:
     )
 
 
-def _draft_item(r: dict[str, Any], entries: dict[int, Entry]) -> DraftItem:
+def _draft_item(r: sqlite3.Row, entries: dict[int, Entry]) -> DraftItem:
     members = tuple(entries[i] for i in json.loads(r["entry_ids"]) if i in entries)
     story = Story(
         key=r["item_key"],

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -194,7 +194,7 @@ class FeedStore:
         # first_seen >= since follows from the MIN; said alone it lets SQLite range
         # over the first_seen index, so a window costs its own rows, not the archive's.
         # Sorted here: an ORDER BY e.id makes SQLite walk the whole table by rowid.
-        rows = self.db.query(
+        rows = self._rows(
             self._entry_select(content) + " WHERE e.first_seen >= ? AND f.enabled = 1 AND "
             "MIN(COALESCE(e.published, e.first_seen), e.first_seen) >= ? "
             "AND NOT (e.backlog = 1 AND e.published IS NULL)",
@@ -206,7 +206,7 @@ class FeedStore:
         wanted = list(ids)
         if not wanted:
             return {}
-        rows = self.db.query(
+        rows = self._rows(
             self._entry_select(content) + " WHERE e.id IN (SELECT value FROM json_each(?))",
             [dumps(wanted)],
         )
@@ -221,6 +221,13 @@ class FeedStore:
             [dumps(list(ids))],
         )
         return dict(rows.fetchall())
+
+    def _rows(self, sql: str, params: Sequence[Any]) -> Iterator[sqlite3.Row]:
+        """Rows read by name like db.query's dicts, without building a dict per row
+        (a fifth of reading a window of 30,000 entries)."""
+        cursor = self.db.conn.cursor()
+        cursor.row_factory = sqlite3.Row
+        yield from cursor.execute(sql, params)
 
     def _entry_select(self, content: bool) -> str:
         """_ENTRY_SELECT, or one that leaves the content out: a week's entries carry a
@@ -374,7 +381,7 @@ def _tuple(text: str) -> tuple[Any, ...]:
     return () if text == "[]" else tuple(json.loads(text))
 
 
-def _entry(r: dict[str, Any]) -> Entry:
+def _entry(r: sqlite3.Row | dict[str, Any]) -> Entry:
     first_seen = from_iso(r["first_seen"])
     published = from_iso(r["published"])
     assert first_seen is not None

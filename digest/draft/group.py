@@ -167,6 +167,8 @@ def _references(entry: Entry, now: datetime) -> tuple[dict[str, str], set[str]]:
     pointers: set[str] = set()
     seen: set[str] = set()
     title: str | None = None  # read only when a repository link needs it
+    if not may_be_reference("\n".join(entry.links)):  # one test for all (most) links
+        return shared, pointers
     for raw in entry.links:
         if not may_be_reference(raw):
             continue  # most links of a post: no paper, no repository, nothing to parse

@@ -222,7 +222,8 @@ def archive(small: int, large: int, window: int, runs: int) -> None:
         times[size] = statistics.median(walls)
         print(f"  {size:,} archived + {window:,} in the window: build {walls} s "
               f"({candidates(work):,} candidates)", flush=True)  # fmt: skip
-        work.unlink()
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{work}{suffix}").unlink(missing_ok=True)
     ratio = times[large] / times[small]
     verdict = "met" if ratio <= TARGET_RATIO else "NOT met"
     print(f"\narchive size: {small:,} -> {large:,} stored entries, build "

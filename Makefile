@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench bench-stages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,7 +31,14 @@ lint: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
+# The reference refresh benchmark (against lemon24/reader) and `digest draft build` at
+# 100, 500 and 2,000 feeds plus the archive-size ratio (issue #22; several minutes).
 bench: $(STAMP)
+	../shared/bench/refresh-vs-reader
+	$(BIN)/python bench/draft.py
+
+# The older micro-benchmarks, one stage each.
+bench-stages: $(STAMP)
 	$(BIN)/pip install --quiet -e '.[test,bench]'
 	$(BIN)/python bench/fetch.py
 	$(BIN)/python bench/fetch_http.py

@@ -24,6 +24,7 @@ __all__ = [
     "fragment",
     "link_role",
     "make_keys",
+    "may_be_reference",
 ]
 
 # New style 2401.12345 (4 or 5 digits), old style cs/0601001 or math.GT/0309136.
@@ -86,6 +87,11 @@ _PAPER_HOSTS = (
     "openaccess.thecvf.com",
 )
 _CODE_HOSTS = ("github.com", "gitlab.com", "codeberg.org", "bitbucket.org", "pypi.org")
+# Every link link_role (without a feed kind) calls a paper, code or release is on one
+# of these hosts: a cheap test that spares parsing the many links that are not.
+_REFERENCE_RE = re.compile(  # searched in lowercase: far quicker than re.IGNORECASE
+    "|".join(re.escape(h) for h in (*_PAPER_HOSTS, *_CODE_HOSTS, "huggingface.co"))
+)
 _AUDIO_EXT = (".mp3", ".m4a", ".aac", ".ogg", ".oga", ".opus", ".wav", ".flac")
 
 
@@ -183,6 +189,9 @@ def _clean_query(query: str) -> str:
 
 def link_role(url: str, kind: SourceKind | None = None) -> LinkRole:
     """What a link points at: a paper, code, a release, a podcast episode, news or a post."""
+    low = url.lower()
+    if _REFERENCE_RE.search(low) is None and not any(ext in low for ext in _AUDIO_EXT):
+        return _role_of_kind(kind)  # no paper, code or audio anywhere: no need to parse
     try:
         parts = urlsplit(url.strip())
     except ValueError:
@@ -195,7 +204,14 @@ def link_role(url: str, kind: SourceKind | None = None) -> LinkRole:
         if "/releases/" in path or path.endswith("/releases") or "/-/releases" in path:
             return LinkRole.RELEASE
         return LinkRole.RELEASE if kind is SourceKind.RELEASE else LinkRole.CODE
-    if kind is SourceKind.PODCAST or path.endswith(_AUDIO_EXT):
+    if path.endswith(_AUDIO_EXT):
+        return LinkRole.PODCAST
+    return _role_of_kind(kind)
+
+
+def _role_of_kind(kind: SourceKind | None) -> LinkRole:
+    """The role of a link that is no paper, code or audio file: its feed's kind says."""
+    if kind is SourceKind.PODCAST:
         return LinkRole.PODCAST
     if kind is SourceKind.RELEASE:
         return LinkRole.RELEASE
@@ -204,8 +220,21 @@ def link_role(url: str, kind: SourceKind | None = None) -> LinkRole:
     return LinkRole.POST
 
 
+def may_be_reference(url: str) -> bool:
+    """False when ``link_role(url)`` cannot be a paper, code or release: the URL does not
+    even contain such a host's name (grouping tests every link of every entry)."""
+    return _REFERENCE_RE.search(url.lower()) is not None
+
+
 def _on_host(host: str, domains: tuple[str, ...]) -> bool:
-    return any(host == d or host.endswith("." + d) for d in domains)
+    """``host`` is one of ``domains`` or a subdomain of one (tried suffix by suffix)."""
+    dot = -1
+    while True:
+        if host[dot + 1 :] in domains:
+            return True
+        dot = host.find(".", dot + 1)
+        if dot == -1:
+            return False
 
 
 def _is_hf_repo(host: str, path: str) -> bool:

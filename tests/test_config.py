@@ -307,3 +307,22 @@ def test_append_entries_refuses_a_broken_file_and_leaves_it_as_it_was(tmp_path: 
     path.write_bytes(b"\xef\xbb\xbf" + GOOD.encode())  # UTF-8 with a BOM is fine
     assert append_entries(path, "sources", [{"url": "https://b.example/f", "kind": "blog"}]) == 1
     assert [s.url for s in load_config(path).sources][-1] == "https://b.example/f"
+
+
+def test_a_file_is_parsed_once_until_its_text_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import digest.config.load as load
+
+    parses = []
+    real = load.parse_yaml
+    monkeypatch.setattr(load, "parse_yaml", lambda p, t: parses.append(p) or real(p, t))
+    path = write(tmp_path, GOOD)
+    first = load_config(path)
+    assert load_config(path) == first and len(parses) == 1
+    # same size, same second: only the text tells the edit apart
+    path.write_text(GOOD.replace("quota: 2", "quota: 3"), encoding="utf-8")
+    assert load_config(path).sections[0].quota == 3 and len(parses) == 2
+    path.write_text(GOOD.replace("kind: blog", "kind: nope"), encoding="utf-8")
+    with pytest.raises(ConfigError, match="kind"):
+        load_config(path)

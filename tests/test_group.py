@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 import time
+from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from rankkit import make_entry
 
-from digest.draft.group import group_stories
+from digest.draft.group import group_stories, title_pairs, title_tokens
 from digest.types import Entry, LinkRole, SourceKind
 
 PAPER = "https://arxiv.org/abs/2611.01234"
@@ -262,3 +265,91 @@ def test_five_thousand_entries_group_quickly(now: datetime) -> None:
     stories = group_stories(entries, now=now)
     assert time.perf_counter() - start < 5.0
     assert sum(len(s.entries) for s in stories) == 5000
+
+
+# --- blocking: the title index finds what comparing all pairs finds ------------------
+
+
+def _zipf_titles(rnd: random.Random, count: int, vocabulary: int, longest: int) -> list[str]:
+    """Titles from a small Zipf vocabulary (like ../shared/bench/gen_feeds.py), where
+    every token is common, and a fifth of them near-copies of another with one word
+    changed."""
+    words = [f"w{i}" for i in range(vocabulary)]
+    cumulative = list(itertools.accumulate(1 / (i + 1) ** 0.9 for i in range(vocabulary)))
+    titles: list[str] = []
+    originals: list[str] = []
+    for _ in range(count):
+        if originals and rnd.random() < 0.2:
+            copy = rnd.choice(originals).split()
+            copy[rnd.randrange(len(copy))] = rnd.choice(words)
+            titles.append(" ".join(copy))
+        else:
+            originals.append(
+                " ".join(rnd.choices(words, cum_weights=cumulative, k=rnd.randint(3, longest)))
+            )
+            titles.append(originals[-1])
+    return titles
+
+
+def test_blocked_title_grouping_equals_comparing_all_pairs(now: datetime) -> None:
+    rnd = random.Random(7)
+    titles = _zipf_titles(rnd, 1200, 60, 24)  # titles up to 24 words: both index paths
+    entries = [
+        make_entry(t, feed=f"https://feed{rnd.randrange(40)}.example/rss",
+                   age_days=rnd.random() * 6, entry_id=i + 1)
+        for i, t in enumerate(titles)
+    ]  # fmt: skip
+    sets = [title_tokens(e.title) for e in entries]
+    wordy = [sum(1 for t in s if len(t) > 1 and not t.isdigit()) >= 3 for s in sets]
+    parent = list(range(len(entries)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            i = parent[i]
+        return i
+
+    matches = set()
+    for i in range(len(entries)):
+        for j in range(i):
+            a, b = sets[i], sets[j]
+            if wordy[i] and wordy[j] and len(a & b) / len(a | b) >= 0.8:
+                matches.add((j, i))
+                if entries[i].feed_url != entries[j].feed_url:
+                    parent[find(i)] = find(j)
+    assert len(matches) > 50  # the vocabulary is small enough for many near-duplicates
+    assert matches <= set(title_pairs(sets))
+    expected = {frozenset(e.id for k, e in enumerate(entries) if find(k) == root)
+                for root in {find(k) for k in range(len(entries))}}  # fmt: skip
+    assert {frozenset(e.id for e in s.entries) for s in group_stories(entries, now=now)} == expected
+
+
+def test_title_blocking_compares_near_linearly_many_pairs() -> None:
+    """All pairs of 8,000 titles are 32 million; the index proposes the pairs that
+    match (a fifth of the titles are near-copies), so four times the titles is about
+    four times the comparisons, not sixteen."""
+    counts = []
+    for count in (2000, 8000):
+        sets = [title_tokens(t) for t in _zipf_titles(random.Random(3), count, 5000, 14)]
+        pairs = list(title_pairs(sets))
+        close = [(i, j) for i, j in pairs if len(sets[i] & sets[j]) / len(sets[i] | sets[j]) >= 0.8]
+        assert len(close) > count // 20
+        counts.append(len(pairs))
+    assert counts[0] < 2000 * 0.25
+    assert counts[1] < counts[0] * 5
+
+
+def test_entries_read_without_content_get_the_same_leads(now: datetime) -> None:
+    entries = [replace(e, content_html=e.summary_html, summary_html="") for e in _family()]
+    texts = {e.id: e.content_html for e in entries}
+    bare = [replace(e, content_html="") for e in entries]
+    (blind,) = group_stories(bare, now=now)  # no text at all: the paper leads
+    asked: list[int] = []
+
+    def lookup(some: Sequence[Entry]) -> dict[int, str]:
+        asked.extend(e.id for e in some)
+        return {e.id: texts[e.id] for e in some}
+
+    (full,) = group_stories(entries, now=now)
+    (light,) = group_stories(bare, now=now, texts=lookup)
+    assert light.lead.id == full.lead.id != blind.lead.id and light.key == full.key
+    assert sorted(asked) == sorted(e.id for e in entries)  # asked once, for that story

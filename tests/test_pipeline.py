@@ -18,8 +18,11 @@ from digest.app.additions import add_url
 from digest.app.lease import FETCH_LEASE, fetch_lease
 from digest.app.refresh import refresh
 from digest.app.update import update
+from digest.draft.review import apply_decisions
 from digest.errors import BlockedAddressError, FetchError, LeaseHeldError, ReviewError
+from digest.rank import learn
 from digest.store import Store
+from digest.store.drafts import DraftStore
 from digest.types import Action, Config, DraftStatus, ItemStatus
 
 ARTICLE = """<html><head><title>Sparse attention, explained</title></head><body>
@@ -170,6 +173,44 @@ def test_decisions_survive_a_rebuild_after_new_fetches(
     moved = rebuilt.item(second.key)
     assert moved is not None and moved.section == "ethics"
     assert any("brand new paper" in i.title for i in rebuilt.items())
+
+
+def test_a_build_hands_out_the_snapshot_the_database_holds(
+    world: Config, store: Store, now: datetime
+) -> None:
+    """build_draft keeps the saved snapshot in memory instead of reading thirty thousand
+    rows back: what it keeps must be what a fresh read of the database gives."""
+    refresh(store, world, now=now)
+    summarise.summarise_pending(store, world, now=now)
+    draft = drafting.build_draft(store, world, now=now)
+    first, second = draft.sections[0].items[:2]
+    drafting.decide(store, world, Action.EDIT_TITLE, first.key, "Edited title", now=now)
+    drafting.decide(store, world, Action.REJECT, second.key, now=now)
+    for when in (now, now + timedelta(hours=1)):  # a first build, then a rebuild
+        built = drafting.build_draft(store, world, now=when)
+        kept = store.load_draft(built.key, world.sections)
+        assert kept == DraftStore.load_draft(store, built.key, world.sections)
+        assert kept is not None
+        assert built == apply_decisions(kept, store.decisions(built.key))
+
+
+def test_models_learn_the_same_from_placed_and_decided_items_alone(
+    world: Config, store: Store, now: datetime
+) -> None:
+    """Training reads of each earlier draft only the items placed or decided on."""
+    refresh(store, world, now=now)
+    summarise.summarise_pending(store, world, now=now)
+    draft = drafting.build_draft(store, world, now=now)
+    items = draft.items()
+    drafting.decide(store, world, Action.APPROVE, items[0].key, now=now)
+    drafting.decide(store, world, Action.MOVE, items[-1].key, "ethics", now=now)
+    drafting.decide(store, world, Action.REJECT, items[1].key, now=now)
+    drafting.approve_draft(store, world, now=now, all_items=True)
+    full = DraftStore.load_draft(store, draft.key, world.sections)
+    assert full is not None
+    whole = [(apply_decisions(full, store.decisions(draft.key)), False)]
+    assert learn.labelled_items(store, world) == learn.labelled_items(store, world, whole)
+    assert learn.relevance_examples(store, world) == learn.relevance_examples(store, world, whole)
 
 
 def test_overlapping_runs_are_refused_by_the_lease(

@@ -34,7 +34,7 @@ _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
 def load_config(path: Path) -> Config:
     """Read and validate feeds.yaml; raise ConfigError naming file, line and key."""
-    data = parse_yaml(path, read_text(path))
+    data = _parsed(path, read_text(path))
     if data is None:
         raise ConfigError(f"{path}:1: the file is empty; it needs newsletter, sections, sources")
     root = Node(path, data, "", 1)
@@ -97,6 +97,26 @@ def parse_yaml(path: Path, text: str) -> object:
         # and on some odd ones, its own bugs (`!!set` on a scalar: AttributeError);
         # parsing is pure, so whatever fails here means "not YAML we can read".
         raise ConfigError(f"{path}:1: YAML the parser cannot read") from e
+
+
+# The last few files parsed, by path: (text, tree). ruamel takes half a second for a
+# feeds.yaml of 2,000 sources, and a process that loads it again (the scheduler, once
+# a run) would pay that each time for the same text. Only the parse is kept: building
+# the Config also looks at the disk (templates/ beside the file) and is quick.
+_PARSED: dict[str, tuple[str, object]] = {}
+_PARSED_KEPT = 4
+
+
+def _parsed(path: Path, text: str) -> object:
+    key = str(path.resolve())
+    hit = _PARSED.get(key)
+    if hit is not None and hit[0] == text:
+        return hit[1]
+    data = parse_yaml(path, text)
+    _PARSED[key] = (text, data)
+    while len(_PARSED) > _PARSED_KEPT:
+        _PARSED.pop(next(iter(_PARSED)))
+    return data
 
 
 def _too_deep(text: str, limit: int) -> int:

@@ -21,21 +21,22 @@ a paper is involved, else ``url:<sha1(canonical)[:16]>``.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import logging
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
-from digest.identity import arxiv_id, canonical_url, link_role
+from digest.identity import arxiv_id, canonical_url, link_role, may_be_reference
 from digest.types import Entry, LinkRole, SourceKind, Story, StoryLink
 
 _FORGES = frozenset({"github.com", "gitlab.com", "huggingface.co", "codeberg.org"})
 
-__all__ = ["group_stories", "title_tokens"]
+__all__ = ["group_stories", "title_pairs", "title_tokens"]
 
 log = logging.getLogger("digest.draft.group")
 
@@ -67,18 +68,28 @@ class _UnionFind:
 
 
 def group_stories(
-    entries: Sequence[Entry], *, now: datetime, title_window_days: int = 7
+    entries: Sequence[Entry],
+    *,
+    now: datetime,
+    title_window_days: int = 7,
+    texts: Callable[[Sequence[Entry]], Mapping[int, str]] | None = None,
 ) -> list[Story]:
-    """Partition ``entries`` into stories, newest story first (by latest rank_time)."""
-    demoted = _demoted(entries)
+    """Partition ``entries`` into stories, newest story first (by latest rank_time).
+    ``texts`` gives the content (else summary) of entries read without their content,
+    by id: asked only for the members of stories of several entries, whose lead is
+    chosen by how much text each has."""
+    order = sorted(range(len(entries)), key=lambda i: _seen_order(entries[i]))
+    demoted = _demoted(entries, order)
     idents = [_identify(e, now, i in demoted) for i, e in enumerate(entries)]
     uf = _UnionFind(len(entries))
-    _union_by_tokens(entries, idents, uf)
+    _union_by_tokens(entries, idents, uf, order)
     _union_by_titles(entries, uf, timedelta(days=title_window_days))
     groups: dict[int, list[int]] = defaultdict(list)
     for i in range(len(entries)):
         groups[uf.find(i)].append(i)
-    stories = [_make_story([(entries[i], idents[i]) for i in g]) for g in groups.values()]
+    several = [entries[i] for g in groups.values() if len(g) > 1 for i in g]
+    text = texts(several) if texts is not None and several else {}
+    stories = [_make_story([(entries[i], idents[i]) for i in g], text) for g in groups.values()]
     # rank_time is capped at now by the store; capping again keeps a bad clock harmless
     stories.sort(key=lambda s: (-max(min(e.rank_time, now) for e in s.entries).timestamp(), s.key))
     log.debug("grouped %d entries into %d stories", len(entries), len(stories))
@@ -105,14 +116,13 @@ def _canonical(entry: Entry) -> str:
     return entry.canonical or canonical_url(entry.link or "") or f"entry:{entry.id}"
 
 
-def _demoted(entries: Sequence[Entry]) -> set[int]:
+def _demoted(entries: Sequence[Entry], order: Sequence[int]) -> set[int]:
     """Entries whose URL names a site, not a document: homepages, and every entry but
     the earliest of one feed sharing a link (podcasts often link each episode to the
     show page). Keeping the earliest one's identity keeps its story key stable."""
     demoted: set[int] = set()
     first: dict[tuple[str, str], int] = {}
-    order = sorted(range(len(entries)), key=lambda i: _seen_order(entries[i]))
-    for i in order:
+    for i in order:  # earliest first
         url = _canonical(entries[i])
         slot = (entries[i].feed_url, url)
         if slot in first or urlsplit(url).path in {"", "/"}:
@@ -123,6 +133,8 @@ def _demoted(entries: Sequence[Entry]) -> set[int]:
 
 def _repo_key(url: str) -> str | None:
     """``repo:github.com/owner/repo`` for any page inside a code repository."""
+    if not may_be_reference(url):
+        return None  # not on a forge (a quick test: most URLs are not)
     parts = urlsplit(url)
     host = parts.netloc.lower().removeprefix("www.")
     segments = [s.lower() for s in parts.path.split("/") if s]
@@ -154,8 +166,12 @@ def _references(entry: Entry, now: datetime) -> tuple[dict[str, str], set[str]]:
     shared: dict[str, str] = {}
     pointers: set[str] = set()
     seen: set[str] = set()
-    title = _words_line(entry.title)
+    title: str | None = None  # read only when a repository link needs it
+    if not may_be_reference("\n".join(entry.links)):  # one test for all (most) links
+        return shared, pointers
     for raw in entry.links:
+        if not may_be_reference(raw):
+            continue  # most links of a post: no paper, no repository, nothing to parse
         url = canonical_url(raw)
         role = link_role(url)
         paper = arxiv_id(url)
@@ -166,7 +182,9 @@ def _references(entry: Entry, now: datetime) -> tuple[dict[str, str], set[str]]:
         seen.add(token)
         if paper and not _recent_paper(paper, now):
             pointers.add(token)
-        elif repo and _words_line(repo.rsplit("/", 1)[-1]) not in title:
+        elif repo and _words_line(repo.rsplit("/", 1)[-1]) not in (
+            title := title or _words_line(entry.title)
+        ):
             continue  # a dependency it mentions ("built on transformers"), not its topic
         else:
             shared.setdefault(token, url)
@@ -189,11 +207,13 @@ def _recent_paper(paper: str, now: datetime) -> bool:
     return -1 <= months <= _RECENT_MONTHS
 
 
-def _union_by_tokens(entries: Sequence[Entry], idents: Sequence[_Ident], uf: _UnionFind) -> None:
+def _union_by_tokens(
+    entries: Sequence[Entry], idents: Sequence[_Ident], uf: _UnionFind, order: Sequence[int]
+) -> None:
     first: dict[str, int] = {}
     owner: dict[str, int] = {}
     per_feed: set[tuple[str, str]] = set()
-    for i in sorted(range(len(entries)), key=lambda i: _seen_order(entries[i])):
+    for i in order:  # earliest first
         for token in sorted(idents[i].own | idents[i].shared.keys()):
             if token.startswith("repo:"):
                 # one feed's releases, commits or posts about its own project are
@@ -224,23 +244,100 @@ def title_tokens(title: str) -> frozenset[str]:
 
 
 def _union_by_titles(entries: Sequence[Entry], uf: _UnionFind, window: timedelta) -> None:
-    """Prefix filtering: two sets with Jaccard >= t share a token among the rarest
-    ``|A| - ceil(t*|A|) + 1`` of each, so only those tokens are indexed (near-linear)."""
     token_sets = [title_tokens(e.title) for e in entries]
-    freq: Counter[str] = Counter(t for ts in token_sets for t in ts)
-    index: dict[str, list[int]] = defaultdict(list)
-    for i, tokens in enumerate(token_sets):
-        if sum(1 for t in tokens if len(t) > 1 and not t.isdigit()) < _MIN_TITLE_TOKENS:
-            continue  # "v1.2.0", "Episode 12": too little said to call two the same
-        ordered = sorted(tokens, key=lambda t: (freq[t], t))
-        prefix = len(tokens) - math.ceil(TITLE_JACCARD * len(tokens)) + 1
-        seen: set[int] = set()
-        for token in ordered[:prefix]:
-            for j in index[token]:
-                if j not in seen and _titles_match(entries, token_sets, i, j, window):
-                    uf.union(i, j)
-                seen.add(j)
-            index[token].append(i)
+    for i, j in title_pairs(token_sets):
+        if uf.find(i) != uf.find(j) and _titles_match(entries, token_sets, i, j, window):
+            uf.union(i, j)
+
+
+def title_pairs(token_sets: Sequence[frozenset[str]]) -> Iterator[tuple[int, int]]:
+    """Every pair (j, i), j < i, of token sets that may have Jaccard >= TITLE_JACCARD,
+    and few others: blocking through an index, never all pairs.
+
+    Two such sets share their intersection, and each side reaches it by dropping at
+    most ``n - ceil(t*n)`` of its ``n`` tokens (0 to 2 up to 14 tokens), so each set is
+    filed under every subset left after dropping that many: sets sharing a key are the
+    candidates. A key is the sum of the tokens' hashes, so a subset's key costs one
+    subtraction; a collision only adds a candidate the Jaccard check refuses. Longer
+    titles would need too many keys: they, and the titles long enough to match them,
+    are paired by prefix filtering instead (rare tokens first)."""
+    seen: set[tuple[int, int]] = set()
+    eligible = [i for i, tokens in enumerate(token_sets) if _wordy(tokens)]
+    long_ones = [i for i in eligible if len(token_sets[i]) >= _LONG_PARTNER]
+    for pair in itertools.chain(_subset_pairs(token_sets, eligible),
+                                _prefix_pairs(token_sets, long_ones)):  # fmt: skip
+        if pair not in seen:
+            seen.add(pair)
+            yield pair
+
+
+def _wordy(tokens: frozenset[str]) -> bool:
+    """Enough words to judge by: "v1.2.0", "Episode 12" say too little."""
+    return sum(1 for t in tokens if len(t) > 1 and not t.isdigit()) >= _MIN_TITLE_TOKENS
+
+
+def _droppable(size: int) -> int:
+    # the epsilon keeps 0.8 * 5 from rounding up to one token too few
+    return size - math.ceil(TITLE_JACCARD * size - 1e-9)
+
+
+_MAX_DROP = 2
+_LONG = next(n for n in itertools.count(1) if _droppable(n) > _MAX_DROP)  # 15 tokens
+_LONG_PARTNER = math.ceil(TITLE_JACCARD * _LONG - 1e-9)  # the shortest title matching one
+
+
+def _subset_pairs(sets: Sequence[frozenset[str]], members: list[int]) -> Iterator[tuple[int, int]]:
+    """Sets sharing a subset key whose size alone makes the Jaccard of the two high
+    enough: the key of their exact intersection always does."""
+    buckets: dict[tuple[int, int], list[tuple[int, int]]] = {}  # (key, size) -> (set, n)
+    for i in members:
+        n = len(sets[i])
+        if n >= _LONG:
+            continue
+        hashes = [hash(t) for t in sets[i]]
+        total = sum(hashes)
+        keys = {(total, n)}
+        drop = _droppable(n)  # at most _MAX_DROP = 2
+        if drop >= 1:
+            keys.update([(total - h, n - 1) for h in hashes])
+        if drop >= 2:
+            keys.update([(total - a - b, n - 2) for a, b in itertools.combinations(hashes, 2)])
+        for key in keys:
+            shared = key[1]
+            bucket = buckets.setdefault(key, [])
+            for j, m in bucket:
+                if shared >= TITLE_JACCARD * (n + m - shared) - 1e-9:
+                    yield j, i
+            bucket.append((i, n))
+
+
+def _prefix_pairs(sets: Sequence[frozenset[str]], members: list[int]) -> Iterator[tuple[int, int]]:
+    """Pairs with a set of _LONG tokens or more, by PPJoin: two sets with Jaccard >= t
+    share a token among the rarest ``n - ceil(t*n) + 1`` of each, so only those are
+    indexed, with their positions; shortest first, a pair is dropped when the sizes
+    differ too much or when the tokens left after the first shared one cannot make
+    the overlap Jaccard needs."""
+    freq = Counter(t for i in members for t in sets[i])
+    index: dict[str, list[tuple[int, int]]] = defaultdict(list)  # token -> (set, position)
+    ratio = TITLE_JACCARD / (1 + TITLE_JACCARD)  # J >= t <=> overlap >= ratio * (n + m)
+    for i in sorted(members, key=lambda i: (len(sets[i]), i)):
+        ordered = sorted(sets[i], key=lambda t: (freq[t], t))
+        n = len(ordered)
+        overlap: dict[int, int] = {}  # -1: cannot reach the overlap needed
+        # a longer set probing this one needs fewer of its tokens indexed (PPJoin)
+        indexed = n - math.ceil(2 * ratio * n - 1e-9) + 1
+        for pos, token in enumerate(ordered[: _droppable(n) + 1]):
+            # two shorter than _LONG are paired by their subset keys, not here
+            for j, jpos in index[token] if n >= _LONG else ():
+                m = len(sets[j])  # m <= n: shortest first
+                if overlap.get(j, 0) < 0 or m < TITLE_JACCARD * n - 1e-9:
+                    continue
+                need = math.ceil(ratio * (n + m) - 1e-9)
+                bound = overlap.get(j, 0) + 1 + min(n - pos - 1, m - jpos - 1)
+                overlap[j] = overlap.get(j, 0) + 1 if bound >= need else -1
+            if pos < indexed:
+                index[token].append((i, pos))
+        yield from ((min(i, j), max(i, j)) for j, count in overlap.items() if count > 0)
 
 
 def _titles_match(
@@ -256,15 +353,15 @@ def _titles_match(
 # --- building a story -----------------------------------------------------------
 
 
-def _words(entry: Entry) -> int:
-    text = _TAG_RE.sub(" ", entry.content_html or entry.summary_html)
+def _words(entry: Entry, texts: Mapping[int, str]) -> int:
+    text = _TAG_RE.sub(" ", texts.get(entry.id) or entry.content_html or entry.summary_html)
     return len(text.split())
 
 
-def _lead_key(entry: Entry) -> tuple[int, int, float, int]:
+def _lead_key(entry: Entry, texts: Mapping[int, str]) -> tuple[int, int, float, int]:
     """An explainer beats a listing: a blog/news post with real text leads, then the
     arXiv entry (its abstract is a good summary), then the entry with the most text."""
-    words = _words(entry)
+    words = _words(entry, texts)
     if entry.kind in {SourceKind.BLOG, SourceKind.NEWS} and words >= _LEAD_MIN_WORDS:
         tier = 0
     elif entry.kind is SourceKind.ARXIV:
@@ -328,8 +425,13 @@ def _repository(url: str) -> str:
     return url
 
 
-def _make_story(members: Sequence[tuple[Entry, _Ident]]) -> Story:
-    lead = min((e for e, _ in members), key=_lead_key)
+def _make_story(members: Sequence[tuple[Entry, _Ident]], texts: Mapping[int, str]) -> Story:
+    # one entry is its own lead: _lead_key reads all its text to count words
+    lead = (
+        members[0][0]
+        if len(members) == 1
+        else min((e for e, _ in members), key=lambda e: _lead_key(e, texts))
+    )
     by_seen = sorted(members, key=lambda m: _seen_order(m[0]))
     entries = (lead, *(e for e, _ in by_seen if e is not lead))
     key = _story_key(by_seen)

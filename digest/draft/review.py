@@ -302,6 +302,13 @@ def _freeze(draft: Draft, work: dict[str, _Working], order: dict[str, list[str]]
     )
 
 
+def named_items(decisions: Sequence[Decision]) -> set[str]:
+    """Keys of the items ``decisions`` act on (a merge also names its host): with the
+    placed ones, every item whose state the decisions can have changed."""
+    named = {d.item_key for d in decisions}
+    return named | {d.value for d in decisions if d.action == Action.MERGE and d.value}
+
+
 def keep_decided(draft: Draft, previous: Draft | None, decisions: Sequence[Decision]) -> Draft:
     """A rebuilt ``draft`` in which the items the editor decided on keep the section
     and position they had in the ``previous`` snapshot (new scores, models or rules

@@ -20,7 +20,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from digest.draft.titles import item_title
-from digest.identity import link_role
+from digest.identity import link_role, may_be_reference
 from digest.rank.features import Features, keywords_re
 from digest.rank.models import (
     DEFAULT_TEMPERATURE,
@@ -152,7 +152,7 @@ def suggest_from(
     if learned:
         confidence = _mix(confidence, learned, rule_share(history_items))
     if not any(confidence.values()):
-        fallback = _find(config, ARTICLES) or topics[0]
+        fallback = _remembered(config, ARTICLES) or topics[0]
         return (SectionSuggestion(fallback.key, 0.1),)
     order = {s.key: i for i, s in enumerate(config.sections)}
     ranked = sorted(
@@ -179,14 +179,15 @@ def _rule_scores(features: Features, config: Config) -> dict[str, float]:
             scores[section.key] = scores.get(section.key, 0.0) + points
 
     for i, hint in enumerate(features.hints):
-        add(config.section(hint), HINT_POINTS if i == 0 else HINT_POINTS / 2)
+        add(_remembered(config, (hint,), exact=True), HINT_POINTS if i == 0 else HINT_POINTS / 2)
     for i, kind in enumerate(features.kinds):
         names = _KIND_NAMES.get(SourceKind(kind)) if kind in _KINDS else None
         if names:
-            add(_find(config, names), KIND_POINTS if i == 0 else KIND_POINTS / 2)
-    roles = {link_role(url) for url in features.links}
+            add(_remembered(config, names), KIND_POINTS if i == 0 else KIND_POINTS / 2)
+    # only papers, code and releases count: most links are neither, and cheap to tell
+    roles = {link_role(url) for url in features.links if may_be_reference(url)}
     for role in sorted(roles & set(_ROLE_NAMES)):
-        add(_find(config, _ROLE_NAMES[role]), DOMAIN_POINTS)
+        add(_remembered(config, _ROLE_NAMES[role]), DOMAIN_POINTS)
     text = f"{features.title}\n{features.summary[:MAX_TEXT]}"
     for section in config.sections:
         pattern = keywords_re(section.keywords)
@@ -195,6 +196,25 @@ def _rule_scores(features: Features, config: Config) -> dict[str, float]:
             if hits:
                 add(section, KEYWORD_POINTS * min(len(hits), MAX_KEYWORDS))
     return scores
+
+
+# The section names looked up for the config last ranked with: a window asks the same
+# few names for each of thirty thousand stories, and a lookup compares every alias.
+_LOOKUPS: list[tuple[Config, dict[tuple[bool, tuple[str, ...]], SectionConfig | None]]] = []
+
+
+def _remembered(
+    config: Config, names: tuple[str, ...], *, exact: bool = False
+) -> SectionConfig | None:
+    """``_find(config, names)``; with ``exact``, ``config.section(names[0])``."""
+    memo = _LOOKUPS[0][1] if _LOOKUPS and _LOOKUPS[0][0] is config else None
+    if memo is None:
+        memo = {}
+        _LOOKUPS[:] = [(config, memo)]
+    key = (exact, names)
+    if key not in memo:
+        memo[key] = config.section(names[0]) if exact else _find(config, names)
+    return memo[key]
 
 
 def _find(config: Config, names: Iterable[str]) -> SectionConfig | None:

@@ -11,7 +11,7 @@ import functools
 import inspect
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -27,7 +27,7 @@ from digest.store.db import (
     transaction,
     translate,
 )
-from digest.store.drafts import DraftStore
+from digest.store.drafts import DraftStore, as_stored, stored_snapshot
 from digest.store.feeds import FeedHealth
 from digest.store.search import SearchHit
 from digest.store.sqlitedb import Database
@@ -69,12 +69,17 @@ class Store(DraftStore):
 
     # --- the draft snapshot, read once per build ------------------------------------
 
-    def load_draft(self, key: str, sections: Sequence[SectionConfig]) -> Draft | None:
+    def load_draft(
+        self, key: str, sections: Sequence[SectionConfig], *, only: Collection[str] | None = None
+    ) -> Draft | None:
         """The stored snapshot (see DraftStore.load_draft), from this process's cache
-        while the snapshot is unchanged. Reading it costs half a second for a draft
-        of a few thousand candidates (every member entry is read and decoded) and a
+        while the snapshot is unchanged. Reading it costs seconds for a draft of
+        thirty thousand candidates (every member entry is read and decoded) and a
         decision on the review page needs it three times, so the page stays
-        interactive only if the snapshot is read once per build, not per decision."""
+        interactive only if the snapshot is read once per build, not per decision.
+        A partial read (``only``) is not cached."""
+        if only is not None:
+            return super().load_draft(key, sections, only=only)
         stamp = self.draft_stamp(key)
         if stamp is None:
             return None
@@ -87,9 +92,18 @@ class Store(DraftStore):
             _remember(cache_key, (stamp, tuple(sections)), draft)
         return draft
 
-    def save_draft(self, draft: Draft, *, now: datetime) -> None:
+    def save_draft(
+        self, draft: Draft, *, now: datetime, sections: Sequence[SectionConfig] | None = None
+    ) -> None:
+        """With ``sections`` (the configured ones), the saved snapshot is also what the
+        next ``load_draft`` returns, built from ``draft`` in memory instead of read back."""
         _SNAPSHOTS.pop((str(self.path), draft.key), None)
         super().save_draft(draft, now=now)
+        if sections is not None:
+            row = next(self.db.query("SELECT * FROM drafts WHERE key = ?", [draft.key]))
+            snapshot = stored_snapshot(row, sections, as_stored(draft))
+            stamp = self.draft_stamp(draft.key)
+            _remember((str(self.path), draft.key), (stamp, tuple(sections)), snapshot)
 
     def set_draft_status(self, key: str, status: DraftStatus, *, now: datetime) -> None:
         _SNAPSHOTS.pop((str(self.path), key), None)

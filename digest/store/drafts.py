@@ -4,9 +4,11 @@ after new fetches can never undo what an editor did."""
 
 from __future__ import annotations
 
+import functools
 import json
-from collections.abc import Sequence
-from dataclasses import asdict
+import sqlite3
+from collections.abc import Collection, Sequence
+from dataclasses import MISSING, asdict, fields, replace
 from datetime import datetime
 from typing import Any
 
@@ -62,32 +64,28 @@ class DraftStore(SearchStore):
             conn.executemany(
                 f"INSERT INTO draft_items ({', '.join(_ITEM_COLUMNS)}) "
                 f"VALUES ({','.join('?' * len(_ITEM_COLUMNS))})",
-                [tuple(r[c] for c in _ITEM_COLUMNS) for r in rows],
+                rows,
             )
 
-    def load_draft(self, key: str, sections: Sequence[SectionConfig]) -> Draft | None:
-        """The stored snapshot as built (decisions not yet applied: see review)."""
+    def load_draft(
+        self, key: str, sections: Sequence[SectionConfig], *, only: Collection[str] | None = None
+    ) -> Draft | None:
+        """The stored snapshot as built (decisions not yet applied: see review). With
+        ``only``, just the placed items and the unplaced ones it names: all that the
+        editor's decisions (naming those keys) can have placed or labelled, without
+        reading thousands of untouched candidates (see ADR 0016)."""
         rows = list(self.db.query("SELECT * FROM drafts WHERE key = ?", [key]))
         if not rows:
             return None
-        items = list(self.db.query(
-            "SELECT * FROM draft_items WHERE draft_key = ? ORDER BY position", [key]
-        ))  # fmt: skip
+        sql, params = "SELECT * FROM draft_items WHERE draft_key = ?", [key]
+        if only is not None:
+            sql += " AND (placed = 1 OR item_key IN (SELECT value FROM json_each(?)))"
+            params.append(dumps(sorted(only)))
+        items = list(self._rows(sql + " ORDER BY position", params))
         ids = {i for r in items for i in json.loads(r["entry_ids"])}
-        entries = self.entries_by_id(sorted(ids))
+        entries = self.entries_by_id(sorted(ids), content=False)  # as a build reads them
         built = [(r["placed"], _draft_item(r, entries)) for r in items]
-        by_section = {
-            s.key: tuple(i for placed, i in built if placed and i.section == s.key)
-            for s in sections
-        }
-        return Draft(
-            key=key,
-            period_start=from_iso(rows[0]["period_start"]),  # type: ignore[arg-type]
-            period_end=from_iso(rows[0]["period_end"]),  # type: ignore[arg-type]
-            status=DraftStatus(rows[0]["status"]),
-            sections=tuple(DraftSection(s, by_section[s.key]) for s in sections),
-            unplaced=tuple(i for placed, i in built if not placed or i.section not in by_section),
-        )
+        return stored_snapshot(rows[0], sections, built)
 
     def draft_stamp(self, key: str) -> tuple[object, ...] | None:
         """What changes whenever the draft's snapshot or status does (a rebuild, an
@@ -202,28 +200,121 @@ _ITEM_COLUMNS = (
 )  # fmt: skip
 
 
-def _item_row(draft_key: str, item: DraftItem, *, placed: bool) -> dict[str, Any]:
+_META_FIELDS = tuple(f.name for f in fields(Metadata))  # scalars: asdict's deep copy is slow
+
+
+def _item_row(draft_key: str, item: DraftItem, *, placed: bool) -> tuple[Any, ...]:
+    """The draft_items row of ``item``, in _ITEM_COLUMNS order."""
     c = item.candidate
-    return {
-        "draft_key": draft_key,
-        "item_key": item.key,
-        "section": item.section,
-        "position": item.position,
-        "placed": int(placed),
-        "title": item.generated_title,
-        "summary": item.generated_summary,
-        "summary_method": c.summary.method.value,
-        "score": c.score,
-        "reasons": dumps([[r.label, r.points] for r in c.reasons]),
-        "suggestions": dumps([[s.section, s.confidence] for s in c.suggestions]),
-        "entry_ids": dumps([e.id for e in c.story.entries]),
-        "links": dumps([[x.url, x.role.value, x.source_name] for x in c.story.links]),
-        "primary_link": c.story.primary_link,
-        "meta": dumps(asdict(c.summary.meta)),
-    }
+    return (
+        draft_key,
+        item.key,
+        item.section,
+        item.position,
+        int(placed),
+        item.generated_title,
+        item.generated_summary,
+        c.summary.method.value,
+        c.score,
+        dumps([[r.label, r.points] for r in c.reasons]),
+        _suggestions_json(c.suggestions),
+        dumps([e.id for e in c.story.entries]),
+        dumps([[x.url, x.role.value, x.source_name] for x in c.story.links]),
+        c.story.primary_link,
+        _meta_json(c.summary.meta),
+    )
 
 
-def _draft_item(r: dict[str, Any], entries: dict[int, Entry]) -> DraftItem:
+# A week's thirty thousand items share a few hundred distinct suggestions and metadata.
+@functools.lru_cache(maxsize=4096)
+def _suggestions_json(suggestions: tuple[SectionSuggestion, ...]) -> str:
+    return dumps([[s.section, s.confidence] for s in suggestions])
+
+
+@functools.lru_cache(maxsize=4096)
+def _meta_json(meta: Metadata) -> str:
+    return dumps({name: getattr(meta, name) for name in _META_FIELDS})
+
+
+def stored_snapshot(
+    row: dict[str, Any], sections: Sequence[SectionConfig], built: list[tuple[int, DraftItem]]
+) -> Draft:
+    """A draft from its ``drafts`` row and its items as (placed, item) in position order."""
+    by_section: dict[str, list[DraftItem]] = {s.key: [] for s in sections}
+    unplaced = []
+    for placed, item in built:
+        if placed and item.section in by_section:
+            by_section[item.section].append(item)
+        else:
+            unplaced.append(item)
+    return Draft(
+        key=row["key"],
+        period_start=from_iso(row["period_start"]),  # type: ignore[arg-type]
+        period_end=from_iso(row["period_end"]),  # type: ignore[arg-type]
+        status=DraftStatus(row["status"]),
+        sections=tuple(DraftSection(s, tuple(by_section[s.key])) for s in sections),
+        unplaced=tuple(unplaced),
+    )
+
+
+def as_stored(draft: Draft) -> list[tuple[int, DraftItem]]:
+    """The draft's items as (placed, item) exactly as ``load_draft`` reads them back after
+    ``save_draft`` (generated texts, pending, the summary rebuilt from its columns), in
+    position order: so a build can hand its readers the snapshot without reading
+    thirty thousand rows back. tests/test_store.py holds the two paths equal."""
+    rows = [(1, i) for s in draft.sections for i in s.items] + [(0, i) for i in draft.unplaced]
+    rows.sort(key=lambda r: r[1].position)  # stable, like the rows inserted in this order
+    return [(placed, _stored_item(item)) for placed, item in rows]
+
+
+def _stored_item(item: DraftItem) -> DraftItem:
+    c = item.candidate
+    members = c.story.entries
+    text = item.generated_summary
+    summary = c.summary
+    # Reuse what already reads back equal: a fresh build's items mostly do, and making
+    # thirty thousand frozen dataclasses again costs a second.
+    entry_id = members[0].id if members else 0
+    if (summary.entry_id, summary.text, summary.words) != (entry_id, text, len(text.split())) \
+            or summary.language is not None or summary.note is not None:  # fmt: skip
+        summary = Summary(entry_id, text, summary.method, len(text.split()), meta=summary.meta)
+    story = c.story if c.story.key == item.key else replace(c.story, key=item.key)
+    if summary is not c.summary or story is not c.story:
+        c = Candidate(story, summary, c.score, c.reasons, c.suggestions)
+    if c is item.candidate and _as_generated(item):
+        return item
+    return DraftItem(
+        key=item.key,
+        section=item.section,
+        position=item.position,
+        title=item.generated_title,
+        summary=text,
+        status=ItemStatus.PENDING,
+        candidate=c,
+        generated_title=item.generated_title,
+        generated_summary=text,
+    )
+
+
+# DraftItem's fields that the store does not keep, with the value they read back as
+_UNSTORED = {
+    f.name: f.default if f.default is not MISSING else f.default_factory()  # type: ignore[operator]
+    for f in fields(DraftItem)
+    if f.default is not MISSING or f.default_factory is not MISSING
+}
+
+
+def _as_generated(item: DraftItem) -> bool:
+    """The item as a build makes it: pending, its generated texts, nothing else set."""
+    return (
+        item.status == ItemStatus.PENDING
+        and item.title == item.generated_title
+        and item.summary == item.generated_summary
+        and all(getattr(item, name) == value for name, value in _UNSTORED.items())
+    )
+
+
+def _draft_item(r: sqlite3.Row, entries: dict[int, Entry]) -> DraftItem:
     members = tuple(entries[i] for i in json.loads(r["entry_ids"]) if i in entries)
     story = Story(
         key=r["item_key"],

@@ -27,13 +27,13 @@ from digest.translate.glossary import Glossary, Term, Violation, check, load_glo
 from digest.translate.item import (
     Edition,
     SourceItem,
-    TitlePolicy,
     TranslatedItem,
     translate_item,
     translate_records,
 )
 from digest.translate.sentences import split_sentences
-from digest.translate.text import Flag, Translated, Translator
+from digest.translate.text import Flag, Translated, Translator, check_text
+from digest.types import TitlePolicy
 
 __all__ = [
     "ArgosEngine",
@@ -51,6 +51,7 @@ __all__ = [
     "Translator",
     "Violation",
     "check",
+    "check_text",
     "load_glossary",
     "make_engine",
     "split_sentences",

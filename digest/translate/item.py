@@ -11,19 +11,12 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from enum import StrEnum
 from typing import Any
 
 from digest.translate.text import Flag, Translator
+from digest.types import TitlePolicy
 
 FIELDS = ("title", "summary")
-
-
-class TitlePolicy(StrEnum):
-    """Item titles (mostly paper titles) stay in the original, or are translated."""
-
-    KEEP = "keep"
-    TRANSLATE = "translate"
 
 
 @dataclass(frozen=True)

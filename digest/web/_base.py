@@ -63,6 +63,7 @@ def render(
     html = web.env.get_template(name).render(
         csrf=request.state.csrf_token,
         newsletter=web.config.newsletter,
+        editions=web.config.editions,  # each one's review page is linked from the header
         path=request.url.path,
         messages=messages,
         refresh=web.refresh.status,

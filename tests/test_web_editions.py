@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from translatorkit import edit_english, edition_world, records
 
-from digest.app import editions
+from digest.app import drafting, editions
 from digest.store import Store
 from digest.types import Config, EditionView, TranslationStatus
 from digest.web.app import create_app
@@ -235,3 +235,16 @@ def test_a_translation_that_drops_a_link_or_a_term_is_warned_beside_it(
     assert f"{len(saved.warnings)} warnings" in card
     assert "summary: missing or changed: https://arxiv.org/abs/2401.10020" in card
     assert page.count('class="warnings"') == 1  # only the item it is about
+
+
+def test_while_the_english_draft_is_open_the_page_says_what_to_do(
+    client: TestClient, world: tuple[Config, Path], now: datetime
+) -> None:
+    config, db = world
+    with Store.open(db) as store:
+        drafting.reopen_draft(store, config, now=now)
+    response = client.get(PAGE)
+    assert response.status_code == 200
+    page = html.unescape(response.text)
+    assert "there is no approved English issue to translate" in page
+    assert "approve the draft first" in page and "<textarea" not in page

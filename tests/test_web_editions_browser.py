@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from translatorkit import edit_english, edition_world
+from translatorkit import edition_world
 
 from digest.app import editions
 from digest.store import Store
@@ -142,20 +142,32 @@ def test_translate_then_review_from_the_keyboard(world: World, page: Any) -> Non
     assert not page.locator("#keys-help").is_visible()
 
 
+def edit_english_on_the_draft_page(world: World, page: Any, key: str, summary: str) -> None:
+    """The editor reopens the approved English draft, rewrites an item's summary and
+    approves the draft again, all on the draft page."""
+    page.goto(world.base + "/")
+    submit(page, page.get_by_role("button", name="Reopen for review").click)
+    english = page.locator(f'li.item[data-key="{key}"]')
+    english.locator("details.more > summary").click()
+    english.locator("details.edit > summary").click()
+    english.locator("textarea[name=summary]").fill(summary)
+    submit(page, english.get_by_role("button", name="Save edits").click)
+    submit(page, page.get_by_role("button", name="Approve the draft (approved items only)").click)
+
+
 def test_an_english_edit_shows_stale_then_approve_after_a_confirmation(
     world: World, page: Any
 ) -> None:
-    from conftest import NOW
-
     item = world.view().items[0]
     assert item.status is TranslationStatus.REVIEWED  # from the test above
-    edit_english(world.config, world.db, item.source_title,
-                 "The English summary was rewritten by the editor.", NOW)  # fmt: skip
+    edit_english_on_the_draft_page(world, page, item.key, "The summary, rewritten by the editor.")
+    assert world.view().item(item.key).status is TranslationStatus.STALE  # type: ignore[union-attr]
     page.goto(world.base + PAGE + "?filter=work")
     stale = card(page, item.key)
     assert stale.locator(".badge.stale").count() == 1
     assert "The English text changed" in stale.locator(".stale-note").inner_text()
     assert "rewritten by the editor" in stale.locator(".col.source").inner_text()
+    assert "Your translation is kept below" in stale.locator(".stale-note").inner_text()
     assert stale.locator("textarea[name=summary]").input_value() == item.summary  # kept
 
     said: list[str] = []

@@ -134,12 +134,15 @@ async def edition_page(
         return not work_only or item.status in NEEDS_WORK or item.key in typed
 
     counts = view.counts if view else {}
-    state = ("published" if view.published else "approved" if view.approved
-             else "in review") if view else ""  # fmt: skip
+    # A published edition can be reopened, corrected and approved again: the next
+    # `digest publish` republishes it.
+    state = ("approved" if view.approved else "in review") if view else ""
+    if view and view.published:
+        state += ", published"
     here = here_url(language, work_only=work_only, number=number)
     return render(web, request, "edition.html.j2", status=status, messages=list(messages),
                   language=language, view=view, typed=typed, work_only=work_only,
-                  open=view is not None and not view.approved and not view.published,
+                  open=view is not None and not view.approved,
                   groups=groups(web, view, keep) if view else [], counts=counts,
                   total=len(view.items) if view else 0, state=state, here=here,
                   urls={"work": here_url(language, work_only=True, number=number),

@@ -191,6 +191,34 @@ def test_an_english_edit_shows_stale_then_approve_after_a_confirmation(
     assert not world.view().approved
 
 
+def test_typed_text_is_never_lost_silently(world: World, page: Any) -> None:
+    from conftest import NOW
+
+    first, second = world.view().items[:2]
+    page.goto(world.base + PAGE)
+    box = card(page, first.key).locator("textarea[name=summary]")
+    box.fill("Texto digitado e ainda não salvo.")
+    said: list[str] = []
+    page.once("dialog", lambda d: (said.append(d.message), d.dismiss()))
+    card(page, second.key).focus()
+    page.keyboard.press("t")  # another action would reload the page: it asks first
+    assert said and f"#{first.handle} is not saved" in said[0]
+    assert box.input_value() == "Texto digitado e ainda não salvo."
+
+    with Store.open(world.db) as store:  # meanwhile another tab saves the same item
+        editions.edit_translation(store, world.config, "pt-BR", first.key,
+                                  summary="Salvo em outra aba.", now=NOW)  # fmt: skip
+    box.focus()
+    submit(page, lambda: page.keyboard.press("Control+Enter"))
+    assert page.url.endswith(f"{PAGE}#tr-{first.key}")  # not the POST's /edit
+    kept = card(page, first.key).locator("textarea[name=summary]")
+    assert kept.input_value() == "Texto digitado e ainda não salvo."
+    page.wait_for_function("document.activeElement && document.activeElement.name === 'summary'")
+    said_409 = card(page, first.key).locator(".flash.error").inner_text()
+    assert said_409.startswith(f"Not saved: #{first.handle}") and "typed text is kept" in said_409
+    assert world.view().item(first.key).summary == "Salvo em outra aba."  # type: ignore[union-attr]
+
+
 def test_phone_and_desktop_layouts(world: World, page: Any) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     browser = page.context.browser

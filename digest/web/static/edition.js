@@ -1,7 +1,7 @@
 // Progressive enhancement for the translator's review page: keyboard review (j/k, e,
 // r, t, a, ?; Ctrl+Enter saves, Esc leaves the text box), a confirmation before the
-// edition is approved, and focus kept on the item after each action. Every action
-// still works as a plain form POST without this.
+// edition is approved or typed text is left unsaved, and focus kept on the item after
+// each action. Every action still works as a plain form POST without this.
 "use strict";
 
 (function () {
@@ -76,9 +76,30 @@
     action(item);
   }
 
-  function confirmApprove(event) {
+  // Typed but unsaved translations: any other action reloads the page and would lose
+  // them, so it asks first.
+  let submitting = false;
+
+  function unsaved(except) {
+    return Array.from(document.querySelectorAll("form.edit[data-dirty]")).filter((f) => f !== except);
+  }
+
+  function onSubmit(event) {
     const form = event.target;
-    if (form.dataset.confirm && !window.confirm(form.dataset.confirm)) event.preventDefault();
+    if (form.method === "dialog") return;
+    const lost = unsaved(form);
+    if (lost.length) {
+      const names = lost.map((f) => f.closest("li.tr").querySelector(".handle").textContent).join(", ");
+      if (!window.confirm("Your typed text in " + names + " is not saved and will be lost. Go on?")) {
+        event.preventDefault();
+        return;
+      }
+    }
+    if (form.dataset.confirm && !window.confirm(form.dataset.confirm)) {
+      event.preventDefault();
+      return;
+    }
+    submitting = true;
   }
 
   function restoreFocus() {
@@ -94,8 +115,13 @@
       history.replaceState(null, "", view.dataset.here + "#" + target.id);
     }
     if (!target) return;
-    if (error) { edit(target); } else { focusItem(target); }
-    target.scrollIntoView({ block: "center" });
+    const land = function () {
+      if (error) { edit(target); } else { focusItem(target); }
+      target.scrollIntoView({ block: "center" });
+    };
+    land();
+    // Chrome focuses the fragment's element again at "load": land once more after it.
+    if (error) window.addEventListener("load", function () { window.setTimeout(land, 0); });
   }
 
   document.addEventListener("DOMContentLoaded", function () {
@@ -103,8 +129,13 @@
     document.querySelector(".help-open")?.addEventListener("click", function () {
       document.getElementById("keys-help")?.showModal();
     });
-    document.querySelectorAll("form[data-confirm]").forEach(function (form) {
-      form.addEventListener("submit", confirmApprove);
+    document.addEventListener("submit", onSubmit);
+    document.addEventListener("input", function (event) {
+      const form = event.target.closest && event.target.closest("form.edit");
+      if (form) form.dataset.dirty = "1";
+    });
+    window.addEventListener("beforeunload", function (event) {
+      if (!submitting && unsaved(null).length) event.preventDefault();
     });
     restoreFocus();
   });

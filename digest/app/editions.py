@@ -17,24 +17,15 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from digest.app.drafting import current_draft
 from digest.draft.review import make_issue
 from digest.errors import NotFoundError, ReviewError
 from digest.store import Store
-from digest.translate import (
-    Edition,
-    Engine,
-    Flag,
-    Glossary,
-    SourceItem,
-    Translator,
-    check_text,
-    load_glossary,
-    make_engine,
-    translate_item,
-)
 from digest.types import (
     Config,
     DraftStatus,
@@ -53,10 +44,17 @@ from digest.types import (
     TranslationStatus,
 )
 
+if TYPE_CHECKING:
+    from digest.translate import Edition, Engine, Flag, Glossary
+
+# digest.translate is imported where an edition is read or translated, so the commands
+# that never touch one (`digest fetch`) do not load it.
+
 __all__ = [
     "approve_edition",
     "approved_edition_issue",
     "edit_translation",
+    "edition_config",
     "edition_view",
     "mark_reviewed",
     "reopen_edition",
@@ -138,6 +136,8 @@ def _source(store: Store, config: Config, number: int | None) -> _Source:
 
 
 def _hash(item: IssueItem) -> str:
+    from digest.translate import SourceItem
+
     return SourceItem(item.title, item.summary).source_hash
 
 
@@ -272,10 +272,10 @@ def _warnings(
     """The translator's text is checked as it stands (links, glossary); the machine's
     carries the flags it was translated with (short sentences and placeholders too)."""
     if human is not None:
-        return [
-            EditionWarning(f.kind, field, f.detail)
-            for f in check_text(glossary, source, human.text)
-        ]
+        from digest.translate import check_text
+
+        flags = check_text(glossary, source, human.text)
+        return [EditionWarning(f.kind, field, f.detail) for f in flags]
     if machine is not None and not kept:
         return list(machine.flags)
     return []
@@ -289,6 +289,8 @@ _ENGINES_LOCK = threading.Lock()
 
 
 def _engine(edition: EditionSettings) -> Engine:
+    from digest.translate import make_engine
+
     key = (edition.engine.value, edition.engine_url)
     with _ENGINES_LOCK:
         if key not in _ENGINES:
@@ -297,7 +299,24 @@ def _engine(edition: EditionSettings) -> Engine:
 
 
 def _glossary(edition: EditionSettings) -> Glossary:
-    return load_glossary(edition.language, edition.glossary)
+    """The edition's glossary, read again only when the editor's file changed (a
+    review page reads it at every request)."""
+    path = edition.glossary
+    return _load_glossary(edition.language, path, _mtime(path))
+
+
+def _mtime(path: Path | None) -> float:
+    try:
+        return path.stat().st_mtime if path else 0.0
+    except OSError:
+        return 0.0  # load_glossary says what is wrong with it
+
+
+@lru_cache(maxsize=8)
+def _load_glossary(language: str, path: Path | None, mtime: float) -> Glossary:
+    from digest.translate import load_glossary
+
+    return load_glossary(language, path)
 
 
 def translate_edition(
@@ -313,6 +332,8 @@ def translate_edition(
     """Machine-translate the items with no machine text or whose English changed since;
     the translator's text is never touched (such an item is marked stale instead).
     Each item is stored as it is done, so an interrupted run keeps its work."""
+    from digest.translate import Edition, Translator
+
     edition = require_edition(config, language)
     src = _source(store, config, number)
     view = _view(store, config, edition, src)
@@ -341,6 +362,8 @@ def _needs_machine(
 def _machine_rows(
     edition: Edition, draft_key: str, item: EditionItem, now: datetime
 ) -> list[TranslationRecord]:
+    from digest.translate import SourceItem, translate_item
+
     done = translate_item(edition, SourceItem(item.source_title, item.source_summary))
     fields = {"summary": done.summary}
     if edition.titles is TitlePolicy.TRANSLATE:
@@ -537,3 +560,22 @@ def approved_edition_issue(
     host = urlsplit(config.newsletter.site_url).hostname or "digest.invalid"
     uid = f"tag:{host},{now:%Y-%m-%d}:issue-{issue.number}-{edition.path}"
     return replace(issue, sections=sections, words=words, published=now, updated=now, uid=uid)
+
+
+def edition_config(config: Config, edition: EditionSettings) -> Config:
+    """feeds.yaml as the edition publishes: its language, name, notes and site folder
+    (the publish stage renders an edition like any issue of a newsletter in that
+    language; section headings come from ``sections[].titles``)."""
+    news = config.newsletter
+    site = news.site_url if news.site_url.endswith("/") else news.site_url + "/"
+    newsletter = replace(
+        news,
+        language=edition.language,
+        title=edition.title or news.title_in(edition.language),
+        titles=(),
+        description=edition.description or news.description,
+        site_url=f"{site}{edition.path}/",
+        intro=edition.intro,
+        outro=edition.outro,
+    )
+    return replace(config, newsletter=newsletter)

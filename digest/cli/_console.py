@@ -80,6 +80,12 @@ def print_files(files: PublishedFiles, *, eml: bool = True) -> None:
     for extra in files.extra:
         if eml or extra.suffix != ".eml":
             out.print(f"          {extra}")
+    for edition in files.editions:
+        out.print(f"{edition.language} edition:")
+        print_files(edition, eml=eml)
+    for language in files.held:
+        out.print(f"{language} edition not published: not approved for this issue "
+                  f"(`digest edition approve {language}`)")  # fmt: skip
 
 
 def print_demo(run: DemoRun) -> None:

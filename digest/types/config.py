@@ -293,6 +293,10 @@ class EditionSettings:
             default_doc="newsletter.titles for the language, else newsletter.title",
         ),
     )
+    description: str = field(
+        default="",
+        metadata=setting("One line under the title.", default_doc="newsletter.description"),
+    )
     intro: str = field(default="", metadata=setting("The opening note of every issue (Markdown)."))
     outro: str = field(default="", metadata=setting("The closing note of every issue (Markdown)."))
     path: str = field(
@@ -301,5 +305,12 @@ class EditionSettings:
             "The edition's folder in the published archive.",
             form=Form.SLUG,
             default_doc="the language in lower case, e.g. pt-br",
+        ),
+    )
+    recipients: tuple[str, ...] = field(
+        default=(),
+        metadata=setting(
+            "Where `digest publish --send` sends this edition (with publish.smtp).",
+            form=Form.EMAIL,
         ),
     )

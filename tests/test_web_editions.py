@@ -248,3 +248,36 @@ def test_while_the_english_draft_is_open_the_page_says_what_to_do(
     page = html.unescape(response.text)
     assert "there is no approved English issue to translate" in page
     assert "approve the draft first" in page and "<textarea" not in page
+
+
+def test_a_published_edition_links_its_files_and_the_archive_serves_them(
+    client: TestClient, world: tuple[Config, Path]
+) -> None:
+    post(client, "translate")
+    post(client, "approve")
+    assert view(world).approved
+    token = csrf_of(client, "/")
+    assert client.post("/publish", data={"csrf": token}, follow_redirects=False).status_code == 303
+    issues = client.get("/issues").text
+    assert 'href="/out/pt-br/issues/1/index.html" hreflang="pt-BR">pt-BR edition</a>' in issues
+
+    page = html.unescape(client.get(PAGE).text)
+    assert "approved, published" in page and "Reopen for review" in page
+    for name in ("pt-br/issues/1/index.html", "pt-br/issues/1.md", "pt-br/feed.atom"):
+        assert f'href="/out/{name}"' in page
+    translated = client.get("/out/pt-br/issues/1/index.html")
+    assert translated.status_code == 200 and 'lang="pt-BR"' in translated.text
+    assert "sandbox" in translated.headers["content-security-policy"]
+    assert client.get("/out/pt-br/feed.atom").headers["content-type"].startswith("application/atom")
+
+
+@pytest.mark.parametrize("name", ["pt-br/../feeds.yaml", "pt-br/issues/../../feeds.yaml",
+                                  "fr/issues/1/index.html", "pt-br/x.svg", "pt-br/",
+                                  "pt-br//etc/passwd", "pt-br/pt-br/index.html"])  # fmt: skip
+def test_the_output_route_serves_only_known_names_in_edition_folders(
+    client: TestClient, name: str, tmp_path: Path
+) -> None:
+    (tmp_path / "out" / "pt-br").mkdir(parents=True)
+    (tmp_path / "out" / "pt-br" / "x.svg").write_text("<svg/>")
+    (tmp_path / "feeds.yaml").touch()
+    assert client.get(f"/out/{name}").status_code == 404

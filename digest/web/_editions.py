@@ -22,6 +22,7 @@ from digest.sanitize import safe_url
 from digest.store import Store
 from digest.translate.protect import urls
 from digest.types import EditionItem, EditionView, TranslationStatus
+from digest.web import _outputs as outputs
 from digest.web._base import Web, error_text, redirect, render
 from digest.web.security import safe_next
 
@@ -140,6 +141,7 @@ async def edition_page(
     if view and view.published:
         state += ", published"
     here = here_url(language, work_only=work_only, number=number)
+    published = _published_files(web, language, view) if view and view.published else {}
     return render(web, request, "edition.html.j2", status=status, messages=list(messages),
                   language=language, view=view, typed=typed, work_only=work_only,
                   open=view is not None and not view.approved,
@@ -149,7 +151,15 @@ async def edition_page(
                         "every": here_url(language, work_only=False, number=number)},
                   visible_keys={i.key for i in view.items} if view else set(),
                   status_labels=STATUS_LABELS, shown_of=shown_of, paragraphs=paragraphs,
-                  links_in=links_in)  # fmt: skip
+                  links_in=links_in, published=published)  # fmt: skip
+
+
+def _published_files(web: Web, language: str, view: EditionView) -> dict[str, str]:
+    """Label -> output name of the edition's issue and feeds, in its own folder."""
+    edition = web.config.edition(language)
+    folder = edition.path if edition else language.lower()
+    found = outputs.files_of(web.out_dir, view.number, folder)
+    return found | outputs.site_files(web.out_dir, folder)
 
 
 async def page(request: Request) -> Response:

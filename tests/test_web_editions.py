@@ -260,6 +260,10 @@ def test_a_published_edition_links_its_files_and_the_archive_serves_them(
     assert client.post("/publish", data={"csrf": token}, follow_redirects=False).status_code == 303
     issues = client.get("/issues").text
     assert 'href="/out/pt-br/issues/1/index.html" hreflang="pt-BR">pt-BR edition</a>' in issues
+    assert 'href="/editions/pt-BR?number=1">review its pt-BR translation</a>' in issues
+    older = html.unescape(client.get(f"{PAGE}?number=1").text)
+    assert "pt-BR edition of issue #1" in older and 'name="number" value="1"' in older
+    assert "no English issue 2" in html.unescape(client.get(f"{PAGE}?number=2").text)
 
     page = html.unescape(client.get(PAGE).text)
     assert "approved, published" in page and "Reopen for review" in page

@@ -170,6 +170,14 @@ def test_an_english_edit_shows_stale_then_approve_after_a_confirmation(
     assert "Your translation is kept below" in stale.locator(".stale-note").inner_text()
     assert stale.locator("textarea[name=summary]").input_value() == item.summary  # kept
 
+    machine = world.view().item(item.key).machine_summary  # type: ignore[union-attr]
+    stale.get_by_role("button", name="Start from the machine draft").click()
+    assert stale.locator("textarea[name=summary]").input_value() == machine
+    assert world.view().item(item.key).summary == item.summary  # type: ignore[union-attr]
+    page.evaluate("document.querySelectorAll('form.edit').forEach(f => delete f.dataset.dirty)")
+    page.reload()  # not saved: the box shows the translator's text again
+    assert stale.locator("textarea[name=summary]").input_value() == item.summary
+
     said: list[str] = []
     page.once("dialog", lambda d: (said.append(d.message), d.dismiss()))
     page.keyboard.press("a")  # dismissed: nothing is posted

@@ -130,6 +130,17 @@
       document.getElementById("keys-help")?.showModal();
     });
     document.addEventListener("submit", onSubmit);
+    // "Start from the machine draft": its text into the box, unsaved until Save.
+    document.querySelectorAll("button.use-machine").forEach(function (button) {
+      button.hidden = false;
+      button.addEventListener("click", function () {
+        const form = button.closest("form.edit");
+        const box = form.querySelector("textarea[name=summary]");
+        box.value = button.dataset.text;
+        form.dataset.dirty = "1";
+        box.focus();
+      });
+    });
     document.addEventListener("input", function (event) {
       const form = event.target.closest && event.target.closest("form.edit");
       if (form) form.dataset.dirty = "1";

@@ -265,14 +265,11 @@ class Served:
 
 @pytest.fixture(scope="module")
 def served(installed: Installed) -> Iterator[Served]:
-    """`digest serve` of the installed copy over the demo's database, with a pt-BR
-    edition configured so its translator's page is served too."""
+    """`digest serve` of the installed copy over the demo's database."""
     port = free_port()
     log = installed.work / "serve.log"
-    config = installed.demo_dir / "feeds-editions.yaml"
-    demo = (installed.demo_dir / "feeds.yaml").read_text("utf-8")
-    config.write_text(demo + "\neditions:\n  - language: pt-BR\n", "utf-8")
-    args = [*installed.with_demo_db(config), "serve", "--port", str(port)]
+    args = [*installed.with_demo_db(installed.demo_dir / "feeds.yaml"), "serve",
+            "--port", str(port)]  # fmt: skip
     with log.open("wb") as sink:
         proc = subprocess.Popen(args, cwd=installed.work, env=fresh_env(installed.venv),
                                 stdin=subprocess.DEVNULL, stdout=sink, stderr=sink,

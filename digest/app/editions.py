@@ -38,8 +38,8 @@ from digest.types import (
     IssueItem,
     IssueSection,
     IssueWords,
-    Origin,
     TitlePolicy,
+    TranslationOrigin,
     TranslationRecord,
     TranslationStatus,
 )
@@ -199,7 +199,7 @@ def _section_title(config: Config, section: IssueSection, language: str) -> str:
 
 
 def _latest(
-    log: Sequence[TranslationRecord], origin: Origin, field: str
+    log: Sequence[TranslationRecord], origin: TranslationOrigin, field: str
 ) -> TranslationRecord | None:
     return next((r for r in reversed(log) if r.origin is origin and r.field == field), None)
 
@@ -219,9 +219,9 @@ def _item(
     glossary: Glossary,
 ) -> EditionItem:
     current = _hash(item)
-    machine = {f: _latest(log, Origin.MACHINE, f) for f in ("title", "summary")}
-    human = {f: _latest(log, Origin.TRANSLATOR, f) for f in ("title", "summary")}
-    actions = [r for r in log if r.origin is not Origin.MACHINE]
+    machine = {f: _latest(log, TranslationOrigin.MACHINE, f) for f in ("title", "summary")}
+    human = {f: _latest(log, TranslationOrigin.TRANSLATOR, f) for f in ("title", "summary")}
+    actions = [r for r in log if r.origin is not TranslationOrigin.MACHINE]
     needed = [machine[f] for f in _fields(edition)]
     keep_title = edition.titles is TitlePolicy.KEEP
     machine_title = (
@@ -286,6 +286,7 @@ def _warnings(
 # Loading the bundled model takes about a second and ~150 MB: one per process.
 _ENGINES: dict[tuple[str, str | None], Engine] = {}
 _ENGINES_LOCK = threading.Lock()
+_TRANSLATING = threading.Lock()
 
 
 def _engine(edition: EditionSettings) -> Engine:
@@ -337,17 +338,18 @@ def translate_edition(
     edition = require_edition(config, language)
     src = _source(store, config, number)
     view = _view(store, config, edition, src)
-    log = store.translations(src.draft_key, edition.language)
-    todo = [i for i in view.items if _needs_machine(edition, i, log)]
     translator = Translator(
         engine or _engine(edition), _glossary(edition),
         source=config.newsletter.language, target=edition.language,
     )  # fmt: skip
     done = Edition(edition.language, translator, edition.titles)
-    for n, item in enumerate(todo, start=1):
-        store.add_translations(_machine_rows(done, src.draft_key, item, now))
-        if progress is not None:
-            progress(n, len(todo))
+    with _TRANSLATING:  # one at a time per process: the page may ask twice
+        log = store.translations(src.draft_key, edition.language)
+        todo = [i for i in view.items if _needs_machine(edition, i, log)]
+        for n, item in enumerate(todo, start=1):
+            store.add_translations(_machine_rows(done, src.draft_key, item, now))
+            if progress is not None:
+                progress(n, len(todo))
     return _view(store, config, edition, src)
 
 
@@ -355,7 +357,7 @@ def _needs_machine(
     edition: EditionSettings, item: EditionItem, log: Sequence[TranslationRecord]
 ) -> bool:
     own = [r for r in log if r.item_key == item.key]
-    rows = [_latest(own, Origin.MACHINE, f) for f in _fields(edition)]
+    rows = [_latest(own, TranslationOrigin.MACHINE, f) for f in _fields(edition)]
     return any(r is None or r.source_hash != item.source_hash for r in rows)
 
 
@@ -368,7 +370,7 @@ def _machine_rows(
     fields = {"summary": done.summary}
     if edition.titles is TitlePolicy.TRANSLATE:
         fields["title"] = done.title
-    language, key, origin = edition.language, item.key, Origin.MACHINE
+    language, key, origin = edition.language, item.key, TranslationOrigin.MACHINE
     return [
         TranslationRecord(
             language=language,
@@ -443,9 +445,11 @@ def edit_translation(
                 f"the {field} cannot be empty", hint="write the text, or leave it out"
             )
         if text != getattr(item, field):
-            rows.append(_human(src, edition, item, field, Origin.TRANSLATOR, text, now, editor))
+            rows.append(
+                _human(src, edition, item, field, TranslationOrigin.TRANSLATOR, text, now, editor)
+            )
     if not rows:
-        rows.append(_human(src, edition, item, "", Origin.REVIEW, "", now, editor))
+        rows.append(_human(src, edition, item, "", TranslationOrigin.REVIEW, "", now, editor))
     store.add_translations(rows, expected_version=expected_version)
     return _find(_view(store, config, edition, src), item.key)
 
@@ -471,14 +475,14 @@ def mark_reviewed(
     if not item.translated:
         raise ReviewError(f"#{item.handle} has no translation yet",
                           hint=f"run `digest edition translate {language}` or edit it")  # fmt: skip
-    row = _human(src, edition, item, "", Origin.REVIEW, "", now, editor)
+    row = _human(src, edition, item, "", TranslationOrigin.REVIEW, "", now, editor)
     store.add_translations([row], expected_version=expected_version)
     return _find(_view(store, config, edition, src), item.key)
 
 
 def _human(
-    src: _Source, edition: EditionSettings, item: EditionItem, field: str, origin: Origin,
-    text: str, now: datetime, editor: str,
+    src: _Source, edition: EditionSettings, item: EditionItem, field: str,
+    origin: TranslationOrigin, text: str, now: datetime, editor: str,
 ) -> TranslationRecord:  # fmt: skip
     return TranslationRecord(src.draft_key, edition.language, item.key, field, origin, text,
                              item.source_hash, now, editor=editor)  # fmt: skip

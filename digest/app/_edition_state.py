@@ -178,19 +178,9 @@ def _item(
     actions = [r for r in log if r.origin is not TranslationOrigin.MACHINE]
     needed = [machine[f] for f in machine_fields(edition)]
     keep_title = edition.titles is TitlePolicy.KEEP
-    machine_title = (
-        item.title if keep_title else (machine["title"].text if machine["title"] else "")
-    )
+    machine_title = machine["title"].text if machine["title"] else ""
+    machine_title = item.title if keep_title else machine_title
     machine_summary = machine["summary"].text if machine["summary"] else ""
-    if actions:
-        fresh = actions[-1].source_hash == current
-        status = TranslationStatus.REVIEWED if fresh else TranslationStatus.STALE
-    elif any(r is not None and r.source_hash != current for r in needed):
-        status = TranslationStatus.STALE  # the machine's draft is of an older English text
-    else:
-        status = TranslationStatus.MACHINE
-    title = human["title"].text if human["title"] else machine_title
-    summary = human["summary"].text if human["summary"] else machine_summary
     warnings = [
         *_warnings("title", item.title, human["title"], machine["title"], glossary, keep_title),
         *_warnings("summary", item.summary, human["summary"], machine["summary"], glossary),
@@ -204,15 +194,30 @@ def _item(
         source_summary=item.summary,
         machine_title=machine_title,
         machine_summary=machine_summary,
-        title=title,
-        summary=summary,
-        status=status,
+        title=human["title"].text if human["title"] else machine_title,
+        summary=human["summary"].text if human["summary"] else machine_summary,
+        status=_status(current, actions, needed),
         warnings=tuple(warnings),
         edited=any(human.values()),
         version=len(actions),
         source_hash=current,
         translated=all(r is not None for r in needed) or any(human.values()),
     )
+
+
+def _status(
+    current: str,
+    actions: Sequence[TranslationRecord],
+    machine: Sequence[TranslationRecord | None],
+) -> TranslationStatus:
+    """Reviewed or stale by the translator's latest action; without one, stale while the
+    machine's text is of an older English text."""
+    if actions:
+        fresh = actions[-1].source_hash == current
+        return TranslationStatus.REVIEWED if fresh else TranslationStatus.STALE
+    if any(r is not None and r.source_hash != current for r in machine):
+        return TranslationStatus.STALE
+    return TranslationStatus.MACHINE
 
 
 def _warnings(

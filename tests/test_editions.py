@@ -144,6 +144,9 @@ def test_machine_translation_keeps_links_and_terms_and_is_done_once(
     assert "Hugging Face" in by_key["mixtral"].summary
     assert "fine-tuning" in by_key["rewarding"].summary
     assert "grandes modelos de linguagem" not in by_key["qa-data"].summary  # title only
+    # "no" ("in the") never becomes "não" where the English has no negation...
+    assert all("não" not in by_key[k].summary.lower() for k in ("rewarding", "mixtral"))
+    assert "não" in by_key["qa-data"].summary.lower()  # ...and stays where it has one
     asked = engine.sentences
     again = translate_edition(approved, config, "pt-BR", now=now, engine=engine)
     assert engine.sentences == asked and again.items == view.items

@@ -64,6 +64,11 @@ def test_both_editions_are_published_with_reciprocal_alternates(
     assert "Pesquisadores" in portuguese or "pesquisadores" in portuguese
     indexes = [(out / p / "index.html").read_text(encoding="utf-8") for p in ("", "pt-br")]
     assert all(hreflang(i) == {"en": SITE, "pt-BR": f"{SITE}pt-br/"} for i in indexes)
+    # A reader sees a link to the other language, named in that language.
+    assert (f'<a class="language" href="{SITE}pt-br/issues/1/" hreflang="pt-BR" '
+            'lang="pt-BR">Português (Brasil)</a>') in english  # fmt: skip
+    assert f'href="{SITE}issues/1/" hreflang="en" lang="en">English</a>' in portuguese
+    assert f'href="{SITE}pt-br/" hreflang="pt-BR" lang="pt-BR">Português' in indexes[0]
     assert store.edition_issue("2026-W48", "pt-BR") is not None
 
 

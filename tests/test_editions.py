@@ -22,6 +22,7 @@ from digest.app.editions import (
     translate_edition,
 )
 from digest.config import load_config
+from digest.config.summary import describe
 from digest.errors import ConfigError, ConflictError, NotFoundError, ReviewError
 from digest.store import Store
 from digest.translate.protect import urls
@@ -75,6 +76,7 @@ def test_editions_in_feeds_yaml(tmp_path: Path) -> None:
     assert (edition.language, edition.path, edition.engine, edition.titles) == (
         "pt-BR", "pt-br", EngineName.BUNDLED, TitlePolicy.KEEP)  # fmt: skip
     assert edition.intro == "Bem-vindos a esta edição."
+    assert "editions: pt-BR (bundled, titles keep, folder pt-br)" in describe(config)
 
 
 @pytest.mark.parametrize(
@@ -142,6 +144,9 @@ def test_machine_translation_keeps_links_and_terms_and_is_done_once(
     assert "Hugging Face" in by_key["mixtral"].summary
     assert "fine-tuning" in by_key["rewarding"].summary
     assert "grandes modelos de linguagem" not in by_key["qa-data"].summary  # title only
+    # "no" ("in the") never becomes "não" where the English has no negation...
+    assert all("não" not in by_key[k].summary.lower() for k in ("rewarding", "mixtral"))
+    assert "não" in by_key["qa-data"].summary.lower()  # ...and stays where it has one
     asked = engine.sentences
     again = translate_edition(approved, config, "pt-BR", now=now, engine=engine)
     assert engine.sentences == asked and again.items == view.items

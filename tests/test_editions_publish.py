@@ -21,6 +21,7 @@ from digest.app.editions import approve_edition, translate_edition
 from digest.app.publishing import publish, send_editions
 from digest.cli import cli
 from digest.config import load_config
+from digest.errors import PublishError
 from digest.store import Store
 from digest.types import Config, PublishedFiles
 
@@ -63,6 +64,11 @@ def test_both_editions_are_published_with_reciprocal_alternates(
     assert "Pesquisadores" in portuguese or "pesquisadores" in portuguese
     indexes = [(out / p / "index.html").read_text(encoding="utf-8") for p in ("", "pt-br")]
     assert all(hreflang(i) == {"en": SITE, "pt-BR": f"{SITE}pt-br/"} for i in indexes)
+    # A reader sees a link to the other language, named in that language.
+    assert (f'<a class="language" href="{SITE}pt-br/issues/1/" hreflang="pt-BR" '
+            'lang="pt-BR">Português (Brasil)</a>') in english  # fmt: skip
+    assert f'href="{SITE}issues/1/" hreflang="en" lang="en">English</a>' in portuguese
+    assert f'href="{SITE}pt-br/" hreflang="pt-BR" lang="pt-BR">Português' in indexes[0]
     assert store.edition_issue("2026-W48", "pt-BR") is not None
 
 
@@ -209,3 +215,21 @@ def test_edition_help_and_unknown_language(run: object) -> None:
     assert (
         unknown.exit_code == 1 and "no fr edition in feeds.yaml (editions: pt-BR)" in unknown.output
     )
+
+
+def test_an_edition_that_cannot_be_written_publishes_nothing(
+    store: Store, now: datetime, tmp_path: Path, bundled_engine: object
+) -> None:
+    """All or nothing with its editions: the edition's folder cannot be made (a file is
+    in its place), so neither the issue nor the edition is recorded or written."""
+    config = write_config(tmp_path)
+    save_approved_draft(store, config, now)
+    translate_edition(store, config, "pt-BR", now=now, engine=bundled_engine)  # type: ignore[arg-type]
+    approve_edition(store, config, "pt-BR", now=now)
+    out = tmp_path / "public"
+    out.mkdir()
+    (out / "pt-br").write_text("in the way", encoding="utf-8")
+    with pytest.raises(PublishError):
+        publish(store, config, now=now, out_dir=out)
+    assert store.issues() == [] and store.edition_issue("2026-W48", "pt-BR") is None
+    assert sorted(p.name for p in out.iterdir()) == ["pt-br"]  # nothing else left behind

@@ -362,7 +362,7 @@ def test_a_busy_database_is_a_message_not_a_traceback(
 def test_origin_null_is_trusted_only_with_sec_fetch_site_same_origin(
     client: TestClient, origin: str | None, site: str | None, status: int
 ) -> None:
-    """Chromium sends `TranslationOrigin: null` on our own posts because of no-referrer."""
+    """Chromium sends `Origin: null` on our own posts because of no-referrer."""
     headers = {k: v for k, v in (("origin", origin), ("sec-fetch-site", site)) if v}
     response = client.post("/draft/build", data={"csrf": csrf_of(client)}, headers=headers,
                            follow_redirects=False)  # fmt: skip

@@ -53,11 +53,7 @@ def publish(
     issue = make_issue(draft, config, number=number, now=now, previous=previous)
     archive = [i for i in store.issues() if i.number != issue.number]
     out = out_dir or config.publish.output_dir
-    ready = [
-        (edition, translated)
-        for edition in config.editions
-        if (translated := approved_edition_issue(store, config, edition, issue, now=now))
-    ]
+    ready = _ready_editions(store, config, issue, now=now)
     alternates = _alternates(store, config, issue, archive, [e for e, _ in ready])
     staged = [stage_issue(issue, archive, config, out, alternates)]
     try:
@@ -74,11 +70,17 @@ def publish(
     finally:
         for s in staged:
             s.discard()
-    done = tuple(
-        replace(f, language=e.language) for f, (e, _) in zip(files[1:], ready, strict=True)
-    )
-    held = tuple(e.language for e in config.editions if e not in [r for r, _ in ready])
-    return replace(files[0], editions=done, held=held)
+    done = [replace(f, language=e.language) for f, (e, _) in zip(files[1:], ready, strict=True)]
+    held = [e.language for e in config.editions if e not in [r for r, _ in ready]]
+    return replace(files[0], editions=tuple(done), held=tuple(held))
+
+
+def _ready_editions(
+    store: Store, config: Config, issue: Issue, *, now: datetime
+) -> list[tuple[EditionSettings, Issue]]:
+    """Each edition its translator approved for this English issue, as an Issue."""
+    found = [(e, approved_edition_issue(store, config, e, issue, now=now)) for e in config.editions]
+    return [(edition, translated) for edition, translated in found if translated is not None]
 
 
 def _alternates(

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from urllib.parse import quote, urlsplit
 
 from digest.errors import PublishError
-from digest.publish.i18n import Translator
+from digest.publish.i18n import Translator, language_name
 from digest.publish.text import cap, clean_text, image_url, output_url, paragraphs, slug
 from digest.types import Config, Issue, IssueImage, IssueItem, IssueSection
 
@@ -90,6 +90,7 @@ class Alternate:
     lang: str
     url: str  # its site root, absolute, ends with "/"
     numbers: frozenset[int] = frozenset()  # the issues it has published
+    name: str = ""  # the language's name in itself, for a visible link
 
     def issue_url(self, number: int) -> str | None:
         return f"{self.url}issues/{number}/" if number in self.numbers else None
@@ -100,7 +101,8 @@ def alternate(lang: str, url: str, numbers: frozenset[int]) -> Alternate | None:
     checked = _http(url)
     if checked is None:
         return None
-    return Alternate(clean_text(lang), checked if checked.endswith("/") else checked + "/", numbers)
+    root = checked if checked.endswith("/") else checked + "/"
+    return Alternate(clean_text(lang), root, numbers, clean_text(language_name(lang)))
 
 
 @dataclass(frozen=True)

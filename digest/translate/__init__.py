@@ -8,8 +8,8 @@ back unchanged, and flags for truncated sentences, mangled placeholders, missing
 and glossary violations.
 
 What it does not: store translations, track the translator's review (stale, reviewed),
-read editions from feeds.yaml or publish them; those belong to the store, draft, config
-and publish stages and build on :class:`~digest.translate.item.TranslatedItem`.
+read editions from feeds.yaml or publish them; the store, config and publish stages
+and digest.app.editions do (ADR 0018), on :class:`~digest.translate.item.TranslatedItem`.
 Pure apart from the engine call; the engine is imported lazily, so digest runs without
 the `translate` extra and says how to install it when asked to translate.
 """

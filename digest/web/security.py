@@ -4,7 +4,7 @@
   must not reach the app with its own origin);
 - an access token when the page is bound beyond loopback (``?token=`` once, then an
   HttpOnly cookie);
-- CSRF on every POST: a foreign ``TranslationOrigin`` or ``Sec-Fetch-Site: cross-site`` is
+- CSRF on every POST: a foreign ``Origin`` or ``Sec-Fetch-Site: cross-site`` is
   refused, and the form field (or ``X-CSRF-Token`` header) must carry the HMAC of
   the per-browser cookie (SameSite=Strict, HttpOnly);
 - a strict Content-Security-Policy and friends on every response.
@@ -235,7 +235,7 @@ class SecurityMiddleware:
         origin, site = headers.get("origin"), headers.get("sec-fetch-site")
         if site is not None and site not in ("same-origin", "none"):
             return None
-        # `Referrer-Policy: no-referrer` makes Chromium send `TranslationOrigin: null` on our own
+        # `Referrer-Policy: no-referrer` makes Chromium send `Origin: null` on our own
         # form posts; then only the browser's own Sec-Fetch-Site may vouch for them.
         if origin == "null" and site != "same-origin":
             return None

@@ -100,6 +100,11 @@
       return;
     }
     submitting = true;
+    // Machine translation takes a second or more per few items: say so, and no double post.
+    const button = event.submitter;
+    if (button && form.action.endsWith("/translate")) {
+      window.setTimeout(function () { button.disabled = true; button.textContent = "Translating…"; }, 0);
+    }
   }
 
   function restoreFocus() {

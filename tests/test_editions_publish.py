@@ -205,6 +205,9 @@ def test_the_translators_week_from_the_terminal(run: object, tmp_path: Path) -> 
     assert "pt-BR edition:" in result.output
     page = (tmp_path / "site" / "pt-br" / "issues" / "1" / "index.html").read_text()
     assert "A Mistral AI lançou um modelo." in page
+    assert run("issues").output.rstrip().endswith("+pt-BR")  # type: ignore[operator]
+    (issue,) = json.loads(run("issues", "--json").output)  # type: ignore[operator]
+    assert issue["editions"] == ["pt-BR"]
 
 
 def test_edition_help_and_unknown_language(run: object) -> None:

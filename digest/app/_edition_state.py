@@ -55,10 +55,12 @@ class Source:
 
 
 def draft_key(store: Store, config: Config, number: int | None) -> str:
+    """The draft key of English issue ``number``; by default the latest draft if it is
+    approved or published, else the newest published issue. (The issues are read only
+    when needed: a review page asks at every request.)"""
     latest = store.latest_draft_key()
-    issues = store.issues()
     if number is not None:
-        found = next((i.draft_key for i in issues if i.number == number), None)
+        found = next((i.draft_key for i in store.issues() if i.number == number), None)
         if found is None and latest is not None and store.issue_for_draft(latest) is None:
             if _approved(store, config, latest) and store.next_issue_number() == number:
                 found = latest
@@ -69,6 +71,7 @@ def draft_key(store: Store, config: Config, number: int | None) -> str:
         _approved(store, config, latest) or store.issue_for_draft(latest) is not None
     ):
         return latest
+    issues = store.issues()
     if issues:
         return issues[0].draft_key
     raise ReviewError(

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import shutil
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, replace
 from datetime import datetime
@@ -272,8 +272,10 @@ def draft_json(draft: Draft) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False)
 
 
-def issues_json(issues: Sequence[Issue]) -> str:
-    """`issues --json`: each published issue with its sections and items."""
+def issues_json(issues: Sequence[Issue], editions: Mapping[int, list[str]] | None = None) -> str:
+    """`issues --json`: each published issue with its sections and items, and the
+    languages of its published translated editions."""
+    editions = editions or {}
     return json.dumps(
         [
             {
@@ -283,6 +285,7 @@ def issues_json(issues: Sequence[Issue]) -> str:
                 "uid": i.uid,
                 "published": i.published.isoformat(),
                 "updated": i.updated.isoformat(),
+                "editions": editions.get(i.number, []),
                 "sections": [
                     {
                         "key": s.key,

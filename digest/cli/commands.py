@@ -135,13 +135,15 @@ def issues(app: App, as_json: bool) -> None:
     """List published issues."""
     with app.store() as store:
         found = store.issues()
+        editions = store.edition_languages()
     if as_json:
-        click.echo(console.issues_json(found))
+        click.echo(console.issues_json(found, editions))
         return
     for issue in found:
         count = sum(len(s.items) for s in issue.sections)
+        also = "".join(f"  +{language}" for language in editions.get(issue.number, []))
         console.out.print(f"#{issue.number}  {issue.published:%Y-%m-%d}  {issue.draft_key}  "
-                          f"{count} items  {issue.uid}")  # fmt: skip
+                          f"{count} items  {issue.uid}{also}")  # fmt: skip
 
 
 @cli.command()

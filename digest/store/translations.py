@@ -116,6 +116,15 @@ class TranslationStore:
         )
         return [_issue(r) for r in rows]
 
+    def edition_languages(self) -> dict[int, list[str]]:
+        """Issue number -> the languages of its published editions."""
+        found: dict[int, list[str]] = {}
+        for number, language in self.db.execute(
+            "SELECT number, language FROM edition_issues ORDER BY number, language"
+        ).fetchall():
+            found.setdefault(number, []).append(language)
+        return found
+
     def edition_issue(self, draft_key: str, language: str) -> Issue | None:
         rows = list(self.db.query(
             "SELECT * FROM edition_issues WHERE draft_key = ? AND language = ?",

@@ -328,3 +328,20 @@ def test_translating_again_after_the_first_threads_ended_does_not_crash(tmp_path
                           env=env, capture_output=True, text=True, timeout=110)  # fmt: skip
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout.strip().endswith("translated twice")
+
+
+@pytest.mark.parametrize(("title", "summary", "said"), [
+    ("", "Um resumo digitado.", "the title cannot be empty"),
+    ("Título", "x" * 5001, "the summary is 5,001 characters long"),
+])  # fmt: skip
+def test_a_refused_edit_answers_in_place_and_keeps_the_typed_text(
+    client: TestClient, world: tuple[Config, Path], title: str, summary: str, said: str
+) -> None:
+    item = view(world).items[0]
+    refused = post(client, "edit", item=item.key, title=title, summary=summary,
+                   shown=shown(client, item.key))  # fmt: skip
+    assert refused.status_code == 400  # type: ignore[attr-defined]
+    text = html.unescape(refused.text)  # type: ignore[attr-defined]
+    assert said in text and "Your typed text is kept in its form." in text
+    assert f">{summary}</textarea>" in text
+    assert view(world).item(item.key).status is TranslationStatus.MACHINE  # type: ignore[union-attr]

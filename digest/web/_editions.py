@@ -18,7 +18,14 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
 from digest.app import editions
-from digest.errors import ConflictError, DigestError, StorageBusyError, StorageUnavailableError
+from digest.errors import (
+    ConflictError,
+    DigestError,
+    ReviewError,
+    StorageBusyError,
+    StorageUnavailableError,
+)
+from digest.limits import over_limit
 from digest.sanitize import safe_url
 from digest.store import Store
 from digest.translate.protect import urls
@@ -227,14 +234,16 @@ async def item_action(request: Request, fn: ItemAction, done: str) -> Response:
         item, view = await web.run(work)
     except (StorageBusyError, StorageUnavailableError):
         raise
-    except ConflictError as e:
+    except DigestError as e:
+        if not isinstance(e, ConflictError) and "summary" not in form:
+            return redirect(web, _at(back, key), ("error", error_text(e), key))
+        # Refused with text typed (or by a newer state): the page in place, the text kept.
         typed = {key: {"title": form.get("title", ""), "summary": form.get("summary", "")}}
         kept = " Your typed text is kept in its form." if "summary" in form else ""
-        return await edition_page(web, request, language, _query(back), status=409,
+        status = 409 if isinstance(e, ConflictError) else 400
+        return await edition_page(web, request, language, _query(back), status=status,
                                   messages=[["error", error_text(e) + kept, key]],
                                   typed=typed if kept else {})  # fmt: skip
-    except DigestError as e:
-        return redirect(web, _at(back, key), ("error", error_text(e), key))
     where = key
     if "filter=work" in back and item.status not in NEEDS_WORK:
         where = _next_needing_work(view, key)
@@ -263,6 +272,9 @@ def _edit(store: Store, web: Web, language: str, key: str, form: dict[str, str],
           number: int | None) -> EditionItem:  # fmt: skip
     title = " ".join(form.get("title", "").split())
     summary = form.get("summary", "").replace("\r\n", "\n").strip()
+    for name, text in (("title", title), ("summary", summary)):
+        if problem := over_limit(name, text):  # the page's maxlength is only a hint
+            raise ReviewError(problem, hint=f"shorten the {name}")
     return editions.edit_translation(store, web.config, language, key, title=title,
                                      summary=summary, number=number, now=web.clock(),
                                      expected_version=_version(form))  # fmt: skip

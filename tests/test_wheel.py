@@ -196,6 +196,10 @@ def test_demo_publishes_every_format(installed: Installed) -> None:
         assert path.is_file(), f"`digest demo` wrote no {path}"
         assert path.stat().st_size > 0, f"`digest demo` wrote an empty {path}"
     assert "LoomBench" in (public / "issues/1.md").read_text(encoding="utf-8")
+    # Installed without the `translate` extra, the demo skips its edition in one line.
+    assert "pt-BR edition skipped:" in installed.demo_stdout, tail(installed.demo_stdout)
+    assert "pip install 'digest[translate]'" in installed.demo_stdout
+    assert not (public / "pt-br").exists()
 
 
 def test_publish_again_with_an_override_template(installed: Installed) -> None:

@@ -9,7 +9,16 @@ No command holds a use case: each parses options, calls digest.app and prints.
 
 from __future__ import annotations
 
-from digest.cli import commands, issue, rank, review, sources, translate, web  # noqa: F401  (register commands)
+from digest.cli import (  # noqa: F401  (register commands)
+    commands,
+    edition,
+    issue,
+    rank,
+    review,
+    sources,
+    translate,
+    web,
+)
 from digest.cli._base import cli
 
 __all__ = ["cli", "main"]

@@ -123,7 +123,8 @@ def cli(ctx: click.Context, config_path: Path | None, db_path: Path | None, verb
       digest draft approve    approve the draft
       digest publish          render HTML, Markdown, e-mail, Atom and JSON Feed
     `digest serve` is the same review in the browser; `digest run` fetches and
-    builds the draft on a schedule; `digest demo` runs everything offline.
+    builds the draft on a schedule; `digest demo` runs everything offline;
+    `digest edition` drafts, reviews and approves a translated edition.
 
     \b
     Exit codes:

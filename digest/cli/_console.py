@@ -7,9 +7,9 @@ from __future__ import annotations
 import json
 import shutil
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -80,6 +80,14 @@ def print_files(files: PublishedFiles, *, eml: bool = True) -> None:
     for extra in files.extra:
         if eml or extra.suffix != ".eml":
             out.print(f"          {extra}")
+    for edition in files.editions:
+        out.print(f"{edition.language} edition:")
+        print_files(edition, eml=eml)
+    for language in files.held:
+        say(
+            f"{language} edition not published: not approved for this issue "
+            f"(`digest edition approve {language}`)"
+        )
 
 
 def print_demo(run: DemoRun) -> None:
@@ -88,7 +96,9 @@ def print_demo(run: DemoRun) -> None:
     out.print(f"summaries: {run.update.summarised} made")
     draft_view(run.draft)
     out.print("\n[bold]published[/]:")
-    print_files(run.files)
+    print_files(replace(run.files, held=()))  # a skipped edition says why just below
+    for line in run.skipped:
+        say(escape(line))  # one line, never wrapped
     out.print("\nThe draft is open for review again. Review it yourself:")
     # One unwrapped line with the full path of this install's `digest`: copy-pastable
     # even when the virtualenv's bin/ is not on PATH.
@@ -262,8 +272,10 @@ def draft_json(draft: Draft) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False)
 
 
-def issues_json(issues: Sequence[Issue]) -> str:
-    """`issues --json`: each published issue with its sections and items."""
+def issues_json(issues: Sequence[Issue], editions: Mapping[int, list[str]] | None = None) -> str:
+    """`issues --json`: each published issue with its sections and items, and the
+    languages of its published translated editions."""
+    editions = editions or {}
     return json.dumps(
         [
             {
@@ -273,6 +285,7 @@ def issues_json(issues: Sequence[Issue]) -> str:
                 "uid": i.uid,
                 "published": i.published.isoformat(),
                 "updated": i.updated.isoformat(),
+                "editions": editions.get(i.number, []),
                 "sections": [
                     {
                         "key": s.key,

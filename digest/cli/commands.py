@@ -114,13 +114,17 @@ def run(app: App, once: bool) -> None:
 @pass_app
 @handle_errors
 def publish(app: App, out_dir: Path | None, eml: bool, send: bool) -> None:
-    """Publish the approved draft: web archive, Markdown, e-mail, Atom, JSON Feed."""
+    """Publish the approved draft: web archive, Markdown, e-mail, Atom, JSON Feed;
+    and each translated edition its translator approved, in its own folder."""
     with app.store() as store:
         files = publishing.publish(store, app.config, now=app.now(), out_dir=out_dir)
         sent = publishing.send_issue(store, app.config) if send else None
+        editions = publishing.send_editions(store, app.config, number=sent) if sent else []
     console.print_files(files, eml=eml)
     if sent is not None:
         console.out.print(f"sent issue #{sent} by e-mail")
+    for language in editions:
+        console.out.print(f"sent the {language} edition of issue #{sent} by e-mail")
 
 
 @cli.command()
@@ -131,13 +135,15 @@ def issues(app: App, as_json: bool) -> None:
     """List published issues."""
     with app.store() as store:
         found = store.issues()
+        editions = store.edition_languages()
     if as_json:
-        click.echo(console.issues_json(found))
+        click.echo(console.issues_json(found, editions))
         return
     for issue in found:
         count = sum(len(s.items) for s in issue.sections)
+        also = "".join(f"  +{language}" for language in editions.get(issue.number, []))
         console.out.print(f"#{issue.number}  {issue.published:%Y-%m-%d}  {issue.draft_key}  "
-                          f"{count} items  {issue.uid}")  # fmt: skip
+                          f"{count} items  {issue.uid}{also}")  # fmt: skip
 
 
 @cli.command()

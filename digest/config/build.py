@@ -17,11 +17,13 @@ from typing import Any, TypeVar
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from digest.config import schema
-from digest.config.forms import got, text
+from digest.config.forms import LANGUAGES, got, text
 from digest.config.schema import Spec
 from digest.errors import ConfigError
 from digest.types import (
     Config,
+    EditionSettings,
+    EngineName,
     FetchSettings,
     PublishSettings,
     RankSettings,
@@ -116,6 +118,7 @@ class Context:
     base: Path  # the folder of feeds.yaml: relative paths start here
     sections: list[SectionConfig] = field(default_factory=list)
     urls: set[str] = field(default_factory=set)
+    editions: dict[str, str] = field(default_factory=dict)  # language -> folder
 
 
 def build(cls: type[T], node: Node, ctx: Context) -> T:
@@ -256,6 +259,32 @@ def _rule(node: Node, ctx: Context) -> Rule:
     return Rule(kind, value, like=present[0] == "like", section=section)
 
 
+def _edition(node: Node, values: dict[str, Any], ctx: Context) -> None:
+    # The canonical tag (pt_br -> pt-BR), so a language names one edition and one folder.
+    language = next(t for t in LANGUAGES if t.casefold() == values["language"]
+                    .replace("_", "-").casefold())  # fmt: skip
+    values["language"] = language
+    values["path"] = values["path"] or language.lower()
+    if language in ctx.editions or values["path"] in ctx.editions.values():
+        raise node.error(f"a second edition for {language} or folder {values['path']}",
+                         "language")  # fmt: skip
+    ctx.editions[language] = values["path"]
+    if values["engine"] is EngineName.LIBRETRANSLATE and not values["engine_url"]:
+        raise node.error("engine libretranslate needs engine_url", "engine")
+    if values["glossary"] is not None and not _exists(values["glossary"]):
+        raise node.error(f"{values['glossary']} does not exist", "glossary")
+
+
+def _config(node: Node, values: dict[str, Any], ctx: Context) -> None:
+    own = values["newsletter"].language.replace("_", "-").casefold()
+    for i, edition in enumerate(values["editions"]):
+        if edition.language.casefold() == own:
+            raise node.error(f"{edition.language} is the newsletter's own language",
+                             f"editions[{i}].language")  # fmt: skip
+        if edition.path == "issues":  # the English issues' folder
+            raise node.error("the folder issues is the original's", f"editions[{i}].path")
+
+
 _Hook = Callable[[Node, dict[str, Any], Context], None]
 _HOOKS: dict[type, _Hook] = {
     SectionConfig: _section,
@@ -263,5 +292,7 @@ _HOOKS: dict[type, _Hook] = {
     FetchSettings: _fetch,
     PublishSettings: _publish,
     RankSettings: _rank,
+    EditionSettings: _edition,
+    Config: _config,
 }
 _READERS: dict[type, Callable[[Node, Context], Any]] = {Rule: _rule}

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from digest.config import schema
-from digest.types import Config, SectionConfig
+from digest.types import Config, EditionSettings, SectionConfig
 
 
 def describe(config: Config) -> list[str]:
@@ -28,6 +28,7 @@ def describe(config: Config) -> list[str]:
         "sources: " + (", ".join(f"{c} {k}" for k, c in sorted(kinds.items())) or "none"),
         f"rules: {likes} likes, {len(config.rules) - likes} dislikes",
         f"topics: {len(config.rank.topics)}",
+        "editions: " + (", ".join(_edition(e) for e in config.editions) or "none"),
         "e-mail: " + (_smtp(config) if config.publish.smtp else "not configured (no publish.smtp)"),
         f"output: {config.publish.output_dir}",
         "templates: " + (str(config.publish.templates_dir or "the shipped ones")),
@@ -43,6 +44,13 @@ def _section(section: SectionConfig) -> str:
     if section.retired:
         notes.append("retired")
     return f"{section.key} ({', '.join(notes)})"
+
+
+def _edition(edition: EditionSettings) -> str:
+    notes = [edition.engine.value, f"titles {edition.titles.value}", f"folder {edition.path}"]
+    if edition.recipients:
+        notes.append(f"{len(edition.recipients)} recipients")
+    return f"{edition.language} ({', '.join(notes)})"
 
 
 def _smtp(config: Config) -> str:

@@ -15,13 +15,15 @@ from digest.publish.i18n import Translator, translator
 from digest.publish.mail import build_email, email_bodies, send_email, smtp_password, subject_line
 from digest.publish.render import environment, render
 from digest.publish.text import clean_text, md_escape, output_url
-from digest.publish.view import tag_id
+from digest.publish.view import Alternate, alternate, tag_id
 
 __all__ = [
     "JSON_FEED_VERSION",
     "MAX_FEED_ITEMS",
+    "Alternate",
     "Staged",
     "Translator",
+    "alternate",
     "build_email",
     "clean_text",
     "email_bodies",

@@ -16,7 +16,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from digest.errors import PublishError
@@ -24,7 +24,14 @@ from digest.publish.feeds import atom_feed, feed_entries, json_feed
 from digest.publish.i18n import Translator, translator
 from digest.publish.mail import POLICY, build_email, email_parts
 from digest.publish.render import render
-from digest.publish.view import IssueView, SiteView, issue_view, newest_first, site_view
+from digest.publish.view import (
+    Alternate,
+    IssueView,
+    SiteView,
+    issue_view,
+    newest_first,
+    site_view,
+)
 from digest.types import Config, Issue, PublishedFiles
 
 log = logging.getLogger("digest.publish")
@@ -121,17 +128,18 @@ class Staged:
 
 
 def render_issue(
-    issue: Issue, archive: Sequence[Issue], config: Config
+    issue: Issue, archive: Sequence[Issue], config: Config, alternates: Sequence[Alternate] = ()
 ) -> tuple[str, dict[str, bytes]]:
     """(the issue's page, every output by path relative to the output folder): HTML,
     Markdown, e-mail, .eml, the index and both feeds. Nothing is written.
 
     ``archive`` holds every published issue (``issue`` included or not: this
     version of it wins). Nothing depends on the clock, so republishing the same
-    issue renders the same bytes and the same ids.
+    issue renders the same bytes and the same ids. ``alternates``: every language the
+    newsletter is published in (hreflang links); none for a newsletter in one.
     """
     t = translator(config.newsletter.language)
-    site = site_view(config, t)
+    site = replace(site_view(config, t), alternates=tuple(alternates))
     views = [issue_view(i, site, t) for i in newest_first(issue, archive)]
     view = next(v for v in views if v.number == issue.number)
     files = _pages(view, views, site, t, config)
@@ -149,10 +157,16 @@ def render_issue(
     return view.path, out
 
 
-def stage_issue(issue: Issue, archive: Sequence[Issue], config: Config, out_dir: Path) -> Staged:
+def stage_issue(
+    issue: Issue,
+    archive: Sequence[Issue],
+    config: Config,
+    out_dir: Path,
+    alternates: Sequence[Alternate] = (),
+) -> Staged:
     """Render every output and write it under a hidden folder of ``out_dir``;
     PublishError (and nothing left behind) when any of it fails."""
-    page, files = render_issue(issue, archive, config)
+    page, files = render_issue(issue, archive, config, alternates)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
         folder = Path(tempfile.mkdtemp(dir=out_dir, prefix=".publishing-"))

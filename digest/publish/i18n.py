@@ -128,3 +128,10 @@ def translator(language: str) -> Translator:
     locale = normalise_language(language)
     catalog = CATALOGS.get(locale) or CATALOGS.get(locale.split("_")[0]) or _EN
     return Translator(locale=locale, catalog=catalog)
+
+
+def language_name(language: str) -> str:
+    """The language's name in itself, for a link to an edition in it: "English",
+    "Português (Brasil)"."""
+    name = Locale.parse(normalise_language(language)).display_name or language
+    return name[:1].upper() + name[1:]

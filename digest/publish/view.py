@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from urllib.parse import quote, urlsplit
 
 from digest.errors import PublishError
-from digest.publish.i18n import Translator
+from digest.publish.i18n import Translator, language_name
 from digest.publish.text import cap, clean_text, image_url, output_url, paragraphs, slug
 from digest.types import Config, Issue, IssueImage, IssueItem, IssueSection
 
@@ -83,6 +83,29 @@ class IssueView:
 
 
 @dataclass(frozen=True)
+class Alternate:
+    """The same newsletter in another language (an edition, or the original): the
+    pages link to it with ``hreflang`` (ADR 0018)."""
+
+    lang: str
+    url: str  # its site root, absolute, ends with "/"
+    numbers: frozenset[int] = frozenset()  # the issues it has published
+    name: str = ""  # the language's name in itself, for a visible link
+
+    def issue_url(self, number: int) -> str | None:
+        return f"{self.url}issues/{number}/" if number in self.numbers else None
+
+
+def alternate(lang: str, url: str, numbers: frozenset[int]) -> Alternate | None:
+    """An Alternate whose URL passed the output checks; None for any other URL."""
+    checked = _http(url)
+    if checked is None:
+        return None
+    root = checked if checked.endswith("/") else checked + "/"
+    return Alternate(clean_text(lang), root, numbers, clean_text(language_name(lang)))
+
+
+@dataclass(frozen=True)
 class SiteView:
     title: str
     description: str
@@ -95,6 +118,8 @@ class SiteView:
     unsubscribe_mailto: str | None = None
     # section key -> (title in the newsletter's language, icon)
     sections: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    # every language the newsletter is published in, this one too (empty: only one)
+    alternates: tuple[Alternate, ...] = ()
 
 
 def _http(url: str | None) -> str | None:

@@ -31,12 +31,13 @@ from digest.store.drafts import DraftStore, as_stored, stored_snapshot
 from digest.store.feeds import FeedHealth
 from digest.store.search import SearchHit
 from digest.store.sqlitedb import Database
+from digest.store.translations import TranslationStore
 from digest.types import Draft, DraftStatus, SectionConfig
 
 __all__ = ["FeedHealth", "GroupCommit", "SearchHit", "Store"]
 
 
-class Store(DraftStore):
+class Store(DraftStore, TranslationStore):
     def __init__(self, db: Database, path: Path) -> None:
         self.db = db
         self.path = path

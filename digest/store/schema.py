@@ -200,6 +200,46 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE fetch_attempts ADD COLUMN warnings TEXT NOT NULL DEFAULT '[]';
     ALTER TABLE entries ADD COLUMN backlog INTEGER NOT NULL DEFAULT 0;
     """,
+    # 8: translated editions (ADR 0018), keyed by the English issue's draft. The machine's
+    # translations and the translator's edits and review marks are appended, never
+    # updated, so a re-translation or a rebuild cannot lose a translator's work; each
+    # row keeps the hash of the English text it was written for (stale marking).
+    """
+    CREATE TABLE translations (
+        id INTEGER PRIMARY KEY,
+        draft_key TEXT NOT NULL,
+        language TEXT NOT NULL,
+        item_key TEXT NOT NULL,
+        field TEXT NOT NULL,
+        origin TEXT NOT NULL,
+        text TEXT NOT NULL DEFAULT '',
+        source_hash TEXT NOT NULL,
+        flags TEXT NOT NULL DEFAULT '[]',
+        at TEXT NOT NULL,
+        editor TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX translations_edition ON translations(draft_key, language, id);
+    CREATE TABLE edition_approvals (
+        id INTEGER PRIMARY KEY,
+        draft_key TEXT NOT NULL,
+        language TEXT NOT NULL,
+        approved INTEGER NOT NULL,
+        source_hash TEXT NOT NULL,
+        at TEXT NOT NULL
+    );
+    CREATE INDEX edition_approvals_edition ON edition_approvals(draft_key, language, id);
+    CREATE TABLE edition_issues (
+        number INTEGER NOT NULL,
+        language TEXT NOT NULL,
+        draft_key TEXT NOT NULL,
+        uid TEXT NOT NULL UNIQUE,
+        title TEXT NOT NULL,
+        published_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        body TEXT NOT NULL,
+        PRIMARY KEY (number, language)
+    );
+    """,
 )
 
 

@@ -8,8 +8,8 @@ back unchanged, and flags for truncated sentences, mangled placeholders, missing
 and glossary violations.
 
 What it does not: store translations, track the translator's review (stale, reviewed),
-read editions from feeds.yaml or publish them; those belong to the store, draft, config
-and publish stages and build on :class:`~digest.translate.item.TranslatedItem`.
+read editions from feeds.yaml or publish them; the store, config and publish stages
+and digest.app.editions do (ADR 0018), on :class:`~digest.translate.item.TranslatedItem`.
 Pure apart from the engine call; the engine is imported lazily, so digest runs without
 the `translate` extra and says how to install it when asked to translate.
 """
@@ -27,13 +27,13 @@ from digest.translate.glossary import Glossary, Term, Violation, check, load_glo
 from digest.translate.item import (
     Edition,
     SourceItem,
-    TitlePolicy,
     TranslatedItem,
     translate_item,
     translate_records,
 )
 from digest.translate.sentences import split_sentences
-from digest.translate.text import Flag, Translated, Translator
+from digest.translate.text import Flag, Translated, Translator, check_text
+from digest.types import TitlePolicy
 
 __all__ = [
     "ArgosEngine",
@@ -51,6 +51,7 @@ __all__ = [
     "Translator",
     "Violation",
     "check",
+    "check_text",
     "load_glossary",
     "make_engine",
     "split_sentences",

@@ -1,9 +1,9 @@
 """Items of an edition: a title and a Markdown summary, translated under a title policy.
 
-An edition (issue #24) is a language, an engine, a glossary and a title policy; the
-config schema will build :class:`Edition` from feeds.yaml, the review page will store
-:class:`TranslatedItem` beside the English item. ``source_hash`` is what the review
-page compares to mark a translation stale after the English text changed.
+An edition (issue #24) is a language, an engine, a glossary and a title policy;
+digest.app.editions builds :class:`Edition` from feeds.yaml's ``editions:`` and stores
+each :class:`TranslatedItem` with its ``source_hash``, which marks a translation stale
+once the English text changes (ADR 0018).
 """
 
 from __future__ import annotations
@@ -11,19 +11,12 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from enum import StrEnum
 from typing import Any
 
 from digest.translate.text import Flag, Translator
+from digest.types import TitlePolicy
 
 FIELDS = ("title", "summary")
-
-
-class TitlePolicy(StrEnum):
-    """Item titles (mostly paper titles) stay in the original, or are translated."""
-
-    KEEP = "keep"
-    TRANSLATE = "translate"
 
 
 @dataclass(frozen=True)

@@ -115,14 +115,7 @@ class Translator:
 
     def check(self, source: str, translation: str) -> list[Flag]:
         """Link and glossary flags of any translation (machine or human) of ``source``."""
-        flags = []
-        got = urls(translation)
-        for url in dict.fromkeys(urls(source)):
-            if got.count(url) < urls(source).count(url):
-                flags.append(Flag("link", f"missing or changed: {url}"))
-        for v in check(self.glossary, source, translation):
-            flags.append(Flag("glossary", f"{v.term}: expected {v.detail}"))
-        return flags
+        return check_text(self.glossary, source, translation)
 
     def _unit(self, shielded: Shielded) -> _Unit:
         sentences = split_sentences(shielded.text.translate(_STRAIGHT))
@@ -197,6 +190,19 @@ class Translator:
         if any(q in unit.shielded.text for q in "‘’"):
             text = text.replace("'", "’")
         return unshield(text, unit.shielded.spans, render)
+
+
+def check_text(glossary: Glossary, source: str, translation: str) -> list[Flag]:
+    """Link and glossary flags of any translation of ``source`` (a translator's text
+    too: no engine needed)."""
+    flags = []
+    got = urls(translation)
+    for url in dict.fromkeys(urls(source)):
+        if got.count(url) < urls(source).count(url):
+            flags.append(Flag("link", f"missing or changed: {url}"))
+    for v in check(glossary, source, translation):
+        flags.append(Flag("glossary", f"{v.term}: expected {v.detail}"))
+    return flags
 
 
 def _plural_determiners(text: str, spans: Sequence[Span]) -> str:

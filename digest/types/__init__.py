@@ -8,6 +8,7 @@ timezone-aware UTC. One module per group of stages; every name is importable fro
 """
 
 from digest.types.config import (
+    EditionSettings,
     Form,
     LocalTitle,
     Newsletter,
@@ -33,6 +34,14 @@ from digest.types.draft import (
     SectionSuggestion,
     Story,
     StoryLink,
+)
+from digest.types.edition import (
+    EditionItem,
+    EditionSection,
+    EditionView,
+    EditionWarning,
+    TranslationOrigin,
+    TranslationRecord,
 )
 from digest.types.feeds import (
     Article,
@@ -61,11 +70,14 @@ from digest.types.issue import (
 from digest.types.kinds import (
     Action,
     DraftStatus,
+    EngineName,
     ExtractPolicy,
     ItemStatus,
     LinkRole,
     SourceKind,
     SummaryMethod,
+    TitlePolicy,
+    TranslationStatus,
 )
 from digest.types.settings import (
     Config,
@@ -87,7 +99,13 @@ __all__ = [
     "DraftItem",
     "DraftSection",
     "DraftStatus",
+    "EditionItem",
+    "EditionSection",
+    "EditionSettings",
+    "EditionView",
+    "EditionWarning",
     "Enclosure",
+    "EngineName",
     "Entry",
     "EntryData",
     "EntryKeys",
@@ -130,7 +148,11 @@ __all__ = [
     "StoryLink",
     "Summary",
     "SummaryMethod",
+    "TitlePolicy",
     "Topic",
+    "TranslationOrigin",
+    "TranslationRecord",
+    "TranslationStatus",
     "localised",
     "setting",
 ]

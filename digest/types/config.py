@@ -7,8 +7,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from pathlib import Path
 
-from digest.types.kinds import ExtractPolicy, SourceKind
+from digest.types.kinds import EngineName, ExtractPolicy, SourceKind, TitlePolicy
 
 # --- config ---------------------------------------------------------------
 # The config dataclasses are also feeds.yaml's schema: each field's ``setting(...)``
@@ -256,4 +257,60 @@ class Topic:
     weight: float = field(
         default=1.0,
         metadata=setting("Points added when it appears (negative: less).", ge=-100, le=100),
+    )
+
+
+@dataclass(frozen=True)
+class EditionSettings:
+    """A translated edition of every issue (issue #24): the English issue stays the
+    source of truth; section headings come from each section's ``titles``."""
+
+    language: str = field(
+        metadata=setting("The edition's language, e.g. pt-BR.", form=Form.LANGUAGE)
+    )
+    engine: EngineName = field(
+        default=EngineName.BUNDLED,
+        metadata=setting("The machine translation engine that drafts it (bundled: offline)."),
+    )
+    engine_url: str | None = field(
+        default=None,
+        metadata=setting("The LibreTranslate server, for engine: libretranslate.", form=Form.URL),
+    )
+    glossary: Path | None = field(
+        default=None,
+        metadata=setting(
+            "Your terms, merged over the shipped glossary of the language (relative to feeds.yaml)."
+        ),
+    )
+    titles: TitlePolicy = field(
+        default=TitlePolicy.KEEP,
+        metadata=setting("Item titles stay in the original (keep) or are translated."),
+    )
+    title: str = field(
+        default="",
+        metadata=setting(
+            "The newsletter's name in this edition.",
+            default_doc="newsletter.titles for the language, else newsletter.title",
+        ),
+    )
+    description: str = field(
+        default="",
+        metadata=setting("One line under the title.", default_doc="newsletter.description"),
+    )
+    intro: str = field(default="", metadata=setting("The opening note of every issue (Markdown)."))
+    outro: str = field(default="", metadata=setting("The closing note of every issue (Markdown)."))
+    path: str = field(
+        default="",
+        metadata=setting(
+            "The edition's folder in the published archive.",
+            form=Form.SLUG,
+            default_doc="the language in lower case, e.g. pt-br",
+        ),
+    )
+    recipients: tuple[str, ...] = field(
+        default=(),
+        metadata=setting(
+            "Where `digest publish --send` sends this edition (with publish.smtp).",
+            form=Form.EMAIL,
+        ),
     )

@@ -72,6 +72,9 @@ class PublishedFiles:
     index: Path
     atom: Path
     extra: tuple[Path, ...] = ()
+    language: str = ""  # set for a translated edition
+    editions: tuple[PublishedFiles, ...] = ()  # the editions published with this issue
+    held: tuple[str, ...] = ()  # editions not published: not approved for this issue
 
 
 # --- pipeline -------------------------------------------------------------

@@ -83,3 +83,28 @@ class Action(StrEnum):
     SET_OUTRO = "set_outro"
     SET_IMAGE = "set_image"  # value: an image URL, "" to show none, None the feed's own
     SET_CAPTION = "set_caption"  # the image's caption; "" or None for none
+
+
+class TitlePolicy(StrEnum):
+    """An edition's item titles (mostly paper titles) stay in the original, or are
+    translated."""
+
+    KEEP = "keep"
+    TRANSLATE = "translate"
+
+
+class EngineName(StrEnum):
+    """The translation engines an edition can use (digest.translate.engine)."""
+
+    BUNDLED = "bundled"
+    ARGOS = "argos"
+    LIBRETRANSLATE = "libretranslate"
+
+
+class TranslationStatus(StrEnum):
+    """Where an edition's item stands: the machine's draft, checked by the
+    translator, or written for an English text that has changed since."""
+
+    MACHINE = "machine"
+    REVIEWED = "reviewed"
+    STALE = "stale"

@@ -6,7 +6,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from digest.types.config import Form, Newsletter, Rule, SectionConfig, Source, Topic, setting
+from digest.types.config import (
+    EditionSettings,
+    Form,
+    Newsletter,
+    Rule,
+    SectionConfig,
+    Source,
+    Topic,
+    setting,
+)
 
 
 @dataclass(frozen=True)
@@ -198,6 +207,14 @@ class Config:
     rules: tuple[Rule, ...] = field(
         default=(), metadata=setting("The editor's standing likes and dislikes.")
     )
+    editions: tuple[EditionSettings, ...] = field(
+        default=(), metadata=setting("Translated editions of every issue (e.g. pt-BR).")
+    )
+
+    def edition(self, language: str) -> EditionSettings | None:
+        """The edition of ``language`` (pt-BR, pt_br, PT-BR alike)."""
+        wanted = language.replace("_", "-").casefold()
+        return next((e for e in self.editions if e.language.casefold() == wanted), None)
 
     def section(self, name: str) -> SectionConfig | None:
         """The section whose key, title or alias is ``name`` (case-insensitive)."""

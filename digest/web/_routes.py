@@ -171,10 +171,13 @@ async def issues_page(request: Request) -> Response:
     web = web_of(request)
     issues = await web.run(lambda s: s.issues())
     files = {i.number: outputs.files_of(web.out_dir, i.number) for i in issues}
+    folders = {e.language: e.path for e in web.config.editions}
+    translated = {i.number: outputs.edition_pages(web.out_dir, i.number, folders) for i in issues}
     given = request.query_params.get("published", "")
     published = next((i for i in issues if given.isdigit() and i.number == int(given)), None)
     return render(web, request, "issues.html.j2", issues=issues, files=files,
-                  site_files=outputs.site_files(web.out_dir), published=published)  # fmt: skip
+                  translated=translated, site_files=outputs.site_files(web.out_dir),
+                  published=published)  # fmt: skip
 
 
 async def feeds_page(request: Request) -> Response:
@@ -254,7 +257,8 @@ async def refresh_status(request: Request) -> Response:
 
 async def output_file(request: Request) -> Response:
     web = web_of(request)
-    found = outputs.resolve(web.out_dir, request.path_params["path"])
+    folders = {e.path for e in web.config.editions}
+    found = outputs.resolve(web.out_dir, request.path_params["path"], folders)
     if found is None:
         return Response("Not found.", status_code=404, media_type="text/plain")
     path, media_type = found

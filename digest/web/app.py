@@ -26,6 +26,7 @@ from digest.errors import StorageBusyError, StorageUnavailableError
 from digest.limits import FIELD_LIMITS
 from digest.sanitize import safe_url
 from digest.types import Config, ItemStatus
+from digest.web import _editions as editions
 from digest.web import _routes as routes
 from digest.web._base import Web, busy, http_error
 from digest.web._jobs import RefreshJob
@@ -66,6 +67,7 @@ def create_app(
     app = Starlette(
         routes=[
             *routes.routes(web),
+            *editions.routes(),
             Mount("/static", StaticFiles(directory=STATIC), name="static"),
         ],
         exception_handlers={

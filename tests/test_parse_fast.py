@@ -119,6 +119,52 @@ def test_xml_base_takes_the_fast_path_and_agrees(
     assert parse_feed(body, url=URL) == quick  # lxml read it
 
 
+XHTML_ENTRY = (
+    "<entry><title type='xhtml'><div xmlns='http://www.w3.org/1999/xhtml'>A <b>bold</b> "
+    "title</div></title><link href='https://blog.example/x'/><id>tag:b,1:x</id>"
+    "<updated>2026-11-02T10:00:00Z</updated><content type='xhtml'>{content}</content></entry>"
+)
+
+
+@pytest.mark.parametrize(
+    "content",
+    ["<div xmlns='http://www.w3.org/1999/xhtml'><p>One &amp; <a href='/rel' REL='NoFollow' "
+     "title='say \"hi\"'>two</a><br/>three</p>\n<img src='i.png' alt='&lt;i&gt;'/></div>",
+     "\n  <xhtml:div xmlns:xhtml='http://www.w3.org/1999/xhtml'><xhtml:P>Up</xhtml:P>"
+     "</xhtml:div>\n",
+     "<div xmlns='http://www.w3.org/1999/xhtml'>plain text only</div>"],
+    ids=["markup", "prefixed-upper-case", "text-only"],
+)  # fmt: skip
+def test_inline_xhtml_takes_the_fast_path_and_agrees(
+    monkeypatch: pytest.MonkeyPatch, content: str
+) -> None:
+    # feedparser rebuilds XHTML content from its parser's events (lowercased names,
+    # <br></br>, escaped text, the wrapping div dropped); the fast path does the same.
+    body = ATOM.format(feed="", entries=XHTML_ENTRY.format(content=content)).encode()
+    assert read_fast(body, {}) is not None
+    slow, quick = _both(body)
+    assert isinstance(quick, ParsedFeed) and quick == slow
+    monkeypatch.setattr("digest.parse.feed.feedparser.parse", _not_called)
+    assert parse_feed(body, url=URL) == quick  # lxml read it
+    assert quick.entries[0].title == "A bold title"
+
+
+@pytest.mark.parametrize(
+    "content",
+    ["<div xmlns='http://www.w3.org/1999/xhtml'><svg xmlns='http://www.w3.org/2000/svg'/></div>",
+     "text <div xmlns='http://www.w3.org/1999/xhtml'>beside</div>",
+     "<div xmlns='http://www.w3.org/1999/xhtml'><p xmlns='http://www.w3.org/1999/xhtml'>again"
+     "</p></div>",
+     "<div xmlns='http://www.w3.org/1999/xhtml'><p xml:lang='en'>lang</p></div>"],
+    ids=["svg", "text-beside-div", "namespace-declared-again", "namespaced-attribute"],
+)  # fmt: skip
+def test_inline_xhtml_oddities_go_to_feedparser(content: str) -> None:
+    body = ATOM.format(feed="", entries=XHTML_ENTRY.format(content=content)).encode()
+    assert read_fast(body, {}) is None
+    slow, quick = _both(body)
+    assert slow == quick
+
+
 MEDIA = (
     "<media:content url='https://example.org/{n}.jpg' medium='image' width='1200'/>",
     "<media:content URL='https://example.org/{n}.png' TYPE='Image/PNG'/>",

@@ -8,8 +8,9 @@ sure of returns None, and feedparser (the tolerant parser) reads the feed instea
 DOCTYPE, another encoding, RDF, an unknown element or namespace (of Media RSS, only
 media:content; of arXiv's, only what rss.arxiv.org's listings use; of iTunes', the
 common ones; Podcasting 2.0's without child elements), an element repeated
-where feedparser would pick one, child markup in a text element (XHTML content), an
-RSS author with an e-mail address (feedparser splits those).
+where feedparser would pick one, child markup in a text element (but Atom's inline
+XHTML, rebuilt as feedparser rebuilds it), an RSS author with an e-mail address
+(feedparser splits those).
 Values get the same touches feedparser gives them (stripping, its URL join against
 the xml:base it tracks, its mojibake and cp1252 repairs, its guess whether an RSS
 title is HTML).
@@ -20,6 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from typing import Any
+from xml.sax.saxutils import escape
 
 from feedparser.datetimes import _parse_date
 from feedparser.html import _cp1252
@@ -94,6 +96,9 @@ _SINGLE = frozenset({
 _TEXT_TYPES = {None: "text/plain", "text": "text/plain", "text/plain": "text/plain",
                "html": "text/html", "text/html": "text/html"}  # fmt: skip
 _HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+XHTML = "{http://www.w3.org/1999/xhtml}"
+_XHTML_TYPE = "application/xhtml+xml"
+_QUOTE = {'"': "&quot;"}
 _UTF8 = frozenset({"utf-8", "utf8"})
 _DECL_RE = re.compile(rb"^\s*<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9._:-]+)", re.I)
 _CHARSET_RE = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9._:-]+)", re.I)
@@ -130,6 +135,8 @@ def read_fast(
         # xml:base (or a bare base attribute, which feedparser takes too) is rare
         # enough that looking for it in the bytes first is cheaper than walking.
         bases = _bases(root) if b"base=" in body or b"BASE=" in body else _NO_BASES
+        if b"xhtml" in body and not _declared_once(root, body):
+            return None
         if root.tag == "rss" and root.get("version") == "2.0":
             return _rss(root, add, bases)
         if root.tag == f"{ATOM}feed":
@@ -250,13 +257,58 @@ def _detail(el: Any, default: str, guess: bool, bases: _Bases) -> dict[str, Any]
     """A feedparser content detail: value, type (RSS titles guessed), base."""
     if el.get("src") is not None or el.get("mode") is not None:
         raise _Unsure
-    kind = _TEXT_TYPES.get(el.get("type", default).lower())
+    given = el.get("type", default).lower()
+    if given in ("xhtml", _XHTML_TYPE) and not guess:  # Atom's inline XHTML
+        return {"type": _XHTML_TYPE, "value": _fix(_xhtml(el)), "base": bases.get(el, "")}
+    kind = _TEXT_TYPES.get(given)
     if kind is None:
         raise _Unsure
     value = _text(el)
     if guess and kind == "text/plain" and _FeedParserMixin.looks_like_html(value):
         kind = "text/html"
     return {"type": kind, "value": value, "base": bases.get(el, "")}
+
+
+def _xhtml(el: Any) -> str:
+    """Atom inline XHTML as feedparser rebuilds it from its parser's events: the
+    wrapping div dropped, tag and attribute names lowercased, rel and type values too,
+    attributes double-quoted, text escaped, every element closed (``<br></br>``).
+    Anything else (another namespace inside, text beside the div) is for feedparser."""
+    if (el.text or "").strip() or len(el) != 1:
+        raise _Unsure
+    div = el[0]
+    if div.tag not in (f"{XHTML}div", f"{ATOM}div") or (div.tail or "").strip():
+        raise _Unsure
+    pieces = [escape(div.text or "")]
+    _rebuild(div, pieces)
+    return "".join(pieces)
+
+
+def _rebuild(parent: Any, pieces: list[str]) -> None:
+    for el in parent:
+        if not isinstance(el.tag, str) or not el.tag.startswith((XHTML, ATOM)):
+            raise _Unsure  # an entity left unexpanded, SVG, MathML...
+        tag = el.tag.rsplit("}", 1)[1].lower()
+        names = [name.lower() for name in el.attrib]
+        if len(set(names)) != len(names) or any(n.startswith("{") for n in names):
+            raise _Unsure
+        values = (v.lower() if n in ("rel", "type") else v
+                  for n, v in zip(names, el.attrib.values(), strict=True))  # fmt: skip
+        attrs = "".join(f' {n}="{escape(v, _QUOTE)}"' for n, v in zip(names, values, strict=True))
+        pieces += [f"<{tag}{attrs}>", escape(el.text or "")]
+        _rebuild(el, pieces)
+        pieces += [f"</{tag}>", escape(el.tail or "")]
+
+
+def _declared_once(root: Any, body: bytes) -> bool:
+    """No namespace is declared again where it is already in force: feedparser copies
+    such a declaration into inline XHTML as an attribute, lxml does not show it."""
+    shown = len(root.nsmap)
+    for el in root.iter():
+        parent = el.getparent()
+        if parent is not None and isinstance(el.tag, str):
+            shown += sum(1 for k, v in el.nsmap.items() if parent.nsmap.get(k) != v)
+    return body.count(b"xmlns") == shown
 
 
 def _link_fix(value: str) -> str:

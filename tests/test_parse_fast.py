@@ -99,9 +99,12 @@ ENTRY = (
      (" xml:base='https://blog.example/root/'", " xml:base='sub/'", " xml:base='../c/'"),
      ("", " xml:base='https://blog.example/e/'", " xml:base=''"),
      ("", " base='https://plain.example/'", ""),
+     ("", "", " xml:base = 'https://spaced.example/'"),
+     ("", " Base='https://upper.example/'", ""),
      ("", "", " xml:base='javascript:alert(1)'")],
     ids=["on-content", "on-content-with-path", "on-feed", "nested-relative",
-         "empty-on-content", "bare-base-attribute", "unsafe-scheme"],
+         "empty-on-content", "bare-base-attribute", "spaced", "upper-case-bare-base",
+         "unsafe-scheme"],
 )  # fmt: skip
 def test_xml_base_takes_the_fast_path_and_agrees(
     monkeypatch: pytest.MonkeyPatch, feed: str, entry: str, content: str

@@ -187,7 +187,9 @@ def main() -> None:
     args = parser.parse_args()
     pages = load_pages(args.corpus)
     start = time.perf_counter()
-    extract_articles([(p.url, p.body, "text/html") for p in pages[:1]])  # start the forkserver
+    extract_articles(
+        [(p.url, p.body, "text/html") for p in pages[:1]]
+    )  # start a worker (imports trafilatura once)
     warmup = time.perf_counter() - start
     runners = {
         "trafilatura default (1 proc)": per_page(plain()),
@@ -208,9 +210,7 @@ def main() -> None:
     )
     for score in scores:
         print(score.row(len(pages)))
-    print(
-        f"\none-time forkserver start (imports trafilatura once; not in the figures): {warmup:.2f}s"
-    )
+    print(f"\none-time worker start (imports trafilatura once; not in the figures): {warmup:.2f}s")
     print(f"timings: best of {args.repeat} interleaved runs; digest's batch includes its workers'")
     print("start-up. x rows: other trafilatura options on digest's decoded HTML (--explore)")
 

@@ -203,14 +203,17 @@ def strip_control(text: str) -> str:
     return _CONTROL_RE.sub("", text)
 
 
+# Built once, as _CLEANER: nh3.clean builds its cleaner on every call, which was two
+# thirds of a short HTML title's 25 us (every RSS title that looks like HTML comes here).
+_TEXT_CLEANER = nh3.Cleaner(tags=set(), clean_content_tags=set(DROPPED_WITH_CONTENT), attributes={})
+
+
 def html_to_text(html: str) -> str:
     """Plain text of an HTML fragment: tags dropped, entities decoded, whitespace collapsed."""
     if not html:
         return ""
     spaced = _BLOCK_RE.sub(r" <\1", strip_control(html))
-    stripped = nh3.clean(
-        spaced, tags=set(), clean_content_tags=set(DROPPED_WITH_CONTENT), attributes={}
-    )
+    stripped = _TEXT_CLEANER.clean(spaced)
     text = strip_control(htmllib.unescape(stripped))
     return _SPACE_RE.sub(" ", text).strip()
 

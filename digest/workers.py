@@ -6,32 +6,35 @@ loop never looks at a flag) and replaced, and that job alone ends as a :class:`F
 value while the others complete. Callers turn ``Failed`` into their own typed error
 (``parse_timeout``, ``extract_timeout``, ...).
 
-Workers come from a ``forkserver`` context, so they never fork the caller's (possibly
-threaded) process and start in ~15 ms; the modules in :data:`PRELOAD` are imported once
-in the fork server. Each worker has an address-space cap. :class:`Pool` is for one
+Each worker is a fresh interpreter (never a fork of the caller's, possibly threaded,
+process) that imports a pool's ``preload`` modules before it takes a job, so a job's
+deadline is spent on the job. No fork server and no resource tracker: a pool costs
+only its workers. Each worker has an address-space cap. :class:`Pool` is for one
 thread: ``submit`` and ``poll`` may be interleaved to stream work through it.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
-import multiprocessing
 import os
 import queue
 import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from importlib import import_module
 from multiprocessing.connection import Connection, wait
 from typing import Any, Generic, Literal, TypeVar
 
 __all__ = [
-    "PRELOAD",
     "Failed",
     "Pool",
     "TimeLimitExceeded",
@@ -61,10 +64,6 @@ MEMORY_BYTES = 2 * 1024**3  # address-space cap per worker (a giant table must n
 # waits for a core, the workers soon run dry. Niced, they still take every spare
 # cycle, and both cores were busy 97% of a cold refresh instead of 93%.
 NICE = 10
-# Imported once in the fork server, so each worker starts with them loaded. Only the
-# parser: a refresh's first parse waits for these imports (0.12 s; with trafilatura
-# 0.21 s), while an extraction worker imports trafilatura on its own core.
-PRELOAD = ("digest.parse.feed",)
 
 
 @dataclass(frozen=True)
@@ -112,32 +111,84 @@ def _receive_jobs(conn: Connection, jobs: queue.SimpleQueue[Any]) -> None:
     jobs.put(None)
 
 
-def _context() -> Any:
-    try:
-        ctx = multiprocessing.get_context("forkserver")
-    except ValueError:  # platforms without forkserver
-        return multiprocessing.get_context("spawn")
-    ctx.set_forkserver_preload(list(PRELOAD))
-    return ctx
+# A worker is a fresh interpreter given one end of a socketpair: it takes the caller's
+# sys.path, then serves (digest.workers._child).
+_BOOT = (
+    "import json, sys; sys.path[:] = json.loads(sys.argv[1]); "
+    "from digest.workers import _child; _child(int(sys.argv[2]))"
+)
+BOOT_TIMEOUT = 60.0  # seconds for a new worker's imports (a loaded machine is slow)
+
+
+def _child(fd: int) -> None:
+    """A worker's main: the function (pickled by name) and its limits come first; once
+    the modules to preload are imported it says so, and every job's deadline (which
+    the parent starts when it hands a job over) is spent on the job alone."""
+    conn = Connection(fd)
+    fn, memory_bytes, preload = conn.recv()
+    for module in preload:
+        import_module(module)
+    conn.send(True)
+    _serve(conn, fn, memory_bytes)
+
+
+class _Process:
+    """The worker's process, with the part of multiprocessing.Process's interface the
+    pool uses. Not multiprocessing's own: its fork server and resource tracker were
+    two more processes a refresh paid for (22 MB of its peak memory, PSS)."""
+
+    def __init__(self, args: list[str], fd: int) -> None:
+        flags = subprocess._args_from_interpreter_flags()  # type: ignore[attr-defined]
+        self.popen = subprocess.Popen(
+            [sys.executable, *flags, "-c", _BOOT, *args], pass_fds=(fd,),
+            stdin=subprocess.DEVNULL, close_fds=True,
+        )  # fmt: skip
+
+    @property
+    def pid(self) -> int:
+        return self.popen.pid
+
+    def is_alive(self) -> bool:
+        return self.popen.poll() is None
+
+    def kill(self) -> None:
+        with contextlib.suppress(OSError):
+            self.popen.kill()
+
+    def join(self, timeout: float | None = None) -> None:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.popen.wait(timeout)
 
 
 @dataclass
 class _Worker:
-    proc: Any
+    proc: _Process
     conn: Connection
     # (key, job) handed over and not answered, the running one first.
     given: deque[tuple[Any, Any]] = field(default_factory=deque)
     deadline: float = 0.0  # of the running job
 
     @classmethod
-    def start(cls, ctx: Any, fn: Callable[[Any], Any], memory: int | None, name: str) -> _Worker:
-        parent, child = ctx.Pipe()
+    def start(cls, fn: Callable[[Any], Any], memory: int | None, preload: Sequence[str]) -> _Worker:
+        """A new worker, once it has imported ``preload`` (its first job's deadline
+        must not pay for them). Raises OSError when it cannot start."""
+        parent, child = socket.socketpair()
         _widen(parent)
         _widen(child)
-        proc = ctx.Process(target=_serve, args=(child, fn, memory), daemon=True, name=name)
-        proc.start()
-        child.close()
-        return cls(proc, parent)
+        try:
+            proc = _Process([json.dumps(sys.path), str(child.fileno())], child.fileno())
+        finally:
+            child.close()
+        conn = Connection(parent.detach())
+        worker = cls(proc, conn)
+        try:
+            conn.send((fn, memory, tuple(preload)))
+            if not conn.poll(BOOT_TIMEOUT) or conn.recv() is not True:
+                raise OSError(f"a worker did not start within {BOOT_TIMEOUT:g}s")
+        except (EOFError, OSError) as e:
+            worker.kill()
+            raise OSError(f"a worker did not start: {e}") from e
+        return worker
 
     @property
     def busy(self) -> bool:
@@ -177,10 +228,10 @@ class _Worker:
             self.conn.close()
 
 
-def _widen(conn: Connection) -> None:
-    """One end of a duplex Pipe (a socketpair) gets PIPE_BYTES of buffer where the
-    platform allows; the default (~200 KB) holds half a real feed's parse."""
-    with contextlib.suppress(OSError), socket.socket(fileno=os.dup(conn.fileno())) as sock:
+def _widen(sock: socket.socket) -> None:
+    """One end of the socketpair gets PIPE_BYTES of buffer where the platform allows;
+    the default (~200 KB) holds half a real feed's parse."""
+    with contextlib.suppress(OSError):
         for option in (socket.SO_SNDBUF, socket.SO_RCVBUF):
             sock.setsockopt(socket.SOL_SOCKET, option, PIPE_BYTES)
 
@@ -197,17 +248,17 @@ class Pool(Generic[K, J, R]):
         timeout: float = 10.0,
         memory_bytes: int | None = MEMORY_BYTES,
         name: str = "digest-worker",
+        preload: Sequence[str] = (),
     ) -> None:
         self.fn, self.size, self.timeout = fn, max(1, workers), timeout
-        self.memory, self.name = memory_bytes, name
-        self.ctx = _context()
+        self.memory, self.name, self.preload = memory_bytes, name, preload
         self.queue: deque[tuple[K, J]] = deque()
         self.workers: list[_Worker] = []
         self.ready: list[tuple[K, R | Failed]] = []
         # Workers started by prestart(), handed over as they come up (None: one failed).
         self._arrivals: queue.SimpleQueue[_Worker | None] = queue.SimpleQueue()
         self._starting = 0
-        self._starter: threading.Thread | None = None
+        self._starters: list[threading.Thread] = []
 
     def __enter__(self) -> Pool[K, J, R]:
         return self
@@ -221,22 +272,25 @@ class Pool(Generic[K, J, R]):
         return len(self.queue) + sum(len(w.given) for w in self.workers) + len(self.ready)
 
     def prestart(self) -> None:
-        """Start every worker now, in a thread: the fork server's first start imports
-        PRELOAD (~0.12 s), which would otherwise stall the caller's first submit."""
-        if self._starter is not None or self.workers:
+        """Start every worker now, each in a thread: a worker's start-up (an
+        interpreter and its preload, ~0.2 s) would otherwise stall the caller's first
+        submit. Idempotent."""
+        if self._starters or self.workers:
             return
 
         def start() -> None:
-            for _ in range(self.size):
-                try:
-                    self._arrivals.put(_Worker.start(self.ctx, self.fn, self.memory, self.name))
-                except Exception:  # the pool then starts its workers itself
-                    log.exception("%s: cannot start a worker", self.name)
-                    self._arrivals.put(None)
+            try:
+                self._arrivals.put(_Worker.start(self.fn, self.memory, self.preload))
+            except Exception:  # the pool then starts its workers itself
+                log.exception("%s: cannot start a worker", self.name)
+                self._arrivals.put(None)
 
         self._starting = self.size
-        self._starter = threading.Thread(target=start, name=f"{self.name}-start", daemon=True)
-        self._starter.start()
+        starters = [threading.Thread(target=start, name=f"{self.name}-start", daemon=True)
+                    for _ in range(self.size)]  # fmt: skip
+        for thread in starters:
+            thread.start()
+        self._starters = starters
 
     def submit(self, key: K, job: J) -> None:
         self.queue.append((key, job))
@@ -272,8 +326,9 @@ class Pool(Generic[K, J, R]):
     def close(self) -> None:
         """Stop idle workers, kill busy ones; queued jobs are dropped."""
         self.queue.clear()
-        if self._starter is not None:
-            self._starter.join()
+        if self._starters:
+            for thread in self._starters:
+                thread.join()
             self._adopt(0.0)
         for worker in self.workers:
             worker.kill() if worker.busy else worker.stop()
@@ -307,7 +362,7 @@ class Pool(Generic[K, J, R]):
         self._adopt(0.0)
         idle = next((w for w in self.workers if not w.busy), None)
         if idle is None and len(self.workers) + self._starting < self.size:
-            idle = _Worker.start(self.ctx, self.fn, self.memory, self.name)
+            idle = _Worker.start(self.fn, self.memory, self.preload)
             self.workers.append(idle)
         if idle is not None:
             return idle
@@ -343,6 +398,7 @@ def run_all(
     timeout: float = 10.0,
     memory_bytes: int | None = MEMORY_BYTES,
     name: str = "digest-worker",
+    preload: Sequence[str] = (),
 ) -> list[R | Failed]:
     """``fn`` over ``jobs`` in worker processes, results in job order."""
     listed = list(jobs)
@@ -350,7 +406,7 @@ def run_all(
     if listed:
         size = min(workers, len(listed))
         with Pool[int, J, R](fn, workers=size, timeout=timeout, memory_bytes=memory_bytes,
-                             name=name) as pool:  # fmt: skip
+                             name=name, preload=preload) as pool:  # fmt: skip
             for index, job in enumerate(listed):
                 pool.submit(index, job)
             results.update(pool.drain())

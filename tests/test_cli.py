@@ -35,6 +35,23 @@ def run(tmp_path: Path, now: datetime) -> object:
     return invoke
 
 
+def test_every_command_is_found_where_the_lazy_group_looks_for_it() -> None:
+    # `digest fetch` imports only the module of its command (_base.COMMAND_MODULES):
+    # every module under digest/cli that registers a command must be listed there.
+    import pkgutil
+    from importlib import import_module
+
+    import digest.cli
+    from digest.cli._base import COMMAND_MODULES
+
+    for info in pkgutil.iter_modules(digest.cli.__path__):
+        import_module(f"digest.cli.{info.name}")
+    assert set(cli.commands) == set(COMMAND_MODULES)  # type: ignore[attr-defined]
+    for name, command in cli.commands.items():  # type: ignore[attr-defined]
+        home = command.callback.__module__
+        assert home == COMMAND_MODULES[name] or (name, home) == ("draft", "digest.cli.review")
+
+
 def test_help_lists_every_command() -> None:
     result = CliRunner().invoke(cli, ["--help"])
     for command in ("fetch", "run", "feeds", "draft", "approve", "reject", "move", "reorder",

@@ -7,8 +7,9 @@ from pathlib import Path
 import click
 import pytest
 
-from digest.cli import cli
+from digest.cli import cli, load_commands
 
+load_commands()  # each command's module is imported on first use otherwise
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 

@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from digest import identity
 from digest.identity import arxiv_id, canonical_url, content_hash, fallback_id, link_role
 from digest.types import LinkRole, SourceKind
 
@@ -142,6 +143,21 @@ _url_parts = st.builds(
 def test_canonical_url_is_idempotent(url: str) -> None:
     once = canonical_url(url)
     assert canonical_url(once) == once
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.one_of(
+        st.from_regex(identity._PLAIN_URL_RE, fullmatch=True),
+        st.from_regex(r"https?://(www\.){0,2}[a-z0-9-]{1,6}(\.[a-z0-9-]{1,4}){1,2}"
+                      r"(/[a-zA-Z0-9%._~@:;,/\x01é-]{0,12}){0,3}", fullmatch=True),
+    )
+)  # fmt: skip
+def test_canonical_url_of_a_plain_url_takes_the_short_way_to_the_same_answer(url: str) -> None:
+    # canonical_url's string-only path for plain URLs (most links in feeds) gives
+    # exactly what the urlsplit path gives, with spaces around or without.
+    assert canonical_url(url) == identity._canonical_url(url)
+    assert canonical_url(f" {url}\n") == identity._canonical_url(url)
 
 
 @settings(max_examples=200, deadline=None)

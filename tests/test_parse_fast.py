@@ -58,7 +58,7 @@ def test_a_plain_rss_feed_takes_the_fast_path_and_agrees() -> None:
         (RSS.replace(b"utf-8", b"iso-8859-1"), {}),
         (RSS, {"Content-Type": "application/rss+xml; charset=windows-1252"}),
         (RSS.replace(b"<channel>", b"<!DOCTYPE rss><channel>", 1), {}),
-        (RSS.replace(b"<channel>", b"<channel xml:base='https://other.example/'>"), {}),
+        (RSS.replace(b"<channel>", b"<channel xmlns:y='urn:y' y:base='https://o.example/'>"), {}),
         (RSS.replace(b"<x:score>3</x:score>", b"<x:score><title>t</title></x:score>"), {}),
         (RSS.replace(b"<dc:creator>Ann</dc:creator>", b"<author>a@example.org (Ann)</author>"),
          {}),
@@ -68,12 +68,156 @@ def test_a_plain_rss_feed_takes_the_fast_path_and_agrees() -> None:
                      b"xmlns:x='http://search.yahoo.com/mrss/'"), {}),
         (RSS[:-20], {}),
     ],
-    ids=["latin1-decl", "cp1252-header", "doctype", "xml-base", "ext-with-children",
+    ids=["latin1-decl", "cp1252-header", "doctype", "foreign-base", "ext-with-children",
          "rss-author-email", "repeated-title", "rss-0.91", "media-ns", "not-well-formed"],
 )  # fmt: skip
 def test_anything_unusual_goes_to_feedparser(body: bytes, headers: dict[str, str]) -> None:
     assert read_fast(body, headers) is None
     slow, quick = _both(body, headers)
+    assert slow == quick
+
+
+ATOM = (
+    "<?xml version='1.0' encoding='utf-8'?><feed xmlns='http://www.w3.org/2005/Atom'{feed}>"
+    "<title>Blog</title><link href='/' rel='alternate' type='text/html'/><id>tag:b,1:feed</id>"
+    "{entries}</feed>"
+)
+ENTRY = (
+    "<entry{entry}><title type='text'>Post {n}</title><link href='posts/{n}/' rel='alternate'/>"
+    "<id>posts/{n}</id><updated>2026-11-0{n}T10:00:00Z</updated>"
+    "<summary type='html'>&lt;p&gt;See &lt;a href='x/{n}'&gt;this&lt;/a&gt;&lt;/p&gt;</summary>"
+    "<content type='html'{content}>&lt;p&gt;&lt;img src='i/{n}.png'&gt; "
+    "&lt;a href='/abs/{n}'&gt;a&lt;/a&gt;&lt;/p&gt;</content></entry>"
+)
+
+
+@pytest.mark.parametrize(
+    ("feed", "entry", "content"),
+    [("", "", " xml:base='https://blog.example/'"),
+     ("", "", " xml:base='https://blog.example/a/'"),
+     (" xml:base='https://blog.example/root/'", "", ""),
+     (" xml:base='https://blog.example/root/'", " xml:base='sub/'", " xml:base='../c/'"),
+     ("", " xml:base='https://blog.example/e/'", " xml:base=''"),
+     ("", " base='https://plain.example/'", ""),
+     ("", "", " xml:base = 'https://spaced.example/'"),
+     ("", " Base='https://upper.example/'", ""),
+     ("", "", " xml:base='javascript:alert(1)'")],
+    ids=["on-content", "on-content-with-path", "on-feed", "nested-relative",
+         "empty-on-content", "bare-base-attribute", "spaced", "upper-case-bare-base",
+         "unsafe-scheme"],
+)  # fmt: skip
+def test_xml_base_takes_the_fast_path_and_agrees(
+    monkeypatch: pytest.MonkeyPatch, feed: str, entry: str, content: str
+) -> None:
+    # feedparser's base tracking has a quirk the fast path must copy: the first
+    # xml:base under a parent without one stays in force after its element, into the
+    # next entries, and then sways their links, ids and the base of their HTML.
+    entries = "".join(ENTRY.format(n=n, entry=entry if n else "", content=content if n else "")
+                      for n in (0, 1, 2))  # fmt: skip
+    body = ATOM.format(feed=feed, entries=entries).encode()
+    assert read_fast(body, {}) is not None
+    slow, quick = _both(body)
+    assert isinstance(quick, ParsedFeed) and quick == slow
+    monkeypatch.setattr("digest.parse.feed.feedparser.parse", _not_called)
+    assert parse_feed(body, url=URL) == quick  # lxml read it
+
+
+XHTML_ENTRY = (
+    "<entry><title type='xhtml'><div xmlns='http://www.w3.org/1999/xhtml'>A <b>bold</b> "
+    "title</div></title><link href='https://blog.example/x'/><id>tag:b,1:x</id>"
+    "<updated>2026-11-02T10:00:00Z</updated><content type='xhtml'>{content}</content></entry>"
+)
+
+
+@pytest.mark.parametrize(
+    "content",
+    ["<div xmlns='http://www.w3.org/1999/xhtml'><p>One &amp; <a href='/rel' REL='NoFollow' "
+     "title='say \"hi\"'>two</a><br/>three</p>\n<img src='i.png' alt='&lt;i&gt;'/></div>",
+     "\n  <xhtml:div xmlns:xhtml='http://www.w3.org/1999/xhtml'><xhtml:P>Up</xhtml:P>"
+     "</xhtml:div>\n",
+     "<div xmlns='http://www.w3.org/1999/xhtml'>plain text only</div>"],
+    ids=["markup", "prefixed-upper-case", "text-only"],
+)  # fmt: skip
+def test_inline_xhtml_takes_the_fast_path_and_agrees(
+    monkeypatch: pytest.MonkeyPatch, content: str
+) -> None:
+    # feedparser rebuilds XHTML content from its parser's events (lowercased names,
+    # <br></br>, escaped text, the wrapping div dropped); the fast path does the same.
+    body = ATOM.format(feed="", entries=XHTML_ENTRY.format(content=content)).encode()
+    assert read_fast(body, {}) is not None
+    slow, quick = _both(body)
+    assert isinstance(quick, ParsedFeed) and quick == slow
+    monkeypatch.setattr("digest.parse.feed.feedparser.parse", _not_called)
+    assert parse_feed(body, url=URL) == quick  # lxml read it
+    assert quick.entries[0].title == "A bold title"
+
+
+@pytest.mark.parametrize(
+    "content",
+    ["<div xmlns='http://www.w3.org/1999/xhtml'><svg xmlns='http://www.w3.org/2000/svg'/></div>",
+     "text <div xmlns='http://www.w3.org/1999/xhtml'>beside</div>",
+     "<div xmlns='http://www.w3.org/1999/xhtml'><p xmlns='http://www.w3.org/1999/xhtml'>again"
+     "</p></div>",
+     "<div xmlns='http://www.w3.org/1999/xhtml'><p xml:lang='en'>lang</p></div>"],
+    ids=["svg", "text-beside-div", "namespace-declared-again", "namespaced-attribute"],
+)  # fmt: skip
+def test_inline_xhtml_oddities_go_to_feedparser(content: str) -> None:
+    body = ATOM.format(feed="", entries=XHTML_ENTRY.format(content=content)).encode()
+    assert read_fast(body, {}) is None
+    slow, quick = _both(body)
+    assert slow == quick
+
+
+MEDIA = (
+    "<media:content url='https://example.org/{n}.jpg' medium='image' width='1200'/>",
+    "<media:content URL='https://example.org/{n}.png' TYPE='Image/PNG'/>",
+    "<media:content url='https://example.org/{n}.mp4' type='video/mp4'/>"
+    "<media:content url='https://example.org/{n}.webp' medium='image'/>",
+)
+
+
+@pytest.mark.parametrize(
+    ("media", "image"),
+    zip(MEDIA, ("https://example.org/1.jpg", "https://example.org/1.png",
+                "https://example.org/1.webp"), strict=True),
+    ids=["medium", "upper-case", "second-is-image"],
+)  # fmt: skip
+def test_media_content_and_podcasting_elements_take_the_fast_path_and_agree(
+    monkeypatch: pytest.MonkeyPatch, media: str, image: str
+) -> None:
+    # An entry's image may come from media:content; Podcasting 2.0 elements are read
+    # from the body by podcast_tags whichever path parses the rest.
+    body = RSS.replace(b"<x:score>3</x:score>", media.format(n=1).encode() + (
+        b"<podcast:transcript url='https://example.org/t.vtt' type='text/vtt'/>"
+        b"<podcast:person role='host'>Ann</podcast:person>")).replace(
+        b"xmlns:x='https://example.org/ext'",
+        b"xmlns:media='http://search.yahoo.com/mrss/' "
+        b"xmlns:podcast='https://podcastindex.org/namespace/1.0'")  # fmt: skip
+    assert read_fast(body, {}) is not None
+    slow, quick = _both(body, kind=SourceKind.PODCAST)
+    assert isinstance(quick, ParsedFeed) and quick == slow
+    monkeypatch.setattr("digest.parse.feed.feedparser.parse", _not_called)
+    assert parse_feed(body, url=URL, kind=SourceKind.PODCAST) == quick  # lxml read it
+    assert quick.entries[0].image == image  # before the enclosure's image
+    assert quick.entries[0].extra["transcript_url"] == "https://example.org/t.vtt"
+
+
+@pytest.mark.parametrize(
+    "odd",
+    ["<media:content url='https://example.org/1.jpg'><media:title>t</media:title>"
+     "</media:content>",
+     "<media:content xmlns:y='urn:y' y:url='https://example.org/1.jpg'/>",
+     "<media:thumbnail url='https://example.org/1.jpg'/>",
+     "<podcast:chapters url='https://example.org/c.json'><podcast:x/></podcast:chapters>"],
+    ids=["media-children", "media-foreign-attribute", "media-thumbnail", "podcast-children"],
+)  # fmt: skip
+def test_media_and_podcasting_oddities_go_to_feedparser(odd: str) -> None:
+    body = RSS.replace(b"<x:score>3</x:score>", odd.encode()).replace(
+        b"xmlns:x='https://example.org/ext'",
+        b"xmlns:media='http://search.yahoo.com/mrss/' "
+        b"xmlns:podcast='https://podcastindex.org/namespace/1.0'")  # fmt: skip
+    assert read_fast(body, {}) is None
+    slow, quick = _both(body, kind=SourceKind.PODCAST)
     assert slow == quick
 
 

@@ -70,6 +70,33 @@ def test_a_large_refresh_streams_and_isolates_failures(
     assert unchanged == 5 * HEALTHY  # 304: the entries were not touched
 
 
+def test_a_refresh_that_only_gets_304s_starts_no_worker_process(
+    server: LoopbackServer, tmp_path: Path, store: Store, now: datetime,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    # A warm refresh (cron's usual run) parses nothing, so it must not pay for the
+    # parse workers' start-up and memory: they start with the first body to parse.
+    sources = []
+    for n in range(HEALTHY):
+        items = [Item(f"Post {n}", f"https://example.org/{n}", "<p>Hi</p>", published=now)]
+        server.route(f"/w{n}.xml", etag=f'"w{n}"', body=rss(f"Feed {n}", items))
+        sources.append({"name": f"W{n}", "url": server.url(f"/w{n}.xml"), "kind": "blog"})
+    config = load(write_config(tmp_path, sources))
+    assert HEALTHY >= streaming.PARSE_IN_WORKERS_FROM  # the worker strategy is chosen
+    assert all(o.new_entries == 1 for o in refresh(store, config, now=now))
+    started: list[object] = []
+    real = workers._Worker.start.__func__  # type: ignore[attr-defined]
+
+    def recorded(cls: type[workers._Worker], *args: object) -> workers._Worker:
+        started.append(args)
+        return real(cls, *args)  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(workers._Worker, "start", classmethod(recorded))
+    again = refresh(store, config, now=now + timedelta(hours=1), due_only=False)
+    assert len(again) == HEALTHY and all(o.ok and o.new_entries == 0 for o in again)
+    assert started == []
+
+
 def test_stream_feeds_calls_store_once_per_feed_with_a_small_window(
     many: Config, store: Store, now: datetime
 ) -> None:

@@ -318,6 +318,7 @@ def test_feeds_page_lists_every_feed(client: TestClient) -> None:
 def test_serve_command_is_registered() -> None:
     from digest.cli import cli
 
+    assert cli.get_command(None, "serve") is not None  # type: ignore[arg-type]
     assert "serve" in cli.commands  # type: ignore[attr-defined]
 
 

@@ -7,6 +7,7 @@ import math
 import os
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -48,6 +49,18 @@ def test_run_all_keeps_order_and_reports_crashes() -> None:
     assert isinstance(results[1], Failed) and results[1].kind == "crashed"
     assert "ValueError" in results[1].message
     assert run_all(math.sqrt, []) == []
+
+
+def test_a_workers_preload_is_imported_before_its_first_deadline_starts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A worker is a fresh interpreter: it imports the pool's preload (the parser, for
+    # a refresh) and only then takes a job, so no job's time limit pays for imports.
+    (tmp_path / "slow_to_import.py").write_text("import time\ntime.sleep(1.0)\n")
+    monkeypatch.syspath_prepend(str(tmp_path))  # workers get the caller's sys.path
+    results = run_all(math.sqrt, [4.0, 9.0], workers=2, timeout=0.5,
+                      preload=["slow_to_import"])  # fmt: skip
+    assert results == [2.0, 3.0]
 
 
 @pytest.mark.skipif(not hasattr(os, "nice"), reason="no process priorities here")

@@ -54,6 +54,8 @@ WINDOW = 16
 POLL_SECONDS = 0.002  # how often the loop looks for parsed feeds while fetches run
 DRAIN_POLL_SECONDS = 0.05  # and, once every fetch is done, how long it waits at most
 PARSE_IN_WORKERS_FROM = 8  # below this many feeds a process pool costs more than it saves
+# A parse worker imports the parser before its first job, so no deadline pays for it.
+PARSE_PRELOAD = ("digest.parse.feed",)
 
 StoreFn = Callable[[int, FetchResult, ParseReply | None], None]
 
@@ -111,7 +113,8 @@ def parse_one(job: ParseJob, timeout: float) -> ParseReply:
     main thread, else in a worker (no alarm reaches another thread)."""
     if can_time_limit():
         return parse_here(job, timeout)
-    (reply,) = run_all(parse_job, [job], workers=1, timeout=timeout, name="digest-parse")
+    (reply,) = run_all(parse_job, [job], workers=1, timeout=timeout, name="digest-parse",
+                       preload=PARSE_PRELOAD)  # fmt: skip
     return from_worker(reply, job[1], timeout)
 
 
@@ -150,9 +153,12 @@ class WorkerParser:
     def __init__(self, timeout: float, workers: int) -> None:
         self.timeout = timeout
         self.pool = Pool[int, ParseJob, ParseReply](
-            parse_job, workers=workers, timeout=timeout, name="digest-parse"
+            parse_job,
+            workers=workers,
+            timeout=timeout,
+            name="digest-parse",
+            preload=PARSE_PRELOAD,
         )
-        self.pool.prestart()  # the fork server boots while the first feeds are fetched
         self.urls: dict[int, str] = {}
 
     @property
@@ -160,6 +166,9 @@ class WorkerParser:
         return self.pool.pending
 
     def submit(self, key: int, job: ParseJob) -> None:
+        # Workers start with the first body, not before: a run that only gets 304s
+        # (a warm refresh) starts no process. They come up in a thread meanwhile.
+        self.pool.prestart()
         self.urls[key] = job[1]
         self.pool.submit(key, job)
 

@@ -11,8 +11,6 @@ from pathlib import Path
 import click
 from rich.markup import escape
 
-from digest.app import publishing
-from digest.app.sources import feed_health
 from digest.app.update import update
 from digest.cli import _console as console
 from digest.cli._base import (
@@ -79,6 +77,8 @@ def feeds(app: App, as_json: bool) -> None:
     # Read only (it works while another process writes): feeds.yaml's sources that
     # no run has stored yet are listed as never fetched.
     with app.store() as store:
+        from digest.app.sources import feed_health  # here: `fetch` does not need it (_base)
+
         rows = feed_health(store, app.config, now=app.now())
     if as_json:
         click.echo(console.feeds_json(rows))
@@ -116,6 +116,8 @@ def run(app: App, once: bool) -> None:
 def publish(app: App, out_dir: Path | None, eml: bool, send: bool) -> None:
     """Publish the approved draft: web archive, Markdown, e-mail, Atom, JSON Feed;
     and each translated edition its translator approved, in its own folder."""
+    from digest.app import publishing  # here: `fetch` does not need it (_base)
+
     with app.store() as store:
         files = publishing.publish(store, app.config, now=app.now(), out_dir=out_dir)
         sent = publishing.send_issue(store, app.config) if send else None

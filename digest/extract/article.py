@@ -7,8 +7,8 @@ trafilatura spin (RELIABILITY.md P11) has its worker killed and replaced, and en
 ``extract_timeout`` while the other pages still complete. Teaser detection and the
 one-paragraph summaries live in :mod:`digest.extract.summarize` and are re-exported here.
 
-The pool is :mod:`digest.workers` (shared with feed parsing): a ``forkserver`` context, so
-workers never fork the caller's threads, start in ~15 ms and have an address-space cap.
+The pool is :mod:`digest.workers` (shared with feed parsing): fresh interpreters, so
+workers never fork the caller's threads, and each has an address-space cap.
 """
 
 from __future__ import annotations

@@ -17,8 +17,9 @@ ParseReply = ParsedFeed | ParseError  # the error itself: it pickles (see Digest
 
 
 def parse_job(job: ParseJob) -> ParseReply:
-    """:func:`~digest.parse.feed.parse_feed` in a worker process (digest.workers, whose
-    fork server preloads the parser); its reply pickles, a ParseError included."""
+    """:func:`~digest.parse.feed.parse_feed` in a worker process (digest.workers; the
+    worker imports the parser before its first job); its reply pickles, a ParseError
+    included."""
     from digest.identity import entry_keys
     from digest.parse.feed import parse_feed
 

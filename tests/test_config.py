@@ -314,15 +314,30 @@ def test_a_file_is_parsed_once_until_its_text_changes(
 ) -> None:
     import digest.config.load as load
 
-    parses = []
-    real = load.parse_yaml
-    monkeypatch.setattr(load, "parse_yaml", lambda p, t: parses.append(p) or real(p, t))
+    fast: list[str] = []
+    slow: list[Path] = []
+    real_fast, real_slow = load._parse_fast, load.parse_yaml
+    monkeypatch.setattr(load, "_parse_fast", lambda t: fast.append(t) or real_fast(t))
+    monkeypatch.setattr(load, "parse_yaml", lambda p, t: slow.append(p) or real_slow(p, t))
     path = write(tmp_path, GOOD)
     first = load_config(path)
-    assert load_config(path) == first and len(parses) == 1
+    assert load_config(path) == first and len(fast) == 1
     # same size, same second: only the text tells the edit apart
     path.write_text(GOOD.replace("quota: 2", "quota: 3"), encoding="utf-8")
-    assert load_config(path).sections[0].quota == 3 and len(parses) == 2
+    assert load_config(path).sections[0].quota == 3 and len(fast) == 2
+    assert slow == []  # a valid file never needs the round-trip parser
     path.write_text(GOOD.replace("kind: blog", "kind: nope"), encoding="utf-8")
     with pytest.raises(ConfigError, match="kind"):
         load_config(path)
+    assert len(slow) == 1  # an invalid one is read again for its line numbers
+
+
+def test_the_fast_and_the_round_trip_parser_build_the_same_config(tmp_path: Path) -> None:
+    import digest.config.load as load
+
+    # YAML 1.2 scalars both parsers must read alike: yes/on stay text, 017 is 17
+    text = GOOD.replace("quota: 2", "quota: 017") + "\n# yes, on, no\n"
+    path = write(tmp_path, text)
+    via_fast = load._build(path, load._parse_fast(text))
+    assert via_fast == load._build(path, load.parse_yaml(path, text))
+    assert via_fast.sections[0].quota == 17

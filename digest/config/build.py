@@ -14,8 +14,6 @@ from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-
 from digest.config import schema
 from digest.config.forms import LANGUAGES, got, text
 from digest.config.schema import Spec
@@ -42,9 +40,9 @@ class Node:
         self.path = path
         self.where = where
         self.line = line
-        if not isinstance(data, CommentedMap):
+        if not isinstance(data, dict):  # a CommentedMap, or the C parser's plain dict
             raise self.error(f"expected a mapping, got {_kind(data)}")
-        self.data: CommentedMap = data
+        self.data: dict[Any, Any] = data
 
     def error(self, message: str, key: str | None = None) -> ConfigError:
         return ConfigError(
@@ -54,7 +52,7 @@ class Node:
 
     def line_of(self, key: str | None) -> int:
         if key is not None and key in self.data:
-            return _line(lambda: self.data.lc.key(key), self.line)
+            return _line(partial(_key, self.data, key), self.line)
         return self.line
 
     def join(self, key: str | None) -> str:
@@ -68,18 +66,18 @@ class Node:
     def child(self, key: str) -> Node:
         """The block under ``key``; an absent block reads as an empty one."""
         data = self.data.get(key)
-        return Node(self.path, CommentedMap() if data is None else data, self.join(key),
+        return Node(self.path, {} if data is None else data, self.join(key),
                     self.line_of(key))  # fmt: skip
 
     def items(self, key: str) -> list[Node]:
         value = self.data.get(key)
         if value is None:
             return []
-        if not isinstance(value, CommentedSeq):
+        if not isinstance(value, list):
             raise self.error(f"expected a list, got {_kind(value)}", key)
         line = self.line_of(key)
         return [
-            Node(self.path, item, f"{self.join(key)}[{i}]", _line(partial(value.lc.item, i), line))
+            Node(self.path, item, f"{self.join(key)}[{i}]", _line(partial(_item, value, i), line))
             for i, item in enumerate(value)
         ]
 
@@ -96,11 +94,21 @@ class Node:
                 raise self.error(f"unknown key; expected one of {expected}", str(key))
 
 
+# Where ruamel's round-trip tree puts a key or an item; the C parser's plain tree has no
+# ``lc`` (AttributeError), and is only built from when it has no error to place.
+def _key(mapping: dict[Any, Any], key: str) -> Any:
+    return mapping.lc.key(key)  # type: ignore[attr-defined]
+
+
+def _item(seq: list[Any], i: int) -> Any:
+    return seq.lc.item(i)  # type: ignore[attr-defined]
+
+
 def _line(position: Callable[[], Any], fallback: int) -> int:
     """ruamel's 1-based line of a key or item; keys merged in with `<<:` have none."""
     try:
         return int(position()[0]) + 1
-    except (KeyError, IndexError, TypeError):
+    except (KeyError, IndexError, TypeError, AttributeError):
         return fallback
 
 

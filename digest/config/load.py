@@ -19,6 +19,7 @@ from pathlib import Path
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from digest.config.build import Context, Node, build
 from digest.errors import ConfigError
@@ -209,8 +210,14 @@ def append_entries(
 
 
 def _flow(entry: Mapping[str, object]) -> str:
-    """One mapping as a YAML flow mapping on one line, quoted where YAML needs it."""
-    item = CommentedMap((k, v) for k, v in entry.items() if v is not None)
+    """One mapping as a YAML flow mapping on one line, quoted where YAML needs it, and
+    text with a colon (URLs) double-quoted: the C parser (YAML 1.1 scanning) refuses
+    `{url: http://...}`, which would send every later load down the slow path."""
+    item = CommentedMap(
+        (k, DoubleQuotedScalarString(v) if isinstance(v, str) and ":" in v else v)
+        for k, v in entry.items()
+        if v is not None
+    )
     item.fa.set_flow_style()
     yaml = YAML(typ="rt")
     yaml.width = 1 << 20

@@ -122,7 +122,7 @@ def test_opml_import_keeps_the_files_formatting(tmp_path: Path) -> None:
     assert "169.254.169.254" in result.output and "javascript" in result.output
     after = config.read_text(encoding="utf-8")
     assert after.startswith(before)  # every old line as it was
-    assert after[len(before) :] == "  - {name: Good, url: "https://a.example/feed", kind: blog}\n"
+    assert after[len(before) :] == '  - {name: Good, url: "https://a.example/feed", kind: blog}\n'
 
 
 def test_appending_keeps_a_four_space_style(tmp_path: Path) -> None:
@@ -133,7 +133,7 @@ def test_appending_keeps_a_four_space_style(tmp_path: Path) -> None:
     append_entries(config, "sources", [new])
     after = config.read_text(encoding="utf-8").splitlines()
     assert after[:-1] == before.splitlines()[:-1]  # all but the empty list `[]` as it was
-    assert after[-1] == "-   {name: B, url: "https://b.example/feed", kind: blog}"
+    assert after[-1] == '-   {name: B, url: "https://b.example/feed", kind: blog}'
 
 
 def test_the_edit_form_refuses_a_200_kb_title_server_side(

@@ -5,8 +5,6 @@ loopback test server. Playwright never downloads a browser here."""
 from __future__ import annotations
 
 import re
-import socket
-import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -15,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from browserkit import MARKS, chromium_tab, serving
 from feedgen import Item, days_ago, load, rss, write_config
 from httpserver import LoopbackServer
 
@@ -23,14 +22,8 @@ from digest.app.refresh import refresh
 from digest.store import Store
 from digest.types import Action, Config, Draft, ItemStatus
 
-CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium is not installed"),
-]
-ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
+pytestmark = MARKS
 ADDED_TITLE = "Field notes on tokenizers for Portuguese"
 ADDED_PAGE = f"""<html><head><title>{ADDED_TITLE}</title></head><body>
 <article><h1>{ADDED_TITLE}</h1>
@@ -59,12 +52,6 @@ class World:
             return drafting.require_draft(store, self.config)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def build_world(server: LoopbackServer, tmp: Path, now: datetime) -> tuple[Config, Path]:
     import test_pipeline  # the lead's end-to-end world: four kinds of feed
 
@@ -88,7 +75,6 @@ def build_world(server: LoopbackServer, tmp: Path, now: datetime) -> tuple[Confi
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    import uvicorn
     from conftest import NOW
 
     from digest.web.app import create_app
@@ -97,32 +83,14 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     with LoopbackServer() as server:
         config, db = build_world(server, tmp, NOW)
         app = create_app(config, db, clock=lambda: NOW, out_dir=tmp / "out")
-        port = free_port()
-        uv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                                           lifespan="off"))  # fmt: skip
-        thread = threading.Thread(target=uv.run, daemon=True)
-        thread.start()
-        deadline = time.monotonic() + 10
-        while not uv.started and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert uv.started, "uvicorn did not start"
-        yield World(config, db, tmp / "out", f"http://127.0.0.1:{port}", server)
-        uv.should_exit = True
-        thread.join(10)
+        with serving(app) as base:
+            yield World(config, db, tmp / "out", base, server)
 
 
 @pytest.fixture(scope="module")
 def page(world: World) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
-        tab = context.new_page()
-        tab.set_default_timeout(15_000)
+    with chromium_tab(timeout_ms=15_000) as tab:
         yield tab
-        context.close()
-        browser.close()
 
 
 def item(page: Any, key: str) -> Any:

@@ -5,29 +5,21 @@ item stale on the page, and the edition is approved after a confirmation."""
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+from browserkit import MARKS, chromium_tab, serving
 from translatorkit import edition_world
 
 from digest.app import editions
 from digest.store import Store
 from digest.types import Config, EditionView, TranslationStatus
 
-CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium is not installed"),
-]
-ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
+pytestmark = MARKS
 PAGE = "/editions/pt-BR"
 
 
@@ -44,7 +36,6 @@ class World:
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    import uvicorn
     from conftest import NOW
 
     from digest.web.app import create_app
@@ -52,38 +43,14 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     tmp = tmp_path_factory.mktemp("edition")
     config, db = edition_world(tmp, NOW, count=5)
     app = create_app(config, db, clock=lambda: NOW, out_dir=tmp / "out")
-    port = free_port()
-    uv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                                       lifespan="off"))  # fmt: skip
-    thread = threading.Thread(target=uv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not uv.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert uv.started, "uvicorn did not start"
-    yield World(config, db, f"http://127.0.0.1:{port}")
-    uv.should_exit = True
-    thread.join(10)
+    with serving(app) as base:
+        yield World(config, db, base)
 
 
 @pytest.fixture(scope="module")
 def page(world: World) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
-        tab = context.new_page()
-        tab.set_default_timeout(20_000)
+    with chromium_tab(timeout_ms=20_000) as tab:
         yield tab
-        context.close()
-        browser.close()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def card(page: Any, key: str) -> Any:

@@ -5,31 +5,9 @@
 "use strict";
 
 (function () {
-  function allItems() { return Array.from(document.querySelectorAll("li.tr")); }
-
-  function currentItem() {
-    const active = document.activeElement;
-    return active && active.closest ? active.closest("li.tr") : null;
-  }
-
-  function focusItem(item) {
-    if (!item) return;
-    item.focus({ preventScroll: true });
-    item.scrollIntoView({ block: "nearest" });
-  }
-
-  function step(by) {
-    const items = allItems();
-    if (!items.length) return;
-    const at = items.indexOf(currentItem());
-    const next = at < 0 ? (by > 0 ? 0 : items.length - 1) : Math.min(items.length - 1, Math.max(0, at + by));
-    focusItem(items[next]);
-  }
-
-  function submitButton(scope, selector) {
-    const button = scope && scope.querySelector(selector);
-    if (button) button.closest("form").requestSubmit(button);
-  }
+  const nav = window.digestItems("li.tr");
+  const allItems = nav.all, currentItem = nav.current, focusItem = nav.focus,
+    step = nav.step, submitButton = nav.submit;
 
   function edit(item) {
     const box = item && item.querySelector("textarea[name=summary]");

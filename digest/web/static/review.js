@@ -99,31 +99,9 @@
 
   // --- keyboard triage ---------------------------------------------------------
 
-  function allItems() { return Array.from(document.querySelectorAll("li.item")); }
-
-  function currentItem() {
-    const active = document.activeElement;
-    return active && active.closest ? active.closest("li.item") : null;
-  }
-
-  function focusItem(item) {
-    if (!item) return;
-    item.focus({ preventScroll: true });
-    item.scrollIntoView({ block: "nearest" });
-  }
-
-  function step(by) {
-    const items = allItems();
-    if (!items.length) return;
-    const at = items.indexOf(currentItem());
-    const next = at < 0 ? (by > 0 ? 0 : items.length - 1) : Math.min(items.length - 1, Math.max(0, at + by));
-    focusItem(items[next]);
-  }
-
-  function submitButton(item, selector) {
-    const button = item && item.querySelector(selector);
-    if (button) button.closest("form").requestSubmit(button);
-  }
+  const nav = window.digestItems("li.item");
+  const allItems = nav.all, currentItem = nav.current, focusItem = nav.focus,
+    step = nav.step, submitButton = nav.submit;
 
   function openDetails(item) {
     const more = item.querySelector("details.more");

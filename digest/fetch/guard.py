@@ -105,18 +105,16 @@ ALLOW_SETTING = {
     Purpose.EDITOR: "fetch.allow_hosts",
     Purpose.CONTENT: "fetch.allow_content_hosts",
 }
-DEFAULT_PORTS = (80, 443)
+_DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
-def _parse_allow(entry: str, setting: str = "fetch.allow_hosts") -> set[tuple[str, int]]:
-    """The exact origins (host, port) an entry names: ``host:port``, ``[v6]:port``, or
-    a bare ``host``/IP/IPv6 address, which means its default ports 80 and 443 (and,
-    for configured feeds, their own origins on that host: :func:`_configured_origins`)."""
+def _parse_allow(entry: str, setting: str) -> tuple[str, int | None]:
+    """The host and port an entry names: ``host:port``, ``[v6]:port``, or a bare
+    ``host``/IP/IPv6 address (port None)."""
     try:
-        host, port = _split_allow(entry.strip())
+        return _split_allow(entry.strip())
     except ValueError as e:
         raise ConfigError(f"{setting}: bad entry {entry!r}") from e
-    return {(host, port)} if port is not None else {(host, p) for p in DEFAULT_PORTS}
 
 
 def _split_allow(entry: str) -> tuple[str, int | None]:
@@ -129,15 +127,11 @@ def _split_allow(entry: str) -> tuple[str, int | None]:
     return _norm_host(entry), None
 
 
-_DEFAULT_PORTS = {"http": 80, "https": 443}
-
-
-def _configured_origins(entries: Iterable[str], feeds: Iterable[str]) -> set[tuple[str, int]]:
-    """The origins of the configured feeds whose host a bare entry names: with
+def _configured_origins(bare: set[str], feeds: Iterable[str]) -> set[tuple[str, int]]:
+    """The origins of the configured feeds on a host a bare entry names: with
     ``allow_hosts: ['127.0.0.1']`` the feeds the editor put on ``127.0.0.1:8080`` are
     let through, and nothing else on that host (not another port, not a redirect to
     one). The editor wrote both lists, so no stranger chose these addresses."""
-    bare = {host for host, port in map(_split_allow_quiet, entries) if host and port is None}
     origins: set[tuple[str, int]] = set()
     for url in feeds:
         try:
@@ -148,13 +142,6 @@ def _configured_origins(entries: Iterable[str], feeds: Iterable[str]) -> set[tup
         if host in bare and parsed.scheme in _DEFAULT_PORTS:
             origins.add((host, parsed.port or _DEFAULT_PORTS[parsed.scheme]))
     return origins
-
-
-def _split_allow_quiet(entry: str) -> tuple[str, int | None]:
-    try:
-        return _split_allow(entry.strip())
-    except ValueError:
-        return "", None  # reported by _parse_allow
 
 
 class AddressGuard:
@@ -173,11 +160,15 @@ class AddressGuard:
     ) -> None:
         self.purpose = purpose
         self.setting = ALLOW_SETTING[purpose]
-        entries = [e for e in allow_hosts if e.strip()]
-        self._origins: frozenset[tuple[str, int]] = frozenset().union(
-            *(_parse_allow(e, self.setting) for e in entries),
-            _configured_origins(entries, feeds) if purpose is not Purpose.CONTENT else (),
-        )
+        # An entry is an exact origin; a bare host means its ports 80 and 443 and, for
+        # configured feeds and what the editor types, those feeds' own origins on it.
+        named = [_parse_allow(e, self.setting) for e in allow_hosts if e.strip()]
+        bare = {host for host, port in named if port is None}
+        origins = {(host, port) for host, port in named if port is not None}
+        origins |= {(host, port) for host in bare for port in _DEFAULT_PORTS.values()}
+        if purpose is not Purpose.CONTENT:
+            origins |= _configured_origins(bare, feeds)
+        self._origins = frozenset(origins)
         self._resolver = resolver or system_resolver
 
     @classmethod

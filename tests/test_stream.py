@@ -24,7 +24,7 @@ import digest.app.refresh as refreshing
 import digest.app.stream as streaming
 from digest import workers
 from digest.app.refresh import refresh
-from digest.app.stream import InProcessParser, Parser, WorkerParser, stream_feeds
+from digest.app.stream import MainThreadParser, Parser, stream_feeds
 from digest.errors import ErrorCode, FetchError, ParseError
 from digest.fetch.http import make_guard
 from digest.store import Store
@@ -70,20 +70,18 @@ def test_a_large_refresh_streams_and_isolates_failures(
     assert unchanged == 5 * HEALTHY  # 304: the entries were not touched
 
 
-def test_a_refresh_that_only_gets_304s_starts_no_worker_process(
+def test_a_refresh_of_well_formed_feeds_starts_no_worker_process_cold_or_warm(
     server: LoopbackServer, tmp_path: Path, store: Store, now: datetime,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:  # fmt: skip
-    # A warm refresh (cron's usual run) parses nothing, so it must not pay for the
-    # parse workers' start-up and memory: they start with the first body to parse.
+    # cron's `digest fetch` parses what lxml reads in its own main thread (no process
+    # to start, no memory but its own), and a warm run (all 304s) parses nothing.
     sources = []
     for n in range(HEALTHY):
         items = [Item(f"Post {n}", f"https://example.org/{n}", "<p>Hi</p>", published=now)]
         server.route(f"/w{n}.xml", etag=f'"w{n}"', body=rss(f"Feed {n}", items))
         sources.append({"name": f"W{n}", "url": server.url(f"/w{n}.xml"), "kind": "blog"})
     config = load(write_config(tmp_path, sources))
-    assert HEALTHY >= streaming.PARSE_IN_WORKERS_FROM  # the worker strategy is chosen
-    assert all(o.new_entries == 1 for o in refresh(store, config, now=now))
     started: list[object] = []
     real = workers._Worker.start.__func__  # type: ignore[attr-defined]
 
@@ -92,6 +90,7 @@ def test_a_refresh_that_only_gets_304s_starts_no_worker_process(
         return real(cls, *args)  # type: ignore[no-any-return]
 
     monkeypatch.setattr(workers._Worker, "start", classmethod(recorded))
+    assert all(o.new_entries == 1 for o in refresh(store, config, now=now))
     again = refresh(store, config, now=now + timedelta(hours=1), due_only=False)
     assert len(again) == HEALTHY and all(o.ok and o.new_entries == 0 for o in again)
     assert started == []
@@ -282,8 +281,8 @@ def test_an_adopted_move_is_fetched_at_its_new_url_and_stored_under_the_old(
 def test_one_feed_and_twenty_take_the_same_path(
     tmp_path: Path, store: Store, now: datetime, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # One path for every size: both runs go through stream_feeds, the tiny one with
-    # the in-process parse strategy (no pool to start), the large one with workers.
+    # One path for every size: both runs go through stream_feeds and, on the main
+    # thread, parse there.
     calls: list[tuple[int, type[Parser]]] = []
     real_stream, real_choose = refreshing.stream_feeds, streaming.choose_parser
 
@@ -291,8 +290,8 @@ def test_one_feed_and_twenty_take_the_same_path(
         calls.append((len(jobs), object))
         real_stream(jobs, *args, **kwargs)
 
-    def spy_choose(feeds: int, timeout: float, workers: int) -> Parser:
-        chosen = real_choose(feeds, timeout, workers)
+    def spy_choose(timeout: float, workers: int) -> Parser:
+        chosen = real_choose(timeout, workers)
         calls[-1] = (calls[-1][0], type(chosen))
         return chosen
 
@@ -302,24 +301,37 @@ def test_one_feed_and_twenty_take_the_same_path(
     small = refresh(store, site_config(tmp_path, ["0.xml"]), now=now, transport=transport)
     large = refresh(store, site_config(tmp_path, [f"{n}.xml" for n in range(20)]), now=now,
                     transport=transport)  # fmt: skip
-    assert calls == [(1, InProcessParser), (19, WorkerParser)]  # 0.xml is not due again
+    assert calls == [(1, MainThreadParser), (19, MainThreadParser)]  # 0.xml is not due again
     assert [o.new_entries for o in small] == [3] and all(o.ok for o in large)
     assert sum(o.new_entries for o in large) == 19 * 3 and store.count_entries() == 20 * 3
 
 
-def test_a_long_in_process_parse_never_eats_a_running_fetchs_deadline(
+@pytest.mark.parametrize("evil", ["redos", "spinning fast path"])
+def test_a_long_parse_never_eats_a_running_fetchs_deadline(
     server: LoopbackServer, tmp_path: Path, store: Store, now: datetime,
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, evil: str,
 ) -> None:  # fmt: skip
-    # A tiny run parses in this thread, which stalls the event loop. The ReDoS body
-    # arrives first; had it been parsed then (1.5 s), the slow feed's fetch, running
-    # meanwhile, would have passed its 1 s deadline and failed as a timeout.
+    # The evil body arrives first and parses until its 1.5 s limit, while the slow
+    # feed's fetch runs with a 1 s deadline: the fetches have a thread of their own,
+    # and a body only feedparser reads (the ReDoS, whose regex would hold the GIL)
+    # is parsed in a worker process.
     from dataclasses import replace
 
     from httpserver import RequestHandler
 
     monkeypatch.setattr(refreshing, "PARSE_TIMEOUT", 1.5)
-    server.route("/evil.xml", body=redos_feed())
+    if evil == "redos":
+        server.route("/evil.xml", body=redos_feed())
+    else:
+        server.route("/evil.xml", body=rss("Evil", [Item("One", "https://example.org/e", "x")]))
+        real = streaming.parse_job_fast
+
+        def spin(job: Any) -> Any:
+            while job[1].endswith("/evil.xml"):
+                pass
+            return real(job)
+
+        monkeypatch.setattr(streaming, "parse_job_fast", spin)
     slow_body = rss("Slow", [Item("One", "https://example.org/one", "Text.")])
 
     def slow(req: RequestHandler) -> None:
@@ -340,14 +352,14 @@ def test_a_long_in_process_parse_never_eats_a_running_fetchs_deadline(
 def test_an_in_process_parser_with_a_window_of_one_still_stores_every_feed(
     tmp_path: Path, store: Store, now: datetime
 ) -> None:
-    # Parsing waits for running fetches, and a fetch waits for a window place that
-    # only a stored feed frees: the waiting fetches are not running, so no deadlock.
+    # A fetch waits for a window place that only a stored feed frees, and the feeds
+    # are stored in another thread than the one fetching: no deadlock.
     config = site_config(tmp_path, [f"{n}.xml" for n in range(4)])
     store.sync_sources(config.sources, now=now)
     jobs = [(s, src) for s in store.feed_states() if (src := config.source(s.url))]
     stored: dict[int, object] = {}
     stream_feeds(jobs, config.fetch, lambda i, _, parsed: stored.setdefault(i, parsed),
-                 transport=site(now, feeds=4), parser=InProcessParser(1.0),
+                 transport=site(now, feeds=4), parser=MainThreadParser(1.0, 1),
                  window=1)  # fmt: skip
     assert sorted(stored) == [0, 1, 2, 3]
     assert all(getattr(p, "title", "").startswith("Site") for p in stored.values())

@@ -1,27 +1,31 @@
 """The refresh as a stream, for one feed or ten thousand: fetch, parse and store
 overlap, and memory stays bounded.
 
-Feeds are fetched in the event loop (same client, limiter and politeness as
-:func:`digest.fetch.http.fetch_feeds`); each body goes to the parser as soon as it
-arrives, and each parsed feed is stored (``store_one``: one transaction) as soon as it
-is parsed, while other feeds are still being fetched and parsed. At most ``window``
-feeds are held between fetch and store, so a run of any size keeps a few bodies and
-parsed feeds in memory, not all of them.
+Feeds are fetched in an event loop on a thread of its own (same client, limiter and
+politeness as :func:`digest.fetch.http.fetch_feeds`); each body goes to the parser as
+soon as it arrives, and each parsed feed is stored (``store_one``: one transaction) as
+soon as it is parsed, in the calling thread, while other feeds are still being fetched.
+At most ``window`` feeds are held between fetch and store, so a run of any size keeps a
+few bodies and parsed feeds in memory, not all of them.
 
-How bodies are parsed is a strategy the stream calls, chosen by the run's size: in
-worker processes (:class:`digest.workers.Pool`, both cores, a hard per-feed time
-limit), or, for a handful of feeds, right here under a SIGALRM time limit, since a
-pool's start-up (0.1-0.3 s) would cost more than the parsing. Either way a feed's
-parse ends as a ParsedFeed or the feed's :class:`ParseError`, never an exception.
+How bodies are parsed is a strategy the stream calls. On the main thread (cron's
+`digest fetch`) a body the fast path reads is parsed right here under a SIGALRM time
+limit, and only a body for feedparser goes to a worker process (:class:`digest.workers.Pool`,
+a hard per-feed time limit); elsewhere (the web page's and the daemon's threads, where
+no alarm reaches) every body goes to the workers. Either way a feed's parse ends as a
+ParsedFeed or the feed's :class:`ParseError`, never an exception. ADR 0019 says why.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import queue
+import threading
 from collections import deque
 from collections.abc import Callable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 import httpx
@@ -29,13 +33,12 @@ import httpx
 from digest.errors import ErrorCode, ParseError
 from digest.fetch.guard import AddressGuard, Client, Purpose, make_client
 from digest.fetch.http import HostLimiter, fetch_feed, make_guard
-from digest.parse import ParseJob, ParseReply, parse_job
+from digest.parse import ParseJob, ParseReply, parse_job, parse_job_fast
 from digest.types import FeedState, Fetched, FetchResult, FetchSettings, Source
 from digest.workers import Failed, Pool, TimeLimitExceeded, can_time_limit, run_all, time_limit
 
 __all__ = [
-    "PARSE_IN_WORKERS_FROM",
-    "InProcessParser",
+    "MainThreadParser",
     "Parser",
     "WorkerParser",
     "choose_parser",
@@ -48,12 +51,10 @@ __all__ = [
 log = logging.getLogger("digest.app.stream")
 
 # Feeds held between fetch and store at once (each up to max_bytes): a parsed feed of
-# real size is ~0.4 MB in memory. Since the workers run niced (workers.NICE), a
-# group's background commit is short enough that 24 or 32 buy nothing over 16.
+# real size is ~0.4 MB in memory.
 WINDOW = 16
-POLL_SECONDS = 0.002  # how often the loop looks for parsed feeds while fetches run
-DRAIN_POLL_SECONDS = 0.05  # and, once every fetch is done, how long it waits at most
-PARSE_IN_WORKERS_FROM = 8  # below this many feeds a process pool costs more than it saves
+POLL_SECONDS = 0.002  # how long the consumer waits on busy parse workers at a time
+DRAIN_POLL_SECONDS = 0.05  # and, with nothing to parse or store, on the fetches
 # A parse worker imports the parser before its first job, so no deadline pays for it.
 PARSE_PRELOAD = ("digest.parse.feed",)
 
@@ -61,10 +62,7 @@ StoreFn = Callable[[int, FetchResult, ParseReply | None], None]
 
 
 class Parser(Protocol):
-    """A parse strategy: jobs in by key, each feed's ParsedFeed or ParseError out.
-    ``in_thread``: it parses in the caller's thread, stalling the event loop."""
-
-    in_thread: bool
+    """A parse strategy: jobs in by key, each feed's ParsedFeed or ParseError out."""
 
     @property
     def pending(self) -> int: ...
@@ -85,10 +83,18 @@ def parse_here(job: ParseJob, timeout: float) -> ParseReply:
     """One body parsed in this process under a SIGALRM limit (main thread only: see
     :func:`~digest.workers.can_time_limit`). A parser that raises anything only fails
     that feed (S4)."""
+    reply = _limited(parse_job, job, timeout)
+    assert reply is not None  # parse_job never declines a body
+    return reply
+
+
+def _limited(
+    parse: Callable[[ParseJob], ParseReply | None], job: ParseJob, timeout: float
+) -> ParseReply | None:
     url = job[1]
     try:
         with time_limit(timeout):
-            return parse_job(job)
+            return parse(job)
     except TimeLimitExceeded:
         return parse_timeout_error(url, timeout)
     except Exception as e:  # a parser bug must not stop the other feeds
@@ -118,37 +124,8 @@ def parse_one(job: ParseJob, timeout: float) -> ParseReply:
     return from_worker(reply, job[1], timeout)
 
 
-class InProcessParser:
-    """Parses a submitted body on the next poll, in this process: for tiny runs."""
-
-    in_thread = True
-
-    def __init__(self, timeout: float) -> None:
-        self.timeout = timeout
-        self.queue: deque[tuple[int, ParseJob]] = deque()
-
-    @property
-    def pending(self) -> int:
-        return len(self.queue)
-
-    def submit(self, key: int, job: ParseJob) -> None:
-        self.queue.append((key, job))
-
-    def poll(self, timeout: float) -> list[tuple[int, ParseReply]]:
-        # One body per poll: the loop goes on fetching between two parses.
-        if not self.queue:
-            return []
-        key, job = self.queue.popleft()
-        return [(key, parse_here(job, self.timeout))]
-
-    def close(self) -> None:
-        self.queue.clear()
-
-
 class WorkerParser:
     """Parses in a :class:`~digest.workers.Pool` of ``workers`` processes."""
-
-    in_thread = False
 
     def __init__(self, timeout: float, workers: int) -> None:
         self.timeout = timeout
@@ -180,82 +157,202 @@ class WorkerParser:
         self.pool.close()
 
 
-def choose_parser(feeds: int, timeout: float, workers: int) -> Parser:
-    """In-process for a handful of feeds on the main thread, else worker processes."""
-    if feeds < PARSE_IN_WORKERS_FROM and can_time_limit():
-        return InProcessParser(timeout)
+class MainThreadParser:
+    """Parses here, one body per poll under a SIGALRM limit, whatever the fast path
+    (lxml, whose work is linear in the body) or the JSON Feed reader can read: no
+    process to start, no reply to pickle, no memory but this process's. The rest, the
+    bodies only feedparser reads, whose regexes can spin on hostile input (P4) while
+    holding the GIL the fetching thread needs, go to a :class:`WorkerParser`, started
+    with the first of them (a refresh of well-formed feeds starts none)."""
+
+    def __init__(self, timeout: float, workers: int) -> None:
+        self.timeout, self.workers = timeout, workers
+        self.queue: deque[tuple[int, ParseJob]] = deque()
+        self.elsewhere: WorkerParser | None = None
+
+    @property
+    def pending(self) -> int:
+        return len(self.queue) + (self.elsewhere.pending if self.elsewhere else 0)
+
+    def submit(self, key: int, job: ParseJob) -> None:
+        self.queue.append((key, job))
+
+    def poll(self, timeout: float) -> list[tuple[int, ParseReply]]:
+        done: list[tuple[int, ParseReply]] = []
+        if self.queue:  # one body per poll: the caller stores between two parses
+            key, job = self.queue.popleft()
+            if (reply := _limited(parse_job_fast, job, self.timeout)) is not None:
+                done.append((key, reply))
+            else:
+                self.elsewhere = self.elsewhere or WorkerParser(self.timeout, self.workers)
+                self.elsewhere.submit(key, job)
+        if self.elsewhere and self.elsewhere.pending:
+            done += self.elsewhere.poll(0 if done or self.queue else timeout)
+        return done
+
+    def close(self) -> None:
+        self.queue.clear()
+        if self.elsewhere:
+            self.elsewhere.close()
+
+
+def choose_parser(timeout: float, workers: int) -> Parser:
+    """Here on the main thread (cron's `digest fetch`), else, where no alarm can
+    bound a parse (the web page's and the daemon's threads), in worker processes."""
+    if can_time_limit():
+        return MainThreadParser(timeout, workers)
     return WorkerParser(timeout, workers)
 
 
-async def _stream(
-    jobs: Sequence[tuple[FeedState, Source]],
-    settings: FetchSettings,
-    guard: AddressGuard,
-    transport: httpx.AsyncBaseTransport | None,
-    parser: Parser,
-    store_one: StoreFn,
-    on_fetched: Callable[[FetchResult], None],
-    on_idle: Callable[[], None],
-    can_store: Callable[[], bool],
-    window: int,
-) -> None:
-    slots = asyncio.Semaphore(window)
-    limiter = HostLimiter(settings)
-    running = 0  # fetches past their host's and the window's wait: their deadline runs
-    fetched: dict[int, FetchResult] = {}  # being parsed
-    held: deque[tuple[int, FetchResult, ParseReply | None]] = deque()  # to store
+class _Fetching:
+    """The run's fetches, in an event loop on a thread of their own, so a parse in the
+    main thread never stalls them (lxml and nh3 release the GIL; Python code hands it
+    over every 5 ms). Each result is handed over through a queue; at most ``window``
+    are out at once, and the consumer gives a place back once it stored the feed."""
 
-    def store_held(*, force: bool = False) -> None:
-        """Store what is ready, unless the caller cannot take it now (its group is
-        committing): the loop then goes on fetching and feeding the parser."""
-        while held and (force or can_store()):
-            index, result, reply = held.popleft()
-            try:
-                store_one(index, result, reply)
-            finally:
-                slots.release()
+    def __init__(
+        self,
+        jobs: Sequence[tuple[FeedState, Source]],
+        settings: FetchSettings,
+        guard: AddressGuard,
+        transport: httpx.AsyncBaseTransport | None,
+        window: int,
+    ) -> None:
+        self.jobs, self.settings, self.guard, self.transport = jobs, settings, guard, transport
+        self.window = window
+        self.done = False
+        self._arrived: queue.SimpleQueue[tuple[int, FetchResult] | _End] = queue.SimpleQueue()
+        self._started = threading.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._slots: asyncio.Semaphore | None = None
+        self._thread = threading.Thread(target=self._run, name="digest-fetch", daemon=True)
 
-    async def one(client: Client, index: int, state: FeedState, source: Source) -> None:
-        nonlocal running
+    def start(self) -> None:
+        self._thread.start()
+
+    def take(self, timeout: float) -> list[tuple[int, FetchResult]]:
+        """What arrived, waiting up to ``timeout`` for the first; raises what the
+        fetching raised (a bug: each fetch's failure is a FetchError value)."""
+        taken: list[tuple[int, FetchResult]] = []
+        try:
+            item = self._arrived.get(timeout=timeout) if timeout else self._arrived.get_nowait()
+            while True:
+                if isinstance(item, _End):
+                    self.done = True
+                    if item.error is not None:
+                        raise item.error
+                    return taken
+                taken.append(item)
+                item = self._arrived.get_nowait()
+        except queue.Empty:
+            return taken
+
+    def release(self) -> None:
+        """A stored feed gives its window place back."""
+        if self._loop is not None and self._slots is not None:
+            with contextlib.suppress(RuntimeError):  # the loop has ended: nobody waits
+                self._loop.call_soon_threadsafe(self._slots.release)
+
+    def stop(self) -> None:
+        """Cancel what is still running (the consumer failed) and wait for the thread."""
+        if self._thread.is_alive() and self._started.wait(timeout=5):
+            assert self._loop is not None and self._task is not None
+            with contextlib.suppress(RuntimeError):
+                self._loop.call_soon_threadsafe(self._task.cancel)
+        self._thread.join()
+
+    def _run(self) -> None:
+        error: BaseException | None = None
+        try:
+            asyncio.run(self._fetch_all())
+        except asyncio.CancelledError:
+            pass
+        except BaseException as e:  # handed to the consumer, which raises it
+            error = e
+        finally:
+            self._started.set()
+            self._arrived.put(_End(error))
+
+    async def _fetch_all(self) -> None:
+        self._loop, self._task = asyncio.get_running_loop(), asyncio.current_task()
+        self._slots = asyncio.Semaphore(self.window)
+        self._started.set()
+        limiter = HostLimiter(self.settings)
+        async with make_client(self.settings, self.guard, transport=self.transport) as client:
+            await asyncio.gather(*(self._one(client, limiter, i, state, source)
+                                   for i, (state, source) in enumerate(self.jobs)))  # fmt: skip
+
+    async def _one(
+        self, client: Client, limiter: HostLimiter, index: int, state: FeedState, source: Source
+    ) -> None:
+        assert self._slots is not None
         # The one place moves are handled: an adopted move is fetched at its new URL;
         # store_one files the result under the feed's identity, jobs[index][0].url.
         url = state.fetch_url
         async with limiter.slot(url):
             # The window is taken inside the host's slot, so a slow host (arXiv's gap)
             # never holds window places while it waits for its turn.
-            await slots.acquire()
-            running += 1
+            await self._slots.acquire()
+            result = await fetch_feed(client, self.guard, url, state, source, self.settings)
+        self._arrived.put((index, result))
+
+
+@dataclass(frozen=True)
+class _End:
+    """The fetching is over; ``error`` is what it raised, if anything."""
+
+    error: BaseException | None = None
+
+
+def _consume(
+    fetching: _Fetching,
+    jobs: Sequence[tuple[FeedState, Source]],
+    parser: Parser,
+    store_one: StoreFn,
+    on_fetched: Callable[[FetchResult], None],
+    on_idle: Callable[[], None],
+    can_store: Callable[[], bool],
+    max_entries: int,
+) -> None:
+    """The calling thread's side: parse what arrives and store what is parsed, ticking
+    ``on_idle`` (the group commit) between feeds."""
+    fetched: dict[int, FetchResult] = {}  # being parsed
+    held: deque[tuple[int, FetchResult, ParseReply | None]] = deque()  # to store
+
+    def store_held(*, force: bool = False) -> int:
+        """Store what is ready, unless the caller cannot take it now (its group is
+        committing): parsing goes on meanwhile."""
+        stored = 0
+        while held and (force or can_store()):
+            index, result, reply = held.popleft()
             try:
-                result = await fetch_feed(client, guard, url, state, source, settings)
+                store_one(index, result, reply)
             finally:
-                running -= 1
-        on_fetched(result)
-        if isinstance(result, Fetched):
-            parser.submit(index, (result.body, result.final_url, dict(result.headers),
-                                  source.kind.value, settings.max_entries))  # fmt: skip
-            fetched[index] = replace(result, body=b"")  # the job keeps it while needed
-        else:
-            held.append((index, result, None))
+                fetching.release()
+            stored += 1
+        return stored
 
-    def collect(timeout: float) -> None:
-        # A parse in this thread stalls the loop: it waits until no fetch is running,
-        # or it could push a healthy feed past its deadline.
-        if not (parser.in_thread and running):
-            replies = parser.poll(timeout)
-            held.extend((index, fetched.pop(index), reply) for index, reply in replies)
-        store_held()
+    wait = 0.0
+    while not fetching.done or parser.pending:
+        arrived = fetching.take(wait)
+        for index, result in arrived:
+            on_fetched(result)
+            if isinstance(result, Fetched):
+                kind = jobs[index][1].kind.value
+                parser.submit(index, (result.body, result.final_url, dict(result.headers),
+                                      kind, max_entries))  # fmt: skip
+                fetched[index] = replace(result, body=b"")  # the job keeps it while needed
+            else:
+                held.append((index, result, None))
+        replies = parser.poll(0)
+        held.extend((index, fetched.pop(index), reply) for index, reply in replies)
+        stored = store_held()
         on_idle()
-
-    async with make_client(settings, guard, transport=transport) as client:
-        fetching = asyncio.gather(*(one(client, i, s, src) for i, (s, src) in enumerate(jobs)))
-        while not fetching.done():
-            collect(0)
-            # Not a plain sleep: the loop ends the moment the last fetch does (a tiny
-            # refresh would otherwise lose up to POLL_SECONDS for nothing).
-            await asyncio.wait([fetching], timeout=POLL_SECONDS)
-        await fetching  # raises what a fetch raised
-    while parser.pending:  # the last parses; a slow one may take up to parse_timeout
-        collect(DRAIN_POLL_SECONDS)  # ticking, so the group never waits on a slow parse
+        # A turn that did nothing waits for the next arrival: briefly while workers
+        # parse or a group commits (their news does not wake the queue), else longer.
+        idle = not (arrived or replies or stored)
+        wait = 0.0 if not idle else POLL_SECONDS if parser.pending or held else DRAIN_POLL_SECONDS
     store_held(force=True)
 
 
@@ -284,9 +381,12 @@ def stream_feeds(
     guard = guard or make_guard(
         settings, purpose=Purpose.FEED, feeds=[source.url for _, source in jobs]
     )
-    parser = parser or choose_parser(len(jobs), parse_timeout, workers)
+    parser = parser or choose_parser(parse_timeout, workers)
+    fetching = _Fetching(jobs, settings, guard, transport, window)
+    fetching.start()
     try:
-        asyncio.run(_stream(jobs, settings, guard, transport, parser, store_one, on_fetched,
-                            on_idle, can_store, window))  # fmt: skip
+        _consume(fetching, jobs, parser, store_one, on_fetched, on_idle, can_store,
+                 settings.max_entries)  # fmt: skip
     finally:
+        fetching.stop()
         parser.close()

@@ -13,13 +13,13 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
-from digest.parse.job import ParseJob, ParseReply, parse_job
+from digest.parse.job import ParseJob, ParseReply, parse_job, parse_job_fast
 
 if TYPE_CHECKING:
     from digest.parse.extras import parse_duration
     from digest.parse.feed import parse_feed
 
-__all__ = ["ParseJob", "ParseReply", "parse_duration", "parse_feed", "parse_job"]
+__all__ = ["ParseJob", "ParseReply", "parse_duration", "parse_feed", "parse_job", "parse_job_fast"]
 
 _HOMES = {"parse_feed": "digest.parse.feed", "parse_duration": "digest.parse.extras"}
 

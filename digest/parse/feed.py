@@ -38,7 +38,7 @@ from digest.parse.jsonfeed import read_json_feed
 from digest.sanitize import clean_html, decode_entities, html_to_text, safe_url, strip_control
 from digest.types import Enclosure, EntryData, ParsedFeed, ParseWarning, SourceKind
 
-__all__ = ["parse_feed"]
+__all__ = ["NeedsFeedparser", "parse_feed"]
 
 _MAX_GUID = 512
 _MAX_LINKS = 50
@@ -53,6 +53,12 @@ _SPACE_RE = re.compile(r"\s+")
 _DECLARED_RE = re.compile(rb"<!ENTITY\s+([A-Za-z_][\w.-]*)")  # general entities, not %
 
 
+class NeedsFeedparser(Exception):
+    """Raised by ``parse_feed(..., use_feedparser=False)``: the fast path cannot read this
+    body, and feedparser, whose regexes can spin on hostile input (RELIABILITY P4),
+    should read it where it can be killed."""
+
+
 def parse_feed(
     body: bytes,
     *,
@@ -61,13 +67,15 @@ def parse_feed(
     kind: SourceKind = SourceKind.BLOG,
     fast: bool = True,
     max_entries: int | None = None,
+    use_feedparser: bool = True,
 ) -> ParsedFeed:
     """Parse one fetched feed body. Raises :class:`ParseError` with code ``empty``,
     ``not_a_feed`` or ``parse_error``; a readable but malformed feed parses with
     ``warnings``. With ``fast``, plain RSS 2.0 and Atom 1.0 are read by lxml
     (:mod:`digest.parse.fast`, same result); anything else, and ``fast=False``, by
     feedparser. With ``max_entries``, only the newest entries are kept (the rest are
-    counted in an ``entries_capped`` warning)."""
+    counted in an ``entries_capped`` warning). Without ``use_feedparser``, a body the fast
+    path and the JSON Feed reader cannot read raises :class:`NeedsFeedparser`."""
     if not body.strip():
         raise ParseError(f"{url}: the response body is empty", code=ErrorCode.EMPTY)
     warnings: list[ParseWarning] = []
@@ -81,7 +89,9 @@ def parse_feed(
         keep.extend(items)
         del items
     else:
-        feed, keep = _read_xml(body, url, headers or {}, warnings, fast, max_entries)
+        feed, keep = _read_xml(
+            body, url, headers or {}, warnings, fast, max_entries, use_feedparser
+        )
         if b"podcastindex" in body or b"xmlns:podcast" in body:
             pod = podcast_tags(body)
     if capped := keep.warning():
@@ -119,6 +129,7 @@ def _read_xml(
     warnings: list[ParseWarning],
     fast: bool,
     limit: int | None,
+    fallback: bool = True,
 ) -> tuple[Mapping[str, Any], Newest]:
     """The feed's values and its ``limit`` newest raw entries."""
     if body[:1].isspace():  # whitespace before <?xml makes the strict parser give up
@@ -127,6 +138,8 @@ def _read_xml(
         keep = Newest(limit)  # the fast path may give up halfway: then this one is dropped
         if (found := read_fast(body, headers, keep.add)) is not None:
             return found[0], keep
+    if not fallback:
+        raise NeedsFeedparser(url)
     lowered = {k.lower(): v for k, v in headers.items()}
     body = _repair_utf8(body, warnings)
     lowered = _settle_charset(body, lowered, warnings)

@@ -9,7 +9,7 @@ from digest.errors import ParseError
 from digest.limits import cap_entry
 from digest.types import ParsedFeed, SourceKind
 
-__all__ = ["ParseJob", "ParseReply", "parse_job"]
+__all__ = ["ParseJob", "ParseReply", "parse_job", "parse_job_fast"]
 
 # body, url, headers, source kind value, entries kept (fetch.max_entries)
 ParseJob = tuple[bytes, str, dict[str, str], str, int]
@@ -20,14 +20,26 @@ def parse_job(job: ParseJob) -> ParseReply:
     """:func:`~digest.parse.feed.parse_feed` in a worker process (digest.workers; the
     worker imports the parser before its first job); its reply pickles, a ParseError
     included."""
+    reply = _parse(job, use_feedparser=True)
+    assert reply is not None  # only a body left for feedparser gives None
+    return reply
+
+
+def parse_job_fast(job: ParseJob) -> ParseReply | None:
+    """The job without feedparser: None when only feedparser can read the body."""
+    return _parse(job, use_feedparser=False)
+
+
+def _parse(job: ParseJob, *, use_feedparser: bool) -> ParseReply | None:
     from digest.identity import entry_keys
-    from digest.parse.feed import parse_feed
+    from digest.parse.feed import NeedsFeedparser, parse_feed
 
     body, url, headers, kind, max_entries = job
     try:
-        parsed = parse_feed(
-            body, url=url, headers=headers, kind=SourceKind(kind), max_entries=max_entries
-        )
+        parsed = parse_feed(body, url=url, headers=headers, kind=SourceKind(kind),
+                            max_entries=max_entries, use_feedparser=use_feedparser)  # fmt: skip
+    except NeedsFeedparser:
+        return None
     except ParseError as e:
         e.url = e.url or url
         return e.detached()

@@ -24,7 +24,7 @@ import digest.app.refresh as refreshing
 import digest.app.stream as streaming
 from digest import workers
 from digest.app.refresh import refresh
-from digest.app.stream import MainThreadParser, Parser, stream_feeds
+from digest.app.stream import MainThreadParser, Parser, WorkerParser, stream_feeds
 from digest.errors import ErrorCode, FetchError, ParseError
 from digest.fetch.http import make_guard
 from digest.store import Store
@@ -304,6 +304,13 @@ def test_one_feed_and_twenty_take_the_same_path(
     assert calls == [(1, MainThreadParser), (19, MainThreadParser)]  # 0.xml is not due again
     assert [o.new_entries for o in small] == [3] and all(o.ok for o in large)
     assert sum(o.new_entries for o in large) == 19 * 3 and store.count_entries() == 20 * 3
+    # fetch.parse_workers asks for processes that parse every body, on more cores.
+    from dataclasses import replace
+
+    config = site_config(tmp_path, ["0.xml"])
+    config = replace(config, fetch=replace(config.fetch, parse_workers=2))
+    more = refresh(store, config, now=now, due_only=False, transport=transport)
+    assert calls[-1] == (1, WorkerParser) and [o.ok for o in more] == [True]
 
 
 @pytest.mark.parametrize("evil", ["redos", "spinning fast path"])

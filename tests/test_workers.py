@@ -204,8 +204,11 @@ def test_redos_feed_ends_as_parse_timeout_and_the_others_parse(strategy: str) ->
     assert elapsed < 1.0 + 4  # the limit, plus worker start-up and the healthy feeds
 
 
-def test_on_the_main_thread_feeds_are_parsed_here_and_elsewhere_in_workers() -> None:
-    assert isinstance(choose_parser(1.0, 2), MainThreadParser)
+def test_feeds_are_parsed_here_unless_workers_are_asked_for() -> None:
+    assert isinstance(choose_parser(1.0, 0), MainThreadParser)  # fetch.parse_workers: 0
+    asked = choose_parser(1.0, 3)
+    asked.close()
+    assert isinstance(asked, WorkerParser) and asked.pool.size == 3
 
 
 def test_the_main_thread_parses_what_lxml_reads_and_sends_feedparsers_share_away(
@@ -257,7 +260,7 @@ def test_off_the_main_thread_a_few_feeds_still_go_to_workers() -> None:
     out: list[ParseReply] = []
 
     def run() -> None:
-        chosen.append(choose_parser(1.0, 2))
+        chosen.append(choose_parser(1.0, 0))
         chosen[0].close()
         out.extend(parse_one(job, 1.0) for job in jobs)  # no alarm here: a worker each
 

@@ -25,7 +25,6 @@ from digest.types import Config, FeedState, FetchResult, Outcome, ParsedFeed, So
 
 log = logging.getLogger("digest.app.refresh")
 
-PARSE_WORKERS = 2  # both cores; the main process meanwhile stores what is parsed
 PARSE_TIMEOUT = 10.0  # wall-clock seconds per feed body (P4); `digest add` uses it too
 
 ProgressFn = Callable[[str, int, int], None]  # (what, done, total)
@@ -83,7 +82,7 @@ def _refresh(
 
         stream_feeds(jobs, config.fetch, store_one, transport=transport, on_fetched=fetched,
                      on_idle=group.tick, can_store=lambda: not group.committing,
-                     parse_timeout=PARSE_TIMEOUT, workers=PARSE_WORKERS)  # fmt: skip
+                     parse_timeout=PARSE_TIMEOUT)  # fmt: skip
     return [outcomes[i] for i in range(len(jobs))]
 
 

@@ -55,6 +55,7 @@ log = logging.getLogger("digest.app.stream")
 WINDOW = 16
 POLL_SECONDS = 0.002  # how long the consumer waits on busy parse workers at a time
 DRAIN_POLL_SECONDS = 0.05  # and, with nothing to parse or store, on the fetches
+WORKERS = 2  # parse workers when none are configured: feedparser's share, other threads
 # A parse worker imports the parser before its first job, so no deadline pays for it.
 PARSE_PRELOAD = ("digest.parse.feed",)
 
@@ -197,11 +198,12 @@ class MainThreadParser:
 
 
 def choose_parser(timeout: float, workers: int) -> Parser:
-    """Here on the main thread (cron's `digest fetch`), else, where no alarm can
-    bound a parse (the web page's and the daemon's threads), in worker processes."""
-    if can_time_limit():
-        return MainThreadParser(timeout, workers)
-    return WorkerParser(timeout, workers)
+    """With no ``workers`` asked for (``fetch.parse_workers: 0``), here on the main
+    thread (cron's `digest fetch`); else, and where no alarm can bound a parse (the web
+    page's and the daemon's threads), in ``workers`` processes (2 by default)."""
+    if not workers and can_time_limit():
+        return MainThreadParser(timeout, WORKERS)
+    return WorkerParser(timeout, workers or WORKERS)
 
 
 class _Fetching:
@@ -367,7 +369,6 @@ def stream_feeds(
     on_idle: Callable[[], None] = lambda: None,
     can_store: Callable[[], bool] = lambda: True,
     parse_timeout: float = 10.0,
-    workers: int = 2,
     window: int = WINDOW,
     parser: Parser | None = None,
 ) -> None:
@@ -377,11 +378,12 @@ def stream_feeds(
     ``parse_timeout`` past ``parse_timeout`` seconds), or None when there was nothing
     to parse (304, a FetchError). ``on_idle`` is called on every turn of the loop (the
     caller commits a group of stored feeds there). ``transport`` replaces the network
-    (tests); ``parser`` the strategy :func:`choose_parser` picks for the run's size."""
+    (tests); ``parser`` the strategy :func:`choose_parser` picks from
+    ``settings.parse_workers`` and the calling thread."""
     guard = guard or make_guard(
         settings, purpose=Purpose.FEED, feeds=[source.url for _, source in jobs]
     )
-    parser = parser or choose_parser(parse_timeout, workers)
+    parser = parser or choose_parser(parse_timeout, settings.parse_workers)
     fetching = _Fetching(jobs, settings, guard, transport, window)
     fetching.start()
     try:

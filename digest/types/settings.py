@@ -46,6 +46,12 @@ class FetchSettings:
         metadata=setting("Entries kept per feed per fetch, newest first; the rest are "
                          "counted in a warning.", ge=1, le=100_000),
     )  # fmt: skip
+    parse_workers: int = field(
+        default=0,
+        metadata=setting("Processes that parse every fetched feed, one per core to spend; 0 "
+                         "parses what lxml reads in the refresh's own process (least memory) "
+                         "and only the rest in workers.", ge=0, le=64),
+    )  # fmt: skip
     max_redirects: int = field(
         default=5, metadata=setting("Redirects followed per fetch.", ge=0, le=20)
     )

@@ -22,6 +22,8 @@ KEPT_OUT = {
     "pygments": "httpx's own command-line client (digest/__init__.py hides it)",
     "importlib.metadata": "sqlite-utils plugins are not loaded (digest.store.db.connect)",
     "multiprocessing": "only a parse or extraction pool imports it (digest.workers)",
+    "dateutil": "sqlite-utils' command-line recipes, deferred (digest.store.sqlitedb)",
+    "ctypes": "dateutil.tz's, the same",
     "digest.cli.review": "review commands are imported when one runs (cli._base.COMMAND_MODULES)",
     "digest.rank": "ranking is the draft's, not the fetch's",
     "digest.publish": "publishing is `digest publish`'s",
@@ -59,3 +61,18 @@ def test_fetch_does_not_import_what_it_does_not_use(server: LoopbackServer, tmp_
     assert "digest.store" in modules and "httpx" in modules  # it did fetch and store
     loaded = {m: why for m, why in KEPT_OUT.items() if m in modules}
     assert not loaded, f"`digest fetch` imports again: {loaded}"
+
+
+def test_the_deferred_sqlite_utils_recipes_still_work() -> None:
+    """digest.store.sqlitedb defers sqlite_utils.recipes: whoever reads it gets it."""
+    code = (
+        "import sys, digest.store\n"
+        "assert 'dateutil' not in sys.modules\n"
+        "from sqlite_utils import recipes, utils\n"
+        "assert utils.recipes is recipes\n"
+        "print(recipes.parsedate('5 March 2020'), recipes.jsonsplit('a,b'))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60, stdin=subprocess.DEVNULL)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["2020-03-05", '["a",', '"b"]']

@@ -35,7 +35,7 @@ def _defer(name: str) -> None:
     loader = spec.loader
 
     def run(attribute: str) -> Any:
-        del module.__getattr__
+        module.__dict__.pop("__getattr__", None)  # from now on a plain module
         loader.exec_module(module)
         return getattr(module, attribute)
 

@@ -31,8 +31,12 @@ from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import import_module
-from multiprocessing.connection import Connection, wait
-from typing import Any, Generic, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
+
+# multiprocessing (and pickle) is imported by the functions that start or wait for a
+# worker: a refresh that parses in its own process imports this module, never them.
+if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
 
 __all__ = [
     "Failed",
@@ -124,6 +128,8 @@ def _child(fd: int) -> None:
     """A worker's main: the function (pickled by name) and its limits come first; once
     the modules to preload are imported it says so, and every job's deadline (which
     the parent starts when it hands a job over) is spent on the job alone."""
+    from multiprocessing.connection import Connection
+
     conn = Connection(fd)
     fn, memory_bytes, preload = conn.recv()
     for module in preload:
@@ -172,6 +178,8 @@ class _Worker:
     def start(cls, fn: Callable[[Any], Any], memory: int | None, preload: Sequence[str]) -> _Worker:
         """A new worker, once it has imported ``preload`` (its first job's deadline
         must not pay for them). Raises OSError when it cannot start."""
+        from multiprocessing.connection import Connection
+
         parent, child = socket.socketpair()
         _widen(parent)
         _widen(child)
@@ -298,6 +306,8 @@ class Pool(Generic[K, J, R]):
 
     def poll(self, timeout: float = 0.0) -> list[tuple[K, R | Failed]]:
         """Results ready within ``timeout`` seconds (less if a deadline comes first)."""
+        from multiprocessing.connection import wait
+
         self._dispatch()
         done, self.ready = self.ready, []
         busy = [w for w in self.workers if w.busy]

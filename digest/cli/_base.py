@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
 import click
-from rich.markup import escape
 
 from digest.cli import _console as console
 from digest.clock import Clock, system_clock
@@ -72,7 +71,7 @@ def exit_status(error: DigestError) -> int:
 
 def fail(error: DigestError) -> NoReturn:
     """One clear line on stderr, then the error's documented exit status."""
-    console.err.print(f"[red]error[/] ({error.code}): {escape(str(error))}")
+    console.err.print(f"[red]error[/] ({error.code}): {console.escape(str(error))}")
     sys.exit(exit_status(error))
 
 

@@ -1,6 +1,12 @@
 """Terminal output for the CLI: tables, the draft view, the results of the use cases
 and progress bars (rich). Only the CLI imports this; the library never prints, and
-nothing here reads the database or calls a use case."""
+nothing here reads the database or calls a use case.
+
+rich (~2 MB, ~25 ms) is imported by the first command that prints through it: ``out``
+and ``err`` are made on first use, and ``escape`` imports rich's when called. `digest
+fetch`, which cron starts every few minutes and whose memory is a target (issue #22),
+prints its one line of totals with click and never loads rich off a terminal.
+"""
 
 from __future__ import annotations
 
@@ -14,8 +20,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
-from rich.markup import escape
+import click
 
 from digest.app.refresh import ProgressFn
 from digest.app.update import UpdateResult
@@ -23,18 +28,53 @@ from digest.store import FeedHealth, SearchHit
 from digest.types import Draft, DraftItem, Issue, ItemStatus, PublishedFiles
 
 if TYPE_CHECKING:
+    from rich.console import Console
     from rich.table import Table
 
     from digest.app.additions import Added
     from digest.demo.run import DemoRun
 
-out = Console(highlight=False, soft_wrap=False)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+out: Console  # stdout() (module __getattr__)
+err: Console  # stderr()
+
 
 _STATUS_STYLE = {"ok": "green", "warning": "dark_orange", "error": "red", "gone": "magenta",
                  "never": "yellow"}  # fmt: skip
 _ITEM_MARK = {ItemStatus.APPROVED: "[green]✔[/]", ItemStatus.REJECTED: "[red]✘[/]",
               ItemStatus.PENDING: "[yellow]·[/]"}  # fmt: skip
+
+
+def stdout() -> Console:
+    return _made("out")
+
+
+def stderr() -> Console:
+    return _made("err")
+
+
+def _made(name: str) -> Console:
+    """``out`` or ``err``, made on first use; a test may have set its own."""
+    made: Console | None = globals().get(name)
+    if made is None:
+        from rich.console import Console
+
+        made = Console(stderr=name == "err", highlight=False, soft_wrap=name == "err")
+        globals()[name] = made
+    return made
+
+
+def __getattr__(name: str) -> Console:
+    """``console.out`` and ``console.err`` for the commands."""
+    if name in ("out", "err"):
+        return _made(name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def escape(text: str) -> str:
+    """rich's markup escape, for text printed through ``out`` and ``err``."""
+    from rich.markup import escape as rich_escape
+
+    return rich_escape(text)
 
 
 def when(value: datetime | None) -> str:
@@ -52,7 +92,7 @@ def progress_bar(enabled: bool) -> Iterator[ProgressFn | None]:
 
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                TimeElapsedColumn())  # fmt: skip
-    with Progress(*columns, console=err, transient=True) as bar:
+    with Progress(*columns, console=stderr(), transient=True) as bar:
         tasks: dict[str, Any] = {}
 
         def update(what: str, done: int, total: int) -> None:
@@ -65,19 +105,21 @@ def progress_bar(enabled: bool) -> Iterator[ProgressFn | None]:
 
 def say(text: str) -> None:
     """One answer line (rich markup allowed), never wrapped: scripts and greps read it."""
-    out.print(text, soft_wrap=True)
+    stdout().print(text, soft_wrap=True)
 
 
 def print_update(result: UpdateResult) -> None:
-    """Each failed feed on stderr, then one line of totals."""
+    """Each failed feed on stderr, then one line of totals. With click, not rich: this
+    is all `digest fetch` prints (click drops the colour off a terminal, as rich does)."""
     for o in result.outcomes:
         if not o.ok:
-            err.print(f"[red]error[/] {escape(o.key)}: {o.code}: {escape(o.detail)}")
-    out.print(f"fetched {len(result.outcomes)} feeds: {result.new_entries} new entries, "
-              f"{result.failed} failed")  # fmt: skip
+            click.echo(f"{click.style('error', fg='red')} {o.key}: {o.code}: {o.detail}", err=True)
+    click.echo(f"fetched {len(result.outcomes)} feeds: {result.new_entries} new entries, "
+               f"{result.failed} failed")  # fmt: skip
 
 
 def print_files(files: PublishedFiles, *, eml: bool = True) -> None:
+    out = stdout()
     out.print(f"HTML:     {files.html}\nMarkdown: {files.markdown}\n"
               f"Index:    {files.index}\nAtom:     {files.atom}")  # fmt: skip
     for extra in files.extra:
@@ -94,6 +136,7 @@ def print_files(files: PublishedFiles, *, eml: bool = True) -> None:
 
 
 def print_demo(run: DemoRun) -> None:
+    out = stdout()
     out.print(f"[bold]demo[/]: sample feeds served at {run.base_url}")
     print_update(run.update)
     out.print(f"summaries: {run.update.summarised} made")
@@ -119,6 +162,7 @@ def digest_command() -> str:
 
 def print_added(added: Added) -> None:
     """What `digest draft add` answers: the item's title, and whether it was new."""
+    out = stdout()
     where = f"section {added.section}" if added.section else "not placed"
     if added.already:
         out.print(f"already in the draft: #{added.handle} {escape(added.title)}")
@@ -161,6 +205,7 @@ def feeds_json(rows: Sequence[FeedHealth]) -> str:
 def draft_view(draft: Draft, *, show_all: bool = False) -> None:
     """The draft as the issue will read; each item under its handle (#N), which the
     review commands take and which no decision shifts."""
+    out = stdout()
     out.print(f"[bold]Draft {draft.key}[/] ({draft.status.value}) "
               f"{draft.period_start:%Y-%m-%d} - {draft.period_end:%Y-%m-%d}")  # fmt: skip
     for section in draft.sections:
@@ -179,6 +224,7 @@ def draft_view(draft: Draft, *, show_all: bool = False) -> None:
 
 
 def _item_view(item: DraftItem, *, brief: bool = False) -> None:
+    out = stdout()
     c = item.candidate
     edited = " [cyan](edited)[/]" if item.title != item.generated_title else ""
     handle = f"#{item.handle}"

@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import click
-from rich.markup import escape
 
 from digest.app.update import update
 from digest.cli import _console as console
@@ -61,7 +60,7 @@ def fetch(app: App, fetch_all: bool, no_summaries: bool, strict_lease: bool) -> 
             result = update(store, app.config, now=app.now(), due_only=not fetch_all,
                             summaries=not no_summaries, progress=progress)  # fmt: skip
     except LeaseHeldError as e:
-        console.err.print(f"another run is in progress; nothing to do ({escape(e.message)})")
+        click.echo(f"another run is in progress; nothing to do ({e.message})", err=True)
         sys.exit(EXIT_LEASE_HELD if strict_lease else EXIT_OK)
     console.print_update(result)
     if result.all_failed:

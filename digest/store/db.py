@@ -289,7 +289,14 @@ _ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 def dumps(value: Any) -> str:
+    # A list of strings (authors, categories, links: three per stored entry) is joined
+    # here, as the encoder would write it, without its per-call set-up.
+    if type(value) is list and all(type(item) is str for item in value):
+        return f"[{','.join(map(_STRING, value))}]"
     return _ENCODE(value)
+
+
+_STRING = json.encoder.encode_basestring  # what _ENCODE writes a str as (ensure_ascii off)
 
 
 # No lease is honoured further ahead than this (or the run's own ttl, if longer): a

@@ -291,8 +291,11 @@ _ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 def dumps(value: Any) -> str:
     # A list of strings (authors, categories, links: three per stored entry) is joined
     # here, as the encoder would write it, without its per-call set-up.
-    if type(value) is list and all(type(item) is str for item in value):
-        return f"[{','.join(map(_STRING, value))}]"
+    if type(value) is list:
+        try:
+            return f"[{','.join(map(_STRING, value))}]"
+        except TypeError:  # an item that is not a string
+            pass
     return _ENCODE(value)
 
 

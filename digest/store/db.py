@@ -286,6 +286,7 @@ def from_iso(value: str | None) -> datetime | None:
 
 # Built once: json.dumps with options builds a new encoder per call (3x slower).
 _ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+_STRING = json.encoder.encode_basestring  # what _ENCODE writes a str as (ensure_ascii off)
 
 
 def dumps(value: Any) -> str:
@@ -297,9 +298,6 @@ def dumps(value: Any) -> str:
         except TypeError:  # an item that is not a string
             pass
     return _ENCODE(value)
-
-
-_STRING = json.encoder.encode_basestring  # what _ENCODE writes a str as (ensure_ascii off)
 
 
 # No lease is honoured further ahead than this (or the run's own ttl, if longer): a

@@ -15,7 +15,6 @@ import time
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from urllib.parse import urlsplit
 
 import httpx
 
@@ -271,22 +270,6 @@ def _log(result: FetchResult) -> None:
         log.debug("fetch %s: %d bytes", result.url, len(result.body))
 
 
-def _host_key(url: str) -> str:
-    """The host a feed's politeness is counted by, spelled in ASCII: urlsplit's for an
-    ASCII host (a tenth of an httpx.URL parse, which the guard does once more anyway),
-    the IDNA form httpx connects to for any other, so both spellings of a host share."""
-    try:
-        host = urlsplit(url).hostname or ""
-    except ValueError:
-        return ""
-    if host.isascii():
-        return host
-    try:
-        return httpx.URL(url).raw_host.decode("ascii").lower()
-    except (httpx.InvalidURL, TypeError, ValueError):
-        return ""
-
-
 class HostLimiter:
     """Global and per-host concurrency, plus a gap between requests to slow hosts."""
 
@@ -301,7 +284,10 @@ class HostLimiter:
 
     @contextlib.asynccontextmanager
     async def slot(self, url: str) -> AsyncIterator[None]:
-        host = _host_key(url)
+        try:
+            host = (httpx.URL(url).host or "").lower()
+        except (httpx.InvalidURL, TypeError, ValueError):
+            host = ""
         gap = self._host_gap(host)
         if host not in self._hosts:
             self._hosts[host] = asyncio.Semaphore(1 if gap else self._per_host)

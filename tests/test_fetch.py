@@ -3,6 +3,7 @@ rows F1-F4 and F10-F14 of RELIABILITY.md, each next to a healthy feed."""
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import socket
 import threading
@@ -370,6 +371,36 @@ def test_arxiv_hosts_one_at_a_time_with_a_gap(
     assert max(peaks) == 1
     assert time.monotonic() - started >= 0.6
     assert server.headers_for("/rss/cs.CL")[0]["host"] == f"export.arxiv.org:{server.port}"
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "shared"),
+    [
+        ("https://bücher.example/a", "https://XN--BCHER-KVA.example/b", True),  # one IDN host
+        ("http://Example.org:8080/a", "https://user@example.org/b", True),  # case, port, user
+        ("https://example.org/a", "https://example.net/b", False),
+    ],
+)
+def test_a_host_has_one_politeness_slot_however_its_urls_spell_it(
+    first: str, second: str, shared: bool
+) -> None:
+    async def second_waits() -> bool:
+        limiter = fetch_module.HostLimiter(FetchSettings(concurrency=10, per_host=1))
+        async with limiter.slot(first):
+            entered = asyncio.Event()
+
+            async def take() -> None:
+                async with limiter.slot(second):
+                    entered.set()
+
+            other = asyncio.ensure_future(take())
+            for _ in range(5):  # let it run to its wait, or through its slot
+                await asyncio.sleep(0)
+            waited = not entered.is_set()
+        await other
+        return waited
+
+    assert asyncio.run(second_waits()) is shared
 
 
 # --- freshness headers -------------------------------------------------------------------

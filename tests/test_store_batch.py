@@ -4,6 +4,7 @@ same as html_to_text on sanitised HTML."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from datetime import UTC, datetime, timedelta
 
@@ -13,6 +14,7 @@ from hypothesis import strategies as st
 
 from digest.sanitize import clean_html, clean_text, fts_text, html_to_text
 from digest.store import Store
+from digest.store.db import dumps
 from digest.types import EntryData, Fetched, ParsedFeed, Source, SourceKind
 
 URL = "https://example.org/feed.xml"
@@ -146,3 +148,26 @@ def test_fts_text_has_the_words_of_html_to_text_on_random_fragments(raw: str) ->
     cleaned = clean_html(raw, "https://example.org/")
     assert fts_text(cleaned).split() == html_to_text(cleaned).split()
     assert clean_text(cleaned) == html_to_text(cleaned)
+
+
+def test_a_fragment_that_names_a_part_keeps_entries_apart_across_fetches(
+    store: Store, now: datetime
+) -> None:
+    """The canonical-link fallback compares the links' fallback ids: "#c1" and "#c2"
+    are two comments, "#comments" is the post's furniture (same entry, new guid)."""
+    post = "https://example.org/post"
+    first = feed(entry("g1", "Post", post), entry("g2", "Comment 1", f"{post}#c1"))
+    assert store.record_fetch(fetched(), first, now=now, next_fetch_at=now) == 2
+    later = now + timedelta(hours=1)
+    second = feed(
+        entry("n1", "Post, edited", f"{post}#comments"), entry("n2", "Comment 2", f"{post}#c2")
+    )
+    assert store.record_fetch(fetched(), second, now=later, next_fetch_at=later) == 1
+    titles = sorted(e.title for e in store.entries_since(now - timedelta(days=1)))
+    assert titles == ["Comment 1", "Comment 2", "Post, edited"]
+
+
+@given(st.lists(st.text()) | st.lists(st.text(), max_size=2).map(lambda x: [*x, 1]))
+def test_dumps_writes_a_list_of_strings_as_the_json_encoder_does(value: list[object]) -> None:
+    expected = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    assert dumps(value) == expected and json.loads(dumps(value)) == value

@@ -289,9 +289,17 @@ def from_iso(value: str | None) -> datetime | None:
 
 # Built once: json.dumps with options builds a new encoder per call (3x slower).
 _ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+_STRING = json.encoder.encode_basestring  # what _ENCODE writes a str as (ensure_ascii off)
 
 
 def dumps(value: Any) -> str:
+    # A list of strings (authors, categories, links: three per stored entry) is joined
+    # here, as the encoder would write it, without its per-call set-up.
+    if type(value) is list:
+        try:
+            return f"[{','.join(map(_STRING, value))}]"
+        except TypeError:  # an item that is not a string
+            pass
     return _ENCODE(value)
 
 

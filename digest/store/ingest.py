@@ -111,7 +111,7 @@ def _next_id(conn: sqlite3.Connection) -> int:
 class _Known:
     """A feed's stored identities: guid, arXiv id, canonical link and (for entries
     without a link) content hash -> entry id, as the rows will be once this batch is
-    written; ``hashes`` holds each id's content hash, ``links`` its link's fallback id."""
+    written; ``hashes`` holds each id's content hash, ``links`` its link."""
 
     guids: dict[str, int]
     arxiv: dict[str, int]
@@ -142,7 +142,7 @@ class _Known:
             found = self.arxiv.get(data.arxiv_id)
         if found is None and data.link:
             found = self.canonical.get(canonical)
-            if found is not None and self.links.get(found, "") != fallback_id(data.link):
+            if found is not None and not self._same_link(found, data.link):
                 found = None
         if found is None and not data.link:
             found = self.linkless.get(digest_)
@@ -166,9 +166,17 @@ class _Known:
         self.canonical.setdefault(canonical, entry_id)
         self.hashes[entry_id] = digest_
         if link:
-            self.links[entry_id] = fallback_id(link)
+            self.links[entry_id] = link
         else:
             self.linkless.setdefault(digest_, entry_id)
+
+    def _same_link(self, entry_id: int, link: str) -> bool:
+        """Does the row's link have ``link``'s fallback id? Taken here, when a canonical
+        link matches, not for every row added: a cold refresh adds tens of thousands."""
+        stored = self.links.get(entry_id)
+        if stored is None:  # a row without a link counts as ""
+            return fallback_id(link) == ""
+        return stored == link or fallback_id(stored) == fallback_id(link)
 
 
 _COLUMNS = (

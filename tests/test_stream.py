@@ -370,3 +370,51 @@ def test_an_in_process_parser_with_a_window_of_one_still_stores_every_feed(
                  window=1)  # fmt: skip
     assert sorted(stored) == [0, 1, 2, 3]
     assert all(getattr(p, "title", "").startswith("Site") for p in stored.values())
+
+
+def test_a_bug_in_the_fetching_thread_is_raised_in_the_caller_and_the_thread_ends(
+    tmp_path: Path, store: Store, now: datetime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Each fetch's failure is a FetchError value; anything else is a bug, and the run
+    # must not end as if the feeds were done, nor leave its thread behind.
+    config = site_config(tmp_path, [f"{n}.xml" for n in range(3)])
+    store.sync_sources(config.sources, now=now)
+    jobs = [(s, src) for s in store.feed_states() if (src := config.source(s.url))]
+
+    async def broken(*_: Any) -> FetchResult:
+        raise RuntimeError("a bug in the fetch stage")
+
+    monkeypatch.setattr(streaming, "fetch_feed", broken)
+    with pytest.raises(RuntimeError, match="a bug in the fetch stage"):
+        stream_feeds(jobs, config.fetch, lambda *_: None, transport=site(now, feeds=3))
+    assert not [t for t in threading.enumerate() if t.name == "digest-fetch"]
+
+
+def test_when_storing_fails_the_run_stops_its_fetches_and_raises(
+    server: LoopbackServer, tmp_path: Path, store: Store, now: datetime
+) -> None:
+    # A failing caller (a bug, Ctrl-C) cancels the fetches still running: none is
+    # left to run on, and no thread is left behind.
+    from httpserver import RequestHandler
+
+    def slow(req: RequestHandler) -> None:
+        time.sleep(2)
+        req.send(200, rss("Slow", [Item("One", "https://example.org/one", "Text.")]))
+
+    server.handler("/slow.xml", slow)
+    server.route("/fast.xml", body=rss("Fast", [Item("Two", "https://example.org/two", "x")]))
+    config = load(write_config(tmp_path, [
+        {"name": "Fast", "url": server.url("/fast.xml"), "kind": "blog"},
+        {"name": "Slow", "url": server.url("/slow.xml"), "kind": "blog"},
+    ]))  # fmt: skip
+    store.sync_sources(config.sources, now=now)
+    jobs = [(s, src) for s in store.feed_states() if (src := config.source(s.url))]
+
+    def failing(*_: object) -> None:
+        raise KeyboardInterrupt
+
+    started = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        stream_feeds(jobs, config.fetch, failing)
+    assert time.monotonic() - started < 1.5  # the slow fetch was not waited for
+    assert not [t for t in threading.enumerate() if t.name == "digest-fetch"]

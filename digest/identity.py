@@ -120,7 +120,8 @@ def canonical_url(url: str) -> str:
     """One spelling per document; see the module docstring. Non-http(s) URLs pass stripped."""
     text = url.strip()
     plain = _PLAIN_URL_RE.fullmatch(text)
-    if plain and not _on_host(host := plain.group(1), ("arxiv.org",)):
+    # _on_host(host, ("arxiv.org",)) spelled out: a third of the plain path's time
+    if plain and (host := plain.group(1)) != "arxiv.org" and not host.endswith(".arxiv.org"):
         while host.startswith("www.") and "." in host[4:]:
             host = host[4:]
         return f"https://{host}{(plain.group(2) or '').rstrip('/') or '/'}"

@@ -359,7 +359,8 @@ def _fragment(value: Any, detail: Mapping[str, Any] | None, base: str) -> str:
     if detail.get("type", "text/html") not in _HTML_TYPES:
         paragraphs = (p for p in re.split(r"\n\s*\n", text) if p.strip())
         return "".join(f"<p>{html.escape(_SPACE_RE.sub(' ', p).strip())}</p>" for p in paragraphs)
-    return clean_html(text, safe_url(detail.get("base"), base) or base)
+    base = safe_url(detail.get("base"), base) or base
+    return clean_html(text, base, controls=detail.get("controls", True))
 
 
 def _date(parsed: Any) -> datetime | None:

@@ -194,24 +194,25 @@ def _bases(root: Any) -> dict[Any, str]:
     is made absolute against the one in force, and it is restored at an element's end
     only when its parent's was not empty, so the first xml:base under a parent
     without one stays in force for the elements after it (the next entries too)."""
-    uri, stack, found = "", [], {}
+    uri = ""
+    stack: list[str] = []
+    found: dict[Any, str] = {}
     joined: dict[tuple[str, str], str] = {}  # the same few pairs, for every element
-    for event, el in etree.iterwalk(root, events=("start", "end")):
-        if not isinstance(el.tag, str):
-            continue
-        if event == "start":
-            given = _base_attribute(el) or uri
-            if (uri, given) not in joined:
-                joined[uri, given] = (
-                    (make_safe_absolute_uri(uri, given) or uri) if uri else _urljoin(uri, given)
-                )
-            uri = joined[uri, given]
-            stack.append(uri)
-            found[el] = uri
-        else:
+    # Elements only (lxml filters); most have no attribute, so no base to read.
+    for event, el in etree.iterwalk(root, events=("start", "end"), tag=etree.Element):
+        if event == "end":
             stack.pop()
             if stack and stack[-1]:
                 uri = stack[-1]
+            continue
+        given = (_base_attribute(el) if el.keys() else None) or uri
+        if (joined_uri := joined.get((uri, given))) is None:
+            joined_uri = joined[uri, given] = (
+                (make_safe_absolute_uri(uri, given) or uri) if uri else _urljoin(uri, given)
+            )
+        uri = joined_uri
+        stack.append(uri)
+        found[el] = uri
     return found
 
 

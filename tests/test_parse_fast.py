@@ -8,12 +8,13 @@ from pathlib import Path
 
 import pytest
 from feedparser.datetimes import _parse_date
+from feedparser.urls import _urljoin
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from digest.errors import ParseError
 from digest.parse import parse_feed
-from digest.parse.fast import _date, read_fast
+from digest.parse.fast import _date, _join, read_fast
 from digest.types import ParsedFeed, SourceKind
 
 GOLDEN = Path(__file__).parent / "golden" / "feeds"
@@ -408,3 +409,15 @@ def test_feedparser_date_cases_are_read_as_feedparser_reads_them() -> None:
              "2026-11-01T24:00:00Z"]  # fmt: skip
     for text in cases:
         assert _date(text) == _parse_date(text), text
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.sampled_from(["", "http://example.org/a/b", "https://example.org/", "http://[bad/",
+                     "ftp://x/y", "HTTP://X/", "//host/p", "rel/path", "http://e.org:80/a?q#f"]),
+    st.sampled_from(["http://", "https://", "HTTP://", "http:///", "http:", "", "https://a"]),
+    st.text(alphabet="ab/:.-?#;[]% @!$&'()*+,=~_0Z\t", max_size=12),
+)  # fmt: skip
+def test_links_are_joined_as_feedparser_joins_them(base: str, head: str, tail: str) -> None:
+    """_join returns a plain absolute URI as it is: what feedparser's _urljoin gives."""
+    assert _join(base, head + tail) == _urljoin(base, head + tail)

@@ -23,6 +23,7 @@ from collections.abc import Callable, Mapping
 from contextvars import ContextVar
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlparse
 from xml.sax.saxutils import escape
 
 from feedparser.datetimes import _parse_date
@@ -120,6 +121,13 @@ _RFC822_DATE_RE = re.compile(
     "(?P<y>[0-9]{4}) (?P<H>[0-9]{2}):(?P<M>[0-9]{2}):(?P<S>[0-9]{2}) (?P<zone>GMT|UTC|[+-][0-9]{4})"
 )
 _NO_OFFSET = timedelta(0)
+# An absolute http(s) URI that urljoin gives back unchanged whatever the base: a
+# lowercase scheme, an ASCII host, no ";" (params), "#" or empty query (dropped), no
+# brackets (urlsplit checks them), no spaces or controls (it removes those).
+_PLAIN_ABSOLUTE_RE = re.compile(
+    r"https?://[A-Za-z0-9.\-]+(?::[0-9]*)?(?:/[A-Za-z0-9\-._~%!$&'()*+,=:@/]*)?"
+    r"(?:\?[A-Za-z0-9\-._~%!$&'()*+,=:@/?]+)?"
+)
 _C1_RE = re.compile("[\x80-\x9f]")  # the only characters feedparser's cp1252 table maps
 # A C1 control can only reach a text value from the body as UTF-8 bytes (C2 80-9F) or
 # as a character reference (&#128;-&#159;, &#x80;-&#x9F;); nor can _fix's mojibake
@@ -396,10 +404,22 @@ def _offset(zone: str) -> timedelta:
 
 def _join(base: str, uri: str) -> str:
     """feedparser's _urljoin: without a base, all it does is drop the slashes after a
-    scheme's "://" beyond two (its _urifixer), which only a ":///" can have."""
+    scheme's "://" beyond two (its _urifixer), which only a ":///" can have; a plain
+    absolute URI (see _PLAIN_ABSOLUTE_RE) it returns as it is, if the base parses."""
     if not base and ":///" not in uri:
         return uri
+    if _PLAIN_ABSOLUTE_RE.fullmatch(uri) and _parses(base):
+        return uri
     return str(_urljoin(base, uri))
+
+
+def _parses(base: str) -> bool:
+    """urljoin does not raise ValueError on this base (then _urljoin gives "")."""
+    try:
+        urlparse(base)  # urlsplit caches its results: a feed's few bases cost once
+    except ValueError:
+        return False
+    return True
 
 
 def _link_fix(value: str) -> str:

@@ -102,7 +102,8 @@ def podcast_extra(
     e: Mapping[str, Any], tags: Mapping[str, str], base: str, extra: dict[str, str]
 ) -> None:
     for key in ("episode", "season", "episodetype"):
-        if value := _SPACE_RE.sub(" ", strip_control(str(e.get(f"itunes_{key}") or ""))).strip():
+        raw = e.get(f"itunes_{key}")  # most entries have none: no regex on ""
+        if raw and (value := _SPACE_RE.sub(" ", strip_control(str(raw))).strip()):
             extra["episode_type" if key == "episodetype" else key] = value
     for key, value in tags.items():
         safe = safe_url(value, base) if key.endswith("_url") else strip_control(value)

@@ -346,7 +346,10 @@ def _text(
     text = strip_control(str(value or ""))
     if (detail or {}).get("type") in _HTML_TYPES:
         return html_to_text(text)
-    return _SPACE_RE.sub(" ", strip_control(decode_entities(text, declared))).strip()
+    decoded = decode_entities(text, declared)  # the same str when there is no "&"
+    if decoded is not text:  # a decoded reference may be a control character
+        decoded = strip_control(decoded)
+    return _SPACE_RE.sub(" ", decoded).strip()
 
 
 def _fragment(value: Any, detail: Mapping[str, Any] | None, base: str) -> str:

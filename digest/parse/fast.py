@@ -22,6 +22,7 @@ import re
 from collections.abc import Callable, Mapping
 from contextvars import ContextVar
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlparse
 from xml.sax.saxutils import escape
@@ -378,18 +379,20 @@ def _declared_once(root: Any, body: bytes) -> bool:
     return body.count(b"xmlns") == shown
 
 
+@lru_cache(maxsize=1024)  # an Atom feed's entries often share their updated date
 def _date(text: str) -> Any:
     """feedparser's _parse_date, with the two forms nearly every feed writes read by
     one regex: W3C-DTF (Atom), which its first handler reads the same way, and RFC 822
-    (RSS), which that handler always refuses before the next one reads it so (5 us)."""
+    (RSS), which that handler always refuses before the next one reads it so (5 us).
+    Its 9-tuple (or None) is immutable, so a cached one is safe to share."""
     match = _W3C_DATE_RE.fullmatch(text) or _RFC822_DATE_RE.fullmatch(text)
     if match is None:
         return _parse_date(text)
-    month = _MONTHS.get(match["m"]) or int(match["m"])
+    year, month, day, hour, minute, second, zone = match.group("y", "m", "d", "H", "M", "S", "zone")
     try:
-        stamp = datetime(int(match["y"]), month, int(match["d"]),
-                         int(match["H"]), int(match["M"]), int(match["S"]))  # fmt: skip
-        return (stamp - _offset(match["zone"])).utctimetuple()
+        stamp = datetime(int(year), _MONTHS.get(month) or int(month), int(day),
+                         int(hour), int(minute), int(second))  # fmt: skip
+        return (stamp - _offset(zone)).utctimetuple()
     except (ValueError, OverflowError):  # feedparser's handler gives up: so do we
         return _parse_date(text)
 

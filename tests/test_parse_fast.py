@@ -421,3 +421,27 @@ def test_feedparser_date_cases_are_read_as_feedparser_reads_them() -> None:
 def test_links_are_joined_as_feedparser_joins_them(base: str, head: str, tail: str) -> None:
     """_join returns a plain absolute URI as it is: what feedparser's _urljoin gives."""
     assert _join(base, head + tail) == _urljoin(base, head + tail)
+
+
+@pytest.mark.parametrize(
+    ("person", "reparsed"),
+    [("<podcast:person role='host'>Ann Lee</podcast:person>", False),
+     ("<podcast:person role='host'>Ann<!-- x --> Lee</podcast:person>", True),
+     ("<podcast:person role='host'>Ann<?pi x?> Lee</podcast:person>", True)],
+    ids=["tree-reused", "comment", "processing-instruction"],
+)  # fmt: skip
+def test_podcast_tags_read_the_fast_paths_tree_unless_it_left_markup_out(
+    monkeypatch: pytest.MonkeyPatch, person: str, reparsed: bool
+) -> None:
+    """The fast path's tree lacks comments and processing instructions, which split an
+    element's text: with one in the body, podcast_tags parses the body itself."""
+    body = RSS.replace(b"<x:score>3</x:score>", person.encode()).replace(
+        b"xmlns:x='https://example.org/ext'",
+        b"xmlns:podcast='https://podcastindex.org/namespace/1.0'",
+    )
+    slow, quick = _both(body, kind=SourceKind.PODCAST)
+    assert isinstance(quick, ParsedFeed) and quick == slow
+    assert quick.entries[0].extra["persons"] == ("Ann (host)" if reparsed else "Ann Lee (host)")
+    if not reparsed:
+        monkeypatch.setattr("digest.parse.extras._podcast_tree", _not_called)
+        assert parse_feed(body, url=URL, kind=SourceKind.PODCAST) == quick

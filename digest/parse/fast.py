@@ -156,8 +156,9 @@ class _Unsure(Exception):
 
 def read_fast(
     body: bytes, headers: Mapping[str, str], add: Callable[[dict[str, Any]], None] | None = None
-) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:
-    """(feed, entries) as feedparser would give them, or None: let feedparser read it.
+) -> tuple[dict[str, Any], list[dict[str, Any]], Any] | None:
+    """(feed, entries) as feedparser would give them, and the document's lxml tree
+    (comments and processing instructions left out), or None: let feedparser read it.
     With ``add``, each entry goes to it as soon as it is read and ``entries`` stays
     empty (digest.parse.cap keeps only the newest: 100,000 never live at once)."""
     if not _plain_utf8(body, headers):
@@ -180,14 +181,16 @@ def read_fast(
         if b"xhtml" in low and not _declared_once(root, body):
             return None
         if root.tag == "rss" and root.get("version") == "2.0":
-            return _rss(root, add, bases)
-        if root.tag == f"{ATOM}feed":
-            return _atom(root, add, bases)
+            feed, entries = _rss(root, add, bases)
+        elif root.tag == f"{ATOM}feed":
+            feed, entries = _atom(root, add, bases)
+        else:
+            return None
     except _Unsure:
         return None
     finally:
         _MAY_HOLD_C1.reset(token)
-    return None
+    return feed, entries, root
 
 
 def _may_hold_c1(body: bytes) -> bool:

@@ -81,9 +81,10 @@ def parse_feed(
         keep.extend(items)
         del items
     else:
-        feed, keep = _read_xml(body, url, headers or {}, warnings, fast, max_entries)
+        feed, keep, tree = _read_xml(body, url, headers or {}, warnings, fast, max_entries)
         if b"podcastindex" in body or b"xmlns:podcast" in body:
-            pod = podcast_tags(body)
+            pod = podcast_tags(body, tree)
+        del tree  # the document's tree is freed before the entries are built, as before
     if capped := keep.warning():
         warnings.append(capped)
     declared = _dtd_entities(body)
@@ -119,14 +120,15 @@ def _read_xml(
     warnings: list[ParseWarning],
     fast: bool,
     limit: int | None,
-) -> tuple[Mapping[str, Any], Newest]:
-    """The feed's values and its ``limit`` newest raw entries."""
+) -> tuple[Mapping[str, Any], Newest, Any]:
+    """The feed's values, its ``limit`` newest raw entries and, when the fast path
+    read it, its lxml tree (else None)."""
     if body[:1].isspace():  # whitespace before <?xml makes the strict parser give up
         body = body.lstrip()
     if fast:
         keep = Newest(limit)  # the fast path may give up halfway: then this one is dropped
         if (found := read_fast(body, headers, keep.add)) is not None:
-            return found[0], keep
+            return found[0], keep, found[2]
     lowered = {k.lower(): v for k, v in headers.items()}
     body = _repair_utf8(body, warnings)
     lowered = _settle_charset(body, lowered, warnings)
@@ -149,7 +151,7 @@ def _read_xml(
         warnings.append(_bozo_warning(exc, raw.get("encoding")))
     keep = Newest(limit)
     keep.extend(raw.get("entries", []))
-    return raw.get("feed", {}), keep
+    return raw.get("feed", {}), keep, None
 
 
 def _bozo_warning(exc: Any, encoding: Any) -> ParseWarning:

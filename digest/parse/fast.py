@@ -357,18 +357,27 @@ def _xhtml(el: Any) -> str:
 
 def _rebuild(parent: Any, pieces: list[str]) -> None:
     for el in parent:
-        if not isinstance(el.tag, str) or not el.tag.startswith((XHTML, ATOM)):
+        tag = el.tag  # a new string at each read: read once
+        if not isinstance(tag, str) or not tag.startswith((XHTML, ATOM)):
             raise _Unsure  # an entity left unexpanded, SVG, MathML...
-        tag = el.tag.rsplit("}", 1)[1].lower()
-        names = [name.lower() for name in el.attrib]
-        if len(set(names)) != len(names) or any(n.startswith("{") for n in names):
-            raise _Unsure
-        values = (v.lower() if n in ("rel", "type") else v
-                  for n, v in zip(names, el.attrib.values(), strict=True))  # fmt: skip
-        attrs = "".join(f' {n}="{escape(v, _QUOTE)}"' for n, v in zip(names, values, strict=True))
-        pieces += [f"<{tag}{attrs}>", escape(el.text or "")]
+        tag = tag.rsplit("}", 1)[1].lower()
+        attrs = _attributes(el) if len(el.attrib) else ""  # most elements have none
+        pieces += [f"<{tag}{attrs}>", _escaped(el.text)]
         _rebuild(el, pieces)
-        pieces += [f"</{tag}>", escape(el.tail or "")]
+        pieces += [f"</{tag}>", _escaped(el.tail)]
+
+
+def _escaped(text: str | None) -> str:
+    return escape(text) if text else ""  # escape("") is three replace() calls
+
+
+def _attributes(el: Any) -> str:
+    names = [name.lower() for name in el.attrib]
+    if len(set(names)) != len(names) or any(n.startswith("{") for n in names):
+        raise _Unsure
+    values = (v.lower() if n in ("rel", "type") else v
+              for n, v in zip(names, el.attrib.values(), strict=True))  # fmt: skip
+    return "".join(f' {n}="{escape(v, _QUOTE)}"' for n, v in zip(names, values, strict=True))
 
 
 def _declared_once(root: Any, body: bytes) -> bool:

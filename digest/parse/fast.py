@@ -49,6 +49,11 @@ ITUNES = "{http://www.itunes.com/dtds/podcast-1.0.dtd}"
 # feedburner:origLink is the article behind the proxy's tracking link; the same element
 # in another proxy's namespace is left to feedparser (see _inert).
 ORIG_LINK = "{http://rssnamespace.org/feedburner/ext/1.0}origLink"
+# Tags compared in the readers' loops, built once (an f-string there is built at
+# every comparison, for every child of every entry).
+DC_DATE, DC_CREATOR = f"{DC}date", f"{DC}creator"
+ITUNES_SUMMARY, CONTENT_ENCODED = f"{ITUNES}summary", f"{CONTENT}encoded"
+ATOM_LINK, ARXIV_ANNOUNCE = f"{ATOM}link", f"{ARXIV}announce_type"
 # Media RSS's <media:content> (both of the namespace's spellings): digest reads its
 # url, medium and type (an entry's image), which feedparser files as they are written.
 MEDIA_CONTENT = frozenset({"{http://search.yahoo.com/mrss/}content",
@@ -482,11 +487,11 @@ def _rss(root: Any, add: _Add | None, bases: _Bases) -> _Read:
             feed["title"] = detail["value"]
         elif tag == "link":
             feed["link"] = _link_fix(_join(bases.get(el, ""), _text(el)))
-        elif tag == f"{ATOM}link":
+        elif tag == ATOM_LINK:
             _alternate(feed, el, bases)
         elif tag == "ttl":
             feed["ttl"] = _text(el)
-        elif tag in ("description", f"{ITUNES}summary"):
+        elif tag in ("description", ITUNES_SUMMARY):
             bodies.channel_summary(el)  # read nowhere, but it can sway the first item
         elif tag.startswith(ITUNES):
             _itunes_channel(feed, el)
@@ -578,15 +583,15 @@ def _rss_item(item: Any, bodies: _Bodies, bases: _Bases) -> dict[str, Any]:
             e["id"] = _join(bases.get(el, ""), value) if guid_is_link and value else value
         elif tag == "pubDate":
             e["published_parsed"] = _date(_text(el))
-        elif tag == f"{DC}date":
+        elif tag == DC_DATE:
             e["updated_parsed"] = _date(_text(el))
         elif tag == "description":
             bodies.summary(e, el, "text/html")
-        elif tag == f"{ITUNES}summary":
+        elif tag == ITUNES_SUMMARY:
             bodies.summary(e, el, "text/plain")
-        elif tag == f"{CONTENT}encoded":
+        elif tag == CONTENT_ENCODED:
             bodies.content(e, el)
-        elif tag == f"{DC}creator":
+        elif tag == DC_CREATOR:
             e.setdefault("authors", []).append(_rss_author(el))
         elif tag == "category":
             e.setdefault("tags", []).append({"term": _text(el), "scheme": el.get("domain")})
@@ -595,7 +600,7 @@ def _rss_item(item: Any, bodies: _Bodies, bases: _Bases) -> dict[str, Any]:
             e.setdefault("enclosures", []).append(
                 {"href": href, "type": (el.get("type") or "").lower(), "length": el.get("length")}
             )
-        elif tag == f"{ATOM}link":
+        elif tag == ATOM_LINK:
             _alternate(e, el, bases)
         elif tag == ORIG_LINK:
             e["feedburner_origlink"] = _text(el)
@@ -668,7 +673,7 @@ def _atom_author(el: Any) -> dict[str, str]:
 
 def _arxiv(e: dict[str, Any], el: Any) -> None:
     """An element of :data:`_ARXIV_ENTRY`."""
-    if el.tag == f"{ARXIV}announce_type":
+    if el.tag == ARXIV_ANNOUNCE:
         e["arxiv_announce_type"] = _text(el)
 
 
@@ -676,7 +681,7 @@ def _atom_entry(entry: Any, bases: _Bases) -> dict[str, Any]:
     e: dict[str, Any] = {}
     for el in _children(entry, _ATOM_ENTRY):
         if not el.tag.startswith(ATOM):
-            if el.tag == f"{DC}creator":
+            if el.tag == DC_CREATOR:
                 e.setdefault("authors", []).append(_rss_author(el))
             elif el.tag == ORIG_LINK:
                 e["feedburner_origlink"] = _text(el)

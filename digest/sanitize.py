@@ -198,6 +198,8 @@ def _clean_resolving(html: str, base_url: str | None) -> str:
 
 def strip_control(text: str) -> str:
     """Drop C0 controls (but tab, LF, CR), NUL, lone surrogates and U+FFFE/U+FFFF."""
+    if text.isprintable():  # none of them is printable; stops at the first that is not
+        return text
     if text.isascii():  # the common case: one C pass, 4x faster than the regex
         raw = text.encode("ascii")
         kept = raw.translate(None, _ASCII_CONTROLS)

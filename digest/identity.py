@@ -97,6 +97,10 @@ _AUDIO_EXT = (".mp3", ".m4a", ".aac", ".ogg", ".oga", ".opus", ".wav", ".flac")
 
 def arxiv_id(url_or_text: str) -> str | None:
     """The arXiv id (without version) named by an arxiv.org URL, an OAI id or ``arXiv:``."""
+    # Every form has "arxiv" in it: in ASCII text, a plain search rules most out at a
+    # fraction of the case-blind regex's cost (which also takes a dotless "ı" for "i").
+    if url_or_text.isascii() and "arxiv" not in url_or_text.lower():
+        return None
     match = _ARXIV_RE.search(url_or_text)
     return _normalise_arxiv(match.group("id")) if match else None
 
@@ -120,7 +124,8 @@ def canonical_url(url: str) -> str:
     """One spelling per document; see the module docstring. Non-http(s) URLs pass stripped."""
     text = url.strip()
     plain = _PLAIN_URL_RE.fullmatch(text)
-    if plain and not _on_host(host := plain.group(1), ("arxiv.org",)):
+    # _on_host(host, ("arxiv.org",)) spelled out: a third of the plain path's time
+    if plain and (host := plain.group(1)) != "arxiv.org" and not host.endswith(".arxiv.org"):
         while host.startswith("www.") and "." in host[4:]:
             host = host[4:]
         return f"https://{host}{(plain.group(2) or '').rstrip('/') or '/'}"

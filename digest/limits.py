@@ -54,6 +54,17 @@ def cut_html(html: str, limit: int) -> str:
     return clean_html(head.rstrip() + ELLIPSIS)
 
 
+def _fits(entry: EntryData) -> bool:
+    """Every field cap_entry cuts is within its limit."""
+    return (
+        len(entry.title) <= FIELD_LIMITS["title"]
+        and len(entry.summary_html) <= FIELD_LIMITS["summary_html"]
+        and len(entry.content_html) <= FIELD_LIMITS["content_html"]
+        and len(entry.authors) <= FIELD_LIMITS["authors"]
+        and all(len(a) <= FIELD_LIMITS["author"] for a in entry.authors)
+    )
+
+
 def over_limit(name: str, value: str) -> str | None:
     """Why ``value`` does not fit field ``name`` (None when it does): for the editor,
     whose text is refused rather than cut."""
@@ -66,6 +77,8 @@ def over_limit(name: str, value: str) -> str | None:
 def cap_entry(entry: EntryData) -> EntryData:
     """``entry`` with each text field cut to its limit; the same object when all fit,
     so the caller can tell (and keep keys taken from the uncut entry only then)."""
+    if _fits(entry):  # nearly every entry: nothing to cut, no tuples to build
+        return entry
     title = cut_text(entry.title, FIELD_LIMITS["title"])
     summary = cut_html(entry.summary_html, FIELD_LIMITS["summary_html"])
     content = cut_html(entry.content_html, FIELD_LIMITS["content_html"])

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import warnings
+from dataclasses import replace
 from datetime import datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
@@ -81,6 +82,23 @@ def test_cap_entry_returns_the_same_entry_when_everything_fits() -> None:
     assert all(len(a) <= FIELD_LIMITS["author"] for a in capped.authors)
     assert FIELD_LIMITS["summary_html"] - 100 < len(capped.summary_html) < 51_000
     assert capped.keys is None  # taken again from what is stored
+
+
+@pytest.mark.parametrize("field", ["title", "summary_html", "content_html", "author", "authors"])
+def test_cap_entry_cuts_each_field_from_one_character_over_its_limit(field: str) -> None:
+    """cap_entry's shortcut (everything fits: the same entry) ends exactly at each limit."""
+
+    def entry(size: int) -> EntryData:
+        text = "x" * size
+        if field == "author":
+            return EntryData(guid="g", link=URL, title="t", authors=(text,))
+        if field == "authors":
+            return EntryData(guid="g", link=URL, title="t", authors=tuple(map(str, range(size))))
+        return replace(EntryData(guid="g", link=URL, title="t"), **{field: text})
+
+    at_limit = entry(FIELD_LIMITS[field])
+    assert cap_entry(at_limit) is at_limit
+    assert cap_entry(entry(FIELD_LIMITS[field] + 1)) != entry(FIELD_LIMITS[field] + 1)
 
 
 # -- entries kept per fetch -----------------------------------------------------------

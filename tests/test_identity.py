@@ -188,3 +188,20 @@ def test_fallback_id_keeps_a_fragment_that_names_part_of_the_page(link: str, exp
     """ADR 0011: two comments of one post differ only after '#'; page furniture and
     tracking after '#' do not make an entry."""
     assert fallback_id(link) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "https://ARXIV.org/abs/2401.12345v2",
+        "see ArXiv: 2401.12345",
+        "oai:arXiv.org:cs/0601001",
+        "https://arxıv.org/abs/2401.12345",
+        "https://example.org/arxiv-2401.12345",
+        "no paper",
+    ],
+)
+def test_arxiv_id_shortcut_agrees_with_the_pattern(text: str) -> None:
+    """arxiv_id skips its case-blind regex for ASCII text without "arxiv" in it."""
+    match = identity._ARXIV_RE.search(text)
+    assert arxiv_id(text) == (identity._normalise_arxiv(match.group("id")) if match else None)

@@ -7,10 +7,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from feedparser.datetimes import _parse_date
+from feedparser.urls import _urljoin
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from digest.errors import ParseError
 from digest.parse import parse_feed
-from digest.parse.fast import read_fast
+from digest.parse.fast import _date, _join, read_fast
 from digest.types import ParsedFeed, SourceKind
 
 GOLDEN = Path(__file__).parent / "golden" / "feeds"
@@ -357,3 +361,87 @@ def test_podcast_oddities_go_to_feedparser(odd: str) -> None:
     assert read_fast(body, {}) is None
     slow, quick = _both(body, kind=SourceKind.PODCAST)
     assert slow == quick
+
+
+def test_repaired_and_c1_values_take_the_fast_path_and_agree() -> None:
+    """The fast path skips the C1 scan and clean_html's control scan when the bytes
+    cannot need them: a C1 reference, and a mojibake repair that makes U+FFFE (the
+    only control a value read by lxml can get), must still be handled."""
+    mojibake = "<p>cafÃ© ï¿¾ done</p>".encode()  # "café \ufffe done" read as latin-1
+    body = RSS.replace(b"<p>Full text</p>", mojibake).replace(b"B</title>", b"B &#150; c</title>")
+    assert read_fast(body, {}) is not None
+    slow, quick = _both(body)
+    assert isinstance(quick, ParsedFeed) and quick == slow
+    assert quick.entries[0].content_html == "<p>café  done</p>"
+    assert quick.entries[1].title == "B \u2013 c"
+
+
+_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.integers(0, 9999), st.integers(0, 13), st.integers(0, 32), st.integers(0, 25),
+    st.integers(0, 61), st.integers(0, 61),
+    st.sampled_from(["Z", "GMT", "UTC", "+00:00", "-05:30", "+14:00", "+0000", "-0800", "+2359",
+                     "-99:99", "EST", "+05"]),
+    st.booleans(),
+)  # fmt: skip
+def test_common_dates_are_read_as_feedparser_reads_them(
+    year: int, month: int, day: int, hour: int, minute: int, second: int, zone: str, rss: bool
+) -> None:
+    """The fast path reads RFC 822 and W3C-DTF dates itself (out-of-range values, year
+    0 and unknown zones included): the same 9-tuple as feedparser's, or its None."""
+    if rss:
+        text = f"{_DAYS[day % 7]}, {day:02} {_MONTHS[month % 12]} {year:04} "
+        text += f"{hour:02}:{minute:02}:{second:02} {zone}"
+    else:
+        text = f"{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}{zone}"
+    assert _date(text) == _parse_date(text)
+
+
+def test_feedparser_date_cases_are_read_as_feedparser_reads_them() -> None:
+    cases = ["Sun, 01 Nov 2026 08:30:00 GMT", "Thu, 01 Jan 1970 00:00:00 +0000",
+             "Mon, 31 Dec 0001 23:00:00 -0100", "Sat, 29 Feb 2025 10:00:00 GMT",
+             "2026-11-01T08:30:00Z", "0001-01-01T00:30:00+01:00", "9999-12-31T23:30:00-01:00",
+             "2026-11-01T08:30:00.5Z", "Sun, 1 Nov 2026 08:30:00 GMT",
+             "2026-11-01T24:00:00Z"]  # fmt: skip
+    for text in cases:
+        assert _date(text) == _parse_date(text), text
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.sampled_from(["", "http://example.org/a/b", "https://example.org/", "http://[bad/",
+                     "ftp://x/y", "HTTP://X/", "//host/p", "rel/path", "http://e.org:80/a?q#f"]),
+    st.sampled_from(["http://", "https://", "HTTP://", "http:///", "http:", "", "https://a"]),
+    st.text(alphabet="ab/:.-?#;[]% @!$&'()*+,=~_0Z\t", max_size=12),
+)  # fmt: skip
+def test_links_are_joined_as_feedparser_joins_them(base: str, head: str, tail: str) -> None:
+    """_join returns a plain absolute URI as it is: what feedparser's _urljoin gives."""
+    assert _join(base, head + tail) == _urljoin(base, head + tail)
+
+
+@pytest.mark.parametrize(
+    ("person", "reparsed"),
+    [("<podcast:person role='host'>Ann Lee</podcast:person>", False),
+     ("<podcast:person role='host'>Ann<!-- x --> Lee</podcast:person>", True),
+     ("<podcast:person role='host'>Ann<?pi x?> Lee</podcast:person>", True)],
+    ids=["tree-reused", "comment", "processing-instruction"],
+)  # fmt: skip
+def test_podcast_tags_read_the_fast_paths_tree_unless_it_left_markup_out(
+    monkeypatch: pytest.MonkeyPatch, person: str, reparsed: bool
+) -> None:
+    """The fast path's tree lacks comments and processing instructions, which split an
+    element's text: with one in the body, podcast_tags parses the body itself."""
+    body = RSS.replace(b"<x:score>3</x:score>", person.encode()).replace(
+        b"xmlns:x='https://example.org/ext'",
+        b"xmlns:podcast='https://podcastindex.org/namespace/1.0'",
+    )
+    slow, quick = _both(body, kind=SourceKind.PODCAST)
+    assert isinstance(quick, ParsedFeed) and quick == slow
+    assert quick.entries[0].extra["persons"] == ("Ann (host)" if reparsed else "Ann Lee (host)")
+    if not reparsed:
+        monkeypatch.setattr("digest.parse.extras._podcast_tree", _not_called)
+        assert parse_feed(body, url=URL, kind=SourceKind.PODCAST) == quick

@@ -332,3 +332,14 @@ def test_decode_entities_decodes_each_reference_once(text: str, expected: str) -
 
 def test_decode_entities_drops_references_to_the_documents_own_entities() -> None:
     assert decode_entities("t &lol9; &amp;", frozenset({"lol9"})) == "t  &"
+
+
+def test_strip_control_drops_every_control_character_whatever_the_text_around() -> None:
+    """Its printable-text shortcut lets none through: each C0 control (but tab, LF, CR),
+    lone surrogate and U+FFFE/U+FFFF goes, in ASCII and in non-ASCII text alike."""
+    dropped = [chr(c) for c in range(0x20) if c not in (0x09, 0x0A, 0x0D)]
+    dropped += ["\ud800", "\udfff", "\ufffe", "\uffff"]
+    for char in dropped:
+        for around in ("ab", "éß", "a\u00a0"):
+            assert strip_control(f"{around}{char}{around}") == around * 2
+    assert strip_control("keep\ttab\nand\rbreaks é") == "keep\ttab\nand\rbreaks é"

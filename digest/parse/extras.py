@@ -40,6 +40,7 @@ _DURATION_RE = re.compile(
 _MEDIA_EXT = (".mp3", ".m4a", ".aac", ".ogg", ".oga", ".opus", ".wav", ".flac", ".mp4", ".m4v",
               ".mov", ".webm")  # fmt: skip
 _TITLE_WORDS = 12
+_XML_DECLARATION_RE = re.compile(rb"\s*<\?xml\s")  # not <?xml-stylesheet, a PI
 _SENTENCE_END_RE = re.compile(r"(?<=[.!?…])\s")
 _ISO_DURATION_RE = re.compile(r"^P(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)$", re.I)
 
@@ -102,7 +103,8 @@ def podcast_extra(
     e: Mapping[str, Any], tags: Mapping[str, str], base: str, extra: dict[str, str]
 ) -> None:
     for key in ("episode", "season", "episodetype"):
-        if value := _SPACE_RE.sub(" ", strip_control(str(e.get(f"itunes_{key}") or ""))).strip():
+        raw = e.get(f"itunes_{key}")  # most entries have none: no regex on ""
+        if raw and (value := _SPACE_RE.sub(" ", strip_control(str(raw))).strip()):
             extra["episode_type" if key == "episodetype" else key] = value
     for key, value in tags.items():
         safe = safe_url(value, base) if key.endswith("_url") else strip_control(value)
@@ -137,18 +139,16 @@ _TRANSCRIPT_PREFERENCE = (
 )
 
 
-def podcast_tags(body: bytes) -> dict[str, dict[str, str]]:
+def podcast_tags(body: bytes, tree: Any = None) -> dict[str, dict[str, str]]:
     """Podcasting 2.0 transcript/chapters/person per item, keyed by guid, link and title.
-    lxml with entities, DTDs and network off; any failure just means no extras."""
-    parser = etree.XMLParser(
-        resolve_entities=False, no_network=True, load_dtd=False, recover=True, huge_tree=False
-    )
-    try:
-        root = etree.fromstring(body.lstrip(), parser)
-    except (etree.Error, ValueError):
+    lxml with entities, DTDs and network off; any failure just means no extras.
+    ``tree``: the fast path's parse of ``body``, which left comments and processing
+    instructions out (a comment splits an element's text): used when there are none."""
+    root = tree if tree is not None and not _has_comments_or_pis(body) else _podcast_tree(body)
+    if root is None:
         return {}
     found: dict[str, dict[str, str]] = {}
-    for item in root.iter("item") if root is not None else ():
+    for item in root.iter("item"):
         tags = _podcast_item(item)
         if tags:
             for key in ("guid", "link", "title"):
@@ -156,6 +156,23 @@ def podcast_tags(body: bytes) -> dict[str, dict[str, str]]:
                 if text:
                     found.setdefault(text, tags)
     return found
+
+
+def _podcast_tree(body: bytes) -> Any:
+    parser = etree.XMLParser(
+        resolve_entities=False, no_network=True, load_dtd=False, recover=True, huge_tree=False
+    )
+    try:
+        return etree.fromstring(body.lstrip(), parser)
+    except (etree.Error, ValueError):
+        return None
+
+
+def _has_comments_or_pis(body: bytes) -> bool:
+    """A comment, or a "<?" besides the XML declaration (scans of the bytes, ~1% of
+    a parse of them)."""
+    declared = _XML_DECLARATION_RE.match(body) is not None
+    return b"<!--" in body or body.count(b"<?") > declared
 
 
 def _podcast_item(item: Any) -> dict[str, str]:

@@ -20,7 +20,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
+from contextvars import ContextVar
+from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
+from urllib.parse import urlparse
 from xml.sax.saxutils import escape
 
 from feedparser.datetimes import _parse_date
@@ -45,6 +49,11 @@ ITUNES = "{http://www.itunes.com/dtds/podcast-1.0.dtd}"
 # feedburner:origLink is the article behind the proxy's tracking link; the same element
 # in another proxy's namespace is left to feedparser (see _inert).
 ORIG_LINK = "{http://rssnamespace.org/feedburner/ext/1.0}origLink"
+# Tags compared in the readers' loops, built once (an f-string there is built at
+# every comparison, for every child of every entry).
+DC_DATE, DC_CREATOR = f"{DC}date", f"{DC}creator"
+ITUNES_SUMMARY, CONTENT_ENCODED = f"{ITUNES}summary", f"{CONTENT}encoded"
+ATOM_LINK, ARXIV_ANNOUNCE = f"{ATOM}link", f"{ARXIV}announce_type"
 # Media RSS's <media:content> (both of the namespace's spellings): digest reads its
 # url, medium and type (an entry's image), which feedparser files as they are written.
 MEDIA_CONTENT = frozenset({"{http://search.yahoo.com/mrss/}content",
@@ -103,14 +112,47 @@ _UTF8 = frozenset({"utf-8", "utf8"})
 _DECL_RE = re.compile(rb"^\s*<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9._:-]+)", re.I)
 _CHARSET_RE = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9._:-]+)", re.I)
 _LINK_ENTITY_RE = re.compile("&([A-Za-z0-9_]+);")
+_MONTHS = {
+    m: n
+    for n, m in enumerate(
+        ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1
+    )
+}
+_W3C_DATE_RE = re.compile(
+    "(?P<y>[0-9]{4})-(?P<m>[0-9]{2})-(?P<d>[0-9]{2})"
+    "T(?P<H>[0-9]{2}):(?P<M>[0-9]{2}):(?P<S>[0-9]{2})(?P<zone>Z|[+-][0-9]{2}:[0-9]{2})"
+)
+_RFC822_DATE_RE = re.compile(
+    f"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), (?P<d>[0-9]{{2}}) (?P<m>{'|'.join(_MONTHS)}) "
+    "(?P<y>[0-9]{4}) (?P<H>[0-9]{2}):(?P<M>[0-9]{2}):(?P<S>[0-9]{2}) (?P<zone>GMT|UTC|[+-][0-9]{4})"
+)
+_NO_OFFSET = timedelta(0)
+# An absolute http(s) URI that urljoin gives back unchanged whatever the base: a
+# lowercase scheme, an ASCII host, no ";" (params), "#" or empty query (dropped), no
+# brackets (urlsplit checks them), no spaces or controls (it removes those).
+_PLAIN_ABSOLUTE_RE = re.compile(
+    r"https?://[A-Za-z0-9.\-]+(?::[0-9]*)?(?:/[A-Za-z0-9\-._~%!$&'()*+,=:@/]*)?"
+    r"(?:\?[A-Za-z0-9\-._~%!$&'()*+,=:@/?]+)?"
+)
 _C1_RE = re.compile("[\x80-\x9f]")  # the only characters feedparser's cp1252 table maps
+# A C1 control can only reach a text value from the body as UTF-8 bytes (C2 80-9F) or
+# as a character reference (&#128;-&#159;, &#x80;-&#x9F;); nor can _fix's mojibake
+# repair make one of other characters. Most feeds have neither: then no value needs
+# the C1 scan, 3 ns a character, which was 3% of a feed's parse.
+_C1_UTF8_RE = re.compile(rb"\xc2[\x80-\x9f]")
+_C1_REF_RE = re.compile(rb"&#(?:[xX]0*[89][0-9a-fA-F]|0*1(?:2[89]|[3-5][0-9]));")
+_MAY_HOLD_C1: ContextVar[bool] = ContextVar("may_hold_c1", default=True)
 
 # A DOCTYPE (with any entity declarations) can only stand before the root element:
 # searching the prolog alone saves scans of the whole body.
 _PROLOG_OPAQUE = (b"<!DOCTYPE", b"<!doctype", b"<!ENTITY")
 _ROOT_RE = re.compile(rb"<[A-Za-z]")
+# "base", spaces, "=" in the lowercased bytes: an attribute of that name may be set
+# ("database" in a text, not). A bounded run of spaces, so never a long rescan.
+_BASE_SET_RE = re.compile(rb"base\s{0,31}=")
+# collect_ids off: no table of xml:id values, which nothing here looks up (-17% CPU).
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False,
-                          remove_comments=True, remove_pis=True)  # fmt: skip
+                          remove_comments=True, remove_pis=True, collect_ids=False)  # fmt: skip
 
 
 class _Unsure(Exception):
@@ -119,8 +161,9 @@ class _Unsure(Exception):
 
 def read_fast(
     body: bytes, headers: Mapping[str, str], add: Callable[[dict[str, Any]], None] | None = None
-) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:
-    """(feed, entries) as feedparser would give them, or None: let feedparser read it.
+) -> tuple[dict[str, Any], list[dict[str, Any]], Any] | None:
+    """(feed, entries) as feedparser would give them, and the document's lxml tree
+    (comments and processing instructions left out), or None: let feedparser read it.
     With ``add``, each entry goes to it as soon as it is read and ``entries`` stays
     empty (digest.parse.cap keeps only the newest: 100,000 never live at once)."""
     if not _plain_utf8(body, headers):
@@ -132,33 +175,35 @@ def read_fast(
         root = etree.fromstring(body, _PARSER)
     except (etree.XMLSyntaxError, ValueError):
         return None
+    token = _MAY_HOLD_C1.set(_may_hold_c1(body))
     try:
         # xml:base (or a bare base attribute, which feedparser takes too) and inline
         # XHTML are rare enough that looking for them in the bytes first is cheaper
         # than walking the tree; feedparser lowercases names and types, so the bytes
         # are too (0.1 ms for a 150 KB feed; a case-blind regex took 0.5 ms).
         low = body.lower()
-        bases = _bases(root) if _assigns(low, b"base") else _NO_BASES
+        bases = _bases(root) if _BASE_SET_RE.search(low) else _NO_BASES
         if b"xhtml" in low and not _declared_once(root, body):
             return None
         if root.tag == "rss" and root.get("version") == "2.0":
-            return _rss(root, add, bases)
-        if root.tag == f"{ATOM}feed":
-            return _atom(root, add, bases)
+            feed, entries = _rss(root, add, bases)
+        elif root.tag == f"{ATOM}feed":
+            feed, entries = _atom(root, add, bases)
+        else:
+            return None
     except _Unsure:
         return None
-    return None
+    finally:
+        _MAY_HOLD_C1.reset(token)
+    return feed, entries, root
 
 
-def _assigns(low: bytes, name: bytes) -> bool:
-    """``name``, then optional spaces and "=", somewhere in the lowercased bytes: an
-    attribute of that name may be set ("database" in a text, not)."""
-    at = low.find(name)
-    while at >= 0:
-        if low[at + len(name) : at + len(name) + 32].lstrip().startswith(b"="):
-            return True
-        at = low.find(name, at + 1)
-    return False
+def _may_hold_c1(body: bytes) -> bool:
+    """Whether a text value of this document may hold a C1 control (see _C1_UTF8_RE):
+    ``in`` finds a byte 100x faster than the regex scans, and "&#" is common."""
+    if b"\xc2" in body and _C1_UTF8_RE.search(body):
+        return True
+    return _C1_REF_RE.search(body) is not None
 
 
 def _bases(root: Any) -> dict[Any, str]:
@@ -166,24 +211,25 @@ def _bases(root: Any) -> dict[Any, str]:
     is made absolute against the one in force, and it is restored at an element's end
     only when its parent's was not empty, so the first xml:base under a parent
     without one stays in force for the elements after it (the next entries too)."""
-    uri, stack, found = "", [], {}
+    uri = ""
+    stack: list[str] = []
+    found: dict[Any, str] = {}
     joined: dict[tuple[str, str], str] = {}  # the same few pairs, for every element
-    for event, el in etree.iterwalk(root, events=("start", "end")):
-        if not isinstance(el.tag, str):
-            continue
-        if event == "start":
-            given = _base_attribute(el) or uri
-            if (uri, given) not in joined:
-                joined[uri, given] = (
-                    (make_safe_absolute_uri(uri, given) or uri) if uri else _urljoin(uri, given)
-                )
-            uri = joined[uri, given]
-            stack.append(uri)
-            found[el] = uri
-        else:
+    # Elements only (lxml filters); most have no attribute, so no base to read.
+    for event, el in etree.iterwalk(root, events=("start", "end"), tag=etree.Element):
+        if event == "end":
             stack.pop()
             if stack and stack[-1]:
                 uri = stack[-1]
+            continue
+        given = (_base_attribute(el) if el.keys() else None) or uri
+        if (joined_uri := joined.get((uri, given))) is None:
+            joined_uri = joined[uri, given] = (
+                (make_safe_absolute_uri(uri, given) or uri) if uri else _urljoin(uri, given)
+            )
+        uri = joined_uri
+        stack.append(uri)
+        found[el] = uri
     return found
 
 
@@ -227,6 +273,8 @@ def _fix(text: str) -> str:
         pass
     # str.translate with a dict looks up every character (~30 us per KB, a quarter of
     # a real feed's parse); only C1 controls are in the table, and they are rare.
+    if not _MAY_HOLD_C1.get():
+        return text
     return text.translate(_cp1252) if _C1_RE.search(text) else text
 
 
@@ -237,16 +285,20 @@ def _text(el: Any) -> str:
 
 
 def _children(el: Any, allowed: frozenset[str]) -> list[Any]:
-    kids = [c for c in el if isinstance(c.tag, str)]
+    kids: list[Any] = []
     seen: set[str] = set()
-    for kid in kids:
+    # Elements only (lxml filters); each .tag builds a new string, so it is read once.
+    for kid in el.iterchildren(etree.Element):
         tag = kid.tag
-        if tag not in allowed and not _inert(kid):
+        if tag in allowed:
+            kids.append(kid)
+        elif not _inert(kid):
             raise _Unsure
-        if tag in _SINGLE and tag in seen:
-            raise _Unsure
-        seen.add(tag)
-    return [kid for kid in kids if kid.tag in allowed]
+        if tag in _SINGLE:
+            if tag in seen:
+                raise _Unsure
+            seen.add(tag)
+    return kids
 
 
 def _inert(el: Any) -> bool:
@@ -274,14 +326,23 @@ def _detail(el: Any, default: str, guess: bool, bases: _Bases) -> dict[str, Any]
         raise _Unsure
     given = el.get("type", default).lower()
     if given in ("xhtml", _XHTML_TYPE) and not guess:  # Atom's inline XHTML
-        return {"type": _XHTML_TYPE, "value": _fix(_xhtml(el)), "base": bases.get(el, "")}
+        return _content(_XHTML_TYPE, _fix(_xhtml(el)), bases.get(el, ""))
     kind = _TEXT_TYPES.get(given)
     if kind is None:
         raise _Unsure
     value = _text(el)
     if guess and kind == "text/plain" and _FeedParserMixin.looks_like_html(value):
         kind = "text/html"
-    return {"type": kind, "value": value, "base": bases.get(el, "")}
+    return _content(kind, value, bases.get(el, ""))
+
+
+def _content(kind: str, value: str, base: str) -> dict[str, Any]:
+    """The detail's mapping, with one key feedparser has not: "controls", False when
+    the value cannot hold a character sanitize.strip_control drops (the XML parser
+    refused all of them; _fix's mojibake repair can only make U+FFFE and U+FFFF),
+    so clean_html need not scan a long body for them (4% of a feed's parse)."""
+    controls = "\ufffe" in value or "\uffff" in value
+    return {"type": kind, "value": value, "base": base, "controls": controls}
 
 
 def _xhtml(el: Any) -> str:
@@ -301,18 +362,27 @@ def _xhtml(el: Any) -> str:
 
 def _rebuild(parent: Any, pieces: list[str]) -> None:
     for el in parent:
-        if not isinstance(el.tag, str) or not el.tag.startswith((XHTML, ATOM)):
+        tag = el.tag  # a new string at each read: read once
+        if not isinstance(tag, str) or not tag.startswith((XHTML, ATOM)):
             raise _Unsure  # an entity left unexpanded, SVG, MathML...
-        tag = el.tag.rsplit("}", 1)[1].lower()
-        names = [name.lower() for name in el.attrib]
-        if len(set(names)) != len(names) or any(n.startswith("{") for n in names):
-            raise _Unsure
-        values = (v.lower() if n in ("rel", "type") else v
-                  for n, v in zip(names, el.attrib.values(), strict=True))  # fmt: skip
-        attrs = "".join(f' {n}="{escape(v, _QUOTE)}"' for n, v in zip(names, values, strict=True))
-        pieces += [f"<{tag}{attrs}>", escape(el.text or "")]
+        tag = tag.rsplit("}", 1)[1].lower()
+        attrs = _attributes(el) if len(el.attrib) else ""  # most elements have none
+        pieces += [f"<{tag}{attrs}>", _escaped(el.text)]
         _rebuild(el, pieces)
-        pieces += [f"</{tag}>", escape(el.tail or "")]
+        pieces += [f"</{tag}>", _escaped(el.tail)]
+
+
+def _escaped(text: str | None) -> str:
+    return escape(text) if text else ""  # escape("") is three replace() calls
+
+
+def _attributes(el: Any) -> str:
+    names = [name.lower() for name in el.attrib]
+    if len(set(names)) != len(names) or any(n.startswith("{") for n in names):
+        raise _Unsure
+    values = (v.lower() if n in ("rel", "type") else v
+              for n, v in zip(names, el.attrib.values(), strict=True))  # fmt: skip
+    return "".join(f' {n}="{escape(v, _QUOTE)}"' for n, v in zip(names, values, strict=True))
 
 
 def _declared_once(root: Any, body: bytes) -> bool:
@@ -326,7 +396,55 @@ def _declared_once(root: Any, body: bytes) -> bool:
     return body.count(b"xmlns") == shown
 
 
+@lru_cache(maxsize=1024)  # an Atom feed's entries often share their updated date
+def _date(text: str) -> Any:
+    """feedparser's _parse_date, with the two forms nearly every feed writes read by
+    one regex: W3C-DTF (Atom), which its first handler reads the same way, and RFC 822
+    (RSS), which that handler always refuses before the next one reads it so (5 us).
+    Its 9-tuple (or None) is immutable, so a cached one is safe to share."""
+    match = _W3C_DATE_RE.fullmatch(text) or _RFC822_DATE_RE.fullmatch(text)
+    if match is None:
+        return _parse_date(text)
+    year, month, day, hour, minute, second, zone = match.group("y", "m", "d", "H", "M", "S", "zone")
+    try:
+        stamp = datetime(int(year), _MONTHS.get(month) or int(month), int(day),
+                         int(hour), int(minute), int(second))  # fmt: skip
+        return (stamp - _offset(zone)).utctimetuple()
+    except (ValueError, OverflowError):  # feedparser's handler gives up: so do we
+        return _parse_date(text)
+
+
+def _offset(zone: str) -> timedelta:
+    """A zone the date regexes accept, as feedparser's handlers read it."""
+    if zone[0] not in "+-":  # Z, GMT, UTC
+        return _NO_OFFSET
+    sign = -1 if zone[0] == "-" else 1
+    return timedelta(hours=sign * int(zone[1:3]), minutes=sign * int(zone[-2:]))
+
+
+def _join(base: str, uri: str) -> str:
+    """feedparser's _urljoin: without a base, all it does is drop the slashes after a
+    scheme's "://" beyond two (its _urifixer), which only a ":///" can have; a plain
+    absolute URI (see _PLAIN_ABSOLUTE_RE) it returns as it is, if the base parses."""
+    if not base and ":///" not in uri:
+        return uri
+    if _PLAIN_ABSOLUTE_RE.fullmatch(uri) and _parses(base):
+        return uri
+    return str(_urljoin(base, uri))
+
+
+def _parses(base: str) -> bool:
+    """urljoin does not raise ValueError on this base (then _urljoin gives "")."""
+    try:
+        urlparse(base)  # urlsplit caches its results: a feed's few bases cost once
+    except ValueError:
+        return False
+    return True
+
+
 def _link_fix(value: str) -> str:
+    if "&" not in value:  # nothing for either replacement to find
+        return value
     return _LINK_ENTITY_RE.sub(r"&\g<1>", value.replace("&amp;", "&"))
 
 
@@ -337,7 +455,7 @@ def _alternate(context: dict[str, Any], el: Any, bases: _Bases) -> None:
     href = el.get("href")
     if href is None:
         raise _Unsure
-    href = _urljoin(bases.get(el, ""), href.strip())
+    href = _join(bases.get(el, ""), href.strip())
     if rel == "alternate" and _FeedParserMixin.map_content_type(kind) in _HTML_TYPES:
         context["link"] = href
     elif rel == "enclosure":
@@ -368,12 +486,12 @@ def _rss(root: Any, add: _Add | None, bases: _Bases) -> _Read:
             feed["title_detail"] = detail = _detail(el, "text", guess=True, bases=bases)
             feed["title"] = detail["value"]
         elif tag == "link":
-            feed["link"] = _link_fix(_urljoin(bases.get(el, ""), _text(el)))
-        elif tag == f"{ATOM}link":
+            feed["link"] = _link_fix(_join(bases.get(el, ""), _text(el)))
+        elif tag == ATOM_LINK:
             _alternate(feed, el, bases)
         elif tag == "ttl":
             feed["ttl"] = _text(el)
-        elif tag in ("description", f"{ITUNES}summary"):
+        elif tag in ("description", ITUNES_SUMMARY):
             bodies.channel_summary(el)  # read nowhere, but it can sway the first item
         elif tag.startswith(ITUNES):
             _itunes_channel(feed, el)
@@ -458,22 +576,22 @@ def _rss_item(item: Any, bodies: _Bodies, bases: _Bases) -> dict[str, Any]:
             e["title_detail"] = detail = _detail(el, "text", guess=True, bases=bases)
             e["title"] = detail["value"]
         elif tag == "link":
-            e["link"] = _link_fix(_urljoin(bases.get(el, ""), _text(el)))
+            e["link"] = _link_fix(_join(bases.get(el, ""), _text(el)))
         elif tag == "guid":
             guid_is_link = el.get("isPermaLink", el.get("ispermalink", "true")) == "true"
             value = _text(el)
-            e["id"] = _urljoin(bases.get(el, ""), value) if guid_is_link and value else value
+            e["id"] = _join(bases.get(el, ""), value) if guid_is_link and value else value
         elif tag == "pubDate":
-            e["published_parsed"] = _parse_date(_text(el))
-        elif tag == f"{DC}date":
-            e["updated_parsed"] = _parse_date(_text(el))
+            e["published_parsed"] = _date(_text(el))
+        elif tag == DC_DATE:
+            e["updated_parsed"] = _date(_text(el))
         elif tag == "description":
             bodies.summary(e, el, "text/html")
-        elif tag == f"{ITUNES}summary":
+        elif tag == ITUNES_SUMMARY:
             bodies.summary(e, el, "text/plain")
-        elif tag == f"{CONTENT}encoded":
+        elif tag == CONTENT_ENCODED:
             bodies.content(e, el)
-        elif tag == f"{DC}creator":
+        elif tag == DC_CREATOR:
             e.setdefault("authors", []).append(_rss_author(el))
         elif tag == "category":
             e.setdefault("tags", []).append({"term": _text(el), "scheme": el.get("domain")})
@@ -482,7 +600,7 @@ def _rss_item(item: Any, bodies: _Bodies, bases: _Bases) -> dict[str, Any]:
             e.setdefault("enclosures", []).append(
                 {"href": href, "type": (el.get("type") or "").lower(), "length": el.get("length")}
             )
-        elif tag == f"{ATOM}link":
+        elif tag == ATOM_LINK:
             _alternate(e, el, bases)
         elif tag == ORIG_LINK:
             e["feedburner_origlink"] = _text(el)
@@ -531,7 +649,7 @@ def _atom(root: Any, add: _Add | None, bases: _Bases) -> _Read:
         elif tag == "author":
             feed.setdefault("authors", []).append(_atom_author(el))
         elif tag == "id":
-            feed["id"] = _urljoin(bases.get(el, ""), value) if (value := _text(el)) else value
+            feed["id"] = _join(bases.get(el, ""), value) if (value := _text(el)) else value
     return _id_as_link(feed), entries
 
 
@@ -555,7 +673,7 @@ def _atom_author(el: Any) -> dict[str, str]:
 
 def _arxiv(e: dict[str, Any], el: Any) -> None:
     """An element of :data:`_ARXIV_ENTRY`."""
-    if el.tag == f"{ARXIV}announce_type":
+    if el.tag == ARXIV_ANNOUNCE:
         e["arxiv_announce_type"] = _text(el)
 
 
@@ -563,7 +681,7 @@ def _atom_entry(entry: Any, bases: _Bases) -> dict[str, Any]:
     e: dict[str, Any] = {}
     for el in _children(entry, _ATOM_ENTRY):
         if not el.tag.startswith(ATOM):
-            if el.tag == f"{DC}creator":
+            if el.tag == DC_CREATOR:
                 e.setdefault("authors", []).append(_rss_author(el))
             elif el.tag == ORIG_LINK:
                 e["feedburner_origlink"] = _text(el)
@@ -576,11 +694,11 @@ def _atom_entry(entry: Any, bases: _Bases) -> dict[str, Any]:
             e["title"] = detail["value"]
         elif tag == "id":
             value = _text(el)
-            e["id"] = _urljoin(bases.get(el, ""), value) if value else value
+            e["id"] = _join(bases.get(el, ""), value) if value else value
         elif tag == "link":
             _alternate(e, el, bases)
         elif tag in ("published", "updated"):
-            e[f"{tag}_parsed"] = _parse_date(_text(el))
+            e[f"{tag}_parsed"] = _date(_text(el))
         elif tag == "summary":
             e["summary_detail"] = detail = _detail(el, "text", guess=False, bases=bases)
             e["summary"] = detail["value"]

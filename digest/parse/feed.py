@@ -89,11 +89,12 @@ def parse_feed(
         keep.extend(items)
         del items
     else:
-        feed, keep = _read_xml(
+        feed, keep, tree = _read_xml(
             body, url, headers or {}, warnings, fast, max_entries, use_feedparser
         )
         if b"podcastindex" in body or b"xmlns:podcast" in body:
-            pod = podcast_tags(body)
+            pod = podcast_tags(body, tree)
+        del tree  # the document's tree is freed before the entries are built, as before
     if capped := keep.warning():
         warnings.append(capped)
     declared = _dtd_entities(body)
@@ -130,14 +131,15 @@ def _read_xml(
     fast: bool,
     limit: int | None,
     fallback: bool = True,
-) -> tuple[Mapping[str, Any], Newest]:
-    """The feed's values and its ``limit`` newest raw entries."""
+) -> tuple[Mapping[str, Any], Newest, Any]:
+    """The feed's values, its ``limit`` newest raw entries and, when the fast path
+    read it, its lxml tree (else None)."""
     if body[:1].isspace():  # whitespace before <?xml makes the strict parser give up
         body = body.lstrip()
     if fast:
         keep = Newest(limit)  # the fast path may give up halfway: then this one is dropped
         if (found := read_fast(body, headers, keep.add)) is not None:
-            return found[0], keep
+            return found[0], keep, found[2]
     if not fallback:
         raise NeedsFeedparser(url)
     lowered = {k.lower(): v for k, v in headers.items()}
@@ -162,7 +164,7 @@ def _read_xml(
         warnings.append(_bozo_warning(exc, raw.get("encoding")))
     keep = Newest(limit)
     keep.extend(raw.get("entries", []))
-    return raw.get("feed", {}), keep
+    return raw.get("feed", {}), keep, None
 
 
 def _bozo_warning(exc: Any, encoding: Any) -> ParseWarning:
@@ -359,7 +361,10 @@ def _text(
     text = strip_control(str(value or ""))
     if (detail or {}).get("type") in _HTML_TYPES:
         return html_to_text(text)
-    return _SPACE_RE.sub(" ", strip_control(decode_entities(text, declared))).strip()
+    decoded = decode_entities(text, declared)  # the same str when there is no "&"
+    if decoded is not text:  # a decoded reference may be a control character
+        decoded = strip_control(decoded)
+    return _SPACE_RE.sub(" ", decoded).strip()
 
 
 def _fragment(value: Any, detail: Mapping[str, Any] | None, base: str) -> str:
@@ -372,7 +377,8 @@ def _fragment(value: Any, detail: Mapping[str, Any] | None, base: str) -> str:
     if detail.get("type", "text/html") not in _HTML_TYPES:
         paragraphs = (p for p in re.split(r"\n\s*\n", text) if p.strip())
         return "".join(f"<p>{html.escape(_SPACE_RE.sub(' ', p).strip())}</p>" for p in paragraphs)
-    return clean_html(text, safe_url(detail.get("base"), base) or base)
+    base = safe_url(detail.get("base"), base) or base
+    return clean_html(text, base, controls=detail.get("controls", True))
 
 
 def _date(parsed: Any) -> datetime | None:

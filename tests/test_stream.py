@@ -418,3 +418,55 @@ def test_when_storing_fails_the_run_stops_its_fetches_and_raises(
         stream_feeds(jobs, config.fetch, failing)
     assert time.monotonic() - started < 1.5  # the slow fetch was not waited for
     assert not [t for t in threading.enumerate() if t.name == "digest-fetch"]
+
+
+def test_while_the_parser_falls_behind_only_its_backlog_is_fetched_ahead(
+    tmp_path: Path, store: Store, now: datetime
+) -> None:
+    # Fetched bodies waiting for a slower parser only cost memory: while anything waits
+    # to be stored, no more than the parser's backlog is between fetch and store.
+    config = site_config(tmp_path, [f"{n}.xml" for n in range(12)])
+    store.sync_sources(config.sources, now=now)
+    jobs = [(s, src) for s in store.feed_states() if (src := config.source(s.url))]
+    parser = MainThreadParser(1.0, 1)
+    parser.backlog = 2
+    seen: list[int] = []
+    real_submit = parser.submit
+
+    def submit(key: int, job: Any) -> None:
+        seen.append(parser.pending)
+        time.sleep(0.02)  # a slow parser: the fetches (in memory) easily outrun it
+        real_submit(key, job)
+
+    parser.submit = submit  # type: ignore[method-assign]
+    stored: list[int] = []
+    stream_feeds(jobs, config.fetch, lambda i, *_: stored.append(i),
+                 transport=site(now, feeds=12), parser=parser, window=16)  # fmt: skip
+    assert sorted(stored) == list(range(12))
+    assert max(seen) <= 2
+
+
+def test_while_the_parser_keeps_up_slow_servers_are_fetched_side_by_side(
+    tmp_path: Path, store: Store, now: datetime
+) -> None:
+    # The backlog only holds while bodies wait: a parser that keeps up with slow
+    # servers has the whole window of fetches running at once.
+    import asyncio
+    from dataclasses import replace
+
+    async def slow(request: httpx.Request) -> httpx.Response:
+        await asyncio.sleep(0.4)
+        return httpx.Response(200, content=site_feed(int(request.url.path[1:-4]), now))
+
+    config = site_config(tmp_path, [f"{n}.xml" for n in range(8)])
+    config = replace(config, fetch=replace(config.fetch, per_host=8, concurrency=8))
+    store.sync_sources(config.sources, now=now)
+    jobs = [(s, src) for s in store.feed_states() if (src := config.source(s.url))]
+    parser = MainThreadParser(1.0, 1)
+    parser.backlog = 1
+    stored: list[int] = []
+    started = time.monotonic()
+    stream_feeds(jobs, config.fetch, lambda i, *_: stored.append(i),
+                 transport=httpx.MockTransport(slow), parser=parser)  # fmt: skip
+    assert sorted(stored) == list(range(8))
+    assert time.monotonic() - started < 8 * 0.4 / 2  # one at a time would take 3.2 s

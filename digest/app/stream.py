@@ -5,8 +5,9 @@ Feeds are fetched in an event loop on a thread of its own (same client, limiter 
 politeness as :func:`digest.fetch.http.fetch_feeds`); each body goes to the parser as
 soon as it arrives, and each parsed feed is stored (``store_one``: one transaction) as
 soon as it is parsed, in the calling thread, while other feeds are still being fetched.
-At most ``window`` feeds are held between fetch and store, so a run of any size keeps a
-few bodies and parsed feeds in memory, not all of them.
+At most ``window`` feeds are between fetch and store, and fewer (the parser's
+``backlog``) while fetched feeds wait for the parser, so a run of any size keeps a few
+bodies and parsed feeds in memory, not all of them.
 
 How bodies are parsed is a strategy the stream calls. On the main thread (cron's
 `digest fetch`) a body the fast path reads is parsed right here under a SIGALRM time
@@ -63,7 +64,11 @@ StoreFn = Callable[[int, FetchResult, ParseReply | None], None]
 
 
 class Parser(Protocol):
-    """A parse strategy: jobs in by key, each feed's ParsedFeed or ParseError out."""
+    """A parse strategy: jobs in by key, each feed's ParsedFeed or ParseError out.
+    ``backlog``: how many fetched feeds are worth having ready for it; more would only
+    hold bodies in memory."""
+
+    backlog: int
 
     @property
     def pending(self) -> int: ...
@@ -128,6 +133,8 @@ def parse_one(job: ParseJob, timeout: float) -> ParseReply:
 class WorkerParser:
     """Parses in a :class:`~digest.workers.Pool` of ``workers`` processes."""
 
+    backlog = WINDOW  # every worker's queue kept full
+
     def __init__(self, timeout: float, workers: int) -> None:
         self.timeout = timeout
         self.pool = Pool[int, ParseJob, ParseReply](
@@ -165,6 +172,8 @@ class MainThreadParser:
     bodies only feedparser reads, whose regexes can spin on hostile input (P4) while
     holding the GIL the fetching thread needs, go to a :class:`WorkerParser`, started
     with the first of them (a refresh of well-formed feeds starts none)."""
+
+    backlog = 4  # one body parsing, a few ready: 16 took ~5 MB more at the same speed
 
     def __init__(self, timeout: float, workers: int) -> None:
         self.timeout, self.workers = timeout, workers
@@ -209,8 +218,13 @@ def choose_parser(timeout: float, workers: int) -> Parser:
 class _Fetching:
     """The run's fetches, in an event loop on a thread of their own, so a parse in the
     main thread never stalls them (lxml and nh3 release the GIL; Python code hands it
-    over every 5 ms). Each result is handed over through a queue; at most ``window``
-    are out at once, and the consumer gives a place back once it stored the feed."""
+    over every 5 ms). Each result is handed over through a queue, and the consumer
+    says when it stored one (:meth:`release`).
+
+    How many fetches may run: while the consumer keeps up (nothing it was handed waits
+    to be stored), up to ``window`` feeds between fetch and store, so slow servers are
+    fetched side by side; while it falls behind, only ``backlog``, since fetching more
+    would only pile bodies up in memory."""
 
     def __init__(
         self,
@@ -219,15 +233,18 @@ class _Fetching:
         guard: AddressGuard,
         transport: httpx.AsyncBaseTransport | None,
         window: int,
+        backlog: int,
     ) -> None:
         self.jobs, self.settings, self.guard, self.transport = jobs, settings, guard, transport
-        self.window = window
+        self.window, self.backlog = window, min(backlog, window)
         self.done = False
         self._arrived: queue.SimpleQueue[tuple[int, FetchResult] | _End] = queue.SimpleQueue()
         self._started = threading.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._task: asyncio.Task[None] | None = None
-        self._slots: asyncio.Semaphore | None = None
+        self._room: asyncio.Event | None = None
+        self._running = 0  # fetches under way, and results not yet stored (loop thread)
+        self._unstored = 0
         self._thread = threading.Thread(target=self._run, name="digest-fetch", daemon=True)
 
     def start(self) -> None:
@@ -251,10 +268,25 @@ class _Fetching:
             return taken
 
     def release(self) -> None:
-        """A stored feed gives its window place back."""
-        if self._loop is not None and self._slots is not None:
+        """The consumer stored a feed it was handed."""
+        if self._loop is not None:
             with contextlib.suppress(RuntimeError):  # the loop has ended: nobody waits
-                self._loop.call_soon_threadsafe(self._slots.release)
+                self._loop.call_soon_threadsafe(self._stored)
+
+    def _stored(self) -> None:
+        assert self._room is not None
+        self._unstored -= 1
+        self._room.set()
+
+    def _has_room(self) -> bool:
+        limit = self.backlog if self._unstored else self.window
+        return self._running + self._unstored < limit
+
+    async def _wait_for_room(self) -> None:
+        assert self._room is not None
+        while not self._has_room():
+            self._room.clear()
+            await self._room.wait()
 
     def stop(self) -> None:
         """Cancel what is still running (the consumer failed) and wait for the thread."""
@@ -278,7 +310,7 @@ class _Fetching:
 
     async def _fetch_all(self) -> None:
         self._loop, self._task = asyncio.get_running_loop(), asyncio.current_task()
-        self._slots = asyncio.Semaphore(self.window)
+        self._room = asyncio.Event()
         self._started.set()
         limiter = HostLimiter(self.settings)
         async with make_client(self.settings, self.guard, transport=self.transport) as client:
@@ -288,15 +320,19 @@ class _Fetching:
     async def _one(
         self, client: Client, limiter: HostLimiter, index: int, state: FeedState, source: Source
     ) -> None:
-        assert self._slots is not None
         # The one place moves are handled: an adopted move is fetched at its new URL;
         # store_one files the result under the feed's identity, jobs[index][0].url.
         url = state.fetch_url
         async with limiter.slot(url):
-            # The window is taken inside the host's slot, so a slow host (arXiv's gap)
-            # never holds window places while it waits for its turn.
-            await self._slots.acquire()
-            result = await fetch_feed(client, self.guard, url, state, source, self.settings)
+            # Room is waited for inside the host's slot, so a slow host (arXiv's gap)
+            # never holds a place while it waits for its turn.
+            await self._wait_for_room()
+            self._running += 1
+            try:
+                result = await fetch_feed(client, self.guard, url, state, source, self.settings)
+            finally:
+                self._running -= 1
+        self._unstored += 1
         self._arrived.put((index, result))
 
 
@@ -384,7 +420,7 @@ def stream_feeds(
         settings, purpose=Purpose.FEED, feeds=[source.url for _, source in jobs]
     )
     parser = parser or choose_parser(parse_timeout, settings.parse_workers)
-    fetching = _Fetching(jobs, settings, guard, transport, window)
+    fetching = _Fetching(jobs, settings, guard, transport, window, parser.backlog)
     fetching.start()
     try:
         _consume(fetching, jobs, parser, store_one, on_fetched, on_idle, can_store,

@@ -470,3 +470,56 @@ def test_while_the_parser_keeps_up_slow_servers_are_fetched_side_by_side(
                  transport=httpx.MockTransport(slow), parser=parser)  # fmt: skip
     assert sorted(stored) == list(range(8))
     assert time.monotonic() - started < 8 * 0.4 / 2  # one at a time would take 3.2 s
+
+
+def test_fetch_tasks_are_made_as_fetches_start_not_one_per_feed_up_front(
+    tmp_path: Path, store: Store, now: datetime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A task per feed made up front was 1.5 KB each (15 MB for 10,000 feeds): only
+    # the window's worth live at once, and every feed is still fetched once.
+    import asyncio
+
+    config = site_config(tmp_path, [f"{n}.xml" for n in range(60)])
+    store.sync_sources(config.sources, now=now)
+    jobs = [(s, src) for s in store.feed_states() if (src := config.source(s.url))]
+    alive: list[int] = []
+    real = streaming.fetch_feed
+
+    async def counted(*args: Any) -> FetchResult:
+        alive.append(len(asyncio.all_tasks()))
+        return await real(*args)
+
+    monkeypatch.setattr(streaming, "fetch_feed", counted)
+    stored: list[int] = []
+    stream_feeds(jobs, config.fetch, lambda i, *_: stored.append(i),
+                 transport=site(now, feeds=60), window=8)  # fmt: skip
+    assert sorted(stored) == list(range(60)) and len(alive) == 60
+    assert max(alive) <= 8 + 1  # the fetches and the loop's own task
+
+
+def test_a_host_with_many_slow_feeds_never_holds_back_another_hosts_feeds(
+    tmp_path: Path, store: Store, now: datetime
+) -> None:
+    import asyncio
+    from dataclasses import replace
+
+    finished: dict[str, float] = {}
+    started = time.monotonic()
+
+    async def handle(request: httpx.Request) -> httpx.Response:
+        if request.url.host == "slow.example":
+            await asyncio.sleep(0.2)
+        finished[f"{request.url.host}{request.url.path}"] = time.monotonic() - started
+        return httpx.Response(200, content=site_feed(1, now))
+
+    sources = [{"name": f"S{n}", "url": f"https://slow.example/{n}.xml", "kind": "blog"}
+               for n in range(8)]  # fmt: skip
+    sources += [{"name": "Quick", "url": "https://z-quick.example/q.xml", "kind": "blog"}]
+    config = load(write_config(tmp_path, sources))
+    config = replace(config, fetch=replace(config.fetch, per_host=1))
+    store.sync_sources(config.sources, now=now)
+    jobs = [(s, src) for s in store.feed_states() if (src := config.source(s.url))]
+    stream_feeds(jobs, config.fetch, lambda *_: None, transport=httpx.MockTransport(handle),
+                 window=4)  # fmt: skip
+    assert len(finished) == 9
+    assert finished["z-quick.example/q.xml"] < 1.0 < max(finished.values())  # 8 x 0.2 s in a row

@@ -282,15 +282,24 @@ class HostLimiter:
     def _host_gap(self, host: str) -> float | None:
         return next((g for h, g in SLOW_HOSTS.items() if host == h or host.endswith("." + h)), None)
 
+    @staticmethod
+    def host(url: str) -> str:
+        """The key requests to one server share (lowercased host; "" if unreadable)."""
+        try:
+            return (httpx.URL(url).host or "").lower()
+        except (httpx.InvalidURL, TypeError, ValueError):
+            return ""
+
+    def per_host(self, host: str) -> int:
+        """How many requests to ``host`` may run at once."""
+        return 1 if self._host_gap(host) else self._per_host
+
     @contextlib.asynccontextmanager
     async def slot(self, url: str) -> AsyncIterator[None]:
-        try:
-            host = (httpx.URL(url).host or "").lower()
-        except (httpx.InvalidURL, TypeError, ValueError):
-            host = ""
+        host = self.host(url)
         gap = self._host_gap(host)
         if host not in self._hosts:
-            self._hosts[host] = asyncio.Semaphore(1 if gap else self._per_host)
+            self._hosts[host] = asyncio.Semaphore(self.per_host(host))
         async with self._hosts[host]:
             if gap:  # wait for our turn before taking a global slot
                 wait = self._last_start.get(host, -gap) + gap - time.monotonic()

@@ -20,6 +20,7 @@ from feedgen import Item, days_ago, load, rss, write_config
 from httpserver import LoopbackServer
 from test_workers import redos_feed
 
+import digest.app.fetching as fetching
 import digest.app.refresh as refreshing
 import digest.app.stream as streaming
 from digest import workers
@@ -384,7 +385,7 @@ def test_a_bug_in_the_fetching_thread_is_raised_in_the_caller_and_the_thread_end
     async def broken(*_: Any) -> FetchResult:
         raise RuntimeError("a bug in the fetch stage")
 
-    monkeypatch.setattr(streaming, "fetch_feed", broken)
+    monkeypatch.setattr(fetching, "fetch_feed", broken)
     with pytest.raises(RuntimeError, match="a bug in the fetch stage"):
         stream_feeds(jobs, config.fetch, lambda *_: None, transport=site(now, feeds=3))
     assert not [t for t in threading.enumerate() if t.name == "digest-fetch"]
@@ -483,13 +484,13 @@ def test_fetch_tasks_are_made_as_fetches_start_not_one_per_feed_up_front(
     store.sync_sources(config.sources, now=now)
     jobs = [(s, src) for s in store.feed_states() if (src := config.source(s.url))]
     alive: list[int] = []
-    real = streaming.fetch_feed
+    real = fetching.fetch_feed
 
     async def counted(*args: Any) -> FetchResult:
         alive.append(len(asyncio.all_tasks()))
         return await real(*args)
 
-    monkeypatch.setattr(streaming, "fetch_feed", counted)
+    monkeypatch.setattr(fetching, "fetch_feed", counted)
     stored: list[int] = []
     stream_feeds(jobs, config.fetch, lambda i, *_: stored.append(i),
                  transport=site(now, feeds=60), window=8)  # fmt: skip

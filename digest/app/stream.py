@@ -1,8 +1,8 @@
 """The refresh as a stream, for one feed or ten thousand: fetch, parse and store
 overlap, and memory stays bounded.
 
-Feeds are fetched in an event loop on a thread of its own (same client, limiter and
-politeness as :func:`digest.fetch.http.fetch_feeds`); each body goes to the parser as
+Feeds are fetched in an event loop on a thread of its own (:mod:`digest.app.fetching`:
+same client, limiter and politeness as :func:`digest.fetch.http.fetch_feeds`); each body goes to the parser as
 soon as it arrives, and each parsed feed is stored (``store_one``: one transaction) as
 soon as it is parsed, in the calling thread, while other feeds are still being fetched.
 At most ``window`` feeds are between fetch and store, and fewer (the parser's
@@ -19,21 +19,18 @@ ParsedFeed or the feed's :class:`ParseError`, never an exception. ADR 0019 says 
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
-import queue
-import threading
-from collections import Counter, deque
+from collections import deque
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Protocol
 
 import httpx
 
+from digest.app.fetching import FetchThread
 from digest.errors import ErrorCode, ParseError
-from digest.fetch.guard import AddressGuard, Client, Purpose, make_client
-from digest.fetch.http import HostLimiter, fetch_feed, make_guard
+from digest.fetch.guard import AddressGuard, Purpose
+from digest.fetch.http import make_guard
 from digest.parse import ParseJob, ParseReply, parse_job, parse_job_fast
 from digest.types import FeedState, Fetched, FetchResult, FetchSettings, Source
 from digest.workers import Failed, Pool, TimeLimitExceeded, can_time_limit, run_all, time_limit
@@ -173,7 +170,7 @@ class MainThreadParser:
     holding the GIL the fetching thread needs, go to a :class:`WorkerParser`, started
     with the first of them (a refresh of well-formed feeds starts none)."""
 
-    backlog = 4  # one body parsing, a few ready: 16 took ~5 MB more at the same speed
+    backlog = 4  # one body parsing, a few ready: 16 held ~5 MB more for ~5% less time
 
     def __init__(self, timeout: float, workers: int) -> None:
         self.timeout, self.workers = timeout, workers
@@ -215,166 +212,8 @@ def choose_parser(timeout: float, workers: int) -> Parser:
     return WorkerParser(timeout, workers or WORKERS)
 
 
-class _Fetching:
-    """The run's fetches, in an event loop on a thread of their own, so a parse in the
-    main thread never stalls them (lxml and nh3 release the GIL; Python code hands it
-    over every 5 ms). Each result is handed over through a queue, and the consumer
-    says when it stored one (:meth:`release`).
-
-    How many fetches may run: while the consumer keeps up (nothing it was handed waits
-    to be stored), up to ``window`` feeds between fetch and store, so slow servers are
-    fetched side by side; while it falls behind, only ``backlog``, since fetching more
-    would only pile bodies up in memory."""
-
-    def __init__(
-        self,
-        jobs: Sequence[tuple[FeedState, Source]],
-        settings: FetchSettings,
-        guard: AddressGuard,
-        transport: httpx.AsyncBaseTransport | None,
-        window: int,
-        backlog: int,
-    ) -> None:
-        self.jobs, self.settings, self.guard, self.transport = jobs, settings, guard, transport
-        self.window, self.backlog = window, min(backlog, window)
-        self.done = False
-        self._arrived: queue.SimpleQueue[tuple[int, FetchResult] | _End] = queue.SimpleQueue()
-        self._started = threading.Event()
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._task: asyncio.Task[None] | None = None
-        self._room: asyncio.Event | None = None
-        self._running = 0  # fetches under way, and results not yet stored (loop thread)
-        self._unstored = 0
-        self._thread = threading.Thread(target=self._run, name="digest-fetch", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def take(self, timeout: float) -> list[tuple[int, FetchResult]]:
-        """What arrived, waiting up to ``timeout`` for the first; raises what the
-        fetching raised (a bug: each fetch's failure is a FetchError value)."""
-        taken: list[tuple[int, FetchResult]] = []
-        try:
-            item = self._arrived.get(timeout=timeout) if timeout else self._arrived.get_nowait()
-            while True:
-                if isinstance(item, _End):
-                    self.done = True
-                    if item.error is not None:
-                        raise item.error
-                    return taken
-                taken.append(item)
-                item = self._arrived.get_nowait()
-        except queue.Empty:
-            return taken
-
-    def release(self) -> None:
-        """The consumer stored a feed it was handed."""
-        if self._loop is not None:
-            with contextlib.suppress(RuntimeError):  # the loop has ended: nobody waits
-                self._loop.call_soon_threadsafe(self._stored)
-
-    def _stored(self) -> None:
-        assert self._room is not None
-        self._unstored -= 1
-        self._room.set()
-
-    def _has_room(self) -> bool:
-        limit = self.backlog if self._unstored else self.window
-        return self._running + self._unstored < limit
-
-    async def _wait_for_room(self) -> None:
-        assert self._room is not None
-        while not self._has_room():
-            self._room.clear()
-            await self._room.wait()
-
-    def stop(self) -> None:
-        """Cancel what is still running (the consumer failed) and wait for the thread."""
-        if self._thread.is_alive() and self._started.wait(timeout=5):
-            assert self._loop is not None and self._task is not None
-            with contextlib.suppress(RuntimeError):
-                self._loop.call_soon_threadsafe(self._task.cancel)
-        self._thread.join()
-
-    def _run(self) -> None:
-        error: BaseException | None = None
-        try:
-            asyncio.run(self._fetch_all())
-        except asyncio.CancelledError:
-            pass
-        except BaseException as e:  # handed to the consumer, which raises it
-            error = e
-        finally:
-            self._started.set()
-            self._arrived.put(_End(error))
-
-    async def _fetch_all(self) -> None:
-        self._loop, self._task = asyncio.get_running_loop(), asyncio.current_task()
-        self._room = asyncio.Event()
-        self._started.set()
-        limiter = HostLimiter(self.settings)
-        waiting: dict[str, deque[int]] = {}  # per host, the jobs not started, in order
-        for index, (state, _) in enumerate(self.jobs):
-            waiting.setdefault(limiter.host(state.fetch_url), deque()).append(index)
-        running: dict[asyncio.Task[None], str] = {}
-        async with make_client(self.settings, self.guard, transport=self.transport) as client:
-            while waiting or running:
-                self._start_more(client, limiter, waiting, running)
-                done, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
-                for task in done:
-                    del running[task]
-                    task.result()  # a fetch's failure is a value: this raises only bugs
-
-    def _start_more(
-        self,
-        client: Client,
-        limiter: HostLimiter,
-        waiting: dict[str, deque[int]],
-        running: dict[asyncio.Task[None], str],
-    ) -> None:
-        """Tasks are made as fetches can start, host by host, never one per feed up
-        front (1.5 KB each: 15 MB for 10,000 feeds); no host gets more than it may
-        run at once, so a host with many feeds never holds back the others."""
-        busy = Counter(running.values())
-        for host in list(waiting):
-            host_jobs = waiting[host]
-            while host_jobs and busy[host] < limiter.per_host(host) and len(running) < self.window:
-                index = host_jobs.popleft()
-                state, source = self.jobs[index]
-                task = asyncio.create_task(self._one(client, limiter, index, state, source))
-                running[task] = host
-                busy[host] += 1
-            if not host_jobs:
-                del waiting[host]
-
-    async def _one(
-        self, client: Client, limiter: HostLimiter, index: int, state: FeedState, source: Source
-    ) -> None:
-        # The one place moves are handled: an adopted move is fetched at its new URL;
-        # store_one files the result under the feed's identity, jobs[index][0].url.
-        url = state.fetch_url
-        async with limiter.slot(url):
-            # Room is waited for inside the host's slot, so a slow host (arXiv's gap)
-            # never holds a place while it waits for its turn.
-            await self._wait_for_room()
-            self._running += 1
-            try:
-                result = await fetch_feed(client, self.guard, url, state, source, self.settings)
-            finally:
-                self._running -= 1
-        self._unstored += 1
-        self._arrived.put((index, result))
-
-
-@dataclass(frozen=True)
-class _End:
-    """The fetching is over; ``error`` is what it raised, if anything."""
-
-    error: BaseException | None = None
-
-
 def _consume(
-    fetching: _Fetching,
+    fetching: FetchThread,
     jobs: Sequence[tuple[FeedState, Source]],
     parser: Parser,
     store_one: StoreFn,
@@ -450,7 +289,7 @@ def stream_feeds(
         settings, purpose=Purpose.FEED, feeds=[source.url for _, source in jobs]
     )
     parser = parser or choose_parser(parse_timeout, settings.parse_workers)
-    fetching = _Fetching(jobs, settings, guard, transport, window, parser.backlog)
+    fetching = FetchThread(jobs, settings, guard, transport, window, parser.backlog)
     fetching.start()
     try:
         _consume(fetching, jobs, parser, store_one, on_fetched, on_idle, can_store,

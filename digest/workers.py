@@ -236,6 +236,14 @@ class _Worker:
             self.conn.close()
 
 
+def usable_cores() -> int:
+    """The cores this process may run on (``taskset``, a cgroup's cpuset)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
 def _widen(sock: socket.socket) -> None:
     """One end of the socketpair gets PIPE_BYTES of buffer where the platform allows;
     the default (~200 KB) holds half a real feed's parse."""

@@ -2,19 +2,20 @@
 overlap, and memory stays bounded.
 
 Feeds are fetched in an event loop on a thread of its own (:mod:`digest.app.fetching`:
-same client, limiter and politeness as :func:`digest.fetch.http.fetch_feeds`); each body goes to the parser as
-soon as it arrives, and each parsed feed is stored (``store_one``: one transaction) as
-soon as it is parsed, in the calling thread, while other feeds are still being fetched.
-At most ``window`` feeds are between fetch and store, and fewer (the parser's
-``backlog``) while fetched feeds wait for the parser, so a run of any size keeps a few
-bodies and parsed feeds in memory, not all of them.
+same client, limiter and politeness as :func:`digest.fetch.http.fetch_feeds`); each
+body goes to the parser as soon as it arrives, and each parsed feed is stored
+(``store_one``: one transaction) as soon as it is parsed, in the calling thread, while
+other feeds are still being fetched. At most ``window`` feeds are between fetch and
+store, and fewer (the parser's ``backlog``) while fetched feeds wait for the parser,
+so a run of any size keeps a few bodies and parsed feeds in memory, not all of them.
 
 How bodies are parsed is a strategy the stream calls. On the main thread (cron's
 `digest fetch`) a body the fast path reads is parsed right here under a SIGALRM time
-limit, and only a body for feedparser goes to a worker process (:class:`digest.workers.Pool`,
-a hard per-feed time limit); elsewhere (the web page's and the daemon's threads, where
-no alarm reaches) every body goes to the workers. Either way a feed's parse ends as a
-ParsedFeed or the feed's :class:`ParseError`, never an exception. ADR 0019 says why.
+limit, and only a body for feedparser goes to a worker process
+(:class:`digest.workers.Pool`, a hard per-feed time limit); elsewhere (the web page's
+and the daemon's threads, where no alarm reaches) every body goes to the workers.
+Either way a feed's parse ends as a ParsedFeed or the feed's :class:`ParseError`,
+never an exception. ADR 0019 says why.
 """
 
 from __future__ import annotations
@@ -33,7 +34,15 @@ from digest.fetch.guard import AddressGuard, Purpose
 from digest.fetch.http import make_guard
 from digest.parse import ParseJob, ParseReply, parse_job, parse_job_fast
 from digest.types import FeedState, Fetched, FetchResult, FetchSettings, Source
-from digest.workers import Failed, Pool, TimeLimitExceeded, can_time_limit, run_all, time_limit
+from digest.workers import (
+    Failed,
+    Pool,
+    TimeLimitExceeded,
+    can_time_limit,
+    run_all,
+    time_limit,
+    usable_cores,
+)
 
 __all__ = [
     "MainThreadParser",
@@ -53,7 +62,6 @@ log = logging.getLogger("digest.app.stream")
 WINDOW = 16
 POLL_SECONDS = 0.002  # how long the consumer waits on busy parse workers at a time
 DRAIN_POLL_SECONDS = 0.05  # and, with nothing to parse or store, on the fetches
-WORKERS = 2  # parse workers when none are configured: feedparser's share, other threads
 # A parse worker imports the parser before its first job, so no deadline pays for it.
 PARSE_PRELOAD = ("digest.parse.feed",)
 
@@ -205,11 +213,13 @@ class MainThreadParser:
 
 def choose_parser(timeout: float, workers: int) -> Parser:
     """With no ``workers`` asked for (``fetch.parse_workers: 0``), here on the main
-    thread (cron's `digest fetch`); else, and where no alarm can bound a parse (the web
-    page's and the daemon's threads), in ``workers`` processes (2 by default)."""
+    thread (cron's `digest fetch`), with a worker for feedparser's share on each other
+    core; else, and where no alarm can bound a parse (the web page's and the daemon's
+    threads), in ``workers`` processes, by default one per core."""
+    cores = usable_cores()
     if not workers and can_time_limit():
-        return MainThreadParser(timeout, WORKERS)
-    return WorkerParser(timeout, workers or WORKERS)
+        return MainThreadParser(timeout, max(1, cores - 1))
+    return WorkerParser(timeout, workers or cores)
 
 
 def _consume(

@@ -17,7 +17,6 @@ whole feed text, runs on the workers' cores too.
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import count as numbered
@@ -26,7 +25,14 @@ from itertools import islice
 from digest.errors import ErrorCode
 from digest.extract.summarize import summarize, summarize_feed, word_count
 from digest.types import Article, Entry, Metadata, Summary, SummaryMethod
-from digest.workers import Failed, Pool, TimeLimitExceeded, can_time_limit, time_limit
+from digest.workers import (
+    Failed,
+    Pool,
+    TimeLimitExceeded,
+    can_time_limit,
+    time_limit,
+    usable_cores,
+)
 
 __all__ = [
     "IN_PROCESS_MAX",
@@ -109,11 +115,7 @@ def summarize_all(
 def default_workers() -> int:
     """One worker per core this process may use (``taskset``, a cgroup's cpuset), up
     to MAX_WORKERS."""
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        cores = os.cpu_count() or 1
-    return max(1, min(cores, MAX_WORKERS))
+    return max(1, min(usable_cores(), MAX_WORKERS))
 
 
 def summarize_chunk(job: _Job) -> list[Reply]:

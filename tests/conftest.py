@@ -12,6 +12,7 @@ import pytest
 from httpserver import LoopbackServer
 from smtpserver import Collector, running_smtpd
 
+from digest import workers
 from digest.store import Store
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
@@ -69,6 +70,20 @@ def server() -> Iterator[LoopbackServer]:
 def store(tmp_path: Path) -> Iterator[Store]:
     with Store.open(tmp_path / "db" / "test.sqlite") as s:
         yield s
+
+
+@pytest.fixture
+def worker_starts(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """Every worker process started during the test, recorded (they still start)."""
+    started: list[object] = []
+    real = workers._Worker.start.__func__  # type: ignore[attr-defined]
+
+    def recorded(cls: type[workers._Worker], *args: object) -> workers._Worker:
+        started.append(args)
+        return real(cls, *args)  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(workers._Worker, "start", classmethod(recorded))
+    return started
 
 
 @pytest.fixture

@@ -30,9 +30,15 @@ from digest.errors import ErrorCode, FetchError, ParseError
 from digest.fetch.http import make_guard
 from digest.store import Store
 from digest.store.feeds import ADOPT_MOVE_AFTER
-from digest.types import Config, FetchResult, NotModified
+from digest.types import Config, FeedState, FetchResult, NotModified, Source
 
 HEALTHY = 10
+
+
+def due_jobs(store: Store, config: Config, now: datetime) -> list[tuple[FeedState, Source]]:
+    """The (state, source) pairs refresh would hand stream_feeds for ``config``."""
+    store.sync_sources(config.sources, now=now)
+    return [(s, src) for s in store.feed_states() if (src := config.source(s.url))]
 
 
 @pytest.fixture
@@ -73,7 +79,7 @@ def test_a_large_refresh_streams_and_isolates_failures(
 
 def test_a_refresh_of_well_formed_feeds_starts_no_worker_process_cold_or_warm(
     server: LoopbackServer, tmp_path: Path, store: Store, now: datetime,
-    monkeypatch: pytest.MonkeyPatch,
+    worker_starts: list[object],
 ) -> None:  # fmt: skip
     # cron's `digest fetch` parses what lxml reads in its own main thread (no process
     # to start, no memory but its own), and a warm run (all 304s) parses nothing.
@@ -83,25 +89,16 @@ def test_a_refresh_of_well_formed_feeds_starts_no_worker_process_cold_or_warm(
         server.route(f"/w{n}.xml", etag=f'"w{n}"', body=rss(f"Feed {n}", items))
         sources.append({"name": f"W{n}", "url": server.url(f"/w{n}.xml"), "kind": "blog"})
     config = load(write_config(tmp_path, sources))
-    started: list[object] = []
-    real = workers._Worker.start.__func__  # type: ignore[attr-defined]
-
-    def recorded(cls: type[workers._Worker], *args: object) -> workers._Worker:
-        started.append(args)
-        return real(cls, *args)  # type: ignore[no-any-return]
-
-    monkeypatch.setattr(workers._Worker, "start", classmethod(recorded))
     assert all(o.new_entries == 1 for o in refresh(store, config, now=now))
     again = refresh(store, config, now=now + timedelta(hours=1), due_only=False)
     assert len(again) == HEALTHY and all(o.ok and o.new_entries == 0 for o in again)
-    assert started == []
+    assert worker_starts == []
 
 
 def test_stream_feeds_calls_store_once_per_feed_with_a_small_window(
     many: Config, store: Store, now: datetime
 ) -> None:
-    store.sync_sources(many.sources, now=now)
-    jobs = [(s, src) for s in store.feed_states() if (src := many.source(s.url))]
+    jobs = due_jobs(store, many, now)
     seen: dict[int, tuple[FetchResult, object]] = {}
 
     def store_one(index: int, result: FetchResult, reply: object) -> None:
@@ -121,8 +118,7 @@ def test_while_the_caller_cannot_store_feeds_wait_and_none_is_lost(
 ) -> None:
     # can_store() is False while the refresh's group commits in the background: the
     # loop goes on fetching and parsing, and stores what waited once it may.
-    store.sync_sources(many.sources, now=now)
-    jobs = [(s, src) for s in store.feed_states() if (src := many.source(s.url))]
+    jobs = due_jobs(store, many, now)
     stored: list[int] = []
     asks = 0
 
@@ -363,8 +359,7 @@ def test_an_in_process_parser_with_a_window_of_one_still_stores_every_feed(
     # A fetch waits for a window place that only a stored feed frees, and the feeds
     # are stored in another thread than the one fetching: no deadlock.
     config = site_config(tmp_path, [f"{n}.xml" for n in range(4)])
-    store.sync_sources(config.sources, now=now)
-    jobs = [(s, src) for s in store.feed_states() if (src := config.source(s.url))]
+    jobs = due_jobs(store, config, now)
     stored: dict[int, object] = {}
     stream_feeds(jobs, config.fetch, lambda i, _, parsed: stored.setdefault(i, parsed),
                  transport=site(now, feeds=4), parser=MainThreadParser(1.0, 1),
@@ -379,8 +374,7 @@ def test_a_bug_in_the_fetching_thread_is_raised_in_the_caller_and_the_thread_end
     # Each fetch's failure is a FetchError value; anything else is a bug, and the run
     # must not end as if the feeds were done, nor leave its thread behind.
     config = site_config(tmp_path, [f"{n}.xml" for n in range(3)])
-    store.sync_sources(config.sources, now=now)
-    jobs = [(s, src) for s in store.feed_states() if (src := config.source(s.url))]
+    jobs = due_jobs(store, config, now)
 
     async def broken(*_: Any) -> FetchResult:
         raise RuntimeError("a bug in the fetch stage")
@@ -408,8 +402,7 @@ def test_when_storing_fails_the_run_stops_its_fetches_and_raises(
         {"name": "Fast", "url": server.url("/fast.xml"), "kind": "blog"},
         {"name": "Slow", "url": server.url("/slow.xml"), "kind": "blog"},
     ]))  # fmt: skip
-    store.sync_sources(config.sources, now=now)
-    jobs = [(s, src) for s in store.feed_states() if (src := config.source(s.url))]
+    jobs = due_jobs(store, config, now)
 
     def failing(*_: object) -> None:
         raise KeyboardInterrupt
@@ -427,8 +420,7 @@ def test_while_the_parser_falls_behind_only_its_backlog_is_fetched_ahead(
     # Fetched bodies waiting for a slower parser only cost memory: while anything waits
     # to be stored, no more than the parser's backlog is between fetch and store.
     config = site_config(tmp_path, [f"{n}.xml" for n in range(12)])
-    store.sync_sources(config.sources, now=now)
-    jobs = [(s, src) for s in store.feed_states() if (src := config.source(s.url))]
+    jobs = due_jobs(store, config, now)
     parser = MainThreadParser(1.0, 1)
     parser.backlog = 2
     seen: list[int] = []
@@ -461,8 +453,7 @@ def test_while_the_parser_keeps_up_slow_servers_are_fetched_side_by_side(
 
     config = site_config(tmp_path, [f"{n}.xml" for n in range(8)])
     config = replace(config, fetch=replace(config.fetch, per_host=8, concurrency=8))
-    store.sync_sources(config.sources, now=now)
-    jobs = [(s, src) for s in store.feed_states() if (src := config.source(s.url))]
+    jobs = due_jobs(store, config, now)
     parser = MainThreadParser(1.0, 1)
     parser.backlog = 1
     stored: list[int] = []
@@ -481,8 +472,7 @@ def test_fetch_tasks_are_made_as_fetches_start_not_one_per_feed_up_front(
     import asyncio
 
     config = site_config(tmp_path, [f"{n}.xml" for n in range(60)])
-    store.sync_sources(config.sources, now=now)
-    jobs = [(s, src) for s in store.feed_states() if (src := config.source(s.url))]
+    jobs = due_jobs(store, config, now)
     alive: list[int] = []
     real = fetching.fetch_feed
 
@@ -518,8 +508,7 @@ def test_a_host_with_many_slow_feeds_never_holds_back_another_hosts_feeds(
     sources += [{"name": "Quick", "url": "https://z-quick.example/q.xml", "kind": "blog"}]
     config = load(write_config(tmp_path, sources))
     config = replace(config, fetch=replace(config.fetch, per_host=1))
-    store.sync_sources(config.sources, now=now)
-    jobs = [(s, src) for s in store.feed_states() if (src := config.source(s.url))]
+    jobs = due_jobs(store, config, now)
     stream_feeds(jobs, config.fetch, lambda *_: None, transport=httpx.MockTransport(handle),
                  window=4)  # fmt: skip
     assert len(finished) == 9

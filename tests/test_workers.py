@@ -212,24 +212,16 @@ def test_feeds_are_parsed_here_unless_workers_are_asked_for() -> None:
 
 
 def test_the_main_thread_parses_what_lxml_reads_and_sends_feedparsers_share_away(
-    monkeypatch: pytest.MonkeyPatch,
+    worker_starts: list[object],
 ) -> None:
     # The ReDoS body is one only feedparser reads (an RSS author with an e-mail):
     # it goes to a worker, which is started for it; the well-formed ones do not.
-    started: list[object] = []
-    real = workers._Worker.start.__func__  # type: ignore[attr-defined]
-
-    def recorded(cls: type[workers._Worker], *args: object) -> workers._Worker:
-        started.append(args)
-        return real(cls, *args)  # type: ignore[no-any-return]
-
-    monkeypatch.setattr(workers._Worker, "start", classmethod(recorded))
     assert all(isinstance(p, ParsedFeed) for p in _parse_all(MainThreadParser(1.0, 2),
                                                              _jobs([GOOD] * 3)))  # fmt: skip
-    assert started == []
+    assert worker_starts == []
     parsed = _parse_all(MainThreadParser(1.0, 1), _jobs([GOOD, redos_feed()]))
     assert isinstance(parsed[1], ParseError) and parsed[1].code == ErrorCode.PARSE_TIMEOUT
-    assert len(started) == 1 and isinstance(parsed[0], ParsedFeed)
+    assert len(worker_starts) == 1 and isinstance(parsed[0], ParsedFeed)
 
 
 def test_a_parse_that_spins_on_the_main_thread_ends_at_the_limit(

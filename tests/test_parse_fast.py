@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 
 from digest.errors import ParseError
 from digest.parse import parse_feed
-from digest.parse.fast import _date, _join, read_fast
+from digest.parse.fast import read_fast
+from digest.parse.values import feed_date, join_uri
 from digest.types import ParsedFeed, SourceKind
 
 GOLDEN = Path(__file__).parent / "golden" / "feeds"
@@ -398,7 +399,7 @@ def test_common_dates_are_read_as_feedparser_reads_them(
         text += f"{hour:02}:{minute:02}:{second:02} {zone}"
     else:
         text = f"{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}{zone}"
-    assert _date(text) == _parse_date(text)
+    assert feed_date(text) == _parse_date(text)
 
 
 def test_feedparser_date_cases_are_read_as_feedparser_reads_them() -> None:
@@ -408,7 +409,7 @@ def test_feedparser_date_cases_are_read_as_feedparser_reads_them() -> None:
              "2026-11-01T08:30:00.5Z", "Sun, 1 Nov 2026 08:30:00 GMT",
              "2026-11-01T24:00:00Z"]  # fmt: skip
     for text in cases:
-        assert _date(text) == _parse_date(text), text
+        assert feed_date(text) == _parse_date(text), text
 
 
 @settings(max_examples=500, deadline=None)
@@ -419,8 +420,8 @@ def test_feedparser_date_cases_are_read_as_feedparser_reads_them() -> None:
     st.text(alphabet="ab/:.-?#;[]% @!$&'()*+,=~_0Z\t", max_size=12),
 )  # fmt: skip
 def test_links_are_joined_as_feedparser_joins_them(base: str, head: str, tail: str) -> None:
-    """_join returns a plain absolute URI as it is: what feedparser's _urljoin gives."""
-    assert _join(base, head + tail) == _urljoin(base, head + tail)
+    """join_uri returns a plain absolute URI as it is: what feedparser's _urljoin gives."""
+    assert join_uri(base, head + tail) == _urljoin(base, head + tail)
 
 
 @pytest.mark.parametrize(

@@ -20,18 +20,21 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from contextvars import ContextVar
-from datetime import datetime, timedelta
-from functools import lru_cache
 from typing import Any
-from urllib.parse import urlparse
 from xml.sax.saxutils import escape
 
-from feedparser.datetimes import _parse_date
-from feedparser.html import _cp1252
 from feedparser.mixin import _FeedParserMixin
 from feedparser.urls import _urljoin, make_safe_absolute_uri
 from lxml import etree
+
+from digest.parse.values import (
+    MAY_HOLD_C1,
+    feed_date,
+    fix_text,
+    join_uri,
+    link_fix,
+    may_hold_c1,
+)
 
 __all__ = ["read_fast"]
 
@@ -111,37 +114,6 @@ _QUOTE = {'"': "&quot;"}
 _UTF8 = frozenset({"utf-8", "utf8"})
 _DECL_RE = re.compile(rb"^\s*<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9._:-]+)", re.I)
 _CHARSET_RE = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9._:-]+)", re.I)
-_LINK_ENTITY_RE = re.compile("&([A-Za-z0-9_]+);")
-_MONTHS = {
-    m: n
-    for n, m in enumerate(
-        ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1
-    )
-}
-_W3C_DATE_RE = re.compile(
-    "(?P<y>[0-9]{4})-(?P<m>[0-9]{2})-(?P<d>[0-9]{2})"
-    "T(?P<H>[0-9]{2}):(?P<M>[0-9]{2}):(?P<S>[0-9]{2})(?P<zone>Z|[+-][0-9]{2}:[0-9]{2})"
-)
-_RFC822_DATE_RE = re.compile(
-    f"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), (?P<d>[0-9]{{2}}) (?P<m>{'|'.join(_MONTHS)}) "
-    "(?P<y>[0-9]{4}) (?P<H>[0-9]{2}):(?P<M>[0-9]{2}):(?P<S>[0-9]{2}) (?P<zone>GMT|UTC|[+-][0-9]{4})"
-)
-_NO_OFFSET = timedelta(0)
-# An absolute http(s) URI that urljoin gives back unchanged whatever the base: a
-# lowercase scheme, an ASCII host, no ";" (params), "#" or empty query (dropped), no
-# brackets (urlsplit checks them), no spaces or controls (it removes those).
-_PLAIN_ABSOLUTE_RE = re.compile(
-    r"https?://[A-Za-z0-9.\-]+(?::[0-9]*)?(?:/[A-Za-z0-9\-._~%!$&'()*+,=:@/]*)?"
-    r"(?:\?[A-Za-z0-9\-._~%!$&'()*+,=:@/?]+)?"
-)
-_C1_RE = re.compile("[\x80-\x9f]")  # the only characters feedparser's cp1252 table maps
-# A C1 control can only reach a text value from the body as UTF-8 bytes (C2 80-9F) or
-# as a character reference (&#128;-&#159;, &#x80;-&#x9F;); nor can _fix's mojibake
-# repair make one of other characters. Most feeds have neither: then no value needs
-# the C1 scan, 3 ns a character, which was 3% of a feed's parse.
-_C1_UTF8_RE = re.compile(rb"\xc2[\x80-\x9f]")
-_C1_REF_RE = re.compile(rb"&#(?:[xX]0*[89][0-9a-fA-F]|0*1(?:2[89]|[3-5][0-9]));")
-_MAY_HOLD_C1: ContextVar[bool] = ContextVar("may_hold_c1", default=True)
 
 # A DOCTYPE (with any entity declarations) can only stand before the root element:
 # searching the prolog alone saves scans of the whole body.
@@ -175,7 +147,7 @@ def read_fast(
         root = etree.fromstring(body, _PARSER)
     except (etree.XMLSyntaxError, ValueError):
         return None
-    token = _MAY_HOLD_C1.set(_may_hold_c1(body))
+    token = MAY_HOLD_C1.set(may_hold_c1(body))
     try:
         # xml:base (or a bare base attribute, which feedparser takes too) and inline
         # XHTML are rare enough that looking for them in the bytes first is cheaper
@@ -194,16 +166,8 @@ def read_fast(
     except _Unsure:
         return None
     finally:
-        _MAY_HOLD_C1.reset(token)
+        MAY_HOLD_C1.reset(token)
     return feed, entries, root
-
-
-def _may_hold_c1(body: bytes) -> bool:
-    """Whether a text value of this document may hold a C1 control (see _C1_UTF8_RE):
-    ``in`` finds a byte 100x faster than the regex scans, and "&#" is common."""
-    if b"\xc2" in body and _C1_UTF8_RE.search(body):
-        return True
-    return _C1_REF_RE.search(body) is not None
 
 
 def _bases(root: Any) -> dict[Any, str]:
@@ -262,26 +226,10 @@ def _plain_utf8(body: bytes, headers: Mapping[str, str]) -> bool:
     return not body.startswith((b"\xff\xfe", b"\xfe\xff"))
 
 
-def _fix(text: str) -> str:
-    """feedparser's touches on every text value: strip, undo latin-1 mojibake, cp1252."""
-    text = text.strip()
-    if text.isascii():  # O(1) in CPython: no mojibake and no cp1252 controls possible
-        return text
-    try:
-        text = text.encode("iso-8859-1").decode("utf-8")
-    except (UnicodeEncodeError, UnicodeDecodeError):
-        pass
-    # str.translate with a dict looks up every character (~30 us per KB, a quarter of
-    # a real feed's parse); only C1 controls are in the table, and they are rare.
-    if not _MAY_HOLD_C1.get():
-        return text
-    return text.translate(_cp1252) if _C1_RE.search(text) else text
-
-
 def _text(el: Any) -> str:
     if len(el):  # child markup: feedparser rebuilds it, we do not
         raise _Unsure
-    return _fix(el.text or "")
+    return fix_text(el.text or "")
 
 
 def _children(el: Any, allowed: frozenset[str]) -> list[Any]:
@@ -326,7 +274,7 @@ def _detail(el: Any, default: str, guess: bool, bases: _Bases) -> dict[str, Any]
         raise _Unsure
     given = el.get("type", default).lower()
     if given in ("xhtml", _XHTML_TYPE) and not guess:  # Atom's inline XHTML
-        return _content(_XHTML_TYPE, _fix(_xhtml(el)), bases.get(el, ""))
+        return _content(_XHTML_TYPE, fix_text(_xhtml(el)), bases.get(el, ""))
     kind = _TEXT_TYPES.get(given)
     if kind is None:
         raise _Unsure
@@ -339,7 +287,7 @@ def _detail(el: Any, default: str, guess: bool, bases: _Bases) -> dict[str, Any]
 def _content(kind: str, value: str, base: str) -> dict[str, Any]:
     """The detail's mapping, with one key feedparser has not: "controls", False when
     the value cannot hold a character sanitize.strip_control drops (the XML parser
-    refused all of them; _fix's mojibake repair can only make U+FFFE and U+FFFF),
+    refused all of them; fix_text's mojibake repair can only make U+FFFE and U+FFFF),
     so clean_html need not scan a long body for them (4% of a feed's parse)."""
     controls = "\ufffe" in value or "\uffff" in value
     return {"type": kind, "value": value, "base": base, "controls": controls}
@@ -396,58 +344,6 @@ def _declared_once(root: Any, body: bytes) -> bool:
     return body.count(b"xmlns") == shown
 
 
-@lru_cache(maxsize=1024)  # an Atom feed's entries often share their updated date
-def _date(text: str) -> Any:
-    """feedparser's _parse_date, with the two forms nearly every feed writes read by
-    one regex: W3C-DTF (Atom), which its first handler reads the same way, and RFC 822
-    (RSS), which that handler always refuses before the next one reads it so (5 us).
-    Its 9-tuple (or None) is immutable, so a cached one is safe to share."""
-    match = _W3C_DATE_RE.fullmatch(text) or _RFC822_DATE_RE.fullmatch(text)
-    if match is None:
-        return _parse_date(text)
-    year, month, day, hour, minute, second, zone = match.group("y", "m", "d", "H", "M", "S", "zone")
-    try:
-        stamp = datetime(int(year), _MONTHS.get(month) or int(month), int(day),
-                         int(hour), int(minute), int(second))  # fmt: skip
-        return (stamp - _offset(zone)).utctimetuple()
-    except (ValueError, OverflowError):  # feedparser's handler gives up: so do we
-        return _parse_date(text)
-
-
-def _offset(zone: str) -> timedelta:
-    """A zone the date regexes accept, as feedparser's handlers read it."""
-    if zone[0] not in "+-":  # Z, GMT, UTC
-        return _NO_OFFSET
-    sign = -1 if zone[0] == "-" else 1
-    return timedelta(hours=sign * int(zone[1:3]), minutes=sign * int(zone[-2:]))
-
-
-def _join(base: str, uri: str) -> str:
-    """feedparser's _urljoin: without a base, all it does is drop the slashes after a
-    scheme's "://" beyond two (its _urifixer), which only a ":///" can have; a plain
-    absolute URI (see _PLAIN_ABSOLUTE_RE) it returns as it is, if the base parses."""
-    if not base and ":///" not in uri:
-        return uri
-    if _PLAIN_ABSOLUTE_RE.fullmatch(uri) and _parses(base):
-        return uri
-    return str(_urljoin(base, uri))
-
-
-def _parses(base: str) -> bool:
-    """urljoin does not raise ValueError on this base (then _urljoin gives "")."""
-    try:
-        urlparse(base)  # urlsplit caches its results: a feed's few bases cost once
-    except ValueError:
-        return False
-    return True
-
-
-def _link_fix(value: str) -> str:
-    if "&" not in value:  # nothing for either replacement to find
-        return value
-    return _LINK_ENTITY_RE.sub(r"&\g<1>", value.replace("&amp;", "&"))
-
-
 def _alternate(context: dict[str, Any], el: Any, bases: _Bases) -> None:
     """An Atom <link>: alternate HTML links set ``link`` (the last one wins)."""
     rel = (el.get("rel") or "alternate").lower()
@@ -455,7 +351,7 @@ def _alternate(context: dict[str, Any], el: Any, bases: _Bases) -> None:
     href = el.get("href")
     if href is None:
         raise _Unsure
-    href = _join(bases.get(el, ""), href.strip())
+    href = join_uri(bases.get(el, ""), href.strip())
     if rel == "alternate" and _FeedParserMixin.map_content_type(kind) in _HTML_TYPES:
         context["link"] = href
     elif rel == "enclosure":
@@ -486,7 +382,7 @@ def _rss(root: Any, add: _Add | None, bases: _Bases) -> _Read:
             feed["title_detail"] = detail = _detail(el, "text", guess=True, bases=bases)
             feed["title"] = detail["value"]
         elif tag == "link":
-            feed["link"] = _link_fix(_join(bases.get(el, ""), _text(el)))
+            feed["link"] = link_fix(join_uri(bases.get(el, ""), _text(el)))
         elif tag == ATOM_LINK:
             _alternate(feed, el, bases)
         elif tag == "ttl":
@@ -576,15 +472,15 @@ def _rss_item(item: Any, bodies: _Bodies, bases: _Bases) -> dict[str, Any]:
             e["title_detail"] = detail = _detail(el, "text", guess=True, bases=bases)
             e["title"] = detail["value"]
         elif tag == "link":
-            e["link"] = _link_fix(_join(bases.get(el, ""), _text(el)))
+            e["link"] = link_fix(join_uri(bases.get(el, ""), _text(el)))
         elif tag == "guid":
             guid_is_link = el.get("isPermaLink", el.get("ispermalink", "true")) == "true"
             value = _text(el)
-            e["id"] = _join(bases.get(el, ""), value) if guid_is_link and value else value
+            e["id"] = join_uri(bases.get(el, ""), value) if guid_is_link and value else value
         elif tag == "pubDate":
-            e["published_parsed"] = _date(_text(el))
+            e["published_parsed"] = feed_date(_text(el))
         elif tag == DC_DATE:
-            e["updated_parsed"] = _date(_text(el))
+            e["updated_parsed"] = feed_date(_text(el))
         elif tag == "description":
             bodies.summary(e, el, "text/html")
         elif tag == ITUNES_SUMMARY:
@@ -649,7 +545,7 @@ def _atom(root: Any, add: _Add | None, bases: _Bases) -> _Read:
         elif tag == "author":
             feed.setdefault("authors", []).append(_atom_author(el))
         elif tag == "id":
-            feed["id"] = _join(bases.get(el, ""), value) if (value := _text(el)) else value
+            feed["id"] = join_uri(bases.get(el, ""), value) if (value := _text(el)) else value
     return _id_as_link(feed), entries
 
 
@@ -694,11 +590,11 @@ def _atom_entry(entry: Any, bases: _Bases) -> dict[str, Any]:
             e["title"] = detail["value"]
         elif tag == "id":
             value = _text(el)
-            e["id"] = _join(bases.get(el, ""), value) if value else value
+            e["id"] = join_uri(bases.get(el, ""), value) if value else value
         elif tag == "link":
             _alternate(e, el, bases)
         elif tag in ("published", "updated"):
-            e[f"{tag}_parsed"] = _date(_text(el))
+            e[f"{tag}_parsed"] = feed_date(_text(el))
         elif tag == "summary":
             e["summary_detail"] = detail = _detail(el, "text", guess=False, bases=bases)
             e["summary"] = detail["value"]

@@ -7,6 +7,7 @@ import socket
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from httpserver import LoopbackServer
@@ -14,6 +15,10 @@ from smtpserver import Collector, running_smtpd
 
 from digest import workers
 from digest.store import Store
+from digest.types import Config
+
+if TYPE_CHECKING:
+    from starlette.testclient import TestClient
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
@@ -70,6 +75,19 @@ def server() -> Iterator[LoopbackServer]:
 def store(tmp_path: Path) -> Iterator[Store]:
     with Store.open(tmp_path / "db" / "test.sqlite") as s:
         yield s
+
+
+@pytest.fixture
+def client(world: tuple[Config, Path], now: datetime, tmp_path: Path) -> Iterator[TestClient]:
+    """The web app over the module's ``world`` (its config and database), in-process."""
+    from starlette.testclient import TestClient
+
+    from digest.web.app import create_app
+
+    config, db = world
+    app = create_app(config, db, clock=lambda: now, out_dir=tmp_path / "out")
+    with TestClient(app, base_url="http://127.0.0.1:8000") as c:
+        yield c
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import datetime, timedelta
 from email import message_from_bytes
@@ -47,7 +46,6 @@ from digest.types import (
     IssueWords,
     Metadata,
 )
-from digest.web.app import create_app
 
 
 @pytest.fixture
@@ -59,14 +57,6 @@ def config() -> Config:
 @pytest.fixture
 def world(tmp_path: Path, now: datetime) -> tuple[Config, Path]:
     return make_world(tmp_path, now)
-
-
-@pytest.fixture
-def client(world: tuple[Config, Path], now: datetime, tmp_path: Path) -> Iterator[TestClient]:
-    config, db = world
-    app = create_app(config, db, clock=lambda: now, out_dir=tmp_path / "out")
-    with TestClient(app, base_url="http://127.0.0.1:8000") as c:
-        yield c
 
 
 def approved(d: Draft, log: list[Decision] | None = None) -> Draft:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import html
 import re
 import warnings
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -71,14 +70,6 @@ def make_world(tmp_path: Path, now: datetime, count: int = 8) -> tuple[Config, P
 @pytest.fixture
 def world(tmp_path: Path, now: datetime) -> tuple[Config, Path]:
     return make_world(tmp_path, now)
-
-
-@pytest.fixture
-def client(world: tuple[Config, Path], now: datetime, tmp_path: Path) -> Iterator[TestClient]:
-    config, db = world
-    app = create_app(config, db, clock=lambda: now, out_dir=tmp_path / "out")
-    with TestClient(app, base_url="http://127.0.0.1:8000") as c:
-        yield c
 
 
 def csrf_of(client: TestClient, path: str = "/") -> str:

@@ -11,7 +11,6 @@ import re
 import subprocess
 import sys
 import warnings
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
@@ -36,14 +35,6 @@ ACTIONS = ("edit", "review", "translate", "approve", "reopen")
 @pytest.fixture
 def world(tmp_path: Path, now: datetime) -> tuple[Config, Path]:
     return edition_world(tmp_path, now, count=4)
-
-
-@pytest.fixture
-def client(world: tuple[Config, Path], now: datetime, tmp_path: Path) -> Iterator[TestClient]:
-    config, db = world
-    app = create_app(config, db, clock=lambda: now, out_dir=tmp_path / "out")
-    with TestClient(app, base_url="http://127.0.0.1:8000") as c:
-        yield c
 
 
 def csrf_of(client: TestClient, path: str = PAGE) -> str:

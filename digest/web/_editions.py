@@ -182,6 +182,16 @@ async def _form(request: Request) -> dict[str, str]:
     return {k: v for k, v in form.items() if isinstance(v, str)}
 
 
+async def _posted(request: Request) -> tuple[Web, str, dict[str, str], str, str, int | None]:
+    """What every action reads from its request: the app, the edition's language, the
+    form, the page to go back to, the item the button belongs to ("" for none) and the
+    issue's number."""
+    web = _web(request)
+    language = _language(web, request)
+    form = await _form(request)
+    return web, language, form, safe_next(form.get("next")), form.get("item", ""), _number(form)
+
+
 def _at(back: str, key: str) -> str:
     base = back.split("#", 1)[0]
     return f"{base}#tr-{key}" if key else base
@@ -213,10 +223,7 @@ def _check_shown(store: Store, web: Web, language: str, key: str, form: Mapping[
 async def item_action(request: Request, fn: ItemAction, done: str) -> Response:
     """Run ``fn`` on the form's item; land on it (or, when it left a "needs work" view,
     on the next item that needs work)."""
-    web = _web(request)
-    language = _language(web, request)
-    form = await _form(request)
-    back, key, number = safe_next(form.get("next")), form.get("item", ""), _number(form)
+    web, language, form, back, key, number = await _posted(request)
 
     def work(store: Store) -> tuple[EditionItem, EditionView]:
         _check_shown(store, web, language, key, form, number)
@@ -293,10 +300,7 @@ EditionAction = Callable[[Store, Web, str, int | None], str]
 async def edition_action(request: Request, fn: EditionAction, label: str) -> Response:
     """An edition-wide action; its answer or error is a flash message at the top (or
     beside the item whose button was pressed)."""
-    web = _web(request)
-    language = _language(web, request)
-    form = await _form(request)
-    back, key, number = safe_next(form.get("next")), form.get("item", ""), _number(form)
+    web, language, _, back, key, number = await _posted(request)
     try:
         text = await web.run(lambda s: fn(s, web, language, number))
     except (StorageBusyError, StorageUnavailableError):

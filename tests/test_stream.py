@@ -422,7 +422,7 @@ def test_while_the_parser_falls_behind_only_its_backlog_is_fetched_ahead(
     config = site_config(tmp_path, [f"{n}.xml" for n in range(12)])
     jobs = due_jobs(store, config, now)
     parser = MainThreadParser(1.0, 1)
-    parser.backlog = 2
+    parser.ahead = 2
     seen: list[int] = []
     real_submit = parser.submit
 
@@ -437,6 +437,31 @@ def test_while_the_parser_falls_behind_only_its_backlog_is_fetched_ahead(
                  transport=site(now, feeds=12), parser=parser, window=16)  # fmt: skip
     assert sorted(stored) == list(range(12))
     assert max(seen) <= 2
+
+
+def test_bodies_only_feedparser_reads_never_keep_this_thread_from_the_others(
+    tmp_path: Path, store: Store, now: datetime
+) -> None:
+    # The first four feeds go to the feedparser worker and spin there to the time
+    # limit (the ReDoS of P4). They fill the main thread's backlog, yet the feeds
+    # behind them are fetched, parsed here and stored meanwhile.
+    evil = redos_feed()
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        name = request.url.path.lstrip("/")
+        body = evil if "evil" in name else site_feed(int(name[:-4]), now)
+        return httpx.Response(200, content=body)
+
+    names = [f"0-evil{n}.xml" for n in range(4)] + [f"{n}.xml" for n in range(12)]
+    config = site_config(tmp_path, names)
+    jobs = due_jobs(store, config, now)
+    order: list[str] = []
+    stream_feeds(jobs, config.fetch, lambda i, *_: order.append(jobs[i][1].name),
+                 transport=httpx.MockTransport(handle), parser=MainThreadParser(0.5, 1),
+                 parse_timeout=0.5, window=8)  # fmt: skip
+    assert [jobs[i][1].name for i in range(4)] == names[:4]  # fetched first
+    assert sorted(order) == sorted(names)
+    assert not [n for n in order[:12] if "evil" in n]  # none ended before them
 
 
 def test_while_the_parser_keeps_up_slow_servers_are_fetched_side_by_side(
@@ -455,7 +480,7 @@ def test_while_the_parser_keeps_up_slow_servers_are_fetched_side_by_side(
     config = replace(config, fetch=replace(config.fetch, per_host=8, concurrency=8))
     jobs = due_jobs(store, config, now)
     parser = MainThreadParser(1.0, 1)
-    parser.backlog = 1
+    parser.ahead = 1
     stored: list[int] = []
     started = time.monotonic()
     stream_feeds(jobs, config.fetch, lambda i, *_: stored.append(i),

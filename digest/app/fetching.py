@@ -32,7 +32,8 @@ class FetchThread:
     How many fetches may run: while the consumer keeps up (nothing it was handed waits
     to be stored), up to ``window`` feeds between fetch and store, so slow servers are
     fetched side by side; while it falls behind, only ``backlog``, since fetching more
-    would only pile bodies up in memory."""
+    would only pile bodies up in memory. The consumer may change ``backlog`` as it
+    goes (:meth:`set_backlog`)."""
 
     def __init__(
         self,
@@ -81,10 +82,22 @@ class FetchThread:
             with contextlib.suppress(RuntimeError):  # the loop has ended: nobody waits
                 self._loop.call_soon_threadsafe(self._stored)
 
+    def set_backlog(self, backlog: int) -> None:
+        """How many results the consumer can take ahead now; more room wakes the
+        fetches waiting for it."""
+        backlog = min(backlog, self.window)
+        grew, self.backlog = backlog > self.backlog, backlog
+        if grew and self._loop is not None:
+            with contextlib.suppress(RuntimeError):  # the loop has ended: nobody waits
+                self._loop.call_soon_threadsafe(self._wake)
+
     def _stored(self) -> None:
-        assert self._room is not None
         self._unstored -= 1
-        self._room.set()
+        self._wake()
+
+    def _wake(self) -> None:
+        if self._room is not None:
+            self._room.set()
 
     def _has_room(self) -> bool:
         limit = self.backlog if self._unstored else self.window

@@ -70,10 +70,11 @@ StoreFn = Callable[[int, FetchResult, ParseReply | None], None]
 
 class Parser(Protocol):
     """A parse strategy: jobs in by key, each feed's ParsedFeed or ParseError out.
-    ``backlog``: how many fetched feeds are worth having ready for it; more would only
-    hold bodies in memory."""
+    ``backlog``: how many fetched feeds are worth having ready for it now; more would
+    only hold bodies in memory."""
 
-    backlog: int
+    @property
+    def backlog(self) -> int: ...
 
     @property
     def pending(self) -> int: ...
@@ -178,12 +179,19 @@ class MainThreadParser:
     holding the GIL the fetching thread needs, go to a :class:`WorkerParser`, started
     with the first of them (a refresh of well-formed feeds starts none)."""
 
-    backlog = 4  # one body parsing, a few ready: 16 held ~5 MB more for ~5% less time
+    ahead = 4  # one body parsing, a few ready: 16 held ~5 MB more for ~5% less time
 
     def __init__(self, timeout: float, workers: int) -> None:
         self.timeout, self.workers = timeout, workers
         self.queue: deque[tuple[int, ParseJob]] = deque()
         self.elsewhere: WorkerParser | None = None
+
+    @property
+    def backlog(self) -> int:
+        """``ahead`` for this thread, plus the bodies the workers hold: while a worker
+        parses what only feedparser reads, this thread goes on with the bodies it
+        reads itself instead of waiting for the worker to make room."""
+        return self.ahead + (self.elsewhere.pending if self.elsewhere else 0)
 
     @property
     def pending(self) -> int:
@@ -263,6 +271,7 @@ def _consume(
             else:
                 held.append((index, result, None))
         replies = parser.poll(0)
+        fetching.set_backlog(parser.backlog)
         held.extend((index, fetched.pop(index), reply) for index, reply in replies)
         stored = store_held()
         on_idle()

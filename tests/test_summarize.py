@@ -398,6 +398,15 @@ def test_metadata_comes_from_the_article_else_the_feed() -> None:
 OLD_APPEARED = re.compile(r"\s*The post\s.+?\sappeared first on\s.+?(?:\.\s*|$)", re.I | re.S)
 OLD_CUT = re.compile(r"\s*(?:\[\s*(?:…|\.\.\.)\s*\]|…|\.{3,}|\[\s*\])\s*$")
 OLD_BOUNDARY = re.compile(r"[.!?]+[\"'”’)\]]*\s+|[。！？]+[\"'”’」』)]*\s*")
+OLD_MORE = re.compile(
+    r"\s*[(\[]?\b(?:continue reading|read more|keep reading|read the (?:full|rest|whole)\b"
+    r"|read full (?:story|article|post)|(?:view|see) (?:the )?full (?:post|article)"
+    r"|weiterlesen|lire la suite|leer más|\(more…\))",
+    re.I,
+)
+OLD_PR_TAIL = re.compile(
+    r"\s+(?:by\s+@[\w-]+\s+)?in\s+https?://\S+$|\s*\((?:#\d+|[0-9a-f]{7,40})\)", re.I
+)
 PIECES = ["The post ", "the POST\t", "The post", "appeared first on", " appeared first on ",
           "\nAPPEARED FIRST ON\xa0", " ", "  ", "\n", "\u2003", ".", ". ", "...", "…", "[", "]",
           "!", "?", "。", ")", "”", "x", "Y", "e.g", "Dr", "(A"]  # fmt: skip
@@ -421,9 +430,25 @@ def test_linear_finders_find_what_the_old_regexes_found(text: str) -> None:
     assert spans == [m.span() for m in OLD_BOUNDARY.finditer(text)]
 
 
+RUNS = ([" ", "  ", "\t", "\n", "(", "[", ")", "x", "in", "https://", "read more", "(more…)",
+         "Read\tMore", "by @ana", " in https://x.org/1", "(#12)", "(abc1234)"])  # fmt: skip
+
+
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.sampled_from(["<p>", "<p", "</P>", "<pre x='>'>", "<br/>", "<b>", ">", "x",
-                                 " ", "<div\nclass=a>"]), max_size=12).map("".join))  # fmt: skip
+@given(st.lists(st.sampled_from(RUNS), max_size=12).map("".join))
+def test_whitespace_runs_are_tried_from_their_start_with_the_same_result(text: str) -> None:
+    from digest.extract.summarize import _MORE, _PR_TAIL
+
+    more, old = _MORE.search(text), OLD_MORE.search(text)
+    assert (more and more.span()) == (old and old.span())
+    assert _PR_TAIL.sub("", text) == OLD_PR_TAIL.sub("", text)
+
+
+TAGS = ["<p>", "<p", "</P>", "<pre x='>'>", "<br/>", "<b>", ">", "x", " ", "<div\nclass=a>"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(TAGS), max_size=12).map("".join))
 def test_block_tags_split_as_the_whole_text_search_did(markup: str) -> None:
     from digest.extract.summarize import _BLOCK_TAG, _split_at_block_tags
 
@@ -471,6 +496,16 @@ def test_hostile_text_is_summarised_in_linear_time(html: str, teaser: bool) -> N
     assert is_teaser(entry) is teaser
     summary = summarize(entry)
     assert summary.words <= 90 and summary.note in {None, "no text in the feed"}
+
+
+@pytest.mark.timeout(60)
+def test_a_long_run_of_whitespace_is_searched_in_linear_time() -> None:
+    # Feed text reaches these patterns with its whitespace collapsed; they do not rely on it.
+    from digest.extract.summarize import _MORE, _PR_TAIL
+
+    spaces = " " * 300_000  # the old patterns: 10 s for 30,000
+    assert _MORE.search(spaces + "x") is None
+    assert _PR_TAIL.sub("", spaces + "x (#12)") == spaces + "x"
 
 
 @pytest.mark.timeout(60)

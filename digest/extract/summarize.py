@@ -54,8 +54,11 @@ _BLOCK_TAG = re.compile(
 # what it matched, in one pass.
 _FOOTER_START = re.compile(r"The post\s", re.I)
 _FOOTER_MIDDLE = re.compile(r"\sappeared first on\s", re.I)
+# (?<!\s) here and in _PR_TAIL: a run of whitespace is tried from its start only. A
+# later start finds nothing the first did not, and each ran to the end of the run:
+# quadratic (10 s for 30,000 spaces), were a text ever to keep such a run.
 _MORE = re.compile(
-    r"\s*[(\[]?\b(?:continue reading|read more|keep reading|read the (?:full|rest|whole)\b"
+    r"(?<!\s)\s*[(\[]?\b(?:continue reading|read more|keep reading|read the (?:full|rest|whole)\b"
     r"|read full (?:story|article|post)|(?:view|see) (?:the )?full (?:post|article)"
     r"|weiterlesen|lire la suite|leer más|\(more…\))",
     re.I,
@@ -90,7 +93,8 @@ _RELEASE_SKIP = re.compile(
 )
 _ISSUE_HEAD = re.compile(r"^(?:#\d+|[0-9a-f]{7,40})\b[\s:–—-]*", re.I)
 _PR_TAIL = re.compile(
-    r"\s+(?:by\s+@[\w-]+\s+)?in\s+https?://\S+$|\s*\((?:#\d+|[0-9a-f]{7,40})\)", re.I
+    r"(?<!\s)(?:\s+(?:by\s+@[\w-]+\s+)?in\s+https?://\S+$|\s*\((?:#\d+|[0-9a-f]{7,40})\))",
+    re.I,
 )
 _URL = re.compile(r"https?://\S+")
 _SHOW_SKIP = re.compile(

@@ -12,6 +12,7 @@ import pytest
 from feedgen import Item as FeedItem
 from feedgen import days_ago, load, rss, write_config
 from httpserver import LoopbackServer
+from summarykit import spin_on_marked_entries
 from test_summarize import FULL_POST, make_entry
 
 from digest.app import summarise
@@ -24,9 +25,6 @@ from digest.store import Store
 from digest.types import Config, SourceKind, Summary, SummaryMethod
 
 TEASER = "<p>We explain sparse attention and why it matters … Continue reading</p>"
-# The "The post ... appeared first on" pattern backtracks over the whole paragraph from
-# every "The post": quadratic, ~6 s for 44 KB here. Any summariser hazard would do.
-SPINNING = "<p>It appeared first on here. " + "The post x " * 6000 + "</p>"
 
 
 def entries(count: int) -> list[Item]:
@@ -60,9 +58,12 @@ def test_pool_and_in_process_give_the_same_summaries() -> None:
 
 
 @pytest.mark.parametrize("pool", [True, False], ids=["pool", "in-process"])
-def test_an_entry_that_spins_or_crashes_fails_alone_with_its_reason(pool: bool) -> None:
+def test_an_entry_that_spins_or_crashes_fails_alone_with_its_reason(
+    pool: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spin_on_marked_entries(monkeypatch)  # "Spinning ..." loops, in the pool's workers too
     items = entries(130 if pool else 6)
-    spinning = Item(make_entry(id=900, title="Spinning  post", content_html=SPINNING),
+    spinning = Item(make_entry(id=900, title="Spinning  post", content_html=FULL_POST),
                     note="article: extract_timeout")  # fmt: skip
     # A field of the wrong type stands in for a summariser bug: it raises.
     crashing = Item(make_entry(id=901, title="Crashing post", content_html=None))
@@ -161,10 +162,13 @@ def test_an_entry_whose_content_changed_is_summarised_again(
 
 
 def test_a_hostile_entry_is_recorded_against_it_and_the_feed_still_summarised(
-    server: LoopbackServer, tmp_path: Path, store: Store, now: datetime
-) -> None:
+    server: LoopbackServer, tmp_path: Path, store: Store, now: datetime,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    spin_on_marked_entries(monkeypatch)
+    # A teaser: were its summary not stuck, its page would be fetched.
     server.route("/evil.xml", body=rss("Evil", [
-        FeedItem("Spinning post", server.url("/spin"), SPINNING, published=days_ago(now, 1)),
+        FeedItem("Spinning post", server.url("/spin"), TEASER, published=days_ago(now, 1)),
         FeedItem("A fine post", server.url("/fine"), FULL_POST, published=days_ago(now, 1)),
     ]))  # fmt: skip
     source = {"name": "Evil", "url": server.url("/evil.xml"), "kind": "blog"}

@@ -47,15 +47,27 @@ _BLOCK_TAG = re.compile(
     r"header|footer|aside|nav|figure|figcaption|table|hr)\b[^>]*>",
     re.IGNORECASE,
 )
-_APPEARED = re.compile(r"\s*The post\s.+?\sappeared first on\s.+?(?:\.\s*|$)", re.I | re.S)
+# WordPress's footer, "The post X appeared first on Y.", is found by its two literals:
+# the one regex it used to be, r"\s*The post\s.+?\sappeared first on\s.+?(?:\.\s*|$)"
+# (re.I | re.S), ran from every "The post" to the end of the text when no footer
+# followed: quadratic, 2.7 s of CPU a search in 66 KB of "The post x ". _footer finds
+# what it matched, in one pass.
+_FOOTER_START = re.compile(r"The post\s", re.I)
+_FOOTER_MIDDLE = re.compile(r"\sappeared first on\s", re.I)
+# (?<!\s) here and in _PR_TAIL: a run of whitespace is tried from its start only. A
+# later start finds nothing the first did not, and each ran to the end of the run:
+# quadratic (10 s for 30,000 spaces), were a text ever to keep such a run.
 _MORE = re.compile(
-    r"\s*[(\[]?\b(?:continue reading|read more|keep reading|read the (?:full|rest|whole)\b"
+    r"(?<!\s)\s*[(\[]?\b(?:continue reading|read more|keep reading|read the (?:full|rest|whole)\b"
     r"|read full (?:story|article|post)|(?:view|see) (?:the )?full (?:post|article)"
     r"|weiterlesen|lire la suite|leer más|\(more…\))",
     re.I,
 )
-_APPEARED_HINT = re.compile(r"appeared first on", re.I)  # what _APPEARED needs
-_CUT = re.compile(r"\s*(?:\[\s*(?:…|\.\.\.)\s*\]|…|\.{3,}|\[\s*\])\s*$")
+# The mark of a text cut off ("…", "[...]", "...") and the whitespace around it, read
+# backwards from the end of the text: a search for it at the end,
+# r"\s*(?:\[\s*(?:…|\.\.\.)\s*\]|…|\.{3,}|\[\s*\])\s*$", started at every dot of a
+# run of dots and ran to its end (quadratic: 3 s a search in 24 KB of dots).
+_CUT_BACKWARDS = re.compile(r"\s*(?:\]\s*(?:…|\.\.\.)\s*\[|…|\.{3,}|\]\s*\[)\s*")
 _JUNK_LINE = re.compile(
     r"^(?:\d+\s+)?(?:comments?|responses?|replies|leave a (?:comment|reply)|share(?: this)?"
     r"|share (?:on|via) \w+|tweet|like this|related(?: posts| articles)?|advertisement|sponsored"
@@ -81,7 +93,8 @@ _RELEASE_SKIP = re.compile(
 )
 _ISSUE_HEAD = re.compile(r"^(?:#\d+|[0-9a-f]{7,40})\b[\s:–—-]*", re.I)
 _PR_TAIL = re.compile(
-    r"\s+(?:by\s+@[\w-]+\s+)?in\s+https?://\S+$|\s*\((?:#\d+|[0-9a-f]{7,40})\)", re.I
+    r"(?<!\s)(?:\s+(?:by\s+@[\w-]+\s+)?in\s+https?://\S+$|\s*\((?:#\d+|[0-9a-f]{7,40})\))",
+    re.I,
 )
 _URL = re.compile(r"https?://\S+")
 _SHOW_SKIP = re.compile(
@@ -90,7 +103,10 @@ _SHOW_SKIP = re.compile(
     re.I,
 )
 _ENDS_SENTENCE = re.compile(r"[.!?。！？…][\"'”’)\]]*$")
-_BOUNDARY = re.compile(r"[.!?]+[\"'”’)\]]*\s+|[。！？]+[\"'”’」』)]*\s*")
+# A run of "." "!" "?" is tried from its first character only (the lookbehind): the
+# later ones fail as it did, and trying each of them made a long run quadratic (4 s
+# for 24 KB of dots).
+_BOUNDARY = re.compile(r"(?<![.!?])[.!?]+[\"'”’)\]]*\s+|[。！？]+[\"'”’」』)]*\s*")
 _ABBREVIATIONS = frozenset(
     "e.g i.e etc vs mr mrs ms dr prof inc ltd co corp jr sr st no fig figs eq eqs al approx "
     "cf ca dept est gen gov jan feb mar apr jun jul aug sep sept oct nov dec mt ph.d u.s u.k "
@@ -127,7 +143,7 @@ def blocks(markup: str) -> list[Block]:
         return []
     if not _TAG.search(markup):
         return _plain_blocks(markup)
-    parts = _BLOCK_TAG.split(markup)
+    parts = _split_at_block_tags(markup)
     out = [Block(t) for t in [html_to_text(parts[0])] if t]
     for i in range(1, len(parts) - 2, 3):
         closing, tag, chunk = parts[i], parts[i + 1].lower(), parts[i + 2]
@@ -141,6 +157,16 @@ def blocks(markup: str) -> list[Block]:
     return out
 
 
+def _split_at_block_tags(markup: str) -> list[str]:
+    """``_BLOCK_TAG.split(markup)``, kept out of the text after the last ">": no tag
+    that ends with one starts there, and from every "<p" in it the search would run to
+    the end (quadratic in markup that is not clean_html's)."""
+    tail = markup.rfind(">") + 1
+    parts = _BLOCK_TAG.split(markup[:tail])
+    parts[-1] += markup[tail:]
+    return parts
+
+
 def _article_blocks(text: str) -> list[Block]:
     return _plain_blocks(text)
 
@@ -149,21 +175,70 @@ def _strip_boilerplate(text: str) -> tuple[str, bool]:
     """Text without trailing "read more"/"The post..." noise, and whether it was cut off.
 
     Every block of a post passes here, so each pattern is tried only where it can match
-    (a literal it needs, the last 120 characters, the last character): same result, a
-    third of the time."""
-    if _APPEARED_HINT.search(text):
-        text = _APPEARED.sub(" ", text)
-    text = text.strip()
+    (the last 120 characters, the last character): same result, a third of the time."""
+    text = _drop_footers(text).strip()
     more = _MORE.search(text[-120:]) and _MORE.search(text)
     if more and len(text) - more.start() < 120:
         text = text[: more.start()].rstrip(" :-–—→»>|")
-    cut = _is_cut(text)
-    return (_CUT.sub("", text) if cut else text).strip(), cut
+    mark = _cut_mark(text)
+    return (text if mark is None else text[:mark]).strip(), mark is not None
+
+
+def _footer(text: str, pos: int = 0) -> tuple[int, int] | None:
+    """The span of the first "The post X appeared first on Y." footer at or after
+    ``pos``, with the whitespace before it (and after its full stop), or None.
+
+    Only the first "The post" can start one: when no "appeared first on" follows it,
+    none follows a later one. X and Y are at least a character each; the footer ends at the first
+    full stop in Y, else at the end of the text (before a final newline)."""
+    start = _FOOTER_START.search(text, pos)
+    if start is None:
+        return None
+    middle = _FOOTER_MIDDLE.search(text, start.end() + 1)
+    if middle is None or middle.end() == len(text):
+        return None
+    begin = start.start()
+    while begin > pos and text[begin - 1].isspace():
+        begin -= 1
+    return begin, _footer_end(text, middle.end() + 1)
+
+
+def _footer_end(text: str, after: int) -> int:
+    """The end of a footer whose site name goes on at ``after``: past the first full
+    stop from there and the whitespace after it, else the end of the text."""
+    end = len(text)
+    if text.endswith("\n") and end - 1 >= after:
+        end -= 1  # "$": a final newline is left, as re leaves it
+    stop = text.find(".", after, end)
+    if stop == -1:
+        return end
+    end = stop + 1
+    while end < len(text) and text[end].isspace():
+        end += 1
+    return end
+
+
+def _drop_footers(text: str) -> str:
+    """``text`` with each "The post X appeared first on Y." footer replaced by a space."""
+    kept: list[str] = []
+    pos = 0
+    while (footer := _footer(text, pos)) is not None:
+        kept += (text[pos : footer[0]], " ")
+        pos = footer[1]
+    return "".join(kept) + text[pos:] if kept else text
+
+
+def _cut_mark(text: str) -> int | None:
+    """Where the mark of a text cut off ("…", "[...]") starts, with the whitespace
+    before it, or None: only text ending in "…", "..." or "]" can have one."""
+    if not text.rstrip().endswith(("…", "...", "]")):
+        return None
+    mark = _CUT_BACKWARDS.match(text[::-1])
+    return None if mark is None else len(text) - mark.end()
 
 
 def _is_cut(text: str) -> bool:
-    """_CUT matches: only text ending in "…", "..." or "]" can."""
-    return text.rstrip().endswith(("…", "...", "]")) and bool(_CUT.search(text))
+    return _cut_mark(text) is not None
 
 
 def _clean_blocks(items: Iterable[Block], title: str = "") -> list[Block]:
@@ -187,9 +262,22 @@ def _iter_clean(items: Iterable[Block], title: str = "") -> Iterator[Block]:
         yield Block(text, block.kind)
 
 
-def _is_abbreviation(text: str) -> bool:
-    word = text.rsplit(None, 1)[-1].lstrip("(\"'“‘[").lower() if text.strip() else ""
+def _is_abbreviation(text: str, start: int, end: int) -> bool:
+    """Whether the last word of ``text[start:end]`` is an abbreviation or an initial."""
+    word = _last_word(text, start, end).lstrip("(\"'“‘[").lower()
     return word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha())
+
+
+def _last_word(text: str, start: int, end: int) -> str:
+    """``text[start:end].rsplit(None, 1)[-1]``, "" for blank text, reading back from
+    ``end`` no further than the word: copying the sentence so far at every full stop
+    was quadratic in a long run of abbreviations (4 s for "Use e.g. " * 40000)."""
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    begin = end
+    while begin > start and not text[begin - 1].isspace():
+        begin -= 1
+    return text[begin:end]
 
 
 def split_sentences(text: str) -> list[str]:
@@ -201,7 +289,7 @@ def split_sentences(text: str) -> list[str]:
             nxt = text[match.end() : match.end() + 1]
             if nxt and nxt.islower():
                 continue
-            if match.group()[0] == "." and _is_abbreviation(text[start : match.start()]):
+            if match.group()[0] == "." and _is_abbreviation(text, start, match.start()):
                 continue
         piece = text[start : match.end()].strip()
         if piece:
@@ -299,7 +387,7 @@ def _teaser(feed: list[Block]) -> bool:
     raw = " ".join(b.text for b in feed).strip()
     if not raw:
         return True
-    if (_APPEARED_HINT.search(raw) and _APPEARED.search(raw)) or _is_cut(raw):
+    if _footer(raw) is not None or _is_cut(raw):
         return True
     more = _MORE.search(raw[-120:]) and _MORE.search(raw)  # as in _strip_boilerplate
     if more and len(raw) - more.start() < 120:

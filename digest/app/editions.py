@@ -199,8 +199,8 @@ def _flags(flags: Sequence[Flag], field: str) -> tuple[EditionWarning, ...]:
 
 def _find(view: EditionView, key: str) -> EditionItem:
     """An item by key, or by its number in the English draft (``3`` or ``#3``); the
-    issue title by ``issue``."""
-    if key.strip().lower() == ISSUE_TITLE_NAME:
+    issue title by ``issue`` (or ``#issue``)."""
+    if key.strip().lstrip("#").lower() == ISSUE_TITLE_NAME:
         return view.issue_title
     found = view.item(key)
     handle = key.strip().lstrip("#")

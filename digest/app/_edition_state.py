@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -188,9 +188,9 @@ def _item(
     log: Sequence[TranslationRecord],
     glossary: Glossary,
 ) -> EditionItem:
-    unit = _unit(item.key, item.title, item.summary, edition, log, glossary)
-    return replace(unit, handle=src.handles.get(item.key, 0), section=section.key,
-                   section_title=section_title(config, section, edition.language))  # fmt: skip
+    return _unit(item.key, item.title, item.summary, edition, log, glossary,
+                 handle=src.handles.get(item.key, 0), section=section.key,
+                 section_title=section_title(config, section, edition.language))  # fmt: skip
 
 
 def _unit(
@@ -200,6 +200,10 @@ def _unit(
     edition: EditionSettings,
     log: Sequence[TranslationRecord],
     glossary: Glossary,
+    *,
+    handle: int = 0,
+    section: str = "",
+    section_title: str = "",
 ) -> EditionItem:
     """What one unit (an item, or the issue title) shows, from its rows of the log."""
     current = text_hash(title, summary)
@@ -217,9 +221,9 @@ def _unit(
     ]
     return EditionItem(
         key=key,
-        handle=0,
-        section="",
-        section_title="",
+        handle=handle,
+        section=section,
+        section_title=section_title,
         source_title=title,
         source_summary=summary,
         machine_title=machine_title,

@@ -413,3 +413,28 @@ def test_a_stale_tab_gets_409_and_keeps_the_typed_issue_title(
     empty = post(client, "edit", item=HEADING, title=" ", shown=shown(client, HEADING))
     assert empty.status_code == 400  # type: ignore[attr-defined]
     assert "the title cannot be empty" in html.unescape(empty.text)  # type: ignore[attr-defined]
+
+
+def test_under_translate_the_page_machine_translates_the_issue_title(
+    tmp_path: Path, now: datetime
+) -> None:
+    world = edition_world(tmp_path, now, count=2,
+                          editions=[{"language": "pt-BR", "titles": "translate"}])  # fmt: skip
+    config, db = world
+    with TestClient(create_app(config, db, clock=lambda: now),
+                    base_url="http://127.0.0.1:8000") as c:  # fmt: skip
+        card = title_card(html.unescape(c.get(PAGE).text))
+        assert "Not translated yet" in card and "Machine-translate it" in card
+        assert "titles: keep" not in card
+        post(c, "translate")
+        page = html.unescape(c.get(PAGE).text)
+        assert "Machine-translated 2 items and the issue title." in page
+        heading = view(world).issue_title
+        assert heading.translated and heading.title != heading.source_title
+        assert f'value="{heading.title}"' in title_card(page)
+        english_title(world, "Models that judge themselves", now)
+        card = title_card(html.unescape(c.get(PAGE).text))
+        assert 'data-status="stale"' in card and "Machine-translate the new English" in card
+        post(c, "translate")
+        assert "Machine-translated the issue title." in html.unescape(c.get(PAGE).text)
+        assert view(world).issue_title.status is TranslationStatus.MACHINE

@@ -324,10 +324,14 @@ def _translate(store: Store, web: Web, language: str, number: int | None) -> str
     before = editions.edition_view(store, web.config, language, number=number)
     after = editions.translate_edition(store, web.config, language, number=number,
                                        now=web.clock())  # fmt: skip
-    old = {i.key: (i.machine_title, i.machine_summary) for i in before.items}
-    changed = sum(1 for i in after.items if old.get(i.key) != (i.machine_title, i.machine_summary))
-    stale = sum(1 for i in after.items if i.status is TranslationStatus.STALE)
-    text = f"Machine-translated {changed} item{'s' if changed != 1 else ''}"
+    old = {i.key: (i.machine_title, i.machine_summary) for i in before.units}
+    redone = [i for i in after.units if old.get(i.key) != (i.machine_title, i.machine_summary)]
+    changed = sum(1 for i in redone if i.key != ISSUE_TITLE)
+    stale = sum(1 for i in after.units if i.status is TranslationStatus.STALE)
+    what = f"{changed} item{'s' if changed != 1 else ''}"
+    if len(redone) > changed:  # the issue title too
+        what = f"{what} and the issue title" if changed else "the issue title"
+    text = f"Machine-translated {what}"
     if stale:
         text += f"; {stale} stale: your translation is kept, compare it with the new draft"
     return text + "."

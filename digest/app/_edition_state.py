@@ -172,7 +172,7 @@ def latest(
     return next((r for r in reversed(log) if r.origin is origin and r.field == field), None)
 
 
-def machine_fields(edition: EditionSettings, key: str = "") -> tuple[str, ...]:
+def machine_fields(edition: EditionSettings, key: str) -> tuple[str, ...]:
     """The fields the machine translates of the unit ``key`` under the edition's title
     policy: the issue title has no summary, so under ``keep`` nothing at all."""
     fields = ("title", "summary") if edition.titles is TitlePolicy.TRANSLATE else ("summary",)

@@ -21,12 +21,21 @@ from digest.app.editions import (
     reopen_edition,
     translate_edition,
 )
+from digest.app.words import set_words
 from digest.config import load_config
 from digest.config.summary import describe
 from digest.errors import ConfigError, ConflictError, NotFoundError, ReviewError
 from digest.store import Store
 from digest.translate.protect import urls
-from digest.types import Action, Config, EngineName, TitlePolicy, TranslationStatus
+from digest.types import (
+    Action,
+    Config,
+    EngineName,
+    TitlePolicy,
+    TranslationOrigin,
+    TranslationStatus,
+)
+from digest.types.edition import ISSUE_TITLE
 
 
 class Counting:
@@ -267,3 +276,145 @@ def test_an_english_change_withdraws_the_approval(
     english_edit(approved, config, now, "qa-data", "A new summary of the dataset.")
     view = edition_view(approved, config, "pt-BR")
     assert not view.approved and view.counts["stale"] == 1
+
+
+# --- the issue title ---------------------------------------------------------------------
+
+
+def english_title(store: Store, config: Config, now: datetime, title: str) -> None:
+    """The editor reopens the English draft, gives the issue its own title, approves."""
+    drafting.reopen_draft(store, config, now=now, key=KEY)
+    set_words(store, config, {"title": title}, now=now, draft_key=KEY)
+    drafting.approve_draft(store, config, now=now, key=KEY)
+
+
+def translate_titles(config: Config) -> Config:
+    return replace(config, editions=(replace(config.editions[0], titles=TitlePolicy.TRANSLATE),))
+
+
+def test_under_keep_the_issue_title_starts_as_the_english_one(
+    approved: Store, config: Config, now: datetime, engine: Counting
+) -> None:
+    english = edition_view(approved, config, "pt-BR").source_title
+    assert english  # suggested from the top items' short names
+    heading = edition_view(approved, config, "pt-BR").issue_title
+    assert (heading.key, heading.source_title, heading.machine_title, heading.title) == (
+        ISSUE_TITLE, english, english, english)  # fmt: skip
+    assert heading.translated and heading.status is TranslationStatus.MACHINE
+    assert heading.source_summary == heading.summary == "" and heading.version == 0
+    assert edition_view(approved, config, "pt-BR").item(ISSUE_TITLE) == heading
+    assert ISSUE_TITLE not in [i.key for i in edition_view(approved, config, "pt-BR").items]
+    view = translate_edition(approved, config, "pt-BR", now=now, engine=engine)
+    assert view.issue_title == heading  # nothing for the machine to do under keep
+    log = approved.translations(KEY, "pt-BR")
+    assert log and not [r for r in log if r.item_key == ISSUE_TITLE]
+    assert approve_edition(approved, config, "pt-BR", now=now).approved  # as it stands
+
+
+def test_the_translator_edits_the_issue_title_and_it_goes_stale_like_an_item(
+    approved: Store, config: Config, now: datetime, engine: Counting
+) -> None:
+    translate_edition(approved, config, "pt-BR", now=now, engine=engine)
+    mine = "Modelos que se recompensam, Mixtral e perguntas difíceis"
+    edited = edit_translation(approved, config, "pt-BR", "issue", title=mine, now=now,
+                              expected_version=0)  # fmt: skip
+    assert (edited.key, edited.title, edited.status, edited.edited, edited.version) == (
+        ISSUE_TITLE, mine, TranslationStatus.REVIEWED, True, 1)  # fmt: skip
+    with pytest.raises(ConflictError):  # a page that saw version 0 is out of date
+        edit_translation(approved, config, "pt-BR", "issue", title="Outro", now=now,
+                         expected_version=0)  # fmt: skip
+    with pytest.raises(ReviewError, match="the issue title has no summary"):
+        edit_translation(approved, config, "pt-BR", "issue", summary="Um resumo.", now=now)
+    with pytest.raises(ReviewError, match="the title cannot be empty"):
+        edit_translation(approved, config, "pt-BR", "issue", title="  ", now=now)
+
+    # A re-translation never touches it; an English change of the items does not either.
+    translate_edition(approved, config, "pt-BR", now=now, engine=engine)
+    english_edit(approved, config, now, "mixtral", "Mistral AI released new weights.")
+    translate_edition(approved, config, "pt-BR", now=now, engine=engine)
+    kept = edition_view(approved, config, "pt-BR").issue_title
+    assert (kept.title, kept.status) == (mine, TranslationStatus.REVIEWED)
+
+    # The English title changes: stale, the translator's title kept and still shown.
+    later = now + timedelta(hours=1)
+    english_title(approved, config, later, "Models that reward themselves")
+    stale = edition_view(approved, config, "pt-BR").issue_title
+    assert stale.status is TranslationStatus.STALE and stale.title == mine
+    assert stale.source_title == "Models that reward themselves"
+    assert edition_view(approved, config, "pt-BR").counts["stale"] == 0  # items only
+    translate_edition(approved, config, "pt-BR", now=later, engine=engine)
+    assert edition_view(approved, config, "pt-BR").issue_title == stale
+
+    with pytest.raises(ReviewError, match=r"1 stale \(the issue title\)") as refused:
+        approve_edition(approved, config, "pt-BR", now=later)
+    assert "digest edition review pt-BR issue" in (refused.value.hint or "")
+    reviewed = mark_reviewed(approved, config, "pt-BR", "#issue", now=later)
+    assert (reviewed.status, reviewed.title) == (TranslationStatus.REVIEWED, mine)
+    assert approve_edition(approved, config, "pt-BR", now=later).approved
+    with pytest.raises(ReviewError, match="is approved"):
+        edit_translation(approved, config, "pt-BR", "issue", title="Novo", now=later)
+
+
+def test_an_english_title_change_withdraws_the_approval(
+    approved: Store, config: Config, now: datetime, engine: Counting
+) -> None:
+    translate_edition(approved, config, "pt-BR", now=now, engine=engine)
+    assert approve_edition(approved, config, "pt-BR", now=now).approved
+    english_title(approved, config, now, "A week of self-rewarding models")
+    view = edition_view(approved, config, "pt-BR")
+    assert not view.approved
+    # Under keep with no text of the translator's, it simply follows the English.
+    assert view.issue_title.title == "A week of self-rewarding models"
+    assert view.issue_title.status is TranslationStatus.MACHINE
+
+
+def test_under_translate_the_machine_translates_the_issue_title(
+    tmp_path: Path, store: Store, now: datetime, engine: Counting
+) -> None:
+    config = translate_titles(write_config(tmp_path))
+    save_approved_draft(store, config, now)
+    english_title(store, config, now, "A dataset of hard questions for large language models")
+    before = edition_view(store, config, "pt-BR").issue_title
+    assert not before.translated and before.title == before.machine_title == ""
+    with pytest.raises(ReviewError, match=r"4 not translated \(the issue title, #1, #2, #3\)"):
+        approve_edition(store, config, "pt-BR", now=now)
+
+    progress: list[tuple[int, int]] = []
+    view = translate_edition(store, config, "pt-BR", now=now, engine=engine,
+                             progress=lambda *step: progress.append(step))  # fmt: skip
+    assert progress[-1] == (4, 4)  # the title and three items
+    heading = view.issue_title
+    assert heading.translated and heading.status is TranslationStatus.MACHINE
+    assert "grandes modelos de linguagem" in heading.title == heading.machine_title
+    assert heading.summary == heading.machine_summary == ""
+    rows = [r for r in store.translations(KEY, "pt-BR") if r.item_key == ISSUE_TITLE]
+    assert [(r.field, r.origin) for r in rows] == [("title", TranslationOrigin.MACHINE)]
+
+    # The English title changes: the machine's title is of the old English, stale,
+    # and redone by the next translation (alone: the items did not change).
+    english_title(store, config, now, "Mixtral of Experts and a dataset")
+    assert edition_view(store, config, "pt-BR").issue_title.status is TranslationStatus.STALE
+    asked = engine.sentences
+    again = translate_edition(store, config, "pt-BR", now=now, engine=engine).issue_title
+    assert engine.sentences - asked == 1
+    assert again.status is TranslationStatus.MACHINE and again.title != heading.title
+    assert again.source_title == "Mixtral of Experts and a dataset"
+
+    # The translator's title is kept through the next re-translation.
+    mine = edit_translation(store, config, "pt-BR", "issue", title="Mixtral e dados", now=now)
+    english_title(store, config, now, "Mixtral, and a dataset")
+    after = translate_edition(store, config, "pt-BR", now=now, engine=engine).issue_title
+    assert after.title == mine.title == "Mixtral e dados" and after.edited
+    assert after.machine_title != again.machine_title
+    assert after.status is TranslationStatus.STALE
+
+
+def test_the_translators_issue_title_is_checked_for_terms(
+    tmp_path: Path, store: Store, now: datetime, engine: Counting
+) -> None:
+    config = write_config(tmp_path)
+    save_approved_draft(store, config, now)
+    english_title(store, config, now, "Weights on Hugging Face")
+    heading = edit_translation(store, config, "pt-BR", "issue", title="Pesos no Abraço de Rosto",
+                               now=now)  # fmt: skip
+    assert {(w.kind, w.field) for w in heading.warnings} == {("glossary", "title")}

@@ -4,6 +4,7 @@ feeds; an edition publishes only once its translator approved it. And the CLI.""
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from datetime import datetime, timedelta
@@ -17,13 +18,19 @@ from click.testing import CliRunner, Result
 from editionkit import FEEDS_YAML, save_approved_draft, write_config
 from test_publish import ATOM, assert_valid_atom
 
-from digest.app.editions import approve_edition, translate_edition
+from digest.app.editions import (
+    approve_edition,
+    edit_translation,
+    reopen_edition,
+    translate_edition,
+)
 from digest.app.publishing import publish, send_editions
 from digest.cli import cli
 from digest.config import load_config
 from digest.errors import PublishError
 from digest.store import Store
 from digest.types import Config, PublishedFiles
+from digest.types.edition import ISSUE_TITLE
 
 SITE = "https://digest.example.org/"
 
@@ -236,3 +243,69 @@ def test_an_edition_that_cannot_be_written_publishes_nothing(
         publish(store, config, now=now, out_dir=out)
     assert store.issues() == [] and store.edition_issue("2026-W48", "pt-BR") is None
     assert sorted(p.name for p in out.iterdir()) == ["pt-br"]  # nothing else left behind
+
+
+def test_the_editions_own_title_heads_its_page_subject_feeds_and_index(
+    store: Store, now: datetime, tmp_path: Path, bundled_engine: object
+) -> None:
+    config = write_config(tmp_path)
+    save_approved_draft(store, config, now)
+    translate_edition(store, config, "pt-BR", now=now, engine=bundled_engine)  # type: ignore[arg-type]
+    mine = "Modelos que se recompensam e perguntas difíceis"
+    english = edit_translation(store, config, "pt-BR", "issue", title=mine, now=now).source_title
+    approve_edition(store, config, "pt-BR", now=now)
+    files = publish(store, config, now=now, out_dir=tmp_path / "public")
+    out = tmp_path / "public" / "pt-br"
+    heading = f"Edição 1: {mine}"
+
+    page = files.editions[0].html.read_text(encoding="utf-8")
+    assert f"<title>{heading}" in html.unescape(page) and english not in page
+    assert english in files.html.read_text(encoding="utf-8")  # the English issue's own
+    eml = next(p for p in files.editions[0].extra if p.suffix == ".eml")
+    assert str(message_from_bytes(eml.read_bytes(), policy=policy.default)["Subject"]) == heading
+    entry = feedparser.parse((out / "feed.atom").read_bytes()).entries[0]
+    assert entry.title == heading
+    feed = json.loads((out / "feed.json").read_text(encoding="utf-8"))
+    assert feed["items"][0]["title"] == heading
+    assert mine in html.unescape((out / "index.html").read_text(encoding="utf-8"))
+    stored = store.edition_issue("2026-W48", "pt-BR")
+    assert stored is not None and stored.title == stored.words.title == mine
+
+    # Reopened, retitled and approved again: republished under the new title, updated.
+    later = now + timedelta(days=1)
+    reopen_edition(store, config, "pt-BR", now=later)
+    edit_translation(store, config, "pt-BR", "issue", title="Uma semana de modelos", now=later)
+    approve_edition(store, config, "pt-BR", now=later)
+    publish(store, config, now=later, out_dir=tmp_path / "public")
+    again = store.edition_issue("2026-W48", "pt-BR")
+    assert again is not None and again.title == "Uma semana de modelos"
+    assert (again.published, again.updated, again.uid) == (now, later, stored.uid)
+    entry = feedparser.parse((out / "feed.atom").read_bytes()).entries[0]
+    assert entry.title == "Edição 1: Uma semana de modelos"
+
+
+def test_the_issue_title_from_the_terminal(run: object) -> None:
+    data = json.loads(run("edition", "show", "pt-BR", "--json").output)  # type: ignore[operator]
+    english = data["source_title"]
+    assert data["issue_title"]["key"] == ISSUE_TITLE and data["issue_title"]["title"] == english
+    shown = run("edition", "show", "pt-BR").output  # type: ignore[operator]
+    assert "issue machine " in shown and english.split(",")[0] in shown
+
+    reviewed = run("edition", "review", "pt-BR", "issue")  # type: ignore[operator]
+    assert f"reviewed the issue title “{english}”" in reviewed.output
+    data = json.loads(run("edition", "show", "pt-BR", "--json").output)  # type: ignore[operator]
+    assert data["issue_title"]["status"] == "reviewed" and not data["issue_title"]["edited"]
+
+    no_summary = run("edition", "edit", "pt-BR", "issue", "--summary", "Resumo.")  # type: ignore[operator]
+    assert no_summary.exit_code == 1 and "the issue title has no summary" in no_summary.output
+    edited = run("edition", "edit", "pt-BR", "issue", "--title", "Uma semana de modelos")  # type: ignore[operator]
+    assert edited.exit_code == 0, edited.output
+    assert "edited the issue title “Uma semana de modelos” (reviewed)" in edited.output
+    data = json.loads(run("edition", "show", "pt-BR", "--json").output)  # type: ignore[operator]
+    assert data["issue_title"]["title"] == "Uma semana de modelos"
+    assert data["issue_title"]["status"] == "reviewed" and data["issue_title"]["edited"]
+    assert data["counts"] == {"machine": 3, "reviewed": 0, "stale": 0}  # items only
+
+    help_text = CliRunner().invoke(cli, ["edition", "edit", "--help"]).output
+    assert "`issue` is the" in help_text and "issue's title" in help_text
+    assert 'edit pt-BR issue --title "…"' in CliRunner().invoke(cli, ["edition", "--help"]).output

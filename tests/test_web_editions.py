@@ -18,6 +18,7 @@ import pytest
 from translatorkit import edit_english, edition_world, records
 
 from digest.app import drafting, editions
+from digest.app.words import set_words
 from digest.store import Store
 from digest.types import Config, EditionView, TranslationStatus
 from digest.web.app import create_app
@@ -336,3 +337,104 @@ def test_a_refused_edit_answers_in_place_and_keeps_the_typed_text(
     assert said in text and "Your typed text is kept in its form." in text
     assert f">{summary}</textarea>" in text
     assert view(world).item(item.key).status is TranslationStatus.MACHINE  # type: ignore[union-attr]
+
+
+# --- the issue title ------------------------------------------------------------------------
+
+HEADING = "issue:title"  # digest.types.edition.ISSUE_TITLE, as the page's forms post it
+
+
+def title_card(page: str) -> str:
+    card = page[page.index(f'id="tr-{HEADING}"') :]
+    return card[: card.index("</ol>")]  # its own list: a card of one
+
+
+def english_title(world: tuple[Config, Path], title: str, now: datetime) -> None:
+    config, db = world
+    with Store.open(db) as store:
+        drafting.reopen_draft(store, config, now=now)
+        set_words(store, config, {"title": title}, now=now)
+        drafting.approve_draft(store, config, now=now)
+
+
+def test_the_issue_title_is_a_field_at_the_top_like_an_items(
+    client: TestClient, world: tuple[Config, Path], now: datetime
+) -> None:
+    english = view(world).source_title
+    page = html.unescape(client.get(PAGE).text)
+    assert page.index("Issue title") < page.index('id="sec-publications"')
+    card = title_card(page)
+    assert english in card and "titles: keep" in card and "machine draft" in card
+    assert f'name="title" lang="pt-BR" value="{english}"' in card and "<textarea" not in card
+
+    answer = post(client, "edit", item=HEADING, title="  Uma semana   de modelos ",
+                  shown=shown(client, HEADING))  # fmt: skip
+    assert answer.headers["location"] == f"{PAGE}#tr-{HEADING}"  # type: ignore[attr-defined]
+    heading = view(world).issue_title
+    assert (heading.title, heading.status) == ("Uma semana de modelos", TranslationStatus.REVIEWED)
+    assert heading.summary == ""  # the form has no summary: none is recorded
+    page = html.unescape(client.get(PAGE).text)
+    assert "Saved the issue title \u201cUma semana de modelos\u201d: reviewed." in page
+    assert 'value="Uma semana de modelos"' in title_card(page)
+    assert "Mark reviewed" not in title_card(page)
+    assert "title: language models: expected" in title_card(page)  # the glossary's term
+
+    # The English title changes: stale, the translator's title kept, approval refused.
+    english_title(world, "A week of self-judging models", now)
+    page = html.unescape(client.get(PAGE).text)
+    card = title_card(page)
+    assert 'data-status="stale"' in card and "The English title changed" in card
+    assert "A week of self-judging models" in card and 'value="Uma semana de modelos"' in card
+    assert "Machine-translate" not in card  # titles: keep, nothing for the machine to redo
+    assert f'id="tr-{HEADING}"' in client.get(f"{PAGE}?filter=work").text  # needs work
+    post(client, "translate")
+    refused = html.unescape(client.get(post(client, "approve").headers["location"]).text)  # type: ignore[attr-defined]
+    assert "1 stale (the issue title)" in refused and not view(world).approved
+    post(client, "review", item=HEADING, shown=shown(client, HEADING))
+    assert view(world).issue_title.status is TranslationStatus.REVIEWED
+    assert f'id="tr-{HEADING}"' not in client.get(f"{PAGE}?filter=work").text
+    post(client, "approve")
+    assert view(world).approved
+    assert 'name="title"' not in title_card(html.unescape(client.get(PAGE).text))
+
+
+def test_a_stale_tab_gets_409_and_keeps_the_typed_issue_title(
+    client: TestClient, world: tuple[Config, Path]
+) -> None:
+    old = shown(client, HEADING)
+    post(client, "edit", item=HEADING, title="Salvo em outra aba", shown=old)
+    refused = post(client, "edit", item=HEADING, title="Título digitado", shown=old)
+    assert refused.status_code == 409  # type: ignore[attr-defined]
+    text = html.unescape(refused.text)  # type: ignore[attr-defined]
+    assert "Not saved: the issue title \u201cSalvo em outra aba\u201d was changed elsewhere" in text
+    assert "Your typed text is kept in its form." in text
+    assert 'value="Título digitado"' in title_card(text)
+    assert view(world).issue_title.title == "Salvo em outra aba"
+    empty = post(client, "edit", item=HEADING, title=" ", shown=shown(client, HEADING))
+    assert empty.status_code == 400  # type: ignore[attr-defined]
+    assert "the title cannot be empty" in html.unescape(empty.text)  # type: ignore[attr-defined]
+
+
+def test_under_translate_the_page_machine_translates_the_issue_title(
+    tmp_path: Path, now: datetime
+) -> None:
+    world = edition_world(tmp_path, now, count=2,
+                          editions=[{"language": "pt-BR", "titles": "translate"}])  # fmt: skip
+    config, db = world
+    with TestClient(create_app(config, db, clock=lambda: now),
+                    base_url="http://127.0.0.1:8000") as c:  # fmt: skip
+        card = title_card(html.unescape(c.get(PAGE).text))
+        assert "Not translated yet" in card and "Machine-translate it" in card
+        assert "titles: keep" not in card
+        post(c, "translate")
+        page = html.unescape(c.get(PAGE).text)
+        assert "Machine-translated 2 items and the issue title." in page
+        heading = view(world).issue_title
+        assert heading.translated and heading.title != heading.source_title
+        assert f'value="{heading.title}"' in title_card(page)
+        english_title(world, "Models that judge themselves", now)
+        card = title_card(html.unescape(c.get(PAGE).text))
+        assert 'data-status="stale"' in card and "Machine-translate the new English" in card
+        post(c, "translate")
+        assert "Machine-translated the issue title." in html.unescape(c.get(PAGE).text)
+        assert view(world).issue_title.status is TranslationStatus.MACHINE

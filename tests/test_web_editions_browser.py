@@ -17,6 +17,7 @@ from translatorkit import edition_world
 from digest.app import editions
 from digest.store import Store
 from digest.types import Config, EditionView, TranslationStatus
+from digest.types.edition import ISSUE_TITLE
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 pytestmark = MARKS
@@ -73,7 +74,8 @@ def submit(page: Any, act: Callable[[], None]) -> None:
 def test_translate_then_review_from_the_keyboard(world: World, page: Any) -> None:
     page.goto(world.base + "/")
     submit(page, page.get_by_role("link", name="pt-BR edition").click)
-    assert page.locator("li.tr").count() == 5
+    assert page.locator("li.tr:not(.issue-title)").count() == 5
+    assert page.locator("li.tr.issue-title").count() == 1  # the issue title, at the top
     assert page.locator("li.tr .col.machine", has_text="Not translated yet").count() == 5
 
     page.keyboard.press("t")  # the real engine drafts the five items
@@ -81,6 +83,17 @@ def test_translate_then_review_from_the_keyboard(world: World, page: Any) -> Non
     page.wait_for_selector("text=Machine-translated 5 items.")
     assert page.locator("li.tr .col.machine", has_text="Not translated yet").count() == 0
     assert all(i.machine_summary for i in world.view().items)
+
+    page.keyboard.press("j")  # the issue title first, edited like an item from the keyboard
+    assert focused(page) == ISSUE_TITLE
+    page.keyboard.press("e")
+    assert page.evaluate("document.activeElement.name") == "title"
+    card(page, ISSUE_TITLE).locator("input[name=title]").fill("Uma semana de modelos")
+    submit(page, lambda: page.keyboard.press("Control+Enter"))
+    heading = world.view().issue_title
+    assert (heading.title, heading.status) == ("Uma semana de modelos", TranslationStatus.REVIEWED)
+    assert focused(page) == ISSUE_TITLE
+    assert "Saved the issue title" in card(page, ISSUE_TITLE).locator(".flash.ok").inner_text()
 
     page.keyboard.press("j")
     first = focused(page)

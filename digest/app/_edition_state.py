@@ -37,6 +37,7 @@ from digest.types import (
     TranslationRecord,
     TranslationStatus,
 )
+from digest.types.edition import ISSUE_TITLE
 
 if TYPE_CHECKING:
     from digest.translate import Glossary
@@ -102,15 +103,22 @@ def source(store: Store, config: Config, number: int | None) -> Source:
     return Source(key, issue, handles, stored is not None)
 
 
-def item_hash(item: IssueItem) -> str:
+def text_hash(title: str, summary: str = "") -> str:
+    """The hash of an English text a translation row is written for."""
     from digest.translate import SourceItem
 
-    return SourceItem(item.title, item.summary).source_hash
+    return SourceItem(title, summary).source_hash
+
+
+def item_hash(item: IssueItem) -> str:
+    return text_hash(item.title, item.summary)
 
 
 def issue_hash(issue: Issue) -> str:
-    """What an approval is for: every item's key and English text, in order."""
-    parts = [f"{i.key}:{item_hash(i)}" for s in issue.sections for i in s.items]
+    """What an approval is for: the issue title and every item's key and English
+    text, in order."""
+    parts = [f"{ISSUE_TITLE}:{text_hash(issue.title)}"]
+    parts += [f"{i.key}:{item_hash(i)}" for s in issue.sections for i in s.items]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
 
 
@@ -134,6 +142,8 @@ def read_edition(
         )
         for s in src.issue.sections
     )
+    issue_title = _unit(ISSUE_TITLE, src.issue.title, "", edition,
+                        by_item.get(ISSUE_TITLE, []), glossary)  # fmt: skip
     approval = store.edition_approval(src.draft_key, language)
     approved = bool(approval and approval[0] and approval[1] == issue_hash(src.issue))
     return EditionView(
@@ -146,6 +156,7 @@ def read_edition(
         sections=sections,
         approved=approved,
         published=store.edition_issue(src.draft_key, language) is not None,
+        issue_title=issue_title,
         approved_at=approval[2] if approval and approved else None,
     )
 
@@ -161,9 +172,11 @@ def latest(
     return next((r for r in reversed(log) if r.origin is origin and r.field == field), None)
 
 
-def machine_fields(edition: EditionSettings) -> tuple[str, ...]:
-    """The fields the machine translates under the edition's title policy."""
-    return ("title", "summary") if edition.titles is TitlePolicy.TRANSLATE else ("summary",)
+def machine_fields(edition: EditionSettings, key: str) -> tuple[str, ...]:
+    """The fields the machine translates of the unit ``key`` under the edition's title
+    policy: the issue title has no summary, so under ``keep`` nothing at all."""
+    fields = ("title", "summary") if edition.titles is TitlePolicy.TRANSLATE else ("summary",)
+    return tuple(f for f in fields if f == "title") if key == ISSUE_TITLE else fields
 
 
 def _item(
@@ -175,26 +188,44 @@ def _item(
     log: Sequence[TranslationRecord],
     glossary: Glossary,
 ) -> EditionItem:
-    current = item_hash(item)
+    return _unit(item.key, item.title, item.summary, edition, log, glossary,
+                 handle=src.handles.get(item.key, 0), section=section.key,
+                 section_title=section_title(config, section, edition.language))  # fmt: skip
+
+
+def _unit(
+    key: str,
+    title: str,
+    summary: str,
+    edition: EditionSettings,
+    log: Sequence[TranslationRecord],
+    glossary: Glossary,
+    *,
+    handle: int = 0,
+    section: str = "",
+    section_title: str = "",
+) -> EditionItem:
+    """What one unit (an item, or the issue title) shows, from its rows of the log."""
+    current = text_hash(title, summary)
     machine = {f: latest(log, TranslationOrigin.MACHINE, f) for f in ("title", "summary")}
     human = {f: latest(log, TranslationOrigin.TRANSLATOR, f) for f in ("title", "summary")}
     actions = [r for r in log if r.origin is not TranslationOrigin.MACHINE]
-    needed = [machine[f] for f in machine_fields(edition)]
+    needed = [machine[f] for f in machine_fields(edition, key)]
     keep_title = edition.titles is TitlePolicy.KEEP
     machine_title = machine["title"].text if machine["title"] else ""
-    machine_title = item.title if keep_title else machine_title
+    machine_title = title if keep_title else machine_title
     machine_summary = machine["summary"].text if machine["summary"] else ""
     warnings = [
-        *_warnings("title", item.title, human["title"], machine["title"], glossary, keep_title),
-        *_warnings("summary", item.summary, human["summary"], machine["summary"], glossary),
+        *_warnings("title", title, human["title"], machine["title"], glossary, keep_title),
+        *_warnings("summary", summary, human["summary"], machine["summary"], glossary),
     ]
     return EditionItem(
-        key=item.key,
-        handle=src.handles.get(item.key, 0),
-        section=section.key,
-        section_title=section_title(config, section, edition.language),
-        source_title=item.title,
-        source_summary=item.summary,
+        key=key,
+        handle=handle,
+        section=section,
+        section_title=section_title,
+        source_title=title,
+        source_summary=summary,
         machine_title=machine_title,
         machine_summary=machine_summary,
         title=human["title"].text if human["title"] else machine_title,

@@ -8,6 +8,12 @@ the translator's work is ``stale`` (their text is kept and shown, never replaced
 the machine's draft of an item is redone only when its English changed. An approval is
 for the English issue as it was: if the English changes, the edition is no longer
 approved. The log only grows (digest.store.translations), like the editor's decisions.
+
+The issue title is one more unit of the edition (key ISSUE_TITLE, ``issue`` to the
+translator), under an item's title rules: the machine translates it under ``titles:
+translate``, it starts as the English one under ``keep``; the translator may edit it
+or mark it reviewed, it goes stale when the English title changes, and it is what
+the edition publishes as its title.
 """
 
 from __future__ import annotations
@@ -44,6 +50,7 @@ from digest.types import (
     TranslationRecord,
     TranslationStatus,
 )
+from digest.types.edition import ISSUE_TITLE
 
 if TYPE_CHECKING:
     from digest.translate import Edition, Engine, Flag
@@ -63,7 +70,10 @@ __all__ = [
     "translate_edition",
 ]
 
-Progress = Callable[[int, int], None]  # (items done, items to do)
+Progress = Callable[[int, int], None]  # (units done, units to do)
+
+# How the translator names the issue title where an item's #N or key goes (CLI, API).
+ISSUE_TITLE_NAME = "issue"
 
 
 def require_edition(config: Config, language: str) -> EditionSettings:
@@ -118,9 +128,10 @@ def translate_edition(
     progress: Progress | None = None,
     engine: Engine | None = None,
 ) -> EditionView:
-    """Machine-translate the items with no machine text or whose English changed since;
-    the translator's text is never touched (such an item is marked stale instead).
-    Each item is stored as it is done, so an interrupted run keeps its work."""
+    """Machine-translate the units (the issue title, the items) with no machine text or
+    whose English changed since; the translator's text is never touched (such a unit
+    is marked stale instead). Each is stored as it is done, so an interrupted run
+    keeps its work."""
     from digest.translate import Edition, Translator
 
     edition = require_edition(config, language)
@@ -133,7 +144,7 @@ def translate_edition(
     done = Edition(edition.language, translator, edition.titles)
     with _TRANSLATING:  # one at a time per process: the page may ask twice
         log = store.translations(src.draft_key, edition.language)
-        todo = [i for i in view.items if _needs_machine(edition, i, log)]
+        todo = [i for i in view.units if _needs_machine(edition, i, log)]
         for n, item in enumerate(todo, start=1):
             store.add_translations(_machine_rows(done, src.draft_key, item, now))
             if progress is not None:
@@ -145,7 +156,8 @@ def _needs_machine(
     edition: EditionSettings, item: EditionItem, log: Sequence[TranslationRecord]
 ) -> bool:
     own = [r for r in log if r.item_key == item.key]
-    rows = [latest(own, TranslationOrigin.MACHINE, f) for f in machine_fields(edition)]
+    fields = machine_fields(edition, item.key)
+    rows = [latest(own, TranslationOrigin.MACHINE, f) for f in fields]
     return any(r is None or r.source_hash != item.source_hash for r in rows)
 
 
@@ -158,6 +170,8 @@ def _machine_rows(
     fields = {"summary": done.summary}
     if edition.titles is TitlePolicy.TRANSLATE:
         fields["title"] = done.title
+    if item.key == ISSUE_TITLE:
+        fields.pop("summary")
     language, key, origin = edition.language, item.key, TranslationOrigin.MACHINE
     return [
         TranslationRecord(
@@ -184,7 +198,10 @@ def _flags(flags: Sequence[Flag], field: str) -> tuple[EditionWarning, ...]:
 
 
 def _find(view: EditionView, key: str) -> EditionItem:
-    """An item by key, or by its number in the English draft (``3`` or ``#3``)."""
+    """An item by key, or by its number in the English draft (``3`` or ``#3``); the
+    issue title by ``issue`` (or ``#issue``)."""
+    if key.strip().lstrip("#").lower() == ISSUE_TITLE_NAME:
+        return view.issue_title
     found = view.item(key)
     handle = key.strip().lstrip("#")
     if found is None and handle.isdigit():
@@ -216,14 +233,17 @@ def edit_translation(
     expected_version: int | None = None,
     editor: str = "translator",
 ) -> EditionItem:
-    """Keep the translator's title and/or summary of one item (by key or #N). Only a
-    field that differs from what the item shows is recorded; submitting it unchanged
-    marks it reviewed. Either way the item is now ``reviewed``."""
+    """Keep the translator's title and/or summary of one item (by key or #N; the issue
+    title by ``issue``, a title only). Only a field that differs from what the item
+    shows is recorded; submitting it unchanged marks it reviewed. Either way the item
+    is now ``reviewed``."""
     edition = require_edition(config, language)
     src = source(store, config, number)
     view = read_edition(store, config, edition, src)
     _editable(view)
     item = _find(view, key)
+    if item.key == ISSUE_TITLE and summary is not None:
+        raise ReviewError("the issue title has no summary", hint="give its title only")
     rows = []
     for field, text in (("title", title), ("summary", summary)):
         if text is None:
@@ -261,7 +281,7 @@ def mark_reviewed(
     _editable(view)
     item = _find(view, key)
     if not item.translated:
-        raise ReviewError(f"#{item.handle} has no translation yet",
+        raise ReviewError(f"{_label(item)} has no translation yet",
                           hint=f"run `digest edition translate {language}` or edit it")  # fmt: skip
     row = _human(src, edition, item, "", TranslationOrigin.REVIEW, "", now, editor)
     store.add_translations([row], expected_version=expected_version)
@@ -280,13 +300,14 @@ def approve_edition(
     store: Store, config: Config, language: str, *, number: int | None = None, now: datetime
 ) -> EditionView:
     """The translator approves the edition: `digest publish` then publishes it. Refused
-    while an item is stale (its English changed after the translation) or has no
-    translation at all; machine-translated items may be approved as they are."""
+    while an item or the issue title is stale (its English changed after the
+    translation) or has no translation at all; machine-translated ones may be
+    approved as they are."""
     edition = require_edition(config, language)
     src = source(store, config, number)
     view = read_edition(store, config, edition, src)
-    stale = [i for i in view.items if i.status is TranslationStatus.STALE]
-    missing = [i for i in view.items if not i.translated]
+    stale = [i for i in view.units if i.status is TranslationStatus.STALE]
+    missing = [i for i in view.units if not i.translated]
     if stale or missing:
         raise ReviewError(_not_ready(view, stale, missing), hint=_not_ready_hint(language, stale))
     store.set_edition_approval(src.draft_key, edition.language, approved=True,
@@ -297,17 +318,20 @@ def approve_edition(
 def _not_ready(view: EditionView, stale: list[EditionItem], missing: list[EditionItem]) -> str:
     parts = []
     if stale:
-        parts.append(f"{len(stale)} stale ({', '.join(f'#{i.handle}' for i in stale)})")
+        parts.append(f"{len(stale)} stale ({', '.join(_label(i) for i in stale)})")
     if missing:
-        parts.append(
-            f"{len(missing)} not translated ({', '.join(f'#{i.handle}' for i in missing)})"
-        )
+        parts.append(f"{len(missing)} not translated ({', '.join(_label(i) for i in missing)})")
     return f"the {view.language} edition of issue {view.number} has items " + " and ".join(parts)
+
+
+def _label(item: EditionItem) -> str:
+    return "the issue title" if item.key == ISSUE_TITLE else f"#{item.handle}"
 
 
 def _not_ready_hint(language: str, stale: list[EditionItem]) -> str:
     if stale:
-        return f"edit them or mark them reviewed: `digest edition review {language} N`"
+        which = ISSUE_TITLE_NAME if stale[0].key == ISSUE_TITLE else "N"
+        return f"edit them or mark them reviewed: `digest edition review {language} {which}`"
     return f"run `digest edition translate {language}` first"
 
 
@@ -336,6 +360,7 @@ def approved_edition_issue(
     view = read_edition(store, config, edition, src)
     if not view.approved:
         return None
+    title = view.issue_title.title
     texts = {i.key: i for i in view.items}
     sections = tuple(
         replace(s, title=section_title(config, s, edition.language),
@@ -343,15 +368,16 @@ def approved_edition_issue(
                             for i in s.items))
         for s in issue.sections
     )  # fmt: skip
-    words = IssueWords(title=issue.title, intro=edition.intro, outro=edition.outro)
+    words = IssueWords(title=title, intro=edition.intro, outro=edition.outro)
     previous = store.edition_issue(issue.draft_key, edition.language)
     if previous is not None:
         changed = (previous.sections, previous.words) != (sections, words)
-        return replace(previous, number=issue.number, title=issue.title, sections=sections,
+        return replace(previous, number=issue.number, title=title, sections=sections,
                        words=words, updated=now if changed else previous.updated)  # fmt: skip
     host = urlsplit(config.newsletter.site_url).hostname or "digest.invalid"
     uid = f"tag:{host},{now:%Y-%m-%d}:issue-{issue.number}-{edition.path}"
-    return replace(issue, sections=sections, words=words, published=now, updated=now, uid=uid)
+    return replace(issue, title=title, sections=sections, words=words, published=now,
+                   updated=now, uid=uid)  # fmt: skip
 
 
 def edition_config(config: Config, edition: EditionSettings) -> Config:

@@ -13,6 +13,7 @@ from digest.app import editions
 from digest.cli import _console as console
 from digest.cli._base import App, cli, handle_errors, pass_app
 from digest.types import EditionItem, EditionView, TranslationStatus
+from digest.types.edition import ISSUE_TITLE
 
 _NUMBER = click.option(
     "--number", type=int, default=None, help="An English issue other than the latest, e.g. 12."
@@ -31,6 +32,7 @@ def edition() -> None:
       digest edition translate pt-BR     the machine drafts every item
       digest edition show pt-BR          source, machine and your text, with warnings
       digest edition edit pt-BR 3 --summary "…"
+      digest edition edit pt-BR issue --title "…"   the issue's title
       digest edition review pt-BR 4 5    the machine's text (or yours) is right
       digest edition approve pt-BR       then `digest publish` publishes it too
     """
@@ -70,8 +72,8 @@ def edition_show(app: App, language: str, number: int | None, as_json: bool) -> 
 @edition.command("edit")
 @click.argument("language")
 @click.argument("item")
-@click.option("--title", default=None, help="Your title for the item.")
-@click.option("--summary", default=None, help="Your summary (Markdown).")
+@click.option("--title", default=None, help="Your title for the item (or the issue).")
+@click.option("--summary", default=None, help="Your summary (Markdown); not for `issue`.")
 @_NUMBER
 @pass_app
 @handle_errors
@@ -79,13 +81,15 @@ def edition_edit(
     app: App, language: str, item: str, title: str | None, summary: str | None,
     number: int | None,
 ) -> None:  # fmt: skip
-    """Keep your text for ITEM (#N from `edition show`, or its key); it is reviewed."""
+    """Keep your text for ITEM (#N from `edition show`, or its key; `issue` is the
+    issue's title, which the edition's pages, e-mail subject and feeds show); it is
+    reviewed."""
     if title is None and summary is None:
         raise click.UsageError("give --title, --summary or both")
     with app.store() as store:
         done = editions.edit_translation(store, app.config, language, item, title=title,
                                          summary=summary, number=number, now=app.now())  # fmt: skip
-    console.say(f"edited #{done.handle} “{escape(done.title)}” ({done.status.value})")
+    console.say(f"edited {_label(done)} “{escape(done.title)}” ({done.status.value})")
     _warnings(done)
 
 
@@ -96,12 +100,13 @@ def edition_edit(
 @pass_app
 @handle_errors
 def edition_review(app: App, language: str, items: tuple[str, ...], number: int | None) -> None:
-    """Mark ITEMS reviewed as they stand (a stale item: your text still fits)."""
+    """Mark ITEMS reviewed as they stand (a stale item: your text still fits); `issue`
+    is the issue's title."""
     with app.store() as store:
         for item in items:
             done = editions.mark_reviewed(store, app.config, language, item, number=number,
                                           now=app.now())  # fmt: skip
-            console.say(f"reviewed #{done.handle} “{escape(done.title)}”")
+            console.say(f"reviewed {_label(done)} “{escape(done.title)}”")
 
 
 @edition.command("approve")
@@ -128,6 +133,10 @@ def edition_reopen(app: App, language: str, number: int | None) -> None:
     console.say(f"{view.language} edition of issue {view.number} reopened")
 
 
+def _label(item: EditionItem) -> str:
+    return "the issue title" if item.key == ISSUE_TITLE else f"#{item.handle}"
+
+
 def _counts(view: EditionView) -> str:
     return ", ".join(f"{status} {n}" for status, n in view.counts.items())
 
@@ -137,6 +146,11 @@ def _print(view: EditionView) -> None:
     source = escape(view.source_title)
     console.out.print(f"[bold]{escape(view.title)}[/]: {view.language} edition of issue "
                       f"{view.number} “{source}” ({state}; {_counts(view)})")  # fmt: skip
+    heading = view.issue_title
+    console.out.print(f"  [bold]issue[/] {_MARK[heading.status]}"
+                      f"{' [cyan](edited)[/]' if heading.edited else ''} "
+                      f"{escape(heading.title) or '[dim](not translated yet)[/]'}")  # fmt: skip
+    _warnings(heading)
     for section in view.sections:
         console.out.print(f"\n[bold underline]{escape(section.title)}[/]")
         for item in section.items:
@@ -162,6 +176,7 @@ def _json(view: EditionView) -> dict[str, Any]:
         "draft": view.draft_key,
         "title": view.title,
         "source_title": view.source_title,
+        "issue_title": _item_json(view.issue_title),
         "date": view.date.isoformat() if view.date else None,
         "approved": view.approved,
         "published": view.published,

@@ -284,7 +284,9 @@ class EditionSettings:
     )
     titles: TitlePolicy = field(
         default=TitlePolicy.KEEP,
-        metadata=setting("Item titles stay in the original (keep) or are translated."),
+        metadata=setting(
+            "Item titles and the issue title stay in the original (keep) or are translated."
+        ),
     )
     title: str = field(
         default="",

@@ -11,6 +11,10 @@ from enum import StrEnum
 
 from digest.types.kinds import TranslationStatus
 
+# The issue title's key in an edition's log: one more unit beside the items, with an
+# item's rules. No item has it: a story's key is "arxiv:..." or "url:...".
+ISSUE_TITLE = "issue:title"
+
 
 @dataclass(frozen=True)
 class EditionWarning:
@@ -51,7 +55,8 @@ class TranslationRecord:
 @dataclass(frozen=True)
 class EditionItem:
     """One item of an edition. ``title`` and ``summary`` are what will be published:
-    the translator's text where there is one, else the machine's."""
+    the translator's text where there is one, else the machine's. The issue title is
+    one too (key ISSUE_TITLE, no handle, section or summary)."""
 
     key: str  # the English item's stable key
     handle: int  # its number (#N) in the English draft; 0 when the draft is gone
@@ -92,11 +97,17 @@ class EditionView:
     sections: tuple[EditionSection, ...]  # in the English issue's order
     approved: bool
     published: bool
+    issue_title: EditionItem  # the issue title as a unit: source_title, title, status...
     approved_at: datetime | None = None
 
     @property
     def items(self) -> tuple[EditionItem, ...]:
         return tuple(i for s in self.sections for i in s.items)
+
+    @property
+    def units(self) -> tuple[EditionItem, ...]:
+        """Everything the translator answers for: the issue title, then the items."""
+        return (self.issue_title, *self.items)
 
     @property
     def counts(self) -> dict[str, int]:
@@ -105,4 +116,5 @@ class EditionView:
         return {s.value: found.get(s.value, 0) for s in TranslationStatus}
 
     def item(self, key: str) -> EditionItem | None:
-        return next((i for i in self.items if i.key == key), None)
+        """An item, or the issue title by ISSUE_TITLE."""
+        return next((i for i in self.units if i.key == key), None)

@@ -28,7 +28,8 @@ from digest.limits import over_limit
 from digest.sanitize import safe_url
 from digest.store import Store
 from digest.translate.protect import urls
-from digest.types import EditionItem, EditionView, TranslationStatus
+from digest.types import EditionItem, EditionView, TitlePolicy, TranslationStatus
+from digest.types.edition import ISSUE_TITLE
 from digest.web import _outputs as outputs
 from digest.web._base import Web, error_text, redirect, render
 from digest.web.security import safe_next
@@ -149,6 +150,8 @@ async def edition_page(
         state += ", published"
     here = here_url(language, work_only=work_only, number=number)
     published = _published_files(web, language, view) if view and view.published else {}
+    edition = web.config.edition(language)
+    machine_titles = edition is not None and edition.titles is TitlePolicy.TRANSLATE
     return render(web, request, "edition.html.j2", status=status, messages=list(messages),
                   language=language, view=view, typed=typed, work_only=work_only,
                   open=view is not None and not view.approved,
@@ -157,6 +160,8 @@ async def edition_page(
                   urls={"work": here_url(language, work_only=True, number=number),
                         "every": here_url(language, work_only=False, number=number)},
                   visible_keys={i.key for i in view.items} if view else set(),
+                  heading=view.issue_title if view and keep(view.issue_title) else None,
+                  machine_titles=machine_titles,
                   status_labels=STATUS_LABELS, shown_of=shown_of, paragraphs=paragraphs,
                   links_in=links_in, published=published)  # fmt: skip
 
@@ -200,6 +205,8 @@ def _at(back: str, key: str) -> str:
 def _named(item: EditionItem) -> str:
     """#N “Title”; the handle is 0 once the English draft is gone (an old issue)."""
     title = f"\u201c{item.title or item.source_title}\u201d"
+    if item.key == ISSUE_TITLE:
+        return f"the issue title {title}"
     return f"#{item.handle} {title}" if item.handle else title
 
 
@@ -210,7 +217,7 @@ def _check_shown(store: Store, web: Web, language: str, key: str, form: Mapping[
                  number: int | None) -> None:  # fmt: skip
     """Refuse (ConflictError) when the item is no longer what the page showed."""
     view = editions.edition_view(store, web.config, language, number=number)
-    item = next((i for i in view.items if i.key == key), None)
+    item = view.item(key)
     if item is None:
         raise ConflictError("that item is no longer in the English issue", hint="reload the page")
     if form.get("shown") and form["shown"] != shown_of(item):
@@ -235,11 +242,12 @@ async def item_action(request: Request, fn: ItemAction, done: str) -> Response:
     except (StorageBusyError, StorageUnavailableError):
         raise
     except DigestError as e:
-        if not isinstance(e, ConflictError) and "summary" not in form:
+        typing = "title" in form or "summary" in form  # an edit form (the issue's: a title)
+        if not isinstance(e, ConflictError) and not typing:
             return redirect(web, _at(back, key), ("error", error_text(e), key))
         # Refused with text typed (or by a newer state): the page in place, the text kept.
         typed = {key: {"title": form.get("title", ""), "summary": form.get("summary", "")}}
-        kept = " Your typed text is kept in its form." if "summary" in form else ""
+        kept = " Your typed text is kept in its form." if typing else ""
         status = 409 if isinstance(e, ConflictError) else 400
         return await edition_page(web, request, language, _query(back), status=status,
                                   messages=[["error", error_text(e) + kept, key]],
@@ -271,8 +279,9 @@ def _version(form: Mapping[str, str]) -> int | None:
 def _edit(store: Store, web: Web, language: str, key: str, form: dict[str, str],
           number: int | None) -> EditionItem:  # fmt: skip
     title = " ".join(form.get("title", "").split())
-    summary = form.get("summary", "").replace("\r\n", "\n").strip()
-    for name, text in (("title", title), ("summary", summary)):
+    # The issue title's form has no summary field: None leaves the summary alone.
+    summary = form["summary"].replace("\r\n", "\n").strip() if "summary" in form else None
+    for name, text in (("title", title), ("summary", summary or "")):
         if problem := over_limit(name, text):  # the page's maxlength is only a hint
             raise ReviewError(problem, hint=f"shorten the {name}")
     return editions.edit_translation(store, web.config, language, key, title=title,
@@ -315,10 +324,14 @@ def _translate(store: Store, web: Web, language: str, number: int | None) -> str
     before = editions.edition_view(store, web.config, language, number=number)
     after = editions.translate_edition(store, web.config, language, number=number,
                                        now=web.clock())  # fmt: skip
-    old = {i.key: (i.machine_title, i.machine_summary) for i in before.items}
-    changed = sum(1 for i in after.items if old.get(i.key) != (i.machine_title, i.machine_summary))
-    stale = sum(1 for i in after.items if i.status is TranslationStatus.STALE)
-    text = f"Machine-translated {changed} item{'s' if changed != 1 else ''}"
+    old = {i.key: (i.machine_title, i.machine_summary) for i in before.units}
+    redone = [i for i in after.units if old.get(i.key) != (i.machine_title, i.machine_summary)]
+    changed = sum(1 for i in redone if i.key != ISSUE_TITLE)
+    stale = sum(1 for i in after.units if i.status is TranslationStatus.STALE)
+    what = f"{changed} item{'s' if changed != 1 else ''}"
+    if len(redone) > changed:  # the issue title too
+        what = f"{what} and the issue title" if changed else "the issue title"
+    text = f"Machine-translated {what}"
     if stale:
         text += f"; {stale} stale: your translation is kept, compare it with the new draft"
     return text + "."

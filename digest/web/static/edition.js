@@ -10,7 +10,9 @@
     step = nav.step, submitButton = nav.submit;
 
   function edit(item) {
-    const box = item && item.querySelector("textarea[name=summary]");
+    // An item's summary; the issue title's card has only its title.
+    const box = item && (item.querySelector("textarea[name=summary]") ||
+      item.querySelector("input[name=title]"));
     if (!box) return;
     box.focus();
     box.setSelectionRange(box.value.length, box.value.length);

@@ -186,6 +186,7 @@ def run(tmp_path: Path, now: datetime, bundled_engine: object) -> object:
 def test_the_translators_week_from_the_terminal(run: object, tmp_path: Path) -> None:
     shown = run("edition", "show", "pt-BR")  # type: ignore[operator]
     assert shown.exit_code == 0 and "(not translated yet)" in shown.output
+    assert "[dim]" not in shown.output  # markup is styled, never printed
     refused = run("edition", "approve", "pt-BR")  # type: ignore[operator]
     assert refused.exit_code == 1 and "3 not translated (#1, #2, #3)" in refused.output
 

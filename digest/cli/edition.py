@@ -158,8 +158,8 @@ def _print(view: EditionView) -> None:
                               f"{' [cyan](edited)[/]' if item.edited else ''} "
                               f"{escape(item.title)} [dim]{escape(item.key)}[/]")  # fmt: skip
             console.out.print(f"        [dim]en:[/] {escape(item.source_summary)}")
-            text = item.summary or "[dim](not translated yet)[/]"
-            console.out.print(f"        [dim]{view.language}:[/] {escape(text)}")
+            text = escape(item.summary) or "[dim](not translated yet)[/]"
+            console.out.print(f"        [dim]{view.language}:[/] {text}")
             _warnings(item)
 
 

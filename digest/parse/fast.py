@@ -34,6 +34,7 @@ from digest.parse.values import (
     join_uri,
     link_fix,
     may_hold_c1,
+    split_author,
 )
 
 __all__ = ["read_fast"]
@@ -62,6 +63,10 @@ ATOM_LINK, ARXIV_ANNOUNCE = f"{ATOM}link", f"{ARXIV}announce_type"
 MEDIA_CONTENT = frozenset({"{http://search.yahoo.com/mrss/}content",
                            "{http://search.yahoo.com/mrss}content"})  # fmt: skip
 XML_BASE = "{http://www.w3.org/XML/1998/namespace}base"
+# feedparser's prefixes of the namespaces it knows, by lowercased URI as it matches them
+# (its own table has mixed-case keys: Atom's is one, so atom:updated was taken for inert).
+_KNOWN_PREFIXES = {uri.lower(): prefix for uri, prefix in _FeedParserMixin.namespaces.items()}
+ATOM_UPDATED, ATOM_PUBLISHED = f"{ATOM}updated", f"{ATOM}published"
 # Podcasting 2.0 elements are read from the body by digest.parse.extras.podcast_tags,
 # never from feedparser's entry, which files them under keys digest does not read.
 _PODCAST_NS = ("podcastindex", "podcast-namespace")
@@ -78,16 +83,24 @@ _ITUNES_READ = frozenset(f"{ITUNES}{t}" for t in ("duration", "episode", "season
                                                   "episodeType"))  # fmt: skip
 _ITUNES_IGNORED = frozenset(f"{ITUNES}{t}" for t in ("title", "subtitle", "explicit", "block",
                                                      "order", "type", "complete"))  # fmt: skip
+# RSS authors (feedparser splits off an e-mail address: values.split_author); a channel's
+# are the feed's, which its entries without one inherit.
+_RSS_AUTHORS = frozenset({"author", "managingEditor", DC_CREATOR})
+# Text elements feedparser files under keys digest never reads (webMaster and
+# dc:publisher as the "publisher"): only their text is checked for markup.
+_IGNORED_TEXT = frozenset({"webMaster", f"{DC}publisher"})
 _RSS_CHANNEL = frozenset({
     "title", "link", "description", "language", "copyright", "pubDate", "lastBuildDate",
     "category", "generator", "docs", "ttl", "image", "rating", "skipHours", "skipDays",
     "cloud", "item", f"{ATOM}link", f"{DC}language", f"{DC}rights", *_ITUNES_IGNORED,
+    *_RSS_AUTHORS, *_IGNORED_TEXT,
     *(f"{ITUNES}{t}" for t in ("author", "owner", "image", "category", "keywords", "summary",
                                "new-feed-url")),
 })  # fmt: skip
 _RSS_ITEM = frozenset({
     "title", "link", "guid", "pubDate", "description", "category", "comments", "enclosure",
-    f"{CONTENT}encoded", f"{DC}creator", f"{DC}date", f"{ATOM}link", ORIG_LINK, *_ARXIV_ENTRY,
+    f"{CONTENT}encoded", "author", f"{DC}creator", f"{DC}publisher", f"{DC}date", ATOM_UPDATED,
+    ATOM_PUBLISHED, f"{ATOM}link", ORIG_LINK, *_ARXIV_ENTRY,
     *MEDIA_CONTENT,
     *_ITUNES_READ, *_ITUNES_IGNORED, f"{ITUNES}author", f"{ITUNES}image", f"{ITUNES}keywords",
     f"{ITUNES}summary",
@@ -257,7 +270,7 @@ def _inert(el: Any) -> bool:
     uri, local = el.tag[1:].split("}", 1)
     if local.lower() == "origlink":  # a proxy's original link: read (digest.parse.extras)
         return False
-    prefix = _FeedParserMixin.namespaces.get(uri.lower(), el.prefix or "")
+    prefix = _KNOWN_PREFIXES.get(uri.lower(), el.prefix or "")
     if "backend.userland.com/rss" in uri.lower() or not prefix:
         return False
     name = f"{prefix}_{local}".lower()
@@ -360,10 +373,7 @@ def _alternate(context: dict[str, Any], el: Any, bases: _Bases) -> None:
 
 
 def _rss_author(el: Any) -> dict[str, str]:
-    value = _text(el)
-    if "@" in value:  # feedparser splits "name (email)": leave that to it
-        raise _Unsure
-    return {"name": value} if value else {}
+    return split_author(_text(el))
 
 
 def _rss(root: Any, add: _Add | None, bases: _Bases) -> _Read:
@@ -389,6 +399,10 @@ def _rss(root: Any, add: _Add | None, bases: _Bases) -> _Read:
             feed["ttl"] = _text(el)
         elif tag in ("description", ITUNES_SUMMARY):
             bodies.channel_summary(el)  # read nowhere, but it can sway the first item
+        elif tag in _RSS_AUTHORS:
+            feed.setdefault("authors", []).append(_rss_author(el))
+        elif tag in _IGNORED_TEXT:
+            _text(el)
         elif tag.startswith(ITUNES):
             _itunes_channel(feed, el)
     return feed, entries
@@ -479,15 +493,17 @@ def _rss_item(item: Any, bodies: _Bodies, bases: _Bases) -> dict[str, Any]:
             e["id"] = join_uri(bases.get(el, ""), value) if guid_is_link and value else value
         elif tag == "pubDate":
             e["published_parsed"] = feed_date(_text(el))
-        elif tag == DC_DATE:
+        elif tag == DC_DATE or tag == ATOM_UPDATED:  # feedparser: the last one wins
             e["updated_parsed"] = feed_date(_text(el))
+        elif tag == ATOM_PUBLISHED:
+            e["published_parsed"] = feed_date(_text(el))
         elif tag == "description":
             bodies.summary(e, el, "text/html")
         elif tag == ITUNES_SUMMARY:
             bodies.summary(e, el, "text/plain")
         elif tag == CONTENT_ENCODED:
             bodies.content(e, el)
-        elif tag == DC_CREATOR:
+        elif tag == DC_CREATOR or tag == "author":
             e.setdefault("authors", []).append(_rss_author(el))
         elif tag == "category":
             e.setdefault("tags", []).append({"term": _text(el), "scheme": el.get("domain")})
@@ -504,6 +520,8 @@ def _rss_item(item: Any, bodies: _Bodies, bases: _Bases) -> dict[str, Any]:
             _itunes_item(e, el)
         elif tag in MEDIA_CONTENT:
             e.setdefault("media_content", []).append(_media_content(el))
+        elif tag in _IGNORED_TEXT:
+            _text(el)
         else:
             _arxiv(e, el)
     bodies.has_content = False  # feedparser clears it at each item's end

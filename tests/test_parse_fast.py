@@ -214,9 +214,11 @@ def test_media_content_and_podcasting_elements_take_the_fast_path_and_agree(
     ["<media:content url='https://example.org/1.jpg'><media:title>t</media:title>"
      "</media:content>",
      "<media:content xmlns:y='urn:y' y:url='https://example.org/1.jpg'/>",
-     "<media:thumbnail url='https://example.org/1.jpg'/>",
+     "<media:thumbnail url='https://example.org/1.jpg'><media:title>t</media:title>"
+     "</media:thumbnail>",
      "<podcast:chapters url='https://example.org/c.json'><podcast:x/></podcast:chapters>"],
-    ids=["media-children", "media-foreign-attribute", "media-thumbnail", "podcast-children"],
+    ids=["media-children", "media-foreign-attribute", "media-thumbnail-children",
+         "podcast-children"],
 )  # fmt: skip
 def test_media_and_podcasting_oddities_go_to_feedparser(odd: str) -> None:
     body = RSS.replace(b"<x:score>3</x:score>", odd.encode()).replace(
@@ -564,3 +566,50 @@ def test_atom_dates_in_rss_items_take_the_fast_path_and_agree(
     assert read_fast(odd, {}) is None
     slow, quick = _both(odd)
     assert slow == quick
+
+
+THUMBNAILS = (
+    "<media:thumbnail url='https://example.org/t.jpg' width='75'/>",
+    "<media:thumbnail URL='https://example.org/T.jpg'>https://example.org/text.jpg"
+    "</media:thumbnail>",
+    "<media:thumbnail> /img/t.jpg </media:thumbnail>",
+    "<media:thumbnail xml:base='https://cdn.example/a/'>t.jpg</media:thumbnail>",
+    "<media:thumbnail/><media:content url='https://example.org/c.jpg' medium='image'/>",
+    "<media:content url='https://example.org/c.jpg' medium='image'/>"
+    "<media:thumbnail url='https://example.org/t.jpg'/><media:thumbnail url='https://x.example/2'/>",
+)
+
+
+@pytest.mark.parametrize(
+    ("thumbnail", "image"),
+    zip(THUMBNAILS, ("https://example.org/t.jpg", "https://example.org/T.jpg",
+                     "https://example.org/img/t.jpg", "https://cdn.example/a/t.jpg",
+                     "https://example.org/c.jpg", "https://example.org/t.jpg"), strict=True),
+    ids=["url", "attribute-over-text", "relative-text", "text-under-base", "empty",
+         "thumbnails-before-content"],
+)  # fmt: skip
+@pytest.mark.parametrize("atom", [False, True], ids=["rss", "atom"])
+def test_media_thumbnails_take_the_fast_path_and_agree(
+    monkeypatch: pytest.MonkeyPatch, thumbnail: str, image: str, atom: bool
+) -> None:
+    # feedparser files <media:thumbnail>'s attributes, or its text (a URL resolved
+    # against the base in force) when it has no url; digest takes it as the image.
+    media = "xmlns:media='http://search.yahoo.com/mrss/'"
+    if atom:
+        entries = ENTRY.format(n=1, entry="", content="").replace(
+            "</entry>", thumbnail + "</entry>"
+        )
+        body = ATOM.format(feed=" " + media, entries=entries).encode()
+        body = body.replace(b"<link href='/'", b"<link href='https://example.org/'")
+    else:
+        body = RSS.replace(b"<x:score>3</x:score>", thumbnail.encode()).replace(
+            b"<enclosure url='https://example.org/a.png' type='IMAGE/PNG' length='12'/>", b""
+        )
+        body = body.replace(b"xmlns:x='https://example.org/ext'", media.encode())
+        body = body.replace(b"<channel>", b"<channel>" + THUMBNAILS[0].encode())  # the feed's
+    assert read_fast(body, {}) is not None
+    slow, quick = _both(body)
+    assert isinstance(quick, ParsedFeed) and quick == slow
+    monkeypatch.setattr("digest.parse.feed.feedparser.parse", _not_called)
+    assert parse_feed(body, url=URL) == quick  # lxml read it
+    assert quick.entries[0].image == image

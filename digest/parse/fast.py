@@ -62,7 +62,12 @@ ATOM_LINK, ARXIV_ANNOUNCE = f"{ATOM}link", f"{ARXIV}announce_type"
 # url, medium and type (an entry's image), which feedparser files as they are written.
 MEDIA_CONTENT = frozenset({"{http://search.yahoo.com/mrss/}content",
                            "{http://search.yahoo.com/mrss}content"})  # fmt: skip
+# <media:thumbnail>: its url (an attribute, else its text) is an entry's image too.
+MEDIA_THUMBNAIL = frozenset({"{http://search.yahoo.com/mrss/}thumbnail",
+                             "{http://search.yahoo.com/mrss}thumbnail"})  # fmt: skip
+MEDIA = (*MEDIA_CONTENT, *MEDIA_THUMBNAIL)
 XML_BASE = "{http://www.w3.org/XML/1998/namespace}base"
+_XML_ATTRIBUTE = {XML_BASE: "xml:base", "{http://www.w3.org/XML/1998/namespace}lang": "xml:lang"}
 # feedparser's prefixes of the namespaces it knows, by lowercased URI as it matches them
 # (its own table has mixed-case keys: Atom's is one, so atom:updated was taken for inert).
 _KNOWN_PREFIXES = {uri.lower(): prefix for uri, prefix in _FeedParserMixin.namespaces.items()}
@@ -93,15 +98,14 @@ _RSS_CHANNEL = frozenset({
     "title", "link", "description", "language", "copyright", "pubDate", "lastBuildDate",
     "category", "generator", "docs", "ttl", "image", "rating", "skipHours", "skipDays",
     "cloud", "item", f"{ATOM}link", f"{DC}language", f"{DC}rights", *_ITUNES_IGNORED,
-    *_RSS_AUTHORS, *_IGNORED_TEXT,
+    *_RSS_AUTHORS, *_IGNORED_TEXT, *MEDIA_THUMBNAIL,
     *(f"{ITUNES}{t}" for t in ("author", "owner", "image", "category", "keywords", "summary",
                                "new-feed-url")),
 })  # fmt: skip
 _RSS_ITEM = frozenset({
     "title", "link", "guid", "pubDate", "description", "category", "comments", "enclosure",
     f"{CONTENT}encoded", "author", f"{DC}creator", f"{DC}publisher", f"{DC}date", ATOM_UPDATED,
-    ATOM_PUBLISHED, f"{ATOM}link", ORIG_LINK, *_ARXIV_ENTRY,
-    *MEDIA_CONTENT,
+    ATOM_PUBLISHED, f"{ATOM}link", ORIG_LINK, *_ARXIV_ENTRY, *MEDIA,
     *_ITUNES_READ, *_ITUNES_IGNORED, f"{ITUNES}author", f"{ITUNES}image", f"{ITUNES}keywords",
     f"{ITUNES}summary",
 })  # fmt: skip
@@ -112,7 +116,7 @@ _ATOM_FEED = frozenset(
 _ATOM_ENTRY = frozenset(
     f"{ATOM}{t}" for t in ("id", "title", "link", "published", "updated", "summary", "content",
                            "author", "category", "contributor", "rights")
-) | {f"{DC}creator", ORIG_LINK, *_ARXIV_ENTRY}  # fmt: skip
+) | {f"{DC}creator", ORIG_LINK, *_ARXIV_ENTRY, *MEDIA}  # fmt: skip
 _SINGLE = frozenset({
     "title", "link", "guid", "pubDate", "description", f"{CONTENT}encoded", f"{DC}date",
     "ttl", f"{ATOM}id", f"{ATOM}title", f"{ATOM}published", f"{ATOM}updated", ORIG_LINK,
@@ -401,6 +405,8 @@ def _rss(root: Any, add: _Add | None, bases: _Bases) -> _Read:
             bodies.channel_summary(el)  # read nowhere, but it can sway the first item
         elif tag in _RSS_AUTHORS:
             feed.setdefault("authors", []).append(_rss_author(el))
+        elif tag in MEDIA_THUMBNAIL:
+            _media_thumbnail(el, bases)  # the feed's, read nowhere
         elif tag in _IGNORED_TEXT:
             _text(el)
         elif tag.startswith(ITUNES):
@@ -518,8 +524,8 @@ def _rss_item(item: Any, bodies: _Bodies, bases: _Bases) -> dict[str, Any]:
             e["feedburner_origlink"] = _text(el)
         elif tag.startswith(ITUNES):
             _itunes_item(e, el)
-        elif tag in MEDIA_CONTENT:
-            e.setdefault("media_content", []).append(_media_content(el))
+        elif tag in MEDIA:
+            _media(e, el, bases)
         elif tag in _IGNORED_TEXT:
             _text(el)
         else:
@@ -530,10 +536,27 @@ def _rss_item(item: Any, bodies: _Bodies, bases: _Bases) -> dict[str, Any]:
     return _summary_from_content(e)
 
 
+def _media(e: dict[str, Any], el: Any, bases: _Bases) -> None:
+    """An element of :data:`MEDIA`, filed as feedparser files it."""
+    if el.tag in MEDIA_CONTENT:
+        e.setdefault("media_content", []).append(_media_content(el))
+    else:
+        e.setdefault("media_thumbnail", []).append(_media_thumbnail(el, bases))
+
+
+def _media_thumbnail(el: Any, bases: _Bases) -> dict[str, str]:
+    """<media:thumbnail>'s attributes; without a url attribute, its text is the url,
+    joined to the base in force (feedparser resolves a "url" element's text)."""
+    found = _media_content(el)
+    if "url" not in found and (text := _text(el)):
+        found["url"] = join_uri(bases.get(el, ""), text)
+    return found
+
+
 def _media_content(el: Any) -> dict[str, str]:
     """<media:content>'s attributes as feedparser files them: names lowercased, as
-    are the values of rel and type."""
-    names = [name.lower() for name in el.attrib]
+    are the values of rel and type; xml:base and xml:lang under those names."""
+    names = [_XML_ATTRIBUTE.get(name, name).lower() for name in el.attrib]
     if len(el) or len(set(names)) != len(names) or any(n.startswith("{") for n in names):
         raise _Unsure  # children feedparser would read; another namespace's attributes
     return {name: value.lower() if name in ("rel", "type") else value
@@ -599,6 +622,8 @@ def _atom_entry(entry: Any, bases: _Bases) -> dict[str, Any]:
                 e.setdefault("authors", []).append(_rss_author(el))
             elif el.tag == ORIG_LINK:
                 e["feedburner_origlink"] = _text(el)
+            elif el.tag in MEDIA:
+                _media(e, el, bases)
             else:
                 _arxiv(e, el)
             continue

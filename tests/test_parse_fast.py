@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import feedparser
 import pytest
 from feedparser.datetimes import _parse_date
 from feedparser.mixin import _FeedParserMixin
@@ -613,3 +614,133 @@ def test_media_thumbnails_take_the_fast_path_and_agree(
     monkeypatch.setattr("digest.parse.feed.feedparser.parse", _not_called)
     assert parse_feed(body, url=URL) == quick  # lxml read it
     assert quick.entries[0].image == image
+
+
+ATOM_PEOPLE = (
+    "<author><name>A</name></author><author><email>e@example.org</email></author>",
+    "<author><name>A</name><email>a@example.org</email></author><author><uri>/u</uri></author>",
+    "<author><name>A</name></author><author><name></name><email>e@example.org</email></author>"
+    "<author><uri>u</uri></author>",
+    "<author><name>Dirk WÃ¼bben</name><arxiv:affiliation>U</arxiv:affiliation></author>"
+    "<author>Bob b@example.org</author><author></author>",
+)
+# An RSS-style author (dc:creator, an <author> with text only) becomes feedparser's
+# author_detail, which later Atom values are written into: left to feedparser.
+ATOM_PEOPLE_ODD = (
+    "<author>Bob b@example.org</author><author><uri>https://u.example/</uri></author>",
+    "<author>C (c@example.org)</author><author><email>e@example.org</email></author>",
+)
+
+
+def _atom_people(people: str, where: str) -> bytes:
+    namespaces = (" xmlns:dc='http://purl.org/dc/elements/1.1/'"
+                  " xmlns:arxiv='http://arxiv.org/schemas/atom'")  # fmt: skip
+    entry = "<entry><title>P</title><id>tag:e</id>{}</entry>"
+    entries = entry.format(people if where == "entry" else "") + entry.format("")
+    body = ATOM.format(feed=namespaces, entries=entries).encode()
+    if where == "feed":
+        body = body.replace(b"<entry>", people.encode() + b"<entry>", 1)
+    return body
+
+
+@pytest.mark.parametrize("people", ATOM_PEOPLE,
+                         ids=["email-after-name", "uri-after-both", "empty-name",
+                              "as-written-then-text"])  # fmt: skip
+@pytest.mark.parametrize("where", ["entry", "feed"])
+def test_atom_people_are_filed_as_feedparser_files_them(people: str, where: str) -> None:
+    """feedparser files an Atom person's first value over its context's "author"
+    string split as an RSS author: a person with only an e-mail or a uri inherits the
+    name before it; names and e-mails are kept as written (no mojibake repair)."""
+    body = _atom_people(people, where)
+    found = read_fast(body, {})
+    assert found is not None
+    raw = feedparser.parse(body)
+    want = raw.entries[0] if where == "entry" else raw.feed
+    got = found[1][0] if where == "entry" else found[0]
+    assert got["authors"] == [dict(person) for person in want["authors"]]
+    slow, quick = _both(body)
+    assert isinstance(quick, ParsedFeed) and quick == slow
+
+
+def test_dc_creators_in_atom_entries_are_filed_as_feedparser_files_them() -> None:
+    body = _atom_people("<author><name>A</name></author><dc:creator>c@example.org (C)"
+                        "</dc:creator><dc:creator>D WÃ¼</dc:creator>", "entry")  # fmt: skip
+    found = read_fast(body, {})
+    assert found is not None
+    want = [dict(person) for person in feedparser.parse(body).entries[0]["authors"]]
+    assert (
+        found[1][0]["authors"]
+        == want
+        == [{"name": "A"}, {"name": "C", "email": "c@example.org"}, {"name": "D W\u00fc"}]
+    )
+    slow, quick = _both(body)
+    assert isinstance(quick, ParsedFeed) and quick == slow
+
+
+@pytest.mark.parametrize("people", ATOM_PEOPLE_ODD, ids=["text-then-uri", "text-then-email"])
+@pytest.mark.parametrize("where", ["entry", "feed"])
+def test_atom_people_after_a_text_author_go_to_feedparser(people: str, where: str) -> None:
+    body = _atom_people(people, where)
+    assert read_fast(body, {}) is None
+    slow, quick = _both(body)
+    assert slow == quick
+    body = _atom_people("<author><name>N</name></author>" + people, where)
+    assert read_fast(body, {}) is not None  # an Atom person first: no text author's detail
+    slow, quick = _both(body)
+    assert isinstance(quick, ParsedFeed) and quick == slow
+
+
+ARXIV_API = (
+    "<?xml version='1.0' encoding='UTF-8'?><feed xmlns='http://www.w3.org/2005/Atom' "
+    "xmlns:arxiv='http://arxiv.org/schemas/atom' "
+    "xmlns:opensearch='http://a9.com/-/spec/opensearch/1.1/'><title>ArXiv Query</title>"
+    "<id>http://arxiv.org/api/q</id><opensearch:totalResults>1</opensearch:totalResults>"
+    "<entry><id>http://arxiv.org/abs/2611.00101v2</id><updated>2026-11-25T00:00:00Z</updated>"
+    "<published>2026-11-20T00:00:00Z</published><title>A study</title>"
+    "<summary>We study things.</summary><author><name>A. Author</name>"
+    "<arxiv:affiliation>Uni</arxiv:affiliation></author><author><name>B. Author</name></author>"
+    "{extra}<link href='http://arxiv.org/abs/2611.00101v2' rel='alternate' type='text/html'/>"
+    "<link title='pdf' href='http://arxiv.org/pdf/2611.00101v2' rel='related'/>"
+    "<arxiv:primary_category term='cs.CL' scheme='http://arxiv.org/schemas/atom'/>"
+    "<category term='cs.CL' scheme='http://arxiv.org/schemas/atom'/>"
+    "<category term='cs.AI' scheme='http://arxiv.org/schemas/atom'/></entry></feed>"
+)
+_ARXIV_EXTRA = ("<arxiv:comment>12 pages, 3 figures</arxiv:comment>"
+                "<arxiv:journal_ref>J. Things 1 (2026)</arxiv:journal_ref>"
+                "<arxiv:doi>10.1000/xyz</arxiv:doi>")  # fmt: skip
+
+
+def test_arxiv_api_entries_take_the_fast_path_and_agree(monkeypatch: pytest.MonkeyPatch) -> None:
+    # export.arxiv.org's API adds a comment, a journal reference, a DOI, the primary
+    # category (attributes only) and authors' affiliations: all filed as feedparser does.
+    body = ARXIV_API.format(extra=_ARXIV_EXTRA).encode()
+    assert read_fast(body, {}) is not None
+    slow, quick = _both(body, kind=SourceKind.ARXIV)
+    assert isinstance(quick, ParsedFeed) and quick == slow
+    monkeypatch.setattr("digest.parse.feed.feedparser.parse", _not_called)
+    assert parse_feed(body, url=URL, kind=SourceKind.ARXIV) == quick  # lxml read it
+    extra = quick.entries[0].extra
+    assert extra["comment"] == "12 pages, 3 figures" and extra["doi"] == "10.1000/xyz"
+    assert extra["journal_ref"] == "J. Things 1 (2026)" and extra["primary_category"] == "cs.CL"
+    assert quick.entries[0].authors == ("A. Author", "B. Author")
+
+
+@pytest.mark.parametrize(
+    "odd",
+    ["<arxiv:comment lang='en'>12 pages</arxiv:comment>",
+     "<arxiv:comment>two</arxiv:comment><arxiv:comment>again</arxiv:comment>",
+     "<arxiv:doi>10.1000/<b>x</b></arxiv:doi>"],
+    ids=["attribute", "repeated", "markup"],
+)  # fmt: skip
+def test_arxiv_api_oddities_go_to_feedparser(odd: str) -> None:
+    body = ARXIV_API.format(extra=odd).encode()
+    assert read_fast(body, {}) is None
+    slow, quick = _both(body, kind=SourceKind.ARXIV)
+    assert slow == quick
+
+
+def test_an_arxiv_primary_category_with_text_goes_to_feedparser() -> None:
+    body = ARXIV_API.format(extra="").replace(
+        "scheme='http://arxiv.org/schemas/atom'/>", "scheme='x'>cs.CL</arxiv:primary_category>", 1
+    )
+    assert read_fast(body.encode(), {}) is None

@@ -77,7 +77,12 @@ ATOM_UPDATED, ATOM_PUBLISHED = f"{ATOM}updated", f"{ATOM}published"
 _PODCAST_NS = ("podcastindex", "podcast-namespace")
 # rss.arxiv.org's listings (RSS and Atom) add these to each entry: the announce type is
 # read (arxiv_announce_type); feedparser files dc:rights under "rights", never read.
-_ARXIV_ENTRY = frozenset({f"{ARXIV}announce_type", f"{DC}rights"})
+# export.arxiv.org's API (Atom) adds a comment, a journal reference, a DOI and the
+# primary category, all read (arxiv_extra): feedparser files a text one as arxiv_<name>,
+# the category (attributes only) as its attributes; and each author's affiliation.
+_ARXIV_TEXT = frozenset(f"{ARXIV}{t}" for t in ("announce_type", "comment", "journal_ref", "doi"))
+ARXIV_PRIMARY, ARXIV_AFFILIATION = f"{ARXIV}primary_category", f"{ARXIV}affiliation"
+_ARXIV_ENTRY = frozenset({*_ARXIV_TEXT, ARXIV_PRIMARY, f"{DC}rights"})
 # Keys (prefixes) of feedparser's entries that digest.parse reads beyond the core ones.
 _READ_PREFIXES = ("itunes", "media", "podcast", "arxiv", "image", "enclosure", "link", "id",
                   "title", "summary", "content", "tags", "author", "published", "updated",
@@ -117,10 +122,11 @@ _ATOM_ENTRY = frozenset(
     f"{ATOM}{t}" for t in ("id", "title", "link", "published", "updated", "summary", "content",
                            "author", "category", "contributor", "rights")
 ) | {f"{DC}creator", ORIG_LINK, *_ARXIV_ENTRY, *MEDIA}  # fmt: skip
+_ATOM_PERSON = frozenset({f"{ATOM}name", f"{ATOM}email", f"{ATOM}uri", ARXIV_AFFILIATION})
 _SINGLE = frozenset({
     "title", "link", "guid", "pubDate", "description", f"{CONTENT}encoded", f"{DC}date",
     "ttl", f"{ATOM}id", f"{ATOM}title", f"{ATOM}published", f"{ATOM}updated", ORIG_LINK,
-    f"{ATOM}summary", f"{ATOM}content", f"{ARXIV}announce_type", f"{DC}rights",
+    f"{ATOM}summary", f"{ATOM}content", *_ARXIV_TEXT, ARXIV_PRIMARY, f"{DC}rights",
 })  # fmt: skip
 _TEXT_TYPES = {None: "text/plain", "text": "text/plain", "text/plain": "text/plain",
                "html": "text/html", "text/html": "text/html"}  # fmt: skip
@@ -247,6 +253,14 @@ def _text(el: Any) -> str:
     if len(el):  # child markup: feedparser rebuilds it, we do not
         raise _Unsure
     return fix_text(el.text or "")
+
+
+def _stripped(el: Any) -> str:
+    """A person's name or e-mail: feedparser keeps them as written, only stripped
+    (it reads them as elements that hold no text of their own: no mojibake repair)."""
+    if len(el):
+        raise _Unsure
+    return (el.text or "").strip()
 
 
 def _children(el: Any, allowed: frozenset[str]) -> list[Any]:
@@ -454,7 +468,7 @@ def _itunes_channel(feed: dict[str, Any], el: Any) -> None:
         feed.setdefault("authors", []).append(_rss_author(el))
     elif name == "owner":
         for kid in _children(el, frozenset({f"{ITUNES}name", f"{ITUNES}email"})):
-            feed.setdefault("authors", [{}])[-1][kid.tag[len(ITUNES) :]] = _text(kid)
+            feed.setdefault("authors", [{}])[-1][kid.tag[len(ITUNES) :]] = _stripped(kid)
     elif name == "new-feed-url":
         feed["itunes_new-feed-url"] = _text(el)
     elif name == "category":  # the feed's own tags, read nowhere; may nest one level
@@ -574,6 +588,7 @@ def _atom(root: Any, add: _Add | None, bases: _Bases) -> _Read:
     feed: dict[str, Any] = {}
     entries: list[dict[str, Any]] = []
     add = add or entries.append
+    people = _People()
     for el in _children(root, _ATOM_FEED):
         tag = el.tag[len(ATOM) :]
         if tag == "entry":
@@ -584,7 +599,7 @@ def _atom(root: Any, add: _Add | None, bases: _Bases) -> _Read:
         elif tag == "link":
             _alternate(feed, el, bases)
         elif tag == "author":
-            feed.setdefault("authors", []).append(_atom_author(el))
+            feed.setdefault("authors", []).append(people.person(el))
         elif tag == "id":
             feed["id"] = join_uri(bases.get(el, ""), value) if (value := _text(el)) else value
     return _id_as_link(feed), entries
@@ -598,28 +613,82 @@ def _id_as_link(context: dict[str, Any]) -> dict[str, Any]:
     return context
 
 
-def _atom_author(el: Any) -> dict[str, str]:
-    found: dict[str, str] = {}
-    for kid in _children(el, frozenset({f"{ATOM}name", f"{ATOM}email", f"{ATOM}uri"})):
-        key = {"name": "name", "email": "email", "uri": "href"}[kid.tag[len(ATOM) :]]
-        if key in found:
-            raise _Unsure
-        found[key] = _text(kid)
-    return found
+class _People:
+    """feedparser's bookkeeping of the authors of one Atom context (feed or entry).
+    Its "author" string: an Atom person's first value is filed over that string split
+    as an RSS author (so a person with only an e-mail or a uri takes the name before
+    it); at a person's end it becomes the person's "name (email)", else the person's
+    own text, split as the person when the person has no value. And its author_detail:
+    made by the first Atom value, or else it is the first person split from a text
+    (dc:creator, an <author> with text only), which every later Atom value is then
+    written into too; that case is left to feedparser."""
+
+    __slots__ = ("aliased", "detail", "last")
+
+    def __init__(self) -> None:
+        self.last = ""
+        self.detail = False  # author_detail is made
+        self.aliased = False  # ... and it is a person split from a text
+
+    def split(self, text: str) -> dict[str, str]:
+        found = split_author(text)
+        if found and not self.detail:
+            self.detail = self.aliased = True
+        return found
+
+    def creator(self, el: Any) -> dict[str, str]:
+        self.last = _text(el)
+        return self.split(self.last)
+
+    def person(self, el: Any) -> dict[str, str]:
+        person: dict[str, str] = {}
+        seen: set[str] = set()
+        for kid in _children(el, _ATOM_PERSON):
+            if kid.tag == ARXIV_AFFILIATION:  # the entry's arxiv_affiliation, read nowhere
+                _arxiv_text(kid)
+                continue
+            key = {"name": "name", "email": "email", "uri": "href"}[kid.tag[len(ATOM) :]]
+            if key in seen or self.aliased:
+                raise _Unsure
+            seen.add(key)
+            self.detail = True
+            if not person and self.last:
+                person.update(split_author(self.last))
+            person[key] = _stripped(kid) if key != "href" else _text(kid)  # href: read nowhere
+        own = fix_text("".join([el.text or "", *(kid.tail or "" for kid in el)]))
+        self.last = own
+        if not person:
+            return self.split(own) if own else person
+        name, email = person.get("name"), person.get("email")
+        self.last = f"{name} ({email})" if name and email else name or email or own
+        return person
 
 
 def _arxiv(e: dict[str, Any], el: Any) -> None:
-    """An element of :data:`_ARXIV_ENTRY`."""
-    if el.tag == ARXIV_ANNOUNCE:
-        e["arxiv_announce_type"] = _text(el)
+    """An element of :data:`_ARXIV_ENTRY` (dc:rights is read nowhere)."""
+    tag = el.tag
+    if tag in _ARXIV_TEXT:
+        e[f"arxiv_{tag[len(ARXIV) :]}"] = _arxiv_text(el)
+    elif tag == ARXIV_PRIMARY:
+        if not el.attrib or (el.text or "").strip():
+            raise _Unsure  # feedparser would file its text, not a mapping
+        e["arxiv_primary_category"] = _media_content(el)  # its attributes, as filed
+
+
+def _arxiv_text(el: Any) -> str:
+    if el.attrib:  # feedparser would file the attributes instead
+        raise _Unsure
+    return _text(el)
 
 
 def _atom_entry(entry: Any, bases: _Bases) -> dict[str, Any]:
     e: dict[str, Any] = {}
+    people: _People | None = None  # most entries have no author, or one
     for el in _children(entry, _ATOM_ENTRY):
         if not el.tag.startswith(ATOM):
             if el.tag == DC_CREATOR:
-                e.setdefault("authors", []).append(_rss_author(el))
+                people = people or _People()
+                e.setdefault("authors", []).append(people.creator(el))
             elif el.tag == ORIG_LINK:
                 e["feedburner_origlink"] = _text(el)
             elif el.tag in MEDIA:
@@ -644,7 +713,8 @@ def _atom_entry(entry: Any, bases: _Bases) -> dict[str, Any]:
         elif tag == "content":
             e["content"] = [_detail(el, "text", guess=False, bases=bases)]
         elif tag == "author":
-            e.setdefault("authors", []).append(_atom_author(el))
+            people = people or _People()
+            e.setdefault("authors", []).append(people.person(el))
         elif tag == "category":
             term = el.get("term")
             e.setdefault("tags", []).append({"term": term, "scheme": el.get("scheme")})

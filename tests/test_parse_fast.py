@@ -744,3 +744,39 @@ def test_an_arxiv_primary_category_with_text_goes_to_feedparser() -> None:
         "scheme='http://arxiv.org/schemas/atom'/>", "scheme='x'>cs.CL</arxiv:primary_category>", 1
     )
     assert read_fast(body.encode(), {}) is None
+
+
+WP = "xmlns='com-wordpress:feed-additions:1'"
+
+
+def test_elements_of_an_unknown_default_namespace_take_the_fast_path_and_agree(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # WordPress's <site xmlns="com-wordpress:feed-additions:1">: feedparser files it
+    # under its local name, read nowhere; so is feedburner:browserFriendly ("info").
+    body = RSS.replace(b"<ttl>30</ttl>", f"<ttl>30</ttl><site {WP}>1234</site>".encode())
+    body = body.replace(b"<x:score>3</x:score>", f"<post-id {WP}>42</post-id>".encode())
+    friendly = (b"<fb:browserFriendly xmlns:fb='http://rssnamespace.org/feedburner/ext/1.0'>"
+                b"Hi</fb:browserFriendly>")  # fmt: skip
+    body = body.replace(b"<channel>", b"<channel>" + friendly)
+    assert read_fast(body, {}) is not None
+    slow, quick = _both(body)
+    assert isinstance(quick, ParsedFeed) and quick == slow
+    monkeypatch.setattr("digest.parse.feed.feedparser.parse", _not_called)
+    assert parse_feed(body, url=URL) == quick  # lxml read it
+
+
+@pytest.mark.parametrize(
+    "odd",
+    [f"<title {WP}>Another</title>", f"<mediathing {WP}>x</mediathing>",
+     f"<thing {WP} xmlns:media='com-wordpress:feed-additions:1'>x</thing>",
+     f"<site {WP}><b>1</b></site>",
+     "<fb:browserFriendly xmlns:fb='http://rssnamespace.org/feedburner/ext/1.0'><b>Hi</b>"
+     "</fb:browserFriendly>"],
+    ids=["handled-name", "read-prefix", "prefix-declared-too", "children", "markup"],
+)  # fmt: skip
+def test_unknown_default_namespace_oddities_go_to_feedparser(odd: str) -> None:
+    body = RSS.replace(b"<x:score>3</x:score>", odd.encode())
+    assert read_fast(body, {}) is None
+    slow, quick = _both(body)
+    assert slow == quick

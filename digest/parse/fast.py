@@ -97,8 +97,10 @@ _ITUNES_IGNORED = frozenset(f"{ITUNES}{t}" for t in ("title", "subtitle", "expli
 # are the feed's, which its entries without one inherit.
 _RSS_AUTHORS = frozenset({"author", "managingEditor", DC_CREATOR})
 # Text elements feedparser files under keys digest never reads (webMaster and
-# dc:publisher as the "publisher"): only their text is checked for markup.
-_IGNORED_TEXT = frozenset({"webMaster", f"{DC}publisher"})
+# dc:publisher as the "publisher", feedburner:browserFriendly as the "info"): only
+# their text is checked for markup.
+BROWSER_FRIENDLY = "{http://rssnamespace.org/feedburner/ext/1.0}browserFriendly"
+_IGNORED_TEXT = frozenset({"webMaster", f"{DC}publisher", BROWSER_FRIENDLY})
 _RSS_CHANNEL = frozenset({
     "title", "link", "description", "language", "copyright", "pubDate", "lastBuildDate",
     "category", "generator", "docs", "ttl", "image", "rating", "skipHours", "skipDays",
@@ -117,7 +119,7 @@ _RSS_ITEM = frozenset({
 _ATOM_FEED = frozenset(
     f"{ATOM}{t}" for t in ("id", "title", "subtitle", "updated", "link", "author", "generator",
                            "icon", "logo", "rights", "category", "contributor", "entry")
-)  # fmt: skip
+) | {BROWSER_FRIENDLY}  # fmt: skip
 _ATOM_ENTRY = frozenset(
     f"{ATOM}{t}" for t in ("id", "title", "link", "published", "updated", "summary", "content",
                            "author", "category", "contributor", "rights")
@@ -286,16 +288,24 @@ def _inert(el: Any) -> bool:
     if len(el) or not el.tag.startswith("{"):
         return False
     uri, local = el.tag[1:].split("}", 1)
-    if local.lower() == "origlink":  # a proxy's original link: read (digest.parse.extras)
-        return False
-    prefix = _KNOWN_PREFIXES.get(uri.lower(), el.prefix or "")
-    if "backend.userland.com/rss" in uri.lower() or not prefix:
-        return False
-    name = f"{prefix}_{local}".lower()
+    lower = uri.lower()
+    if local.lower() == "origlink" or "backend.userland.com/rss" in lower:
+        return False  # a proxy's original link is read (digest.parse.extras)
+    prefix = _KNOWN_PREFIXES.get(lower, el.prefix)
+    if prefix is None:
+        # An unknown namespace declared as the default (WordPress's <site xmlns=...>):
+        # feedparser names the element by a prefix declared for that URI, else by its
+        # local name alone; each of those must be inert.
+        names = [local, *(f"{p}_{local}" for p, u in el.nsmap.items() if p and u == uri)]
+        return all(_inert_name(name.lower(), lower) for name in names)
+    return bool(prefix) and _inert_name(f"{prefix}_{local}".lower(), lower)
+
+
+def _inert_name(name: str, uri: str) -> bool:
     if hasattr(_FeedParserMixin, f"_start_{name}") or hasattr(_FeedParserMixin, f"_end_{name}"):
         return False
     return not name.startswith(_READ_PREFIXES) or (
-        name.startswith("podcast_") and any(ns in uri.lower() for ns in _PODCAST_NS)
+        name.startswith("podcast_") and any(ns in uri for ns in _PODCAST_NS)
     )
 
 
@@ -591,7 +601,9 @@ def _atom(root: Any, add: _Add | None, bases: _Bases) -> _Read:
     people = _People()
     for el in _children(root, _ATOM_FEED):
         tag = el.tag[len(ATOM) :]
-        if tag == "entry":
+        if el.tag == BROWSER_FRIENDLY:
+            _text(el)  # read nowhere
+        elif tag == "entry":
             add(_atom_entry(el, bases))
         elif tag == "title":
             feed["title_detail"] = detail = _detail(el, "text", guess=False, bases=bases)

@@ -780,3 +780,75 @@ def test_unknown_default_namespace_oddities_go_to_feedparser(odd: str) -> None:
     assert read_fast(body, {}) is None
     slow, quick = _both(body)
     assert slow == quick
+
+
+RDF = (
+    "<?xml version='1.0' encoding='utf-8'?><rdf:RDF "
+    "xmlns:rdf='http://www.w3.org/1999/02/22-rdf-syntax-ns#' xmlns='{ns}' "
+    "xmlns:dc='http://purl.org/dc/elements/1.1/' "
+    "xmlns:content='http://purl.org/rss/1.0/modules/content/'>"
+    "<channel rdf:about='https://example.org/'><title>T &amp; co</title>"
+    "<link>https://example.org/</link><description>About</description>"
+    "<dc:date>2026-11-25T10:00:00Z</dc:date><dc:creator>ed@example.org (Ed)</dc:creator>"
+    "<image rdf:resource='https://example.org/logo.png'/><items><rdf:Seq>"
+    "<rdf:li rdf:resource='https://example.org/a?x=1&amp;y=2'/>"
+    "<rdf:li rdf:resource='https://example.org/b'/></rdf:Seq></items></channel>"
+    "<image rdf:about='https://example.org/logo.png'><title>T</title>"
+    "<url>https://example.org/logo.png</url><link>https://example.org/</link></image>"
+    "<item rdf:about='https://example.org/a?x=1&amp;amp;y=2'><title>A &lt;b&gt;bold&lt;/b&gt;"
+    "</title><link>https://example.org/a</link><dc:date>2026-11-25T09:00:00Z</dc:date>"
+    "<dc:subject>nlp</dc:subject><dc:subject>ml</dc:subject><dc:language>en</dc:language>"
+    "<description>&lt;p&gt;Hi&lt;/p&gt;</description>"
+    "<content:encoded><![CDATA[<p>Full</p>]]></content:encoded></item>"
+    "<item rdf:about='https://example.org/b'><title>B</title><link>/b</link>"
+    "<dc:creator>Bo</dc:creator></item>{tail}</rdf:RDF>"
+)
+RSS10, RSS090 = "http://purl.org/rss/1.0/", "http://my.netscape.com/rdf/simple/0.9/"
+
+
+@pytest.mark.parametrize("ns", [RSS10, RSS090], ids=["rss-1.0", "rss-0.90"])
+def test_rdf_feeds_take_the_fast_path_and_agree(monkeypatch: pytest.MonkeyPatch, ns: str) -> None:
+    # RSS 1.0 and 0.90: items beside the channel under rdf:RDF, elements in a namespace
+    # feedparser files as none, an item's rdf:about as its id.
+    body = RDF.format(ns=ns, tail="").encode()
+    assert read_fast(body, {}) is not None
+    slow, quick = _both(body)
+    assert isinstance(quick, ParsedFeed) and quick == slow
+    monkeypatch.setattr("digest.parse.feed.feedparser.parse", _not_called)
+    assert parse_feed(body, url=URL) == quick  # lxml read it
+    first, second = quick.entries
+    assert first.guid == "https://example.org/a?x=1&amp;y=2" and first.categories == ("nlp", "ml")
+    assert first.title == "A bold"
+    assert second.authors == ("Bo",) and quick.title == "T & co"
+
+
+@pytest.mark.parametrize(
+    "tail",
+    ["<textinput rdf:about='x'><title>Search</title></textinput>",
+     "<item rdf:about='https://example.org/c' lastmod='2026-11-20'><title>C</title></item>",
+     "<dc:title>T</dc:title>", "<item xmlns='urn:other'><title>D</title></item>"],
+    ids=["textinput", "cdf-attribute", "extension-at-root", "foreign-item"],
+)  # fmt: skip
+def test_rdf_oddities_go_to_feedparser(tail: str) -> None:
+    body = RDF.format(ns=RSS10, tail=tail).encode()
+    assert read_fast(body, {}) is None
+    slow, quick = _both(body)
+    assert slow == quick
+
+
+def test_rdf_with_the_item_before_the_channel_goes_to_feedparser() -> None:
+    body = RDF.format(ns=RSS10, tail="").replace(
+        "<channel ", "<item><title>0</title></item><channel "
+    )
+    assert read_fast(body.encode(), {}) is None
+
+
+def test_rdf_with_podcasting_elements_goes_to_feedparser() -> None:
+    body = RDF.format(ns=RSS10, tail="").replace(
+        "<dc:creator>Bo</dc:creator>",
+        "<podcast:transcript xmlns:podcast='https://podcastindex.org/namespace/1.0' "
+        "url='https://example.org/t.vtt' type='text/vtt'/>",
+    )
+    assert read_fast(body.encode(), {}) is None
+    slow, quick = _both(body.encode(), kind=SourceKind.PODCAST)
+    assert slow == quick

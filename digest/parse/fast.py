@@ -55,7 +55,8 @@ ITUNES = "{http://www.itunes.com/dtds/podcast-1.0.dtd}"
 ORIG_LINK = "{http://rssnamespace.org/feedburner/ext/1.0}origLink"
 # Tags compared in the readers' loops, built once (an f-string there is built at
 # every comparison, for every child of every entry).
-DC_DATE, DC_CREATOR = f"{DC}date", f"{DC}creator"
+DC_DATE, DC_CREATOR, DC_SUBJECT = f"{DC}date", f"{DC}creator", f"{DC}subject"
+DC_LANGUAGE = f"{DC}language"
 ITUNES_SUMMARY, CONTENT_ENCODED = f"{ITUNES}summary", f"{CONTENT}encoded"
 ATOM_LINK, ARXIV_ANNOUNCE = f"{ATOM}link", f"{ARXIV}announce_type"
 # Media RSS's <media:content> (both of the namespace's spellings): digest reads its
@@ -67,6 +68,10 @@ MEDIA_THUMBNAIL = frozenset({"{http://search.yahoo.com/mrss/}thumbnail",
                              "{http://search.yahoo.com/mrss}thumbnail"})  # fmt: skip
 MEDIA = (*MEDIA_CONTENT, *MEDIA_THUMBNAIL)
 XML_BASE = "{http://www.w3.org/XML/1998/namespace}base"
+RDF = "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}"
+RDF_ABOUT = f"{RDF}about"
+# RSS 1.0's namespace and RSS 0.90's, both of which feedparser files as none.
+_RDF_RSS = frozenset({"{http://purl.org/rss/1.0/}", "{http://my.netscape.com/rdf/simple/0.9/}"})
 _XML_ATTRIBUTE = {XML_BASE: "xml:base", "{http://www.w3.org/XML/1998/namespace}lang": "xml:lang"}
 # feedparser's prefixes of the namespaces it knows, by lowercased URI as it matches them
 # (its own table has mixed-case keys: Atom's is one, so atom:updated was taken for inert).
@@ -75,6 +80,8 @@ ATOM_UPDATED, ATOM_PUBLISHED = f"{ATOM}updated", f"{ATOM}published"
 # Podcasting 2.0 elements are read from the body by digest.parse.extras.podcast_tags,
 # never from feedparser's entry, which files them under keys digest does not read.
 _PODCAST_NS = ("podcastindex", "podcast-namespace")
+# What makes digest.parse.feed run podcast_tags (lowercased bytes: a superset).
+_PODCAST_MARK_RE = re.compile(rb"podcastindex|xmlns:podcast")
 # rss.arxiv.org's listings (RSS and Atom) add these to each entry: the announce type is
 # read (arxiv_announce_type); feedparser files dc:rights under "rights", never read.
 # export.arxiv.org's API (Atom) adds a comment, a journal reference, a DOI and the
@@ -105,13 +112,14 @@ _RSS_CHANNEL = frozenset({
     "title", "link", "description", "language", "copyright", "pubDate", "lastBuildDate",
     "category", "generator", "docs", "ttl", "image", "rating", "skipHours", "skipDays",
     "cloud", "item", f"{ATOM}link", f"{DC}language", f"{DC}rights", *_ITUNES_IGNORED,
-    *_RSS_AUTHORS, *_IGNORED_TEXT, *MEDIA_THUMBNAIL,
+    *_RSS_AUTHORS, *_IGNORED_TEXT, *MEDIA_THUMBNAIL, "items", DC_DATE,
     *(f"{ITUNES}{t}" for t in ("author", "owner", "image", "category", "keywords", "summary",
                                "new-feed-url")),
 })  # fmt: skip
 _RSS_ITEM = frozenset({
     "title", "link", "guid", "pubDate", "description", "category", "comments", "enclosure",
-    f"{CONTENT}encoded", "author", f"{DC}creator", f"{DC}publisher", f"{DC}date", ATOM_UPDATED,
+    f"{CONTENT}encoded", "author", f"{DC}creator", f"{DC}publisher", f"{DC}date", DC_SUBJECT,
+    f"{DC}language", ATOM_UPDATED,
     ATOM_PUBLISHED, f"{ATOM}link", ORIG_LINK, *_ARXIV_ENTRY, *MEDIA,
     *_ITUNES_READ, *_ITUNES_IGNORED, f"{ITUNES}author", f"{ITUNES}image", f"{ITUNES}keywords",
     f"{ITUNES}summary",
@@ -186,6 +194,10 @@ def read_fast(
             feed, entries = _rss(root, add, bases)
         elif root.tag == f"{ATOM}feed":
             feed, entries = _atom(root, add, bases)
+        elif root.tag == f"{RDF}RDF" and not _PODCAST_MARK_RE.search(low):
+            # (digest.parse.extras.podcast_tags finds items by their bare name: once
+            # renamed, an RDF tree's items would be found, not the body's own)
+            feed, entries = _rdf(root, add, bases)
         else:
             return None
     except _Unsure:
@@ -410,9 +422,53 @@ def _rss(root: Any, add: _Add | None, bases: _Bases) -> _Read:
         raise _Unsure
     feed: dict[str, Any] = {}
     entries: list[dict[str, Any]] = []
+    _rss_channel(channels[0], feed, add or entries.append, _Bodies(bases), bases)
+    return feed, entries
+
+
+def _rdf(root: Any, add: _Add | None, bases: _Bases) -> _Read:
+    """RSS 1.0 (and 0.90): the items follow the channel, under rdf:RDF. feedparser
+    takes both namespaces for no namespace at all, so their elements are renamed so
+    (in place: nothing else reads this tree's RSS elements) and read as RSS 2.0's;
+    an item's rdf:about is its id."""
+    kids = list(root.iterchildren(etree.Element))
+    ns = kids[0].tag[: -len("channel")] if kids and kids[0].tag.endswith("}channel") else ""
+    if ns not in _RDF_RSS:
+        raise _Unsure
+    for el in kids:
+        if el.tag not in (f"{ns}channel", f"{ns}item", f"{ns}image"):
+            raise _Unsure  # a textinput, an extension
+        for kid in (el, *el.iterchildren(f"{ns}*")):
+            kid.tag = kid.tag[len(ns) :]
+    feed: dict[str, Any] = {}
+    entries: list[dict[str, Any]] = []
     add = add or entries.append
     bodies = _Bodies(bases)
-    for el in _children(channels[0], _RSS_CHANNEL):
+    _rss_channel(kids[0], feed, add, bodies, bases)
+    for item in kids[1:]:
+        if item.tag == "item":
+            add(_rss_item(item, bodies, bases, _rdf_about(item)))
+    return feed, entries
+
+
+def _rdf_about(item: Any) -> str | None:
+    """An RDF item's id: feedparser's copy of the attribute, as it is."""
+    if any(name != RDF_ABOUT for name in item.attrib):
+        raise _Unsure  # feedparser reads lastmod and href too
+    return item.get(RDF_ABOUT) or None
+
+
+def _rdf_items(el: Any) -> None:
+    """A channel's <items>: an rdf:Seq of rdf:li, filed where digest never reads."""
+    for seq in el.iterchildren(etree.Element):
+        if seq.tag != f"{RDF}Seq" or any(li.tag != f"{RDF}li" or len(li) for li in seq):
+            raise _Unsure
+
+
+def _rss_channel(
+    channel: Any, feed: dict[str, Any], add: _Add, bodies: _Bodies, bases: _Bases
+) -> None:
+    for el in _children(channel, _RSS_CHANNEL):
         tag = el.tag
         if tag == "item":
             add(_rss_item(el, bodies, bases))
@@ -433,9 +489,10 @@ def _rss(root: Any, add: _Add | None, bases: _Bases) -> _Read:
             _media_thumbnail(el, bases)  # the feed's, read nowhere
         elif tag in _IGNORED_TEXT:
             _text(el)
+        elif tag == "items":
+            _rdf_items(el)
         elif tag.startswith(ITUNES):
             _itunes_channel(feed, el)
-    return feed, entries
 
 
 class _Bodies:
@@ -507,8 +564,10 @@ def _itunes_item(e: dict[str, Any], el: Any) -> None:
         raise _Unsure
 
 
-def _rss_item(item: Any, bodies: _Bodies, bases: _Bases) -> dict[str, Any]:
-    e: dict[str, Any] = {}
+def _rss_item(
+    item: Any, bodies: _Bodies, bases: _Bases, about: str | None = None
+) -> dict[str, Any]:
+    e: dict[str, Any] = {"id": about} if about else {}
     guid_is_link = False
     for el in _children(item, _RSS_ITEM):
         tag = el.tag
@@ -535,7 +594,7 @@ def _rss_item(item: Any, bodies: _Bodies, bases: _Bases) -> dict[str, Any]:
             bodies.content(e, el)
         elif tag == DC_CREATOR or tag == "author":
             e.setdefault("authors", []).append(_rss_author(el))
-        elif tag == "category":
+        elif tag == "category" or tag == DC_SUBJECT:  # feedparser: the same handler
             e.setdefault("tags", []).append({"term": _text(el), "scheme": el.get("domain")})
         elif tag == "enclosure":
             href = el.get("url") or el.get("href")
@@ -550,8 +609,8 @@ def _rss_item(item: Any, bodies: _Bodies, bases: _Bases) -> dict[str, Any]:
             _itunes_item(e, el)
         elif tag in MEDIA:
             _media(e, el, bases)
-        elif tag in _IGNORED_TEXT:
-            _text(el)
+        elif tag in _IGNORED_TEXT or tag == DC_LANGUAGE:
+            _text(el)  # read nowhere (dc:language: the language of later details)
         else:
             _arxiv(e, el)
     bodies.has_content = False  # feedparser clears it at each item's end

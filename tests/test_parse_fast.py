@@ -212,7 +212,7 @@ def test_media_content_and_podcasting_elements_take_the_fast_path_and_agree(
 
 @pytest.mark.parametrize(
     "odd",
-    ["<media:content url='https://example.org/1.jpg'><media:title>t</media:title>"
+    ["<media:content url='https://example.org/1.jpg'><media:rating>adult</media:rating>"
      "</media:content>",
      "<media:content xmlns:y='urn:y' y:url='https://example.org/1.jpg'/>",
      "<media:thumbnail url='https://example.org/1.jpg'><media:title>t</media:title>"
@@ -852,3 +852,70 @@ def test_rdf_with_podcasting_elements_goes_to_feedparser() -> None:
     assert read_fast(body.encode(), {}) is None
     slow, quick = _both(body.encode(), kind=SourceKind.PODCAST)
     assert slow == quick
+
+
+MEDIA_HELD = (
+    "<media:content url='https://example.org/c.jpg' medium='image'><media:title type='html'>"
+    "Photo &amp;lt;b&amp;gt;x&amp;lt;/b&amp;gt;</media:title><media:credit scheme='urn:ebu'>"
+    "Ann</media:credit><media:text>alt</media:text><media:thumbnail url='https://example.org/"
+    "t.jpg'/></media:content>",
+    "<media:content url='https://example.org/c.jpg' medium='image'><media:description>"
+    "&lt;p&gt;Caption&lt;/p&gt;</media:description></media:content>",
+)
+
+
+@pytest.mark.parametrize("held", MEDIA_HELD, ids=["title-credit-thumbnail", "description"])
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [("", ""), ("<title>Own</title>", ""), ("", "<title>Own</title>"),
+     ("<title></title>", ""), ("<description>D</description>", ""),
+     ("", "<description>D</description>"), ("<media:title>M</media:title>", ""),
+     ("<dc:title>DC</dc:title>", "<title>Own</title>"),
+     ("<description>D</description><content:encoded>C</content:encoded>", "")],
+    ids=["alone", "title-before", "title-after", "empty-title-before", "description-before",
+         "description-after", "media-title-before", "dc-title-first", "content-before"],
+)  # fmt: skip
+def test_what_media_content_holds_takes_the_fast_path_and_agrees(
+    monkeypatch: pytest.MonkeyPatch, held: str, before: str, after: str
+) -> None:
+    # feedparser files media:title as a title (the first non-empty title or dc:title
+    # wins; media:title never stops a later one) and media:description as a
+    # description, even inside media:content, and by depth: what it would not replace
+    # from in there (a title, a summary the item has) is left to it.
+    item = (b"<item><guid>g-1</guid><link>https://example.org/i</link>"
+            + (before + held + after).encode() + b"</item>")  # fmt: skip
+    body = (
+        RSS.replace(b"<item>", item + b"<item>", 1)
+        .replace(
+            b"xmlns:x='https://example.org/ext'", b"xmlns:media='http://search.yahoo.com/mrss/'"
+        )
+        .replace(b"<x:score>3</x:score>", b"")
+    )
+    found = read_fast(body, {})
+    slow, quick = _both(body)
+    assert isinstance(quick, ParsedFeed) and quick == slow
+    if found is None:  # only where feedparser files by depth
+        title = "media:title" in before or before == "<title></title>"
+        assert ("title" in held and title) or ("description" in held and "content:" in before)
+        return
+    monkeypatch.setattr("digest.parse.feed.feedparser.parse", _not_called)
+    assert parse_feed(body, url=URL) == quick  # lxml read it
+    assert quick.entries[0].image == ("https://example.org/t.jpg" if "thumb" in held
+                                      else "https://example.org/c.jpg")  # fmt: skip
+
+
+def test_channel_media_elements_take_the_fast_path_and_agree() -> None:
+    channel = (b"<media:category scheme='urn:x'>Tech</media:category><media:copyright>C"
+               b"</media:copyright><media:keywords>a, b</media:keywords>")  # fmt: skip
+    body = (
+        RSS.replace(b"<ttl>30</ttl>", b"<ttl>30</ttl>" + channel)
+        .replace(
+            b"xmlns:x='https://example.org/ext'", b"xmlns:media='http://search.yahoo.com/mrss/'"
+        )
+        .replace(b"<x:score>3</x:score>", b"")
+    )
+    assert read_fast(body, {}) is not None
+    slow, quick = _both(body)
+    assert isinstance(quick, ParsedFeed) and quick == slow
+    odd = body.replace(b"<media:keywords>", b"<media:keywords lang='en'>")
+    assert read_fast(odd, {}) is None

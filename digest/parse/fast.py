@@ -56,7 +56,7 @@ ORIG_LINK = "{http://rssnamespace.org/feedburner/ext/1.0}origLink"
 # Tags compared in the readers' loops, built once (an f-string there is built at
 # every comparison, for every child of every entry).
 DC_DATE, DC_CREATOR, DC_SUBJECT = f"{DC}date", f"{DC}creator", f"{DC}subject"
-DC_LANGUAGE = f"{DC}language"
+DC_LANGUAGE, DC_TITLE = f"{DC}language", f"{DC}title"
 ITUNES_SUMMARY, CONTENT_ENCODED = f"{ITUNES}summary", f"{CONTENT}encoded"
 ATOM_LINK, ARXIV_ANNOUNCE = f"{ATOM}link", f"{ARXIV}announce_type"
 # Media RSS's <media:content> (both of the namespace's spellings): digest reads its
@@ -67,6 +67,17 @@ MEDIA_CONTENT = frozenset({"{http://search.yahoo.com/mrss/}content",
 MEDIA_THUMBNAIL = frozenset({"{http://search.yahoo.com/mrss/}thumbnail",
                              "{http://search.yahoo.com/mrss}thumbnail"})  # fmt: skip
 MEDIA = (*MEDIA_CONTENT, *MEDIA_THUMBNAIL)
+_MRSS = ("{http://search.yahoo.com/mrss/}", "{http://search.yahoo.com/mrss}")
+# feedparser reads media:title as a title (see _Title) and media:description as a
+# description; media:credit and media:text it files where digest never reads.
+MEDIA_TITLE = frozenset(f"{ns}title" for ns in _MRSS)
+MEDIA_DESCRIPTION = frozenset(f"{ns}description" for ns in _MRSS)
+_MEDIA_IGNORED = frozenset(f"{ns}{t}" for ns in _MRSS for t in ("credit", "text"))
+# What an RSS item's media:content may hold: each filed as if it were the item's own.
+_MEDIA_KIDS = MEDIA_TITLE | MEDIA_DESCRIPTION | _MEDIA_IGNORED | MEDIA_THUMBNAIL
+# A channel's Media RSS elements, all filed where digest never reads (its tags...).
+_MEDIA_CHANNEL = frozenset(f"{ns}{t}" for ns in _MRSS for t in ("category", "copyright",
+                                                                "keywords"))  # fmt: skip
 XML_BASE = "{http://www.w3.org/XML/1998/namespace}base"
 RDF = "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}"
 RDF_ABOUT = f"{RDF}about"
@@ -112,7 +123,7 @@ _RSS_CHANNEL = frozenset({
     "title", "link", "description", "language", "copyright", "pubDate", "lastBuildDate",
     "category", "generator", "docs", "ttl", "image", "rating", "skipHours", "skipDays",
     "cloud", "item", f"{ATOM}link", f"{DC}language", f"{DC}rights", *_ITUNES_IGNORED,
-    *_RSS_AUTHORS, *_IGNORED_TEXT, *MEDIA_THUMBNAIL, "items", DC_DATE,
+    *_RSS_AUTHORS, *_IGNORED_TEXT, *MEDIA_THUMBNAIL, *_MEDIA_CHANNEL, "items", DC_DATE,
     *(f"{ITUNES}{t}" for t in ("author", "owner", "image", "category", "keywords", "summary",
                                "new-feed-url")),
 })  # fmt: skip
@@ -120,7 +131,7 @@ _RSS_ITEM = frozenset({
     "title", "link", "guid", "pubDate", "description", "category", "comments", "enclosure",
     f"{CONTENT}encoded", "author", f"{DC}creator", f"{DC}publisher", f"{DC}date", DC_SUBJECT,
     f"{DC}language", ATOM_UPDATED,
-    ATOM_PUBLISHED, f"{ATOM}link", ORIG_LINK, *_ARXIV_ENTRY, *MEDIA,
+    ATOM_PUBLISHED, f"{ATOM}link", ORIG_LINK, *_ARXIV_ENTRY, *MEDIA, *MEDIA_TITLE, DC_TITLE,
     *_ITUNES_READ, *_ITUNES_IGNORED, f"{ITUNES}author", f"{ITUNES}image", f"{ITUNES}keywords",
     f"{ITUNES}summary",
 })  # fmt: skip
@@ -487,6 +498,10 @@ def _rss_channel(
             feed.setdefault("authors", []).append(_rss_author(el))
         elif tag in MEDIA_THUMBNAIL:
             _media_thumbnail(el, bases)  # the feed's, read nowhere
+        elif tag in _MEDIA_CHANNEL:
+            if el.attrib and tag.endswith("}keywords"):
+                raise _Unsure  # feedparser would fail on it
+            _text(el)  # read nowhere
         elif tag in _IGNORED_TEXT:
             _text(el)
         elif tag == "items":
@@ -568,12 +583,11 @@ def _rss_item(
     item: Any, bodies: _Bodies, bases: _Bases, about: str | None = None
 ) -> dict[str, Any]:
     e: dict[str, Any] = {"id": about} if about else {}
-    guid_is_link = False
+    guid_is_link = titled = False
     for el in _children(item, _RSS_ITEM):
         tag = el.tag
-        if tag == "title":
-            e["title_detail"] = detail = _detail(el, "text", guess=True, bases=bases)
-            e["title"] = detail["value"]
+        if tag == "title" or tag == DC_TITLE:  # the first non-empty one is kept
+            titled = titled or _title(e, el, bases)
         elif tag == "link":
             e["link"] = link_fix(join_uri(bases.get(el, ""), _text(el)))
         elif tag == "guid":
@@ -607,8 +621,12 @@ def _rss_item(
             e["feedburner_origlink"] = _text(el)
         elif tag.startswith(ITUNES):
             _itunes_item(e, el)
+        elif tag in MEDIA_CONTENT:
+            _media_content_of_item(e, el, bodies, bases, titled)
         elif tag in MEDIA:
             _media(e, el, bases)
+        elif tag in MEDIA_TITLE and not titled:
+            _title(e, el, bases)  # it does not stop a later title
         elif tag in _IGNORED_TEXT or tag == DC_LANGUAGE:
             _text(el)  # read nowhere (dc:language: the language of later details)
         else:
@@ -617,6 +635,41 @@ def _rss_item(
     if guid_is_link and "link" not in e and e.get("id"):
         e["link"] = e["id"]
     return _summary_from_content(e)
+
+
+def _title(e: dict[str, Any], el: Any, bases: _Bases) -> bool:
+    """Files an RSS item's <title>, dc:title or media:title, as feedparser does until
+    a non-empty <title> or dc:title is filed (then it files none: its title_depth);
+    whether this one was that."""
+    e["title_detail"] = detail = _detail(el, "text", guess=True, bases=bases)
+    e["title"] = detail["value"]
+    return bool(detail["value"]) and el.tag not in MEDIA_TITLE
+
+
+def _media_content_of_item(
+    e: dict[str, Any], el: Any, bodies: _Bodies, bases: _Bases, titled: bool
+) -> None:
+    """An RSS item's media:content: its attributes, then what it holds, each filed as
+    the item's own (feedparser's context is the item), in document order. A value is
+    filed only at the depth of the one before it or above (its property_depth_map):
+    a title or summary the item already has is not replaced from in here, while its
+    detail is; that is left to feedparser."""
+    e.setdefault("media_content", []).append(_media_content(el, kids=True))
+    for kid in _children(el, _MEDIA_KIDS):
+        tag = kid.tag
+        if tag in MEDIA_TITLE:
+            if "title" in e and not titled:
+                raise _Unsure
+            if not titled:
+                _title(e, kid, bases)
+        elif tag in MEDIA_DESCRIPTION:
+            if "summary" in e and bodies.has_content:
+                raise _Unsure
+            bodies.summary(e, kid, "text/html")
+        elif tag in MEDIA_THUMBNAIL:
+            e.setdefault("media_thumbnail", []).append(_media_thumbnail(kid, bases))
+        else:
+            _text(kid)  # media:credit, media:text: read nowhere
 
 
 def _media(e: dict[str, Any], el: Any, bases: _Bases) -> None:
@@ -636,11 +689,11 @@ def _media_thumbnail(el: Any, bases: _Bases) -> dict[str, str]:
     return found
 
 
-def _media_content(el: Any) -> dict[str, str]:
+def _media_content(el: Any, kids: bool = False) -> dict[str, str]:
     """<media:content>'s attributes as feedparser files them: names lowercased, as
     are the values of rel and type; xml:base and xml:lang under those names."""
     names = [_XML_ATTRIBUTE.get(name, name).lower() for name in el.attrib]
-    if len(el) or len(set(names)) != len(names) or any(n.startswith("{") for n in names):
+    if (len(el) and not kids) or len(set(names)) != len(names) or any(n[0] == "{" for n in names):
         raise _Unsure  # children feedparser would read; another namespace's attributes
     return {name: value.lower() if name in ("rel", "type") else value
             for name, value in zip(names, el.attrib.values(), strict=True)}  # fmt: skip

@@ -933,3 +933,29 @@ def test_the_redos_feed_in_rss_2_is_read_by_the_fast_path_in_linear_time() -> No
     assert time.process_time() - start < 1.0
     assert len(parsed.entries) == 100
     assert parsed.entries[0].authors == ("a@" + ".".join(["a"] * 5000) + "!",)
+
+
+GEO = "xmlns:georss='http://www.georss.org/georss'"
+
+
+@pytest.mark.parametrize("atom", [False, True], ids=["rss", "atom"])
+def test_georss_geometries_take_the_fast_path_and_agree(
+    monkeypatch: pytest.MonkeyPatch, atom: bool
+) -> None:
+    # feedparser files GeoRSS geometries as the entry's "where", read nowhere.
+    geo = ("<georss:point>45.2 -71.9</georss:point><georss:box>42 -71 43 -69</georss:box>"
+           "<georss:line>x y</georss:line><georss:polygon>1 2 3</georss:polygon>")  # fmt: skip
+    if atom:
+        entries = ENTRY.format(n=1, entry="", content="").replace("</entry>", geo + "</entry>")
+        body = ATOM.format(feed=" " + GEO, entries=entries).encode()
+    else:
+        body = RSS.replace(b"<x:score>3</x:score>", geo.encode()).replace(
+            b"xmlns:x='https://example.org/ext'", GEO.encode()
+        )
+    assert read_fast(body, {}) is not None
+    slow, quick = _both(body)
+    assert isinstance(quick, ParsedFeed) and quick == slow
+    monkeypatch.setattr("digest.parse.feed.feedparser.parse", _not_called)
+    assert parse_feed(body, url=URL) == quick  # lxml read it
+    odd = body.replace(b"<georss:point>45.2", b"<georss:point><b>45.2</b>")
+    assert read_fast(odd, {}) is None

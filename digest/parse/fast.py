@@ -77,6 +77,9 @@ _MRSS = ("{http://search.yahoo.com/mrss/}", "{http://search.yahoo.com/mrss}")
 MEDIA_TITLE = frozenset(f"{ns}title" for ns in _MRSS)
 MEDIA_DESCRIPTION = frozenset(f"{ns}description" for ns in _MRSS)
 _MEDIA_IGNORED = frozenset(f"{ns}{t}" for ns in _MRSS for t in ("credit", "text"))
+# GeoRSS geometries: feedparser files them as the entry's "where", read nowhere.
+_GEORSS = frozenset(f"{{http://www.georss.org/georss}}{t}" for t in ("point", "line", "polygon",
+                                                                   "box"))  # fmt: skip
 # What an RSS item's media:content may hold: each filed as if it were the item's own.
 _MEDIA_KIDS = MEDIA_TITLE | MEDIA_DESCRIPTION | _MEDIA_IGNORED | MEDIA_THUMBNAIL
 # A channel's Media RSS elements, all filed where digest never reads (its tags...).
@@ -136,6 +139,7 @@ _RSS_ITEM = frozenset({
     f"{CONTENT}encoded", "author", f"{DC}creator", f"{DC}publisher", f"{DC}date", DC_SUBJECT,
     f"{DC}language", ATOM_UPDATED,
     ATOM_PUBLISHED, f"{ATOM}link", ORIG_LINK, *_ARXIV_ENTRY, *MEDIA, *MEDIA_TITLE, DC_TITLE,
+    *_GEORSS,
     *_ITUNES_READ, *_ITUNES_IGNORED, f"{ITUNES}author", f"{ITUNES}image", f"{ITUNES}keywords",
     f"{ITUNES}summary",
 })  # fmt: skip
@@ -146,7 +150,7 @@ _ATOM_FEED = frozenset(
 _ATOM_ENTRY = frozenset(
     f"{ATOM}{t}" for t in ("id", "title", "link", "published", "updated", "summary", "content",
                            "author", "category", "contributor", "rights")
-) | {f"{DC}creator", ORIG_LINK, *_ARXIV_ENTRY, *MEDIA}  # fmt: skip
+) | {f"{DC}creator", ORIG_LINK, *_ARXIV_ENTRY, *MEDIA, *_GEORSS}  # fmt: skip
 _ATOM_PERSON = frozenset({f"{ATOM}name", f"{ATOM}email", f"{ATOM}uri", ARXIV_AFFILIATION})
 _SINGLE = frozenset({
     "title", "link", "guid", "pubDate", "description", f"{CONTENT}encoded", f"{DC}date",
@@ -285,8 +289,8 @@ def _text(el: Any) -> str:
 
 
 def _stripped(el: Any) -> str:
-    """A person's name or e-mail: feedparser keeps them as written, only stripped
-    (it reads them as elements that hold no text of their own: no mojibake repair)."""
+    """A value feedparser keeps as written, only stripped (a person's name or e-mail,
+    a GeoRSS geometry: it reads them as elements holding no text: no mojibake repair)."""
     if len(el):
         raise _Unsure
     return (el.text or "").strip()
@@ -633,6 +637,8 @@ def _rss_item(
             _title(e, el, bases)  # it does not stop a later title
         elif tag in _IGNORED_TEXT or tag == DC_LANGUAGE:
             _text(el)  # read nowhere (dc:language: the language of later details)
+        elif tag in _GEORSS:
+            _stripped(el)  # read nowhere
         else:
             _arxiv(e, el)
     bodies.has_content = False  # feedparser clears it at each item's end
@@ -820,6 +826,8 @@ def _atom_entry(entry: Any, bases: _Bases) -> dict[str, Any]:
                 e["feedburner_origlink"] = _text(el)
             elif el.tag in MEDIA:
                 _media(e, el, bases)
+            elif el.tag in _GEORSS:
+                _stripped(el)  # read nowhere
             else:
                 _arxiv(e, el)
             continue

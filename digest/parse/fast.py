@@ -594,8 +594,11 @@ def _rss_item(
     guid_is_link = titled = False
     for el in _children(item, _RSS_ITEM):
         tag = el.tag
-        if tag == "title" or tag == DC_TITLE:  # the first non-empty one is kept
-            titled = titled or _title(e, el, bases)
+        if tag == "title":  # the first non-empty one (or dc:title) is kept
+            if not titled:  # (inlined _title: every item has a title)
+                e["title_detail"] = detail = _detail(el, "text", guess=True, bases=bases)
+                e["title"] = value = detail["value"]
+                titled = bool(value)
         elif tag == "link":
             e["link"] = link_fix(join_uri(bases.get(el, ""), _text(el)))
         elif tag == "guid":
@@ -604,19 +607,17 @@ def _rss_item(
             e["id"] = join_uri(bases.get(el, ""), value) if guid_is_link and value else value
         elif tag == "pubDate":
             e["published_parsed"] = feed_date(_text(el))
-        elif tag == DC_DATE or tag == ATOM_UPDATED:  # feedparser: the last one wins
+        elif tag == DC_DATE:
             e["updated_parsed"] = feed_date(_text(el))
-        elif tag == ATOM_PUBLISHED:
-            e["published_parsed"] = feed_date(_text(el))
         elif tag == "description":
             bodies.summary(e, el, "text/html")
         elif tag == ITUNES_SUMMARY:
             bodies.summary(e, el, "text/plain")
         elif tag == CONTENT_ENCODED:
             bodies.content(e, el)
-        elif tag == DC_CREATOR or tag == "author":
+        elif tag == DC_CREATOR:
             e.setdefault("authors", []).append(_rss_author(el))
-        elif tag == "category" or tag == DC_SUBJECT:  # feedparser: the same handler
+        elif tag == "category":
             e.setdefault("tags", []).append({"term": _text(el), "scheme": el.get("domain")})
         elif tag == "enclosure":
             href = el.get("url") or el.get("href")
@@ -633,14 +634,8 @@ def _rss_item(
             _media_content_of_item(e, el, bodies, bases, titled)
         elif tag in MEDIA:
             _media(e, el, bases)
-        elif tag in MEDIA_TITLE and not titled:
-            _title(e, el, bases)  # it does not stop a later title
-        elif tag in _IGNORED_TEXT or tag == DC_LANGUAGE:
-            _text(el)  # read nowhere (dc:language: the language of later details)
-        elif tag in _GEORSS:
-            _stripped(el)  # read nowhere
-        else:
-            _arxiv(e, el)
+        else:  # the rarer ones: after the common ones' comparisons
+            titled = _rss_item_other(e, el, bases, titled)
     bodies.has_content = False  # feedparser clears it at each item's end
     if guid_is_link and "link" not in e and e.get("id"):
         e["link"] = e["id"]
@@ -656,6 +651,28 @@ def _title(e: dict[str, Any], el: Any, bases: _Bases) -> bool:
     return bool(detail["value"]) and el.tag not in MEDIA_TITLE
 
 
+def _rss_item_other(e: dict[str, Any], el: Any, bases: _Bases, titled: bool) -> bool:
+    """An RSS item's rarer elements; whether the item has its title now (see _title)."""
+    tag = el.tag
+    if tag == DC_TITLE or tag in MEDIA_TITLE:
+        return titled or _title(e, el, bases)
+    if tag == ATOM_UPDATED:  # as dc:date: feedparser keeps the last one
+        e["updated_parsed"] = feed_date(_text(el))
+    elif tag == ATOM_PUBLISHED:
+        e["published_parsed"] = feed_date(_text(el))
+    elif tag == "author":
+        e.setdefault("authors", []).append(_rss_author(el))
+    elif tag == DC_SUBJECT:  # feedparser's category
+        e.setdefault("tags", []).append({"term": _text(el), "scheme": el.get("domain")})
+    elif tag in _IGNORED_TEXT or tag == DC_LANGUAGE:
+        _text(el)  # read nowhere (dc:language: the language of later details)
+    elif tag in _GEORSS:
+        _stripped(el)  # read nowhere
+    else:
+        _arxiv(e, el)
+    return titled
+
+
 def _media_content_of_item(
     e: dict[str, Any], el: Any, bodies: _Bodies, bases: _Bases, titled: bool
 ) -> None:
@@ -665,7 +682,7 @@ def _media_content_of_item(
     a title or summary the item already has is not replaced from in here, while its
     detail is; that is left to feedparser."""
     e.setdefault("media_content", []).append(_media_content(el, kids=True))
-    for kid in _children(el, _MEDIA_KIDS):
+    for kid in _children(el, _MEDIA_KIDS) if len(el) else ():
         tag = kid.tag
         if tag in MEDIA_TITLE:
             if "title" in e and not titled:

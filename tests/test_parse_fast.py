@@ -959,3 +959,43 @@ def test_georss_geometries_take_the_fast_path_and_agree(
     assert parse_feed(body, url=URL) == quick  # lxml read it
     odd = body.replace(b"<georss:point>45.2", b"<georss:point><b>45.2</b>")
     assert read_fast(odd, {}) is None
+
+
+SOURCE = (
+    "<source><id>tag:other,1:feed</id><title>Other &amp; co</title><link rel='alternate' "
+    "href='https://other.example/'/><updated>2026-11-01T10:00:00Z</updated><author><name>Orig"
+    "</name><email>o@other.example</email></author><subtitle>S</subtitle>"
+    "<category term='x'/><rights>R</rights></source>"
+)
+
+
+@pytest.mark.parametrize("where", ["before-title", "after-title", "last"])
+def test_atom_sources_take_the_fast_path_and_agree(
+    monkeypatch: pytest.MonkeyPatch, where: str
+) -> None:
+    # feedparser files an entry's <source> (title, link, authors...) under the entry's
+    # "source", read nowhere: the entry's own title, link and authors are unchanged.
+    entry = ENTRY.format(n=1, entry="", content="")
+    if where == "before-title":
+        entry = entry.replace("<title", SOURCE + "<title", 1)
+    elif where == "after-title":
+        entry = entry.replace("<link", SOURCE + "<link", 1)
+    else:
+        entry = entry.replace("</entry>", SOURCE + "<author><name>Own</name></author></entry>")
+    body = ATOM.format(feed="", entries=entry).encode()
+    assert read_fast(body, {}) is not None
+    slow, quick = _both(body)
+    assert isinstance(quick, ParsedFeed) and quick == slow
+    monkeypatch.setattr("digest.parse.feed.feedparser.parse", _not_called)
+    assert parse_feed(body, url=URL) == quick  # lxml read it
+    assert quick.entries[0].title == "Post 1"
+    assert quick.entries[0].authors == (("Own",) if where == "last" else ())
+
+
+def test_an_atom_source_holding_an_entry_goes_to_feedparser() -> None:
+    entry = ENTRY.format(n=1, entry="", content="")
+    nested = SOURCE.replace("</source>", "<entry><title>In</title><id>in</id></entry></source>")
+    body = ATOM.format(feed="", entries=entry.replace("</entry>", nested + "</entry>")).encode()
+    assert read_fast(body, {}) is None
+    slow, quick = _both(body)
+    assert slow == quick

@@ -149,8 +149,9 @@ _ATOM_FEED = frozenset(
 ) | {BROWSER_FRIENDLY}  # fmt: skip
 _ATOM_ENTRY = frozenset(
     f"{ATOM}{t}" for t in ("id", "title", "link", "published", "updated", "summary", "content",
-                           "author", "category", "contributor", "rights")
+                           "author", "category", "contributor", "rights", "source")
 ) | {f"{DC}creator", ORIG_LINK, *_ARXIV_ENTRY, *MEDIA, *_GEORSS}  # fmt: skip
+_NOT_IN_SOURCE = frozenset({"entry", "feed", "item", "channel", "rss", "RDF"})  # local names
 _ATOM_PERSON = frozenset({f"{ATOM}name", f"{ATOM}email", f"{ATOM}uri", ARXIV_AFFILIATION})
 _SINGLE = frozenset({
     "title", "link", "guid", "pubDate", "description", f"{CONTENT}encoded", f"{DC}date",
@@ -814,6 +815,15 @@ class _People:
         return self.split(own) if own and not person else person
 
 
+def _source(el: Any) -> None:
+    """An Atom entry's <source> (the feed it was copied from): feedparser files all it
+    holds under the entry's "source", read nowhere, while it resets the title depth
+    (as an entry does, and an entry's title is single here). A nested entry or feed
+    it would read as one: that is for feedparser."""
+    if any(kid.tag.rsplit("}", 1)[-1] in _NOT_IN_SOURCE for kid in el.iter(etree.Element)):
+        raise _Unsure
+
+
 def _arxiv(e: dict[str, Any], el: Any) -> None:
     """An element of :data:`_ARXIV_ENTRY` (dc:rights is read nowhere)."""
     tag = el.tag
@@ -870,4 +880,6 @@ def _atom_entry(entry: Any, bases: _Bases) -> dict[str, Any]:
         elif tag == "category":
             term = el.get("term")
             e.setdefault("tags", []).append({"term": term, "scheme": el.get("scheme")})
+        elif tag == "source":
+            _source(el)
     return _summary_from_content(_id_as_link(e))

@@ -770,10 +770,13 @@ def test_elements_of_an_unknown_default_namespace_take_the_fast_path_and_agree(
     "odd",
     [f"<title {WP}>Another</title>", f"<mediathing {WP}>x</mediathing>",
      f"<thing {WP} xmlns:media='com-wordpress:feed-additions:1'>x</thing>",
+     f"<thing {WP}>x</thing><y:z xmlns:y='urn:y' xmlns:media='com-wordpress:feed-additions:1'>"
+     "1</y:z>",
      f"<site {WP}><b>1</b></site>",
      "<fb:browserFriendly xmlns:fb='http://rssnamespace.org/feedburner/ext/1.0'><b>Hi</b>"
      "</fb:browserFriendly>"],
-    ids=["handled-name", "read-prefix", "prefix-declared-too", "children", "markup"],
+    ids=["handled-name", "read-prefix", "prefix-declared-too", "prefix-declared-elsewhere",
+         "children", "markup"],
 )  # fmt: skip
 def test_unknown_default_namespace_oddities_go_to_feedparser(odd: str) -> None:
     body = RSS.replace(b"<x:score>3</x:score>", odd.encode())
@@ -999,3 +1002,16 @@ def test_an_atom_source_holding_an_entry_goes_to_feedparser() -> None:
     assert read_fast(body, {}) is None
     slow, quick = _both(body)
     assert slow == quick
+
+
+def test_many_namespace_declarations_are_walked_once() -> None:
+    """Each default-namespace element's candidate names come from one walk of the
+    document's declarations, not from its ancestors' at every element."""
+    declarations = " ".join(f"xmlns:n{i}='urn:n{i}'" for i in range(5000))
+    items = f"<post-id {WP}>1</post-id>" * 20_000
+    body = RSS.replace(b"<x:score>3</x:score>", items.encode()).replace(
+        b"<rss ", f"<rss {declarations} ".encode()
+    )
+    start = time.process_time()
+    assert read_fast(body, {}) is not None
+    assert time.process_time() - start < 1.0

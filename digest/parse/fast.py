@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
+from contextvars import ContextVar
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -176,6 +177,8 @@ _ROOT_RE = re.compile(rb"<[A-Za-z]")
 # ("database" in a text, not). A bounded run of spaces, so never a long rescan.
 _BASE_SET_RE = re.compile(rb"base\s{0,31}=")
 # collect_ids off: no table of xml:id values, which nothing here looks up (-17% CPU).
+# The document's namespace prefixes by URI (see _prefixes), while read_fast reads it.
+_DECLARED: ContextVar[dict[str, list[str]] | None] = ContextVar("declared", default=None)
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False,
                           remove_comments=True, remove_pis=True, collect_ids=False)  # fmt: skip
 
@@ -201,6 +204,7 @@ def read_fast(
     except (etree.XMLSyntaxError, ValueError):
         return None
     token = MAY_HOLD_C1.set(may_hold_c1(body))
+    declared = _DECLARED.set(None)
     try:
         # xml:base (or a bare base attribute, which feedparser takes too) and inline
         # XHTML are rare enough that looking for them in the bytes first is cheaper
@@ -224,6 +228,7 @@ def read_fast(
         return None
     finally:
         MAY_HOLD_C1.reset(token)
+        _DECLARED.reset(declared)
     return feed, entries, root
 
 
@@ -326,11 +331,24 @@ def _inert(el: Any) -> bool:
     prefix = _KNOWN_PREFIXES.get(lower, el.prefix)
     if prefix is None:
         # An unknown namespace declared as the default (WordPress's <site xmlns=...>):
-        # feedparser names the element by a prefix declared for that URI, else by its
-        # local name alone; each of those must be inert.
-        names = [local, *(f"{p}_{local}" for p, u in el.nsmap.items() if p and u == uri)]
+        # feedparser names the element by a prefix declared for that URI anywhere
+        # before, else by its local name alone; each of those must be inert.
+        names = [local, *(f"{p}_{local}" for p in _prefixes(el).get(uri, ()))]
         return all(_inert_name(name.lower(), lower) for name in names)
     return bool(prefix) and _inert_name(f"{prefix}_{local}".lower(), lower)
+
+
+def _prefixes(el: Any) -> dict[str, list[str]]:
+    """The document's prefixes by namespace URI, from one walk of its declarations
+    (el.nsmap at each element would walk its ancestors' declarations every time)."""
+    if (found := _DECLARED.get()) is None:
+        found = {}
+        root = el.getroottree().getroot()
+        for _, (prefix, uri) in etree.iterwalk(root, events=("start-ns",)):
+            if prefix:
+                found.setdefault(uri, []).append(prefix)
+        _DECLARED.set(found)
+    return found
 
 
 def _inert_name(name: str, uri: str) -> bool:

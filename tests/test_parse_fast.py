@@ -1015,3 +1015,18 @@ def test_many_namespace_declarations_are_walked_once() -> None:
     start = time.process_time()
     assert read_fast(body, {}) is not None
     assert time.process_time() - start < 1.0
+
+
+def test_a_long_name_is_not_split_again_for_every_person_after_it() -> None:
+    """An Atom person with no name takes the one before it, split again each time:
+    with a long name and many such persons that would be quadratic; such a body is
+    left to feedparser (in a worker, under the parse time limit)."""
+    name = "a@" * 50_000
+    people = f"<author><name>{name}</name></author>" + "<author><uri>u</uri></author>" * 5000
+    body = _atom_people(people, "entry")
+    start = time.process_time()
+    assert read_fast(body, {}) is None
+    assert time.process_time() - start < 1.0
+    short = _atom_people("<author><name>N</name></author>" + "<author><uri>u</uri></author>" * 3,
+                         "entry")  # fmt: skip
+    assert read_fast(short, {}) is not None

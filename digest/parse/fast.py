@@ -152,6 +152,9 @@ _ATOM_ENTRY = frozenset(
     f"{ATOM}{t}" for t in ("id", "title", "link", "published", "updated", "summary", "content",
                            "author", "category", "contributor", "rights", "source")
 ) | {f"{DC}creator", ORIG_LINK, *_ARXIV_ENTRY, *MEDIA, *_GEORSS}  # fmt: skip
+# The longest "author" string an Atom person may take its name from (see _People):
+# real names are far shorter; a hostile one would be split again for each person.
+_MAX_INHERITED = 1000
 _NOT_IN_SOURCE = frozenset({"entry", "feed", "item", "channel", "rss", "RDF"})  # local names
 _ATOM_PERSON = frozenset({f"{ATOM}name", f"{ATOM}email", f"{ATOM}uri", ARXIV_AFFILIATION})
 _SINGLE = frozenset({
@@ -823,6 +826,8 @@ class _People:
             seen.add(key)
             self.detail = True
             if not person and self.last:
+                if len(self.last) > _MAX_INHERITED:  # split again for every person after
+                    raise _Unsure
                 person.update(split_author(self.last))
             person[key] = _stripped(kid) if key != "href" else _text(kid)  # href: read nowhere
         name, email = person.get("name"), person.get("email")

@@ -1,25 +1,30 @@
-"""A fast path for the common case: well-formed UTF-8 RSS 2.0 and Atom 1.0 that use only
-the elements listed here. lxml reads them into the same feedparser-shaped mappings that
-:mod:`digest.parse.feed` normalises, so both paths share every rule after that.
+"""A fast path for the common case: well-formed UTF-8 RSS 2.0, RSS 1.0 (RDF) and Atom 1.0
+that use only the elements listed here. lxml reads them into the same feedparser-shaped
+mappings that :mod:`digest.parse.feed` normalises, so both paths share every rule after
+that.
 
 It is ~10x faster than feedparser on the same bytes and gives the same ParsedFeed, which
 tests/test_parse_fast.py checks over every corpus feed it accepts. Anything it is not
 sure of returns None, and feedparser (the tolerant parser) reads the feed instead: a
-DOCTYPE, another encoding, RDF, an unknown element or namespace (of Media RSS, only
-media:content; of arXiv's, only what rss.arxiv.org's listings use; of iTunes', the
-common ones; Podcasting 2.0's without child elements), an element repeated
-where feedparser would pick one, child markup in a text element (but Atom's inline
-XHTML, rebuilt as feedparser rebuilds it), an RSS author with an e-mail address
-(feedparser splits those).
+DOCTYPE, another encoding, an unknown element or namespace (of Media RSS, only
+media:content and what it may hold, media:thumbnail, media:title and a channel's
+media:category, copyright and keywords; of arXiv's, only what rss.arxiv.org's
+listings and export.arxiv.org's API use; of iTunes', the common ones; Podcasting
+2.0's without child elements; another namespace's elements that feedparser files
+where digest never reads), an element repeated where feedparser would pick one, child
+markup in a text element (but Atom's inline XHTML, rebuilt as feedparser rebuilds it),
+or an order of elements where feedparser's bookkeeping (title and summary depths, an
+author_detail shared by two people) would file a value we cannot predict.
 Values get the same touches feedparser gives them (stripping, its URL join against
 the xml:base it tracks, its mojibake and cp1252 repairs, its guess whether an RSS
-title is HTML).
+title is HTML, its split of an e-mail address out of an RSS author).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
+from contextvars import ContextVar
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -34,6 +39,7 @@ from digest.parse.values import (
     join_uri,
     link_fix,
     may_hold_c1,
+    split_author,
 )
 
 __all__ = ["read_fast"]
@@ -54,20 +60,55 @@ ITUNES = "{http://www.itunes.com/dtds/podcast-1.0.dtd}"
 ORIG_LINK = "{http://rssnamespace.org/feedburner/ext/1.0}origLink"
 # Tags compared in the readers' loops, built once (an f-string there is built at
 # every comparison, for every child of every entry).
-DC_DATE, DC_CREATOR = f"{DC}date", f"{DC}creator"
+DC_DATE, DC_CREATOR, DC_SUBJECT = f"{DC}date", f"{DC}creator", f"{DC}subject"
+DC_LANGUAGE, DC_TITLE = f"{DC}language", f"{DC}title"
 ITUNES_SUMMARY, CONTENT_ENCODED = f"{ITUNES}summary", f"{CONTENT}encoded"
 ATOM_LINK, ARXIV_ANNOUNCE = f"{ATOM}link", f"{ARXIV}announce_type"
 # Media RSS's <media:content> (both of the namespace's spellings): digest reads its
 # url, medium and type (an entry's image), which feedparser files as they are written.
 MEDIA_CONTENT = frozenset({"{http://search.yahoo.com/mrss/}content",
                            "{http://search.yahoo.com/mrss}content"})  # fmt: skip
+# <media:thumbnail>: its url (an attribute, else its text) is an entry's image too.
+MEDIA_THUMBNAIL = frozenset({"{http://search.yahoo.com/mrss/}thumbnail",
+                             "{http://search.yahoo.com/mrss}thumbnail"})  # fmt: skip
+MEDIA = (*MEDIA_CONTENT, *MEDIA_THUMBNAIL)
+_MRSS = ("{http://search.yahoo.com/mrss/}", "{http://search.yahoo.com/mrss}")
+# feedparser reads media:title as a title (see _Title) and media:description as a
+# description; media:credit and media:text it files where digest never reads.
+MEDIA_TITLE = frozenset(f"{ns}title" for ns in _MRSS)
+MEDIA_DESCRIPTION = frozenset(f"{ns}description" for ns in _MRSS)
+_MEDIA_IGNORED = frozenset(f"{ns}{t}" for ns in _MRSS for t in ("credit", "text"))
+# GeoRSS geometries: feedparser files them as the entry's "where", read nowhere.
+_GEORSS = frozenset(f"{{http://www.georss.org/georss}}{t}" for t in ("point", "line", "polygon",
+                                                                   "box"))  # fmt: skip
+# What an RSS item's media:content may hold: each filed as if it were the item's own.
+_MEDIA_KIDS = MEDIA_TITLE | MEDIA_DESCRIPTION | _MEDIA_IGNORED | MEDIA_THUMBNAIL
+# A channel's Media RSS elements, all filed where digest never reads (its tags...).
+_MEDIA_CHANNEL = frozenset(f"{ns}{t}" for ns in _MRSS for t in ("category", "copyright",
+                                                                "keywords"))  # fmt: skip
 XML_BASE = "{http://www.w3.org/XML/1998/namespace}base"
+RDF = "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}"
+RDF_ABOUT = f"{RDF}about"
+# RSS 1.0's namespace and RSS 0.90's, both of which feedparser files as none.
+_RDF_RSS = frozenset({"{http://purl.org/rss/1.0/}", "{http://my.netscape.com/rdf/simple/0.9/}"})
+_XML_ATTRIBUTE = {XML_BASE: "xml:base", "{http://www.w3.org/XML/1998/namespace}lang": "xml:lang"}
+# feedparser's prefixes of the namespaces it knows, by lowercased URI as it matches them
+# (its own table has mixed-case keys: Atom's is one, so atom:updated was taken for inert).
+_KNOWN_PREFIXES = {uri.lower(): prefix for uri, prefix in _FeedParserMixin.namespaces.items()}
+ATOM_UPDATED, ATOM_PUBLISHED = f"{ATOM}updated", f"{ATOM}published"
 # Podcasting 2.0 elements are read from the body by digest.parse.extras.podcast_tags,
 # never from feedparser's entry, which files them under keys digest does not read.
 _PODCAST_NS = ("podcastindex", "podcast-namespace")
+# What makes digest.parse.feed run podcast_tags (lowercased bytes: a superset).
+_PODCAST_MARK_RE = re.compile(rb"podcastindex|xmlns:podcast")
 # rss.arxiv.org's listings (RSS and Atom) add these to each entry: the announce type is
 # read (arxiv_announce_type); feedparser files dc:rights under "rights", never read.
-_ARXIV_ENTRY = frozenset({f"{ARXIV}announce_type", f"{DC}rights"})
+# export.arxiv.org's API (Atom) adds a comment, a journal reference, a DOI and the
+# primary category, all read (arxiv_extra): feedparser files a text one as arxiv_<name>,
+# the category (attributes only) as its attributes; and each author's affiliation.
+_ARXIV_TEXT = frozenset(f"{ARXIV}{t}" for t in ("announce_type", "comment", "journal_ref", "doi"))
+ARXIV_PRIMARY, ARXIV_AFFILIATION = f"{ARXIV}primary_category", f"{ARXIV}affiliation"
+_ARXIV_ENTRY = frozenset({*_ARXIV_TEXT, ARXIV_PRIMARY, f"{DC}rights"})
 # Keys (prefixes) of feedparser's entries that digest.parse reads beyond the core ones.
 _READ_PREFIXES = ("itunes", "media", "podcast", "arxiv", "image", "enclosure", "link", "id",
                   "title", "summary", "content", "tags", "author", "published", "updated",
@@ -78,32 +119,48 @@ _ITUNES_READ = frozenset(f"{ITUNES}{t}" for t in ("duration", "episode", "season
                                                   "episodeType"))  # fmt: skip
 _ITUNES_IGNORED = frozenset(f"{ITUNES}{t}" for t in ("title", "subtitle", "explicit", "block",
                                                      "order", "type", "complete"))  # fmt: skip
+# RSS authors (feedparser splits off an e-mail address: values.split_author); a channel's
+# are the feed's, which its entries without one inherit.
+_RSS_AUTHORS = frozenset({"author", "managingEditor", DC_CREATOR})
+# Text elements feedparser files under keys digest never reads (webMaster and
+# dc:publisher as the "publisher", feedburner:browserFriendly as the "info"): only
+# their text is checked for markup.
+BROWSER_FRIENDLY = "{http://rssnamespace.org/feedburner/ext/1.0}browserFriendly"
+_IGNORED_TEXT = frozenset({"webMaster", f"{DC}publisher", BROWSER_FRIENDLY})
 _RSS_CHANNEL = frozenset({
     "title", "link", "description", "language", "copyright", "pubDate", "lastBuildDate",
     "category", "generator", "docs", "ttl", "image", "rating", "skipHours", "skipDays",
     "cloud", "item", f"{ATOM}link", f"{DC}language", f"{DC}rights", *_ITUNES_IGNORED,
+    *_RSS_AUTHORS, *_IGNORED_TEXT, *MEDIA_THUMBNAIL, *_MEDIA_CHANNEL, "items", DC_DATE,
     *(f"{ITUNES}{t}" for t in ("author", "owner", "image", "category", "keywords", "summary",
                                "new-feed-url")),
 })  # fmt: skip
 _RSS_ITEM = frozenset({
     "title", "link", "guid", "pubDate", "description", "category", "comments", "enclosure",
-    f"{CONTENT}encoded", f"{DC}creator", f"{DC}date", f"{ATOM}link", ORIG_LINK, *_ARXIV_ENTRY,
-    *MEDIA_CONTENT,
+    f"{CONTENT}encoded", "author", f"{DC}creator", f"{DC}publisher", f"{DC}date", DC_SUBJECT,
+    f"{DC}language", ATOM_UPDATED,
+    ATOM_PUBLISHED, f"{ATOM}link", ORIG_LINK, *_ARXIV_ENTRY, *MEDIA, *MEDIA_TITLE, DC_TITLE,
+    *_GEORSS,
     *_ITUNES_READ, *_ITUNES_IGNORED, f"{ITUNES}author", f"{ITUNES}image", f"{ITUNES}keywords",
     f"{ITUNES}summary",
 })  # fmt: skip
 _ATOM_FEED = frozenset(
     f"{ATOM}{t}" for t in ("id", "title", "subtitle", "updated", "link", "author", "generator",
                            "icon", "logo", "rights", "category", "contributor", "entry")
-)  # fmt: skip
+) | {BROWSER_FRIENDLY}  # fmt: skip
 _ATOM_ENTRY = frozenset(
     f"{ATOM}{t}" for t in ("id", "title", "link", "published", "updated", "summary", "content",
-                           "author", "category", "contributor", "rights")
-) | {f"{DC}creator", ORIG_LINK, *_ARXIV_ENTRY}  # fmt: skip
+                           "author", "category", "contributor", "rights", "source")
+) | {f"{DC}creator", ORIG_LINK, *_ARXIV_ENTRY, *MEDIA, *_GEORSS}  # fmt: skip
+# The longest "author" string an Atom person may take its name from (see _People):
+# real names are far shorter; a hostile one would be split again for each person.
+_MAX_INHERITED = 1000
+_NOT_IN_SOURCE = frozenset({"entry", "feed", "item", "channel", "rss", "RDF"})  # local names
+_ATOM_PERSON = frozenset({f"{ATOM}name", f"{ATOM}email", f"{ATOM}uri", ARXIV_AFFILIATION})
 _SINGLE = frozenset({
     "title", "link", "guid", "pubDate", "description", f"{CONTENT}encoded", f"{DC}date",
     "ttl", f"{ATOM}id", f"{ATOM}title", f"{ATOM}published", f"{ATOM}updated", ORIG_LINK,
-    f"{ATOM}summary", f"{ATOM}content", f"{ARXIV}announce_type", f"{DC}rights",
+    f"{ATOM}summary", f"{ATOM}content", *_ARXIV_TEXT, ARXIV_PRIMARY, f"{DC}rights",
 })  # fmt: skip
 _TEXT_TYPES = {None: "text/plain", "text": "text/plain", "text/plain": "text/plain",
                "html": "text/html", "text/html": "text/html"}  # fmt: skip
@@ -123,6 +180,8 @@ _ROOT_RE = re.compile(rb"<[A-Za-z]")
 # ("database" in a text, not). A bounded run of spaces, so never a long rescan.
 _BASE_SET_RE = re.compile(rb"base\s{0,31}=")
 # collect_ids off: no table of xml:id values, which nothing here looks up (-17% CPU).
+# The document's namespace prefixes by URI (see _prefixes), while read_fast reads it.
+_DECLARED: ContextVar[dict[str, list[str]] | None] = ContextVar("declared", default=None)
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False,
                           remove_comments=True, remove_pis=True, collect_ids=False)  # fmt: skip
 
@@ -148,6 +207,7 @@ def read_fast(
     except (etree.XMLSyntaxError, ValueError):
         return None
     token = MAY_HOLD_C1.set(may_hold_c1(body))
+    declared = _DECLARED.set(None)
     try:
         # xml:base (or a bare base attribute, which feedparser takes too) and inline
         # XHTML are rare enough that looking for them in the bytes first is cheaper
@@ -161,12 +221,17 @@ def read_fast(
             feed, entries = _rss(root, add, bases)
         elif root.tag == f"{ATOM}feed":
             feed, entries = _atom(root, add, bases)
+        elif root.tag == f"{RDF}RDF" and not _PODCAST_MARK_RE.search(low):
+            # (digest.parse.extras.podcast_tags finds items by their bare name: once
+            # renamed, an RDF tree's items would be found, not the body's own)
+            feed, entries = _rdf(root, add, bases)
         else:
             return None
     except _Unsure:
         return None
     finally:
         MAY_HOLD_C1.reset(token)
+        _DECLARED.reset(declared)
     return feed, entries, root
 
 
@@ -232,6 +297,14 @@ def _text(el: Any) -> str:
     return fix_text(el.text or "")
 
 
+def _stripped(el: Any) -> str:
+    """A value feedparser keeps as written, only stripped (a person's name or e-mail,
+    a GeoRSS geometry: it reads them as elements holding no text: no mojibake repair)."""
+    if len(el):
+        raise _Unsure
+    return (el.text or "").strip()
+
+
 def _children(el: Any, allowed: frozenset[str]) -> list[Any]:
     kids: list[Any] = []
     seen: set[str] = set()
@@ -255,16 +328,37 @@ def _inert(el: Any) -> bool:
     if len(el) or not el.tag.startswith("{"):
         return False
     uri, local = el.tag[1:].split("}", 1)
-    if local.lower() == "origlink":  # a proxy's original link: read (digest.parse.extras)
-        return False
-    prefix = _FeedParserMixin.namespaces.get(uri.lower(), el.prefix or "")
-    if "backend.userland.com/rss" in uri.lower() or not prefix:
-        return False
-    name = f"{prefix}_{local}".lower()
+    lower = uri.lower()
+    if local.lower() == "origlink" or "backend.userland.com/rss" in lower:
+        return False  # a proxy's original link is read (digest.parse.extras)
+    prefix = _KNOWN_PREFIXES.get(lower, el.prefix)
+    if prefix is None:
+        # An unknown namespace declared as the default (WordPress's <site xmlns=...>):
+        # feedparser names the element by a prefix declared for that URI anywhere
+        # before, else by its local name alone; each of those must be inert.
+        names = [local, *(f"{p}_{local}" for p in _prefixes(el).get(uri, ()))]
+        return all(_inert_name(name.lower(), lower) for name in names)
+    return bool(prefix) and _inert_name(f"{prefix}_{local}".lower(), lower)
+
+
+def _prefixes(el: Any) -> dict[str, list[str]]:
+    """The document's prefixes by namespace URI, from one walk of its declarations
+    (el.nsmap at each element would walk its ancestors' declarations every time)."""
+    if (found := _DECLARED.get()) is None:
+        found = {}
+        root = el.getroottree().getroot()
+        for _, (prefix, uri) in etree.iterwalk(root, events=("start-ns",)):
+            if prefix:
+                found.setdefault(uri, []).append(prefix)
+        _DECLARED.set(found)
+    return found
+
+
+def _inert_name(name: str, uri: str) -> bool:
     if hasattr(_FeedParserMixin, f"_start_{name}") or hasattr(_FeedParserMixin, f"_end_{name}"):
         return False
     return not name.startswith(_READ_PREFIXES) or (
-        name.startswith("podcast_") and any(ns in uri.lower() for ns in _PODCAST_NS)
+        name.startswith("podcast_") and any(ns in uri for ns in _PODCAST_NS)
     )
 
 
@@ -360,10 +454,7 @@ def _alternate(context: dict[str, Any], el: Any, bases: _Bases) -> None:
 
 
 def _rss_author(el: Any) -> dict[str, str]:
-    value = _text(el)
-    if "@" in value:  # feedparser splits "name (email)": leave that to it
-        raise _Unsure
-    return {"name": value} if value else {}
+    return split_author(_text(el))
 
 
 def _rss(root: Any, add: _Add | None, bases: _Bases) -> _Read:
@@ -372,9 +463,53 @@ def _rss(root: Any, add: _Add | None, bases: _Bases) -> _Read:
         raise _Unsure
     feed: dict[str, Any] = {}
     entries: list[dict[str, Any]] = []
+    _rss_channel(channels[0], feed, add or entries.append, _Bodies(bases), bases)
+    return feed, entries
+
+
+def _rdf(root: Any, add: _Add | None, bases: _Bases) -> _Read:
+    """RSS 1.0 (and 0.90): the items follow the channel, under rdf:RDF. feedparser
+    takes both namespaces for no namespace at all, so their elements are renamed so
+    (in place: nothing else reads this tree's RSS elements) and read as RSS 2.0's;
+    an item's rdf:about is its id."""
+    kids = list(root.iterchildren(etree.Element))
+    ns = kids[0].tag[: -len("channel")] if kids and kids[0].tag.endswith("}channel") else ""
+    if ns not in _RDF_RSS:
+        raise _Unsure
+    for el in kids:
+        if el.tag not in (f"{ns}channel", f"{ns}item", f"{ns}image"):
+            raise _Unsure  # a textinput, an extension
+        for kid in (el, *el.iterchildren(f"{ns}*")):
+            kid.tag = kid.tag[len(ns) :]
+    feed: dict[str, Any] = {}
+    entries: list[dict[str, Any]] = []
     add = add or entries.append
     bodies = _Bodies(bases)
-    for el in _children(channels[0], _RSS_CHANNEL):
+    _rss_channel(kids[0], feed, add, bodies, bases)
+    for item in kids[1:]:
+        if item.tag == "item":
+            add(_rss_item(item, bodies, bases, _rdf_about(item)))
+    return feed, entries
+
+
+def _rdf_about(item: Any) -> str | None:
+    """An RDF item's id: feedparser's copy of the attribute, as it is."""
+    if any(name != RDF_ABOUT for name in item.attrib):
+        raise _Unsure  # feedparser reads lastmod and href too
+    return item.get(RDF_ABOUT) or None
+
+
+def _rdf_items(el: Any) -> None:
+    """A channel's <items>: an rdf:Seq of rdf:li, filed where digest never reads."""
+    for seq in el.iterchildren(etree.Element):
+        if seq.tag != f"{RDF}Seq" or any(li.tag != f"{RDF}li" or len(li) for li in seq):
+            raise _Unsure
+
+
+def _rss_channel(
+    channel: Any, feed: dict[str, Any], add: _Add, bodies: _Bodies, bases: _Bases
+) -> None:
+    for el in _children(channel, _RSS_CHANNEL):
         tag = el.tag
         if tag == "item":
             add(_rss_item(el, bodies, bases))
@@ -389,9 +524,20 @@ def _rss(root: Any, add: _Add | None, bases: _Bases) -> _Read:
             feed["ttl"] = _text(el)
         elif tag in ("description", ITUNES_SUMMARY):
             bodies.channel_summary(el)  # read nowhere, but it can sway the first item
+        elif tag in _RSS_AUTHORS:
+            feed.setdefault("authors", []).append(_rss_author(el))
+        elif tag in MEDIA_THUMBNAIL:
+            _media_thumbnail(el, bases)  # the feed's, read nowhere
+        elif tag in _MEDIA_CHANNEL:
+            if el.attrib and tag.endswith("}keywords"):
+                raise _Unsure  # feedparser would fail on it
+            _text(el)  # read nowhere
+        elif tag in _IGNORED_TEXT:
+            _text(el)
+        elif tag == "items":
+            _rdf_items(el)
         elif tag.startswith(ITUNES):
             _itunes_channel(feed, el)
-    return feed, entries
 
 
 class _Bodies:
@@ -434,7 +580,7 @@ def _itunes_channel(feed: dict[str, Any], el: Any) -> None:
         feed.setdefault("authors", []).append(_rss_author(el))
     elif name == "owner":
         for kid in _children(el, frozenset({f"{ITUNES}name", f"{ITUNES}email"})):
-            feed.setdefault("authors", [{}])[-1][kid.tag[len(ITUNES) :]] = _text(kid)
+            feed.setdefault("authors", [{}])[-1][kid.tag[len(ITUNES) :]] = _stripped(kid)
     elif name == "new-feed-url":
         feed["itunes_new-feed-url"] = _text(el)
     elif name == "category":  # the feed's own tags, read nowhere; may nest one level
@@ -463,14 +609,18 @@ def _itunes_item(e: dict[str, Any], el: Any) -> None:
         raise _Unsure
 
 
-def _rss_item(item: Any, bodies: _Bodies, bases: _Bases) -> dict[str, Any]:
-    e: dict[str, Any] = {}
-    guid_is_link = False
+def _rss_item(
+    item: Any, bodies: _Bodies, bases: _Bases, about: str | None = None
+) -> dict[str, Any]:
+    e: dict[str, Any] = {"id": about} if about else {}
+    guid_is_link = titled = False
     for el in _children(item, _RSS_ITEM):
         tag = el.tag
-        if tag == "title":
-            e["title_detail"] = detail = _detail(el, "text", guess=True, bases=bases)
-            e["title"] = detail["value"]
+        if tag == "title":  # the first non-empty one (or dc:title) is kept
+            if not titled:  # (inlined _title: every item has a title)
+                e["title_detail"] = detail = _detail(el, "text", guess=True, bases=bases)
+                e["title"] = value = detail["value"]
+                titled = bool(value)
         elif tag == "link":
             e["link"] = link_fix(join_uri(bases.get(el, ""), _text(el)))
         elif tag == "guid":
@@ -503,20 +653,96 @@ def _rss_item(item: Any, bodies: _Bodies, bases: _Bases) -> dict[str, Any]:
         elif tag.startswith(ITUNES):
             _itunes_item(e, el)
         elif tag in MEDIA_CONTENT:
-            e.setdefault("media_content", []).append(_media_content(el))
-        else:
-            _arxiv(e, el)
+            _media_content_of_item(e, el, bodies, bases, titled)
+        elif tag in MEDIA:
+            _media(e, el, bases)
+        else:  # the rarer ones: after the common ones' comparisons
+            titled = _rss_item_other(e, el, bases, titled)
     bodies.has_content = False  # feedparser clears it at each item's end
     if guid_is_link and "link" not in e and e.get("id"):
         e["link"] = e["id"]
     return _summary_from_content(e)
 
 
-def _media_content(el: Any) -> dict[str, str]:
+def _title(e: dict[str, Any], el: Any, bases: _Bases) -> bool:
+    """Files an RSS item's <title>, dc:title or media:title, as feedparser does until
+    a non-empty <title> or dc:title is filed (then it files none: its title_depth);
+    whether this one was that."""
+    e["title_detail"] = detail = _detail(el, "text", guess=True, bases=bases)
+    e["title"] = detail["value"]
+    return bool(detail["value"]) and el.tag not in MEDIA_TITLE
+
+
+def _rss_item_other(e: dict[str, Any], el: Any, bases: _Bases, titled: bool) -> bool:
+    """An RSS item's rarer elements; whether the item has its title now (see _title)."""
+    tag = el.tag
+    if tag == DC_TITLE or tag in MEDIA_TITLE:
+        return titled or _title(e, el, bases)
+    if tag == ATOM_UPDATED:  # as dc:date: feedparser keeps the last one
+        e["updated_parsed"] = feed_date(_text(el))
+    elif tag == ATOM_PUBLISHED:
+        e["published_parsed"] = feed_date(_text(el))
+    elif tag == "author":
+        e.setdefault("authors", []).append(_rss_author(el))
+    elif tag == DC_SUBJECT:  # feedparser's category
+        e.setdefault("tags", []).append({"term": _text(el), "scheme": el.get("domain")})
+    elif tag in _IGNORED_TEXT or tag == DC_LANGUAGE:
+        _text(el)  # read nowhere (dc:language: the language of later details)
+    elif tag in _GEORSS:
+        _stripped(el)  # read nowhere
+    else:
+        _arxiv(e, el)
+    return titled
+
+
+def _media_content_of_item(
+    e: dict[str, Any], el: Any, bodies: _Bodies, bases: _Bases, titled: bool
+) -> None:
+    """An RSS item's media:content: its attributes, then what it holds, each filed as
+    the item's own (feedparser's context is the item), in document order. A value is
+    filed only at the depth of the one before it or above (its property_depth_map):
+    a title or summary the item already has is not replaced from in here, while its
+    detail is; that is left to feedparser."""
+    e.setdefault("media_content", []).append(_media_content(el, kids=True))
+    for kid in _children(el, _MEDIA_KIDS) if len(el) else ():
+        tag = kid.tag
+        if tag in MEDIA_TITLE:
+            if "title" in e and not titled:
+                raise _Unsure
+            if not titled:
+                _title(e, kid, bases)
+        elif tag in MEDIA_DESCRIPTION:
+            if "summary" in e and bodies.has_content:
+                raise _Unsure
+            bodies.summary(e, kid, "text/html")
+        elif tag in MEDIA_THUMBNAIL:
+            e.setdefault("media_thumbnail", []).append(_media_thumbnail(kid, bases))
+        else:
+            _text(kid)  # media:credit, media:text: read nowhere
+
+
+def _media(e: dict[str, Any], el: Any, bases: _Bases) -> None:
+    """An element of :data:`MEDIA`, filed as feedparser files it."""
+    if el.tag in MEDIA_CONTENT:
+        e.setdefault("media_content", []).append(_media_content(el))
+    else:
+        e.setdefault("media_thumbnail", []).append(_media_thumbnail(el, bases))
+
+
+def _media_thumbnail(el: Any, bases: _Bases) -> dict[str, str]:
+    """<media:thumbnail>'s attributes; without a url attribute, its text is the url,
+    joined to the base in force (feedparser resolves a "url" element's text)."""
+    found = _media_content(el)
+    if "url" not in found and (text := _text(el)):
+        found["url"] = join_uri(bases.get(el, ""), text)
+    return found
+
+
+def _media_content(el: Any, kids: bool = False) -> dict[str, str]:
     """<media:content>'s attributes as feedparser files them: names lowercased, as
-    are the values of rel and type."""
-    names = [name.lower() for name in el.attrib]
-    if len(el) or len(set(names)) != len(names) or any(n.startswith("{") for n in names):
+    are the values of rel and type; xml:base and xml:lang under those names."""
+    names = [_XML_ATTRIBUTE.get(name, name).lower() for name in el.attrib]
+    if (len(el) and not kids) or len(set(names)) != len(names) or any(n[0] == "{" for n in names):
         raise _Unsure  # children feedparser would read; another namespace's attributes
     return {name: value.lower() if name in ("rel", "type") else value
             for name, value in zip(names, el.attrib.values(), strict=True)}  # fmt: skip
@@ -533,9 +759,12 @@ def _atom(root: Any, add: _Add | None, bases: _Bases) -> _Read:
     feed: dict[str, Any] = {}
     entries: list[dict[str, Any]] = []
     add = add or entries.append
+    people = _People()
     for el in _children(root, _ATOM_FEED):
         tag = el.tag[len(ATOM) :]
-        if tag == "entry":
+        if el.tag == BROWSER_FRIENDLY:
+            _text(el)  # read nowhere
+        elif tag == "entry":
             add(_atom_entry(el, bases))
         elif tag == "title":
             feed["title_detail"] = detail = _detail(el, "text", guess=False, bases=bases)
@@ -543,7 +772,7 @@ def _atom(root: Any, add: _Add | None, bases: _Bases) -> _Read:
         elif tag == "link":
             _alternate(feed, el, bases)
         elif tag == "author":
-            feed.setdefault("authors", []).append(_atom_author(el))
+            feed.setdefault("authors", []).append(people.person(el))
         elif tag == "id":
             feed["id"] = join_uri(bases.get(el, ""), value) if (value := _text(el)) else value
     return _id_as_link(feed), entries
@@ -557,30 +786,98 @@ def _id_as_link(context: dict[str, Any]) -> dict[str, Any]:
     return context
 
 
-def _atom_author(el: Any) -> dict[str, str]:
-    found: dict[str, str] = {}
-    for kid in _children(el, frozenset({f"{ATOM}name", f"{ATOM}email", f"{ATOM}uri"})):
-        key = {"name": "name", "email": "email", "uri": "href"}[kid.tag[len(ATOM) :]]
-        if key in found:
-            raise _Unsure
-        found[key] = _text(kid)
-    return found
+class _People:
+    """feedparser's bookkeeping of the authors of one Atom context (feed or entry).
+    Its "author" string: an Atom person's first value is filed over that string split
+    as an RSS author (so a person with only an e-mail or a uri takes the name before
+    it); at a person's end it becomes the person's "name (email)", else the person's
+    own text, split as the person when the person has no value. And its author_detail:
+    made by the first Atom value, or else it is the first person split from a text
+    (dc:creator, an <author> with text only), which every later Atom value is then
+    written into too; that case is left to feedparser."""
+
+    __slots__ = ("aliased", "detail", "last")
+
+    def __init__(self) -> None:
+        self.last = ""
+        self.detail = False  # author_detail is made
+        self.aliased = False  # ... and it is a person split from a text
+
+    def split(self, text: str) -> dict[str, str]:
+        found = split_author(text)
+        if found and not self.detail:
+            self.detail = self.aliased = True
+        return found
+
+    def creator(self, el: Any) -> dict[str, str]:
+        self.last = _text(el)
+        return self.split(self.last)
+
+    def person(self, el: Any) -> dict[str, str]:
+        person: dict[str, str] = {}
+        seen: set[str] = set()
+        for kid in _children(el, _ATOM_PERSON):
+            if kid.tag == ARXIV_AFFILIATION:  # the entry's arxiv_affiliation, read nowhere
+                _arxiv_text(kid)
+                continue
+            key = {"name": "name", "email": "email", "uri": "href"}[kid.tag[len(ATOM) :]]
+            if key in seen or self.aliased:
+                raise _Unsure
+            seen.add(key)
+            self.detail = True
+            if not person and self.last:
+                if len(self.last) > _MAX_INHERITED:  # split again for every person after
+                    raise _Unsure
+                person.update(split_author(self.last))
+            person[key] = _stripped(kid) if key != "href" else _text(kid)  # href: read nowhere
+        name, email = person.get("name"), person.get("email")
+        if name or email:  # nearly every person: its own text is not needed
+            self.last = f"{name} ({email})" if name and email else name or email or ""
+            return person
+        self.last = own = fix_text("".join([el.text or "", *(kid.tail or "" for kid in el)]))
+        return self.split(own) if own and not person else person
+
+
+def _source(el: Any) -> None:
+    """An Atom entry's <source> (the feed it was copied from): feedparser files all it
+    holds under the entry's "source", read nowhere, while it resets the title depth
+    (as an entry does, and an entry's title is single here). A nested entry or feed
+    it would read as one: that is for feedparser."""
+    if any(kid.tag.rsplit("}", 1)[-1] in _NOT_IN_SOURCE for kid in el.iter(etree.Element)):
+        raise _Unsure
 
 
 def _arxiv(e: dict[str, Any], el: Any) -> None:
-    """An element of :data:`_ARXIV_ENTRY`."""
-    if el.tag == ARXIV_ANNOUNCE:
-        e["arxiv_announce_type"] = _text(el)
+    """An element of :data:`_ARXIV_ENTRY` (dc:rights is read nowhere)."""
+    tag = el.tag
+    if tag in _ARXIV_TEXT:
+        e[f"arxiv_{tag[len(ARXIV) :]}"] = _arxiv_text(el)
+    elif tag == ARXIV_PRIMARY:
+        if not el.attrib or (el.text or "").strip():
+            raise _Unsure  # feedparser would file its text, not a mapping
+        e["arxiv_primary_category"] = _media_content(el)  # its attributes, as filed
+
+
+def _arxiv_text(el: Any) -> str:
+    if el.attrib:  # feedparser would file the attributes instead
+        raise _Unsure
+    return _text(el)
 
 
 def _atom_entry(entry: Any, bases: _Bases) -> dict[str, Any]:
     e: dict[str, Any] = {}
+    people: _People | None = None  # most entries have no author, or one
     for el in _children(entry, _ATOM_ENTRY):
         if not el.tag.startswith(ATOM):
             if el.tag == DC_CREATOR:
-                e.setdefault("authors", []).append(_rss_author(el))
+                people = people or _People()
+                e.setdefault("authors", []).append(people.creator(el))
             elif el.tag == ORIG_LINK:
                 e["feedburner_origlink"] = _text(el)
+            elif el.tag in MEDIA:
+                _media(e, el, bases)
+            elif el.tag in _GEORSS:
+                _stripped(el)  # read nowhere
             else:
                 _arxiv(e, el)
             continue
@@ -601,8 +898,11 @@ def _atom_entry(entry: Any, bases: _Bases) -> dict[str, Any]:
         elif tag == "content":
             e["content"] = [_detail(el, "text", guess=False, bases=bases)]
         elif tag == "author":
-            e.setdefault("authors", []).append(_atom_author(el))
+            people = people or _People()
+            e.setdefault("authors", []).append(people.person(el))
         elif tag == "category":
             term = el.get("term")
             e.setdefault("tags", []).append({"term": term, "scheme": el.get("scheme")})
+        elif tag == "source":
+            _source(el)
     return _summary_from_content(_id_as_link(e))

@@ -17,7 +17,15 @@ from feedparser.datetimes import _parse_date
 from feedparser.html import _cp1252
 from feedparser.urls import _urljoin
 
-__all__ = ["MAY_HOLD_C1", "feed_date", "fix_text", "join_uri", "link_fix", "may_hold_c1"]
+__all__ = [
+    "MAY_HOLD_C1",
+    "feed_date",
+    "fix_text",
+    "join_uri",
+    "link_fix",
+    "may_hold_c1",
+    "split_author",
+]
 
 _LINK_ENTITY_RE = re.compile("&([A-Za-z0-9_]+);")
 _MONTHS = {
@@ -50,6 +58,15 @@ _C1_RE = re.compile("[\x80-\x9f]")  # the only characters feedparser's cp1252 ta
 _C1_UTF8_RE = re.compile(rb"\xc2[\x80-\x9f]")
 _C1_REF_RE = re.compile(rb"&#(?:[xX]0*[89][0-9a-fA-F]|0*1(?:2[89]|[3-5][0-9]));")
 MAY_HOLD_C1: ContextVar[bool] = ContextVar("may_hold_c1", default=True)
+# feedparser's e-mail pattern (_sync_author_detail) is [local chars]+ "@" domain, which
+# re.search tries from every position: quadratic on a long run of local characters. Its
+# local part can only end at an "@", so the same leftmost match is found from each "@":
+# the run of local characters before it (str.rstrip), then the domain matched there.
+_EMAIL_LOCAL = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.+"
+_EMAIL_DOMAIN_RE = re.compile(
+    r"(?:\[[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.|(?:[a-zA-Z0-9\-]+\.)+)"
+    r"(?:[a-zA-Z]{2,4}|[0-9]{1,3})\]?(?:\?subject=\S+)?"
+)
 
 
 def may_hold_c1(body: bytes) -> bool:
@@ -126,3 +143,32 @@ def link_fix(value: str) -> str:
     if "&" not in value:  # nothing for either replacement to find
         return value
     return _LINK_ENTITY_RE.sub(r"&\g<1>", value.replace("&amp;", "&"))
+
+
+def split_author(text: str) -> dict[str, str]:
+    """An RSS-style author (<author>, dc:creator, itunes:author, managingEditor) as
+    feedparser files it: the first e-mail address it finds is taken out as the email,
+    what is left (unwrapped from "()" or "<>") is the name."""
+    if "@" not in text:  # nearly every author: no address to look for
+        return {"name": text} if text else {}
+    email = _find_email(text)
+    if email is None:
+        return {"name": text}
+    name = text.replace(email, "").replace("()", "").replace("<>", "").replace("&lt;&gt;", "")
+    name = name.strip()
+    name = name[1:] if name[:1] == "(" else name
+    name = (name[:-1] if name[-1:] == ")" else name).strip()
+    return {"name": name, "email": email} if name else {"email": email}
+
+
+def _find_email(text: str) -> str | None:
+    """What feedparser's e-mail regex finds first in ``text``, in one pass (each
+    character is looked at from one "@" at most; see _EMAIL_DOMAIN_RE)."""
+    after = 0  # where the text after the previous "@" starts
+    while (at := text.find("@", after)) != -1:
+        head = text[after:at]
+        local = len(head) - len(head.rstrip(_EMAIL_LOCAL))
+        if local and (domain := _EMAIL_DOMAIN_RE.match(text, at + 1)):
+            return text[at - local : domain.end()]
+        after = at + 1
+    return None

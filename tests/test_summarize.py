@@ -11,14 +11,8 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from digest.extract.summarize import (
-    choose_text,
-    is_teaser,
-    needs_article,
-    split_sentences,
-    summarize,
-    word_count,
-)
+from digest.extract.blocks import split_sentences, word_count
+from digest.extract.summarize import choose_text, is_teaser, needs_article, summarize
 from digest.types import Article, Entry, ExtractPolicy, SourceKind, SummaryMethod
 
 PAGES = Path(__file__).parent / "golden" / "pages"
@@ -420,10 +414,10 @@ TEXTS = st.lists(st.sampled_from(PIECES), max_size=16).map("".join)
 @example("Intro. \tThe post A. B appeared first on C. D.  The post E appeared first on F")
 @example("The post appeared first on x. The post x appeared first on ")
 def test_linear_finders_find_what_the_old_regexes_found(text: str) -> None:
-    from digest.extract.summarize import _BOUNDARY, _cut_mark, _drop_footers, _footer
+    from digest.extract.blocks import _BOUNDARY, _cut_mark, _drop_footers, footer_span
 
     assert _drop_footers(text) == OLD_APPEARED.sub(" ", text)
-    assert (_footer(text) is None) == (OLD_APPEARED.search(text) is None)
+    assert (footer_span(text) is None) == (OLD_APPEARED.search(text) is None)
     old_cut = OLD_CUT.search(text)
     assert _cut_mark(text) == (None if old_cut is None else old_cut.start())
     spans = [m.span() for m in _BOUNDARY.finditer(text)]
@@ -437,9 +431,10 @@ RUNS = ([" ", "  ", "\t", "\n", "(", "[", ")", "x", "in", "https://", "read more
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.sampled_from(RUNS), max_size=12).map("".join))
 def test_whitespace_runs_are_tried_from_their_start_with_the_same_result(text: str) -> None:
-    from digest.extract.summarize import _MORE, _PR_TAIL
+    from digest.extract.blocks import MORE
+    from digest.extract.summarize import _PR_TAIL
 
-    more, old = _MORE.search(text), OLD_MORE.search(text)
+    more, old = MORE.search(text), OLD_MORE.search(text)
     assert (more and more.span()) == (old and old.span())
     assert _PR_TAIL.sub("", text) == OLD_PR_TAIL.sub("", text)
 
@@ -450,7 +445,7 @@ TAGS = ["<p>", "<p", "</P>", "<pre x='>'>", "<br/>", "<b>", ">", "x", " ", "<div
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.sampled_from(TAGS), max_size=12).map("".join))
 def test_block_tags_split_as_the_whole_text_search_did(markup: str) -> None:
-    from digest.extract.summarize import _BLOCK_TAG, _split_at_block_tags
+    from digest.extract.blocks import _BLOCK_TAG, _split_at_block_tags
 
     assert _split_at_block_tags(markup) == _BLOCK_TAG.split(markup)
 
@@ -458,7 +453,7 @@ def test_block_tags_split_as_the_whole_text_search_did(markup: str) -> None:
 @settings(max_examples=200, deadline=None)
 @given(TEXTS, st.integers(0, 8))
 def test_the_last_word_is_the_one_rsplit_gives(text: str, start: int) -> None:
-    from digest.extract.summarize import _last_word
+    from digest.extract.blocks import _last_word
 
     for end in range(start, len(text) + 1):
         before = text[start:end]
@@ -501,10 +496,11 @@ def test_hostile_text_is_summarised_in_linear_time(html: str, teaser: bool) -> N
 @pytest.mark.timeout(60)
 def test_a_long_run_of_whitespace_is_searched_in_linear_time() -> None:
     # Feed text reaches these patterns with its whitespace collapsed; they do not rely on it.
-    from digest.extract.summarize import _MORE, _PR_TAIL
+    from digest.extract.blocks import MORE
+    from digest.extract.summarize import _PR_TAIL
 
     spaces = " " * 300_000  # the old patterns: 10 s for 30,000
-    assert _MORE.search(spaces + "x") is None
+    assert MORE.search(spaces + "x") is None
     assert _PR_TAIL.sub("", spaces + "x (#12)") == spaces + "x"
 
 

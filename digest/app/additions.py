@@ -17,7 +17,8 @@ from datetime import UTC, datetime, timedelta
 
 from digest.app import drafting
 from digest.errors import ExtractError, FetchError, ReviewError
-from digest.extract.summarize import summarize, word_count
+from digest.extract.blocks import word_count
+from digest.extract.summarize import summarize
 from digest.fetch.guard import Purpose
 from digest.fetch.http import fetch_pages, make_guard
 from digest.identity import canonical_url

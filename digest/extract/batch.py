@@ -23,7 +23,8 @@ from itertools import count as numbered
 from itertools import islice
 
 from digest.errors import ErrorCode
-from digest.extract.summarize import summarize, summarize_feed, word_count
+from digest.extract.blocks import word_count
+from digest.extract.summarize import summarize, summarize_feed
 from digest.types import Article, Entry, Metadata, Summary, SummaryMethod
 from digest.workers import (
     Failed,

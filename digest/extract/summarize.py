@@ -9,13 +9,26 @@ and news the feed text or the extracted article page, whichever is better
 
 from __future__ import annotations
 
-import html as htmllib
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from itertools import chain
 
-from digest.sanitize import html_to_text, strip_control
+from digest.extract.blocks import (
+    ENDS_SENTENCE,
+    MORE,
+    WORD,
+    Block,
+    article_blocks,
+    blocks,
+    clean_blocks,
+    footer_span,
+    is_cut,
+    iter_clean,
+    plain_blocks,
+    split_sentences,
+    word_count,
+)
+from digest.sanitize import html_to_text
 from digest.types import (
     Article,
     Entry,
@@ -30,51 +43,12 @@ __all__ = [
     "choose_text",
     "is_teaser",
     "needs_article",
-    "split_sentences",
     "summarize",
     "summarize_feed",
 ]
 
 TEASER_WORDS = 80
 OWN_TEXT_KINDS = frozenset({SourceKind.ARXIV, SourceKind.PODCAST, SourceKind.RELEASE})
-
-_WORD = re.compile(
-    r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]|[^\s\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]+"
-)
-_TAG = re.compile(r"<[a-zA-Z/!]")
-_BLOCK_TAG = re.compile(
-    r"<(/?)(p|div|li|h[1-6]|br|tr|td|th|blockquote|pre|ul|ol|dl|dt|dd|section|article|"
-    r"header|footer|aside|nav|figure|figcaption|table|hr)\b[^>]*>",
-    re.IGNORECASE,
-)
-# WordPress's footer, "The post X appeared first on Y.", is found by its two literals:
-# the one regex it used to be, r"\s*The post\s.+?\sappeared first on\s.+?(?:\.\s*|$)"
-# (re.I | re.S), ran from every "The post" to the end of the text when no footer
-# followed: quadratic, 2.7 s of CPU a search in 66 KB of "The post x ". _footer finds
-# what it matched, in one pass.
-_FOOTER_START = re.compile(r"The post\s", re.I)
-_FOOTER_MIDDLE = re.compile(r"\sappeared first on\s", re.I)
-# (?<!\s) here and in _PR_TAIL: a run of whitespace is tried from its start only. A
-# later start finds nothing the first did not, and each ran to the end of the run:
-# quadratic (10 s for 30,000 spaces), were a text ever to keep such a run.
-_MORE = re.compile(
-    r"(?<!\s)\s*[(\[]?\b(?:continue reading|read more|keep reading|read the (?:full|rest|whole)\b"
-    r"|read full (?:story|article|post)|(?:view|see) (?:the )?full (?:post|article)"
-    r"|weiterlesen|lire la suite|leer más|\(more…\))",
-    re.I,
-)
-# The mark of a text cut off ("…", "[...]", "...") and the whitespace around it, read
-# backwards from the end of the text: a search for it at the end,
-# r"\s*(?:\[\s*(?:…|\.\.\.)\s*\]|…|\.{3,}|\[\s*\])\s*$", started at every dot of a
-# run of dots and ran to its end (quadratic: 3 s a search in 24 KB of dots).
-_CUT_BACKWARDS = re.compile(r"\s*(?:\]\s*(?:…|\.\.\.)\s*\[|…|\.{3,}|\]\s*\[)\s*")
-_JUNK_LINE = re.compile(
-    r"^(?:\d+\s+)?(?:comments?|responses?|replies|leave a (?:comment|reply)|share(?: this)?"
-    r"|share (?:on|via) \w+|tweet|like this|related(?: posts| articles)?|advertisement|sponsored"
-    r"|facebook|twitter|linkedin|e-?mail|print|reddit|pinterest|whatsapp|mastodon|permalink"
-    r"|subscribe\b.*|(?:tags?|filed under|posted in|categories)\b.*|share this:?.*)[:.!]?$",
-    re.I,
-)
 _BOILERPLATE = re.compile(
     r"\b(?:cookies?|enable javascript|javascript is (?:disabled|required)|access denied"
     r"|are you a (?:robot|human)|captcha|403 forbidden|page not found|404 not found"
@@ -83,8 +57,6 @@ _BOILERPLATE = re.compile(
     re.I,
 )
 _ARXIV_PREFIX = re.compile(r"^\s*arXiv:\s*\S+\s+Announce Type:\s*\S+\s+Abstract:\s*", re.I)
-_BULLET = re.compile(r"^\s*(?:[-*•+·▪◦]|\d{1,3}[.)])\s+")
-_MD_HEADING = re.compile(r"^\s*#{1,6}\s+")
 _RELEASE_SKIP = re.compile(
     r"^(?:\**\s*)(?:what'?s changed|new contributors?|full changelog|changelog|contributors"
     r"|release notes|assets|checksums?|install(?:ation)?|downloads?|breaking changes:?$"
@@ -102,203 +74,6 @@ _SHOW_SKIP = re.compile(
     r"|transcripts?|credits|music|produced|chapters?|timestamps?|episode links)\b)",
     re.I,
 )
-_ENDS_SENTENCE = re.compile(r"[.!?。！？…][\"'”’)\]]*$")
-# A run of "." "!" "?" is tried from its first character only (the lookbehind): the
-# later ones fail as it did, and trying each of them made a long run quadratic (4 s
-# for 24 KB of dots).
-_BOUNDARY = re.compile(r"(?<![.!?])[.!?]+[\"'”’)\]]*\s+|[。！？]+[\"'”’」』)]*\s*")
-_ABBREVIATIONS = frozenset(
-    "e.g i.e etc vs mr mrs ms dr prof inc ltd co corp jr sr st no fig figs eq eqs al approx "
-    "cf ca dept est gen gov jan feb mar apr jun jul aug sep sept oct nov dec mt ph.d u.s u.k "
-    "op sec vol ref refs".split()
-)
-
-
-@dataclass(frozen=True)
-class Block:
-    """A paragraph-like piece of text; ``kind`` is "heading", "item" or "text"."""
-
-    text: str
-    kind: str = "text"
-
-
-def word_count(text: str) -> int:
-    """Words, counting each CJK character as one (those scripts use no spaces)."""
-    return len(_WORD.findall(text))
-
-
-def _plain_blocks(text: str) -> list[Block]:
-    out: list[Block] = []
-    for line in strip_control(htmllib.unescape(text)).splitlines():
-        kind = "heading" if _MD_HEADING.match(line) else "item" if _BULLET.match(line) else "text"
-        clean = " ".join(_MD_HEADING.sub("", _BULLET.sub("", line)).split()).strip("*_ ")
-        if clean:
-            out.append(Block(clean, kind))
-    return out
-
-
-def blocks(markup: str) -> list[Block]:
-    """Split feed HTML (or plain/Markdown-ish text) into blocks at block-level tags."""
-    if not markup.strip():
-        return []
-    if not _TAG.search(markup):
-        return _plain_blocks(markup)
-    parts = _split_at_block_tags(markup)
-    out = [Block(t) for t in [html_to_text(parts[0])] if t]
-    for i in range(1, len(parts) - 2, 3):
-        closing, tag, chunk = parts[i], parts[i + 1].lower(), parts[i + 2]
-        text = html_to_text(chunk)
-        if not text:
-            continue
-        heading = not closing and tag[0] == "h" and tag[1:].isdigit()
-        out.append(
-            Block(text, "heading" if heading else "item" if tag == "li" and not closing else "text")
-        )
-    return out
-
-
-def _split_at_block_tags(markup: str) -> list[str]:
-    """``_BLOCK_TAG.split(markup)``, kept out of the text after the last ">": no tag
-    that ends with one starts there, and from every "<p" in it the search would run to
-    the end (quadratic in markup that is not clean_html's)."""
-    tail = markup.rfind(">") + 1
-    parts = _BLOCK_TAG.split(markup[:tail])
-    parts[-1] += markup[tail:]
-    return parts
-
-
-def _article_blocks(text: str) -> list[Block]:
-    return _plain_blocks(text)
-
-
-def _strip_boilerplate(text: str) -> tuple[str, bool]:
-    """Text without trailing "read more"/"The post..." noise, and whether it was cut off.
-
-    Every block of a post passes here, so each pattern is tried only where it can match
-    (the last 120 characters, the last character): same result, a third of the time."""
-    text = _drop_footers(text).strip()
-    more = _MORE.search(text[-120:]) and _MORE.search(text)
-    if more and len(text) - more.start() < 120:
-        text = text[: more.start()].rstrip(" :-–—→»>|")
-    mark = _cut_mark(text)
-    return (text if mark is None else text[:mark]).strip(), mark is not None
-
-
-def _footer(text: str, pos: int = 0) -> tuple[int, int] | None:
-    """The span of the first "The post X appeared first on Y." footer at or after
-    ``pos``, with the whitespace before it (and after its full stop), or None.
-
-    Only the first "The post" can start one: when no "appeared first on" follows it,
-    none follows a later one. X and Y are at least a character each; the footer ends at the first
-    full stop in Y, else at the end of the text (before a final newline)."""
-    start = _FOOTER_START.search(text, pos)
-    if start is None:
-        return None
-    middle = _FOOTER_MIDDLE.search(text, start.end() + 1)
-    if middle is None or middle.end() == len(text):
-        return None
-    begin = start.start()
-    while begin > pos and text[begin - 1].isspace():
-        begin -= 1
-    return begin, _footer_end(text, middle.end() + 1)
-
-
-def _footer_end(text: str, after: int) -> int:
-    """The end of a footer whose site name goes on at ``after``: past the first full
-    stop from there and the whitespace after it, else the end of the text."""
-    end = len(text)
-    if text.endswith("\n") and end - 1 >= after:
-        end -= 1  # "$": a final newline is left, as re leaves it
-    stop = text.find(".", after, end)
-    if stop == -1:
-        return end
-    end = stop + 1
-    while end < len(text) and text[end].isspace():
-        end += 1
-    return end
-
-
-def _drop_footers(text: str) -> str:
-    """``text`` with each "The post X appeared first on Y." footer replaced by a space."""
-    kept: list[str] = []
-    pos = 0
-    while (footer := _footer(text, pos)) is not None:
-        kept += (text[pos : footer[0]], " ")
-        pos = footer[1]
-    return "".join(kept) + text[pos:] if kept else text
-
-
-def _cut_mark(text: str) -> int | None:
-    """Where the mark of a text cut off ("…", "[...]") starts, with the whitespace
-    before it, or None: only text ending in "…", "..." or "]" can have one."""
-    if not text.rstrip().endswith(("…", "...", "]")):
-        return None
-    mark = _CUT_BACKWARDS.match(text[::-1])
-    return None if mark is None else len(text) - mark.end()
-
-
-def _is_cut(text: str) -> bool:
-    return _cut_mark(text) is not None
-
-
-def _clean_blocks(items: Iterable[Block], title: str = "") -> list[Block]:
-    """Drop headings, junk lines ("Share", "3 Comments") and a repeated title; trim noise."""
-    return list(_iter_clean(items, title))
-
-
-def _iter_clean(items: Iterable[Block], title: str = "") -> Iterator[Block]:
-    """:func:`_clean_blocks` one block at a time: a summary needs the first few blocks
-    of a post, and cleaning costs more than anything else a summary does."""
-    for block in items:
-        text, cut = _strip_boilerplate(block.text)
-        if not text or block.kind == "heading" or _JUNK_LINE.match(text):
-            continue
-        if title and text.casefold() == title.strip().casefold():
-            continue
-        if cut:  # drop the unfinished last sentence; keep it if it is all there is
-            sentences = split_sentences(text)
-            whole = [s for s in sentences if _ENDS_SENTENCE.search(s)]
-            text = " ".join(whole) if whole else text + " …"
-        yield Block(text, block.kind)
-
-
-def _is_abbreviation(text: str, start: int, end: int) -> bool:
-    """Whether the last word of ``text[start:end]`` is an abbreviation or an initial."""
-    word = _last_word(text, start, end).lstrip("(\"'“‘[").lower()
-    return word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha())
-
-
-def _last_word(text: str, start: int, end: int) -> str:
-    """``text[start:end].rsplit(None, 1)[-1]``, "" for blank text, reading back from
-    ``end`` no further than the word: copying the sentence so far at every full stop
-    was quadratic in a long run of abbreviations (4 s for "Use e.g. " * 40000)."""
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    begin = end
-    while begin > start and not text[begin - 1].isspace():
-        begin -= 1
-    return text[begin:end]
-
-
-def split_sentences(text: str) -> list[str]:
-    """Sentences of ``text``; abbreviations ("e.g.", "Dr.", initials) do not end one."""
-    out: list[str] = []
-    start = 0
-    for match in _BOUNDARY.finditer(text):
-        if match.group()[0] in ".!?":
-            nxt = text[match.end() : match.end() + 1]
-            if nxt and nxt.islower():
-                continue
-            if match.group()[0] == "." and _is_abbreviation(text, start, match.start()):
-                continue
-        piece = text[start : match.end()].strip()
-        if piece:
-            out.append(piece)
-        start = match.end()
-    rest = text[start:].strip()
-    if rest:
-        out.append(rest)
-    return out
 
 
 def _sentences(items: Iterable[Block]) -> Iterator[tuple[str, bool]]:
@@ -314,7 +89,7 @@ def _sentences(items: Iterable[Block]) -> Iterator[tuple[str, bool]]:
         sentences = split_sentences(block.text)
         for position, sentence in enumerate(sentences, 1):
             ends_block = position == len(sentences)
-            if _ENDS_SENTENCE.search(sentence):
+            if ENDS_SENTENCE.search(sentence):
                 yield sentence, ends_block
             elif sentence.endswith(":"):
                 continue  # introduces a list we do not show
@@ -387,9 +162,9 @@ def _teaser(feed: list[Block]) -> bool:
     raw = " ".join(b.text for b in feed).strip()
     if not raw:
         return True
-    if _footer(raw) is not None or _is_cut(raw):
+    if footer_span(raw) is not None or is_cut(raw):
         return True
-    more = _MORE.search(raw[-120:]) and _MORE.search(raw)  # as in _strip_boilerplate
+    more = MORE.search(raw[-120:]) and MORE.search(raw)  # as in _strip_boilerplate
     if more and len(raw) - more.start() < 120:
         return True
     return word_count(raw) < TEASER_WORDS
@@ -407,8 +182,8 @@ def needs_article(entry: Entry, policy: ExtractPolicy) -> bool:
 def _related(feed: list[Block], article: list[Block]) -> bool:
     """The page talks about what the feed said (not a cookie wall or another post):
     enough of the shorter text's longer words appear in the other."""
-    feed_words = {w.casefold() for b in feed for w in _WORD.findall(b.text) if len(w) >= 4}
-    page_words = {w.casefold() for b in article for w in _WORD.findall(b.text) if len(w) >= 4}
+    feed_words = {w.casefold() for b in feed for w in WORD.findall(b.text) if len(w) >= 4}
+    page_words = {w.casefold() for b in article for w in WORD.findall(b.text) if len(w) >= 4}
     smaller = min(len(feed_words), len(page_words))
     return smaller < 8 or len(feed_words & page_words) / smaller >= 0.3
 
@@ -429,10 +204,10 @@ def choose_text(
 
     The article wins only when it is real text, related to the feed's, and longer."""
     raw = _feed_blocks(entry) if feed_blocks is None else feed_blocks
-    feed = _clean_blocks(raw, entry.title)
+    feed = clean_blocks(raw, entry.title)
     note: str | None = None
     if article is not None:
-        page = _clean_blocks(_article_blocks(article.text), entry.title)
+        page = clean_blocks(article_blocks(article.text), entry.title)
         note = _article_problem(feed, page, article.text)
         if note is None:
             return _join(page), SummaryMethod.ARTICLE, None
@@ -478,20 +253,20 @@ def _source(
     if article is None:
         return _feed_text(entry, feed)
     text, method, note = choose_text(entry, article, feed)
-    return _plain_blocks(text), method, note
+    return plain_blocks(text), method, note
 
 
 def _feed_text(
     entry: Entry, feed: list[Block]
 ) -> tuple[Iterable[Block], SummaryMethod, str | None]:
     """choose_text without an article, one block at a time: the blocks of
-    ``_plain_blocks(_join(_clean_blocks(feed)))``, cleaning no more than is read."""
-    cleaned = _iter_clean(feed, entry.title)
+    ``plain_blocks(_join(clean_blocks(feed)))``, cleaning no more than is read."""
+    cleaned = iter_clean(feed, entry.title)
     first = next(cleaned, None)
     if first is None:
         return [], SummaryMethod.TITLE, "no text in the feed"
     lines = (f"- {b.text}" if b.kind == "item" else b.text for b in chain([first], cleaned))
-    return chain.from_iterable(map(_plain_blocks, lines)), SummaryMethod.FEED, None
+    return chain.from_iterable(map(plain_blocks, lines)), SummaryMethod.FEED, None
 
 
 def summarize(
@@ -532,7 +307,7 @@ def _summarize(
 ) -> Summary:
     items, method, why = _source(entry, article, feed)
     text = (
-        fit(_iter_clean(items, entry.title), min_words, max_words)
+        fit(iter_clean(items, entry.title), min_words, max_words)
         if method != SummaryMethod.TITLE
         else ""
     )

@@ -5,11 +5,12 @@ bundled engine is exercised in test_translate.py."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from digest.errors import ConfigError, TranslateError
@@ -27,7 +28,7 @@ from digest.translate import (
 )
 from digest.translate.glossary import default_glossary, parse_glossary
 from digest.translate.protect import shield, urls
-from digest.translate.sentences import chunk
+from digest.translate.sentences import ABBREVIATIONS, chunk
 
 
 class FakeEngine:
@@ -76,6 +77,46 @@ GLOSSARY = Glossary(
 )
 def test_split_sentences(text: str, expected: list[str]) -> None:
     assert split_sentences(text) == expected
+
+
+# The splitter as it was before it read abbreviations back from the dot and tried a
+# run of dots from its start only: what replaced it must split exactly as it did.
+_OLD_END = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s+)")
+_OLD_START = re.compile(r"\s+[\"'“‘(\[*_]*[A-Z0-9À-Ý]")
+
+
+def _old_split(text: str) -> list[str]:
+    def abbreviation(before: str) -> bool:
+        found = re.search(r"(\S+)$", before[:-1]) if before.endswith(".") else None
+        word = found.group(1).lstrip("([\"'“‘*_").lower() if found else ""
+        return bool(found) and (word in ABBREVIATIONS or (len(word) == 1 and word.isalpha()))
+
+    sentences, start = [], 0
+    for match in _OLD_END.finditer(text):
+        if _OLD_START.match(text, match.end()) and not abbreviation(
+            text[start : match.start() + 1]
+        ):
+            sentences.append(text[start : match.end()].strip())
+            start = match.end()
+    return [s for s in [*sentences, text[start:].strip()] if s]
+
+
+PIECES = ["Dr", ".", "!", "?", " ", "\n", "e.g", "J", "x", "Word", "(", '"', "”", ")", "]",
+          "...", "A", "3", "et al", "\t", "*", "é", "À"]  # fmt: skip
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(st.sampled_from(PIECES), max_size=16).map("".join))
+def test_sentences_split_as_the_old_splitter_did(text: str) -> None:
+    assert split_sentences(text) == _old_split(text)
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("text", ["." * 200_000 + "x", "Use e.g. " * 100_000],
+                         ids=["run-of-dots", "run-of-abbreviations"])  # fmt: skip
+def test_splitting_takes_linear_time(text: str) -> None:
+    # The old splitter was quadratic on both: hours at these sizes; now well under a second.
+    assert "".join(split_sentences(text)).replace(" ", "") == text.replace(" ", "")
 
 
 def test_chunk_cuts_long_sentences_at_clauses() -> None:

@@ -24,11 +24,13 @@ ABBREVIATIONS = frozenset(
 )  # fmt: skip
 
 # Candidate end: terminal punctuation, any closing quotes/brackets, then whitespace.
-_END = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s+)")
+# A run of "." "!" "?" is tried from its first character only (the lookbehind): a
+# later start finds nothing the first did not, and trying each made a long run of
+# dots quadratic.
+_END = re.compile(r"(?<![.!?])[.!?]+[\"'”’)\]]*(?=\s+)")
 # What may start the next sentence: a capital, a digit, an opening quote or bracket,
 # Markdown emphasis, or a placeholder (which is upper case).
 _START = re.compile(r"\s+[\"'“‘(\[*_]*[A-Z0-9À-Ý]")
-_WORD_BEFORE = re.compile(r"(\S+)$")
 
 
 def split_sentences(text: str) -> list[str]:
@@ -38,7 +40,7 @@ def split_sentences(text: str) -> list[str]:
     start = 0
     for match in _END.finditer(text):
         end = match.end()
-        if not _START.match(text, end) or _is_abbreviation(text[start : match.start() + 1]):
+        if not _START.match(text, end) or _is_abbreviation(text, start, match.start() + 1):
             continue
         sentences.append(text[start:end].strip())
         start = end
@@ -48,15 +50,22 @@ def split_sentences(text: str) -> list[str]:
     return [s for s in sentences if s]
 
 
-def _is_abbreviation(before: str) -> bool:
-    """Whether the word ending ``before`` (which ends with the punctuation) is an
-    abbreviation or an initial ("J. Smith") rather than the end of a sentence."""
-    if not before.endswith("."):
+def _is_abbreviation(text: str, start: int, end: int) -> bool:
+    """Whether the word that ends ``text[start:end]`` (with the punctuation, its last
+    character) is an abbreviation or an initial ("J. Smith") rather than the end of a
+    sentence. The word is read back from ``end``, never the sentence so far: a long
+    run of abbreviations, each a candidate end, was quadratic."""
+    if end <= start or text[end - 1] != ".":
         return False
-    found = _WORD_BEFORE.search(before[:-1])
-    if found is None:
+    stop = end - 1
+    if stop > start and text[stop - 1] == "\n":  # as the regex it replaced: "$" matched
+        stop -= 1  # before a final newline too
+    begin = stop
+    while begin > start and not text[begin - 1].isspace():
+        begin -= 1
+    if begin == stop:  # a space, or nothing, before the dot
         return False
-    word = found.group(1).lstrip("([\"'“‘*_").lower()
+    word = text[begin:stop].lstrip("([\"'“‘*_").lower()
     if word in ABBREVIATIONS:
         return True
     return len(word) == 1 and word.isalpha()

@@ -45,7 +45,6 @@ from digest.types import (
     EditionWarning,
     Issue,
     IssueWords,
-    TitlePolicy,
     TranslationOrigin,
     TranslationRecord,
     TranslationStatus,
@@ -146,7 +145,8 @@ def translate_edition(
         log = store.translations(src.draft_key, edition.language)
         todo = [i for i in view.units if _needs_machine(edition, i, log)]
         for n, item in enumerate(todo, start=1):
-            store.add_translations(_machine_rows(done, src.draft_key, item, now))
+            fields = machine_fields(edition, item.key)
+            store.add_translations(_machine_rows(done, src.draft_key, item, fields, now))
             if progress is not None:
                 progress(n, len(todo))
     return read_edition(store, config, edition, src)
@@ -162,16 +162,13 @@ def _needs_machine(
 
 
 def _machine_rows(
-    edition: Edition, draft_key: str, item: EditionItem, now: datetime
+    edition: Edition, draft_key: str, item: EditionItem, fields: Sequence[str], now: datetime
 ) -> list[TranslationRecord]:
+    """The machine's rows of ``item``: one per field it translates (machine_fields)."""
     from digest.translate import SourceItem, translate_item
 
     done = translate_item(edition, SourceItem(item.source_title, item.source_summary))
-    fields = {"summary": done.summary}
-    if edition.titles is TitlePolicy.TRANSLATE:
-        fields["title"] = done.title
-    if item.key == ISSUE_TITLE:
-        fields.pop("summary")
+    texts = {"title": done.title, "summary": done.summary}
     language, key, origin = edition.language, item.key, TranslationOrigin.MACHINE
     return [
         TranslationRecord(
@@ -179,14 +176,14 @@ def _machine_rows(
             item_key=key,
             field=field,
             origin=origin,
-            text=text,
+            text=texts[field],
             source_hash=done.source_hash,
             at=now,
             draft_key=draft_key,
             flags=_flags(done.flags, field),
             editor="machine",
         )
-        for field, text in fields.items()
+        for field in fields
     ]
 
 
@@ -281,7 +278,7 @@ def mark_reviewed(
     _editable(view)
     item = _find(view, key)
     if not item.translated:
-        raise ReviewError(f"{_label(item)} has no translation yet",
+        raise ReviewError(f"{item.label} has no translation yet",
                           hint=f"run `digest edition translate {language}` or edit it")  # fmt: skip
     row = _human(src, edition, item, "", TranslationOrigin.REVIEW, "", now, editor)
     store.add_translations([row], expected_version=expected_version)
@@ -318,14 +315,10 @@ def approve_edition(
 def _not_ready(view: EditionView, stale: list[EditionItem], missing: list[EditionItem]) -> str:
     parts = []
     if stale:
-        parts.append(f"{len(stale)} stale ({', '.join(_label(i) for i in stale)})")
+        parts.append(f"{len(stale)} stale ({', '.join(i.label for i in stale)})")
     if missing:
-        parts.append(f"{len(missing)} not translated ({', '.join(_label(i) for i in missing)})")
+        parts.append(f"{len(missing)} not translated ({', '.join(i.label for i in missing)})")
     return f"the {view.language} edition of issue {view.number} has items " + " and ".join(parts)
-
-
-def _label(item: EditionItem) -> str:
-    return "the issue title" if item.key == ISSUE_TITLE else f"#{item.handle}"
 
 
 def _not_ready_hint(language: str, stale: list[EditionItem]) -> str:

@@ -191,11 +191,16 @@ class MainThreadParser:
         """``ahead`` for this thread, plus the bodies the workers hold: while a worker
         parses what only feedparser reads, this thread goes on with the bodies it
         reads itself instead of waiting for the worker to make room."""
-        return self.ahead + (self.elsewhere.pending if self.elsewhere else 0)
+        return self.ahead + self._delegated
 
     @property
     def pending(self) -> int:
-        return len(self.queue) + (self.elsewhere.pending if self.elsewhere else 0)
+        return len(self.queue) + self._delegated
+
+    @property
+    def _delegated(self) -> int:
+        """Bodies handed on to the workers and not yet returned by poll."""
+        return self.elsewhere.pending if self.elsewhere else 0
 
     def submit(self, key: int, job: ParseJob) -> None:
         self.queue.append((key, job))

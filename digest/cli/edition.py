@@ -13,7 +13,6 @@ from digest.app import editions
 from digest.cli import _console as console
 from digest.cli._base import App, cli, handle_errors, pass_app
 from digest.types import EditionItem, EditionView, TranslationStatus
-from digest.types.edition import ISSUE_TITLE
 
 _NUMBER = click.option(
     "--number", type=int, default=None, help="An English issue other than the latest, e.g. 12."
@@ -89,7 +88,7 @@ def edition_edit(
     with app.store() as store:
         done = editions.edit_translation(store, app.config, language, item, title=title,
                                          summary=summary, number=number, now=app.now())  # fmt: skip
-    console.say(f"edited {_label(done)} “{escape(done.title)}” ({done.status.value})")
+    console.say(f"edited {done.label} “{escape(done.title)}” ({done.status.value})")
     _warnings(done)
 
 
@@ -106,7 +105,7 @@ def edition_review(app: App, language: str, items: tuple[str, ...], number: int 
         for item in items:
             done = editions.mark_reviewed(store, app.config, language, item, number=number,
                                           now=app.now())  # fmt: skip
-            console.say(f"reviewed {_label(done)} “{escape(done.title)}”")
+            console.say(f"reviewed {done.label} “{escape(done.title)}”")
 
 
 @edition.command("approve")
@@ -131,10 +130,6 @@ def edition_reopen(app: App, language: str, number: int | None) -> None:
     with app.store() as store:
         view = editions.reopen_edition(store, app.config, language, number=number, now=app.now())
     console.say(f"{view.language} edition of issue {view.number} reopened")
-
-
-def _label(item: EditionItem) -> str:
-    return "the issue title" if item.key == ISSUE_TITLE else f"#{item.handle}"
 
 
 def _counts(view: EditionView) -> str:

@@ -75,6 +75,11 @@ class EditionItem:
     source_hash: str = ""  # of the English title and summary
     translated: bool = False  # the machine (of some English text) or the translator wrote it
 
+    @property
+    def label(self) -> str:
+        """How messages name it: "#3", or "the issue title"."""
+        return "the issue title" if self.key == ISSUE_TITLE else f"#{self.handle}"
+
 
 @dataclass(frozen=True)
 class EditionSection:
